@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages accelnas needs to build its tests, examples and benchmarks.
+# Idempotent: packages already installed are skipped and apt is not touched when nothing is missing.
+# Usage: cmake/install-deps.sh [--with-peer]   (--with-peer adds python3-torch for bench/vs_pytorch.sh)
+set -euo pipefail
+pkgs=(build-essential cmake libeigen3-dev libxtensor-dev nlohmann-json3-dev catch2 libbenchmark-dev
+      libcli11-dev dataset-fashion-mnist zlib1g-dev)
+if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy); fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

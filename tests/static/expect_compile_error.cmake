@@ -1,0 +1,18 @@
+# ctest driver: compiles SRC and passes only if the compiler fails with a diagnostic containing EXPECT.
+string(REPLACE "|" ";" _extra "${EXTRA_INCLUDES}")
+set(_inc -I${INCLUDES})
+foreach(d IN LISTS _extra)
+  if(d)
+    list(APPEND _inc -I${d})
+  endif()
+endforeach()
+execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only ${_inc} ${SRC}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SRC} compiled, but it must fail with: ${EXPECT}")
+endif()
+string(FIND "${err}" "${EXPECT}" pos)
+if(pos EQUAL -1)
+  message(FATAL_ERROR "${SRC} failed to compile, but without the expected message '${EXPECT}':\n${err}")
+endif()
+message(STATUS "failed as expected: ${EXPECT}")
