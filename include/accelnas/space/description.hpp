@@ -1,0 +1,119 @@
+#pragma once
+/// \file
+/// The runtime description of a search space: what a space type says at compile time (stem, stages
+/// with their choice lists, head), as plain data. The codec, sampling and decoding work on it, so
+/// compile-time spaces and the type-erased `any_space` share one implementation.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/graph/op.hpp>
+#include <accelnas/space/choices.hpp>
+#include <accelnas/space/plan.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accelnas::space {
+
+/// One stage of a space: base filters, stride, base layer count, and per slot its values
+/// (one value: fixed; two or more: a decision; `expand_first` empty: same as `expand`).
+struct stage_description {
+    std::int64_t filters = 0;                             ///< base output filters
+    int stride = 1;                                       ///< stride of the first block
+    int layers = 1;                                       ///< base layer count
+    std::array<std::vector<double>, num_slots> values{};  ///< values per slot, numeric form
+};
+
+/// One decision of a space: which stage and slot it sets, and how many choices it has.
+struct decision_description {
+    std::size_t stage = 0;       ///< stage index (0-based)
+    slot what = slot::block;     ///< the property decided
+    std::size_t cardinality = 0; ///< number of choices
+    std::string name;            ///< "s<stage, 1-based>.<slot key>", e.g. "s3.kernel"
+};
+
+/// A whole space as data.
+struct space_description {
+    std::string name;                                    ///< space name ("edgetpu", ...)
+    std::int64_t stem_filters = 32;                      ///< stem conv filters
+    int stem_kernel = 3;                                 ///< stem conv kernel
+    int stem_stride = 2;                                 ///< stem conv stride
+    std::int64_t head_filters = 1280;                    ///< head 1x1 conv filters (0: none)
+    graph::activation act = graph::activation::relu;     ///< stem and head activation
+    expansion_rule rule = expansion_rule::actual_input;  ///< how expansion ratios become channels
+    std::vector<stage_description> stages;               ///< the stages
+    std::vector<decision_description> decisions;         ///< decisions, stage-major, slot order
+
+    /// Fills `decisions` from `stages` (every slot with two or more values, stage-major, slot order).
+    void index_decisions() {
+        decisions.clear();
+        for (std::size_t i = 0; i < stages.size(); ++i)
+            for (std::size_t s = 0; s < num_slots; ++s)
+                if (stages[i].values[s].size() > 1)
+                    decisions.push_back({i, static_cast<slot>(s), stages[i].values[s].size(),
+                                         "s" + std::to_string(i + 1) + "." + std::string(slot_keys[s])});
+    }
+};
+
+/// Text of one value of `what` as it appears in architecture text: names for block, act and skip;
+/// integers for kernel and expansions; signed integers for layers ("-1", "0", "+1"); shortest
+/// decimal for se and width ("0.25", "1").
+inline std::string value_text(slot what, double v) {
+    const auto i = static_cast<std::size_t>(v);
+    switch (what) {
+    case slot::block: return std::string(block_kind_names.at(i));
+    case slot::act: return std::string(graph::activation_names.at(i));
+    case slot::skip: return std::string(skip_kind_names.at(i));
+    case slot::layers: {
+        const auto d = static_cast<long long>(v);
+        return (d > 0 ? "+" : "") + std::to_string(d);
+    }
+    case slot::se:
+    case slot::width: {
+        char buf[32];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        return std::string(buf, p);
+    }
+    default: return std::to_string(static_cast<long long>(v));
+    }
+}
+
+/// Parses the text of one value of `what` into its numeric form; false when it is not a value of
+/// that slot (an unknown name or a malformed number).
+inline bool parse_value(slot what, std::string_view text, double& out) {
+    auto named = [&](auto const& names) {
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == text) {
+                out = static_cast<double>(i);
+                return true;
+            }
+        return false;
+    };
+    switch (what) {
+    case slot::block: return named(block_kind_names);
+    case slot::act: return named(graph::activation_names);
+    case slot::skip: return named(skip_kind_names);
+    default: break;
+    }
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    if (text.empty()) return false;
+    double v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || p != text.data() + text.size() || !std::isfinite(v)) return false;
+    out = v;
+    return true;
+}
+
+/// The values of a slot as text, comma separated (for error messages).
+inline std::string values_text(slot what, const std::vector<double>& values) {
+    std::string r;
+    for (auto v : values) r += (r.empty() ? "" : ", ") + value_text(what, v);
+    return r;
+}
+
+}  // namespace accelnas::space
