@@ -1,0 +1,27 @@
+#pragma once
+/// \file
+/// `evaluation`: what the search knows of one evaluated candidate (the record rewards read, the
+/// journal stores and the Pareto archive compares).
+
+#include <accelnas/space/architecture.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace accelnas::search {
+
+/// One evaluated candidate.
+struct evaluation {
+    std::size_t step = 0;            ///< index of the proposal in the search (0, 1, ...)
+    space::architecture arch;        ///< the candidate
+    bool ok = true;                  ///< false when the evaluation failed (training NaN, out of memory, ...)
+    std::string failure;             ///< why it failed (empty when ok)
+    double accuracy = 0.0;           ///< proxy quality in [0, 1] (constant for latency-only searches)
+    std::vector<double> latency;     ///< estimated seconds per inference, one per latency target
+    double param_bytes = 0.0;        ///< parameter bytes at inference precision (for the memory bonus)
+    double reward = 0.0;             ///< the reward the controller observed (0 when not ok)
+    double seconds = 0.0;            ///< wall-clock seconds the evaluation took
+};
+
+}  // namespace accelnas::search
