@@ -1,0 +1,276 @@
+#pragma once
+/// \file
+/// The heavy kernels behind the differentiable ops: convolution (1x1 as one GEMM, general kernels as
+/// im2col + GEMM through Eigen, depthwise as hand-written channel loops), all on NHWC float buffers
+/// and split over images with a `train::executor`.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/graph/op.hpp>
+#include <accelnas/train/tape.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+namespace accelnas::train {
+
+/// Sizes of one convolution (or pooling window) on an NHWC input, TensorFlow SAME/VALID padding.
+struct conv_geometry {
+    std::size_t n = 0, h = 0, w = 0, c = 0;      ///< input
+    std::size_t oh = 0, ow = 0, oc = 0;          ///< output
+    std::size_t kh = 1, kw = 1, sh = 1, sw = 1;  ///< window and stride
+    std::size_t pad_top = 0, pad_left = 0;       ///< leading padding (SAME puts the odd pixel at the end)
+    std::size_t groups = 1;                      ///< channel groups
+
+    /// Input channels per group.
+    std::size_t cg() const noexcept { return c / groups; }
+    /// Output channels per group.
+    std::size_t ocg() const noexcept { return oc / groups; }
+    /// True when the conv is a plain per-pixel GEMM (1x1, stride 1).
+    bool pointwise() const noexcept { return kh == 1 && kw == 1 && sh == 1 && sw == 1; }
+    /// True when every group has a single input channel (depthwise, any multiplier).
+    bool depthwise() const noexcept { return groups > 1 && groups == c; }
+};
+
+/// Geometry of a window op; `what` names the op in errors.
+inline conv_geometry make_geometry(const shape4& in, std::size_t kh, std::size_t kw, std::size_t sh, std::size_t sw,
+                                   graph::padding pad, std::size_t groups, std::size_t out_channels,
+                                   const char* what) {
+    require(kh > 0 && kw > 0 && sh > 0 && sw > 0, what, ": kernel and stride must be positive");
+    require(groups > 0 && in[3] % groups == 0 && out_channels % groups == 0, what, ": input channels ", in[3],
+            " and output channels ", out_channels, " must be divisible by groups ", groups);
+    conv_geometry g;
+    g.n = in[0]; g.h = in[1]; g.w = in[2]; g.c = in[3];
+    g.kh = kh; g.kw = kw; g.sh = sh; g.sw = sw; g.groups = groups; g.oc = out_channels;
+    if (pad == graph::padding::same) {
+        g.oh = (g.h + sh - 1) / sh;
+        g.ow = (g.w + sw - 1) / sw;
+        const auto th = (g.oh - 1) * sh + kh, tw = (g.ow - 1) * sw + kw;
+        g.pad_top = th > g.h ? (th - g.h) / 2 : 0;
+        g.pad_left = tw > g.w ? (tw - g.w) / 2 : 0;
+    } else {
+        require(kh <= g.h && kw <= g.w, what, ": VALID window ", kh, "x", kw, " is larger than the input ", g.h, "x",
+                g.w);
+        g.oh = (g.h - kh) / sh + 1;
+        g.ow = (g.w - kw) / sw + 1;
+    }
+    return g;
+}
+
+namespace detail {
+
+using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using matrix_map = Eigen::Map<row_matrix, 0, Eigen::OuterStride<>>;
+using const_matrix_map = Eigen::Map<const row_matrix, 0, Eigen::OuterStride<>>;
+
+/// o[i] += a[i] * b[i]
+inline void fma_add(float* __restrict o, const float* __restrict a, const float* __restrict b, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) o[i] += a[i] * b[i];
+}
+
+// Images per GEMM block: enough rows to keep Eigen efficient, a column buffer of at most ~2 MB.
+inline std::size_t images_per_block(const conv_geometry& g) {
+    const std::size_t per_image = g.oh * g.ow * g.kh * g.kw * g.cg();
+    return std::max<std::size_t>(1, std::min<std::size_t>(g.n, (std::size_t{1} << 19) / std::max<std::size_t>(per_image, 1)));
+}
+
+// im2col of images [n0, n1) and channels [c0, c0 + cg): rows (image, oy, ox), columns (ky, kx, ci).
+inline void im2col(const float* x, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
+                   float* col) {
+    const std::size_t cg = g.cg(), k = g.kh * g.kw * cg;
+    for (std::size_t n = n0; n < n1; ++n)
+        for (std::size_t oy = 0; oy < g.oh; ++oy)
+            for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                float* row = col + (((n - n0) * g.oh + oy) * g.ow + ox) * k;
+                for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                    const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+                    for (std::size_t kx = 0; kx < g.kw; ++kx, row += cg) {
+                        const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+                        if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(g.h) || ix >= std::ptrdiff_t(g.w))
+                            std::fill(row, row + cg, 0.0f);
+                        else
+                            std::memcpy(row, x + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c + c0,
+                                        cg * sizeof(float));
+                    }
+                }
+            }
+}
+
+// Adds the columns back onto the input gradient (the transpose of im2col).
+inline void col2im_add(const float* col, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
+                       float* dx) {
+    const std::size_t cg = g.cg(), k = g.kh * g.kw * cg;
+    for (std::size_t n = n0; n < n1; ++n)
+        for (std::size_t oy = 0; oy < g.oh; ++oy)
+            for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                const float* row = col + (((n - n0) * g.oh + oy) * g.ow + ox) * k;
+                for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                    const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+                    for (std::size_t kx = 0; kx < g.kw; ++kx, row += cg) {
+                        const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+                        if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(g.h) || ix >= std::ptrdiff_t(g.w)) continue;
+                        float* d = dx + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c + c0;
+                        for (std::size_t i = 0; i < cg; ++i) d[i] += row[i];
+                    }
+                }
+            }
+}
+
+}  // namespace detail
+
+/// y = conv(x, w); w is HWIO [kh, kw, c / groups, oc]; y must be sized [n, oh, ow, oc].
+inline void conv_forward(tape& t, const float* x, const float* w, float* y, const conv_geometry& g) {
+    using namespace detail;
+    const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow;
+    if (g.depthwise()) {
+        const std::size_t m = g.oc / g.c;
+        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            for (std::size_t n = lo; n < hi; ++n)
+                for (std::size_t oy = 0; oy < g.oh; ++oy)
+                    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                        float* o = y + ((n * g.oh + oy) * g.ow + ox) * g.oc;
+                        std::fill(o, o + g.oc, 0.0f);
+                        for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+                            if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
+                            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                                const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+                                if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
+                                const float* xi = x + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c;
+                                const float* wk = w + (ky * g.kw + kx) * g.oc;
+                                if (m == 1) {
+                                    fma_add(o, xi, wk, g.c);
+                                } else {
+                                    for (std::size_t ch = 0; ch < g.c; ++ch)
+                                        for (std::size_t j = 0; j < m; ++j) o[ch * m + j] += xi[ch] * wk[ch * m + j];
+                                }
+                            }
+                        }
+                    }
+        });
+        return;
+    }
+    const std::size_t nb = images_per_block(g);
+    const_matrix_map wm(w, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+    t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+        float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
+        for (std::size_t n0 = lo; n0 < hi; n0 += nb) {
+            const std::size_t n1 = std::min(hi, n0 + nb), rows = (n1 - n0) * pix;
+            for (std::size_t gi = 0; gi < g.groups; ++gi) {
+                matrix_map ym(y + n0 * pix * g.oc + gi * ocg, std::ptrdiff_t(rows), std::ptrdiff_t(ocg),
+                              Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+                auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
+                if (g.pointwise()) {
+                    const_matrix_map xm(x + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows), std::ptrdiff_t(g.cg()),
+                                        Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
+                    ym.noalias() = xm * wg;
+                } else {
+                    im2col(x, g, n0, n1, gi * g.cg(), col);
+                    const_matrix_map cm(col, std::ptrdiff_t(rows), std::ptrdiff_t(k), Eigen::OuterStride<>(std::ptrdiff_t(k)));
+                    ym.noalias() = cm * wg;
+                }
+            }
+        }
+    });
+}
+
+/// Gradients of `conv_forward`: adds dL/dx into `dx` and dL/dw into `dw` (either may be null).
+inline void conv_backward(tape& t, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                          const conv_geometry& g) {
+    using namespace detail;
+    const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow, wsize = k * g.oc;
+    const std::size_t chunks = std::min(g.n, t.executor().threads());
+    // Each thread accumulates its weight gradient privately; they are summed at the end.
+    std::vector<float*> partial(chunks, nullptr);
+    if (g.depthwise()) {
+        const std::size_t m = g.oc / g.c;
+        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+            float* pw = nullptr;
+            if (dw) {
+                pw = partial[th] = t.scratch(th, 2, wsize);
+                std::fill(pw, pw + wsize, 0.0f);
+            }
+            for (std::size_t n = lo; n < hi; ++n)
+                for (std::size_t oy = 0; oy < g.oh; ++oy)
+                    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                        const float* d = dy + ((n * g.oh + oy) * g.ow + ox) * g.oc;
+                        for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+                            if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
+                            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                                const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+                                if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
+                                const std::size_t off = ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c;
+                                const float* wk = w + (ky * g.kw + kx) * g.oc;
+                                if (m == 1) {
+                                    if (dx) fma_add(dx + off, d, wk, g.c);
+                                    if (pw) fma_add(pw + (ky * g.kw + kx) * g.oc, d, x + off, g.c);
+                                } else {
+                                    for (std::size_t ch = 0; ch < g.c; ++ch)
+                                        for (std::size_t j = 0; j < m; ++j) {
+                                            const std::size_t o = ch * m + j;
+                                            if (dx) dx[off + ch] += d[o] * wk[o];
+                                            if (pw) pw[(ky * g.kw + kx) * g.oc + o] += d[o] * x[off + ch];
+                                        }
+                                }
+                            }
+                        }
+                    }
+        });
+    } else {
+        const std::size_t nb = images_per_block(g);
+        const_matrix_map wm(w, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+            float* pw = nullptr;
+            if (dw) {
+                pw = partial[th] = t.scratch(th, 2, wsize);
+                std::fill(pw, pw + wsize, 0.0f);
+            }
+            float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
+            float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
+            for (std::size_t n0 = lo; n0 < hi; n0 += nb) {
+                const std::size_t n1 = std::min(hi, n0 + nb), rows = (n1 - n0) * pix;
+                for (std::size_t gi = 0; gi < g.groups; ++gi) {
+                    const_matrix_map dym(dy + n0 * pix * g.oc + gi * ocg, std::ptrdiff_t(rows), std::ptrdiff_t(ocg),
+                                         Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+                    auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
+                    if (g.pointwise()) {
+                        if (dx) {
+                            matrix_map dxm(dx + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows),
+                                           std::ptrdiff_t(g.cg()), Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
+                            dxm.noalias() += dym * wg.transpose();
+                        }
+                        if (pw) {
+                            const_matrix_map xm(x + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows),
+                                                std::ptrdiff_t(g.cg()), Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
+                            matrix_map pm(pw, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+                            pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() += xm.transpose() * dym;
+                        }
+                    } else {
+                        if (pw) {
+                            im2col(x, g, n0, n1, gi * g.cg(), col);
+                            const_matrix_map cm(col, std::ptrdiff_t(rows), std::ptrdiff_t(k), Eigen::OuterStride<>(std::ptrdiff_t(k)));
+                            matrix_map pm(pw, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+                            pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() += cm.transpose() * dym;
+                        }
+                        if (dx) {
+                            matrix_map dcm(dcol, std::ptrdiff_t(rows), std::ptrdiff_t(k), Eigen::OuterStride<>(std::ptrdiff_t(k)));
+                            dcm.noalias() = dym * wg.transpose();
+                            col2im_add(dcol, g, n0, n1, gi * g.cg(), dx);
+                        }
+                    }
+                }
+            }
+        });
+    }
+    if (dw)
+        for (std::size_t c = 0; c < chunks; ++c) {
+            const float* p = partial[c];
+            for (std::size_t i = 0; i < wsize; ++i) dw[i] += p[i];
+        }
+}
+
+}  // namespace accelnas::train

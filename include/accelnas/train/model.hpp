@@ -1,0 +1,375 @@
+#pragma once
+/// \file
+/// `train::model`: the trainable form of any `graph::network`. It owns the parameters (initialised
+/// as the TensorFlow reference implementations do) and the batch-norm running statistics, records a
+/// forward pass on a tape for training, runs float inference, exports its parameters in the
+/// `parameter_set` layout the int8 quantizer consumes, and saves/loads exact checkpoints.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/core/rng.hpp>
+#include <accelnas/graph/network.hpp>
+#include <accelnas/train/ops.hpp>
+#include <accelnas/train/parameters.hpp>
+#include <accelnas/train/tape.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace accelnas::train {
+
+/// One trainable tensor of a model with its gradient buffer.
+struct parameter {
+    std::string name;    ///< "<op name>/weight", "/bias", "/gamma", "/beta"
+    tensor value;        ///< the parameter
+    tensor grad;         ///< its gradient (summed by the tape, zeroed by `model::zero_grad`)
+    bool decay = false;  ///< weight decay applies (conv and dense weights; not biases, not BN)
+};
+
+/// Settings of a model that the network IR does not carry.
+struct model_options {
+    float bn_momentum = 0.9f;  ///< running = momentum * running + (1 - momentum) * batch statistic
+    float bn_eps = 1e-3f;      ///< batch-norm epsilon (TensorFlow's default)
+    std::size_t threads = 1;   ///< threads for `predict` (training uses the tape's)
+};
+
+/// The trainable form of a `graph::network` (one input; the output is the network's last op, and a
+/// trailing softmax is left out so that forward/predict give logits).
+class model {
+public:
+    /// Builds the parameters of `net`, drawing the initial values from `g`: conv kernels
+    /// N(0, sqrt(2 / fan_out)) with fan_out = kh * kw * filters / groups (He / variance scaling, fan
+    /// out, as EfficientNet and MnasNet), dense kernels U(+-1/sqrt(units)) (the same references), biases
+    /// and BN beta 0, BN gamma 1, running mean 0 and variance 1.
+    model(const graph::network& net, rng& g, const model_options& opt = {}) : net_(net), opt_(opt) {
+        net_.validate();
+        std::size_t inputs = 0;
+        for (const auto& o : net_.ops()) inputs += o.kind == graph::op_kind::input;
+        require(inputs == 1, "train::model: network '", net_.name(), "' has ", inputs,
+                " inputs; models with exactly one input are supported");
+        const auto outs = net_.outputs();
+        output_ = outs.back();
+        if (net_.ops()[output_].kind == graph::op_kind::softmax) output_ = net_.ops()[output_].inputs[0];
+        slots_.resize(net_.size());
+        std::size_t count = 0;
+        for (const auto& o : net_.ops())
+            count += (o.kind == graph::op_kind::conv2d || o.kind == graph::op_kind::fully_connected) * (1 + o.bias) +
+                     2 * (o.batch_norm || o.kind == graph::op_kind::batch_norm);
+        params_.reserve(count);  // parameter addresses must stay stable
+        for (std::size_t i = 0; i < net_.size(); ++i) {
+            const auto& o = net_.ops()[i];
+            auto& s = slots_[i];
+            const auto in = net_.in_shape(i);
+            std::size_t bn_channels = 0;
+            if (o.kind == graph::op_kind::conv2d) {
+                const auto kh = std::size_t(o.kernel_h), kw = std::size_t(o.kernel_w);
+                const auto f = std::size_t(o.filters), gr = std::size_t(o.groups);
+                tensor w = xt::empty<float>(shape4{kh, kw, std::size_t(in.c) / gr, f});
+                const double sd = std::sqrt(2.0 / double(kh * kw * f / gr));
+                for (auto& v : w) v = float(normal01(g) * sd);
+                s.weight = add_param(o.name + "/weight", std::move(w), true);
+                if (o.bias) s.bias = add_param(o.name + "/bias", xt::zeros<float>(shape4{1, 1, 1, f}), false);
+                if (o.batch_norm) bn_channels = f;
+            } else if (o.kind == graph::op_kind::fully_connected) {
+                const auto f = std::size_t(o.filters), fan_in = std::size_t(in.h * in.w * in.c);
+                tensor w = xt::empty<float>(shape4{1, 1, fan_in, f});
+                const double r = 1.0 / std::sqrt(double(f));
+                for (auto& v : w) v = float((2.0 * uniform01(g) - 1.0) * r);
+                s.weight = add_param(o.name + "/weight", std::move(w), true);
+                if (o.bias) s.bias = add_param(o.name + "/bias", xt::zeros<float>(shape4{1, 1, 1, f}), false);
+                if (o.batch_norm) bn_channels = f;
+            } else if (o.kind == graph::op_kind::batch_norm) {
+                bn_channels = std::size_t(in.c);
+            }
+            if (bn_channels) {
+                s.gamma = add_param(o.name + "/gamma", xt::ones<float>(shape4{1, 1, 1, bn_channels}), false);
+                s.beta = add_param(o.name + "/beta", xt::zeros<float>(shape4{1, 1, 1, bn_channels}), false);
+                s.running_mean = xt::zeros<float>(shape4{1, 1, 1, bn_channels});
+                s.running_var = xt::ones<float>(shape4{1, 1, 1, bn_channels});
+            }
+        }
+    }
+
+    model(const model&) = delete;
+    model& operator=(const model&) = delete;
+    model(model&&) = delete;
+
+    /// The network this model trains.
+    const graph::network& network() const noexcept { return net_; }
+    /// The options the model was built with.
+    const model_options& options() const noexcept { return opt_; }
+    /// All trainable parameters, in network order.
+    std::vector<parameter>& parameters() noexcept { return params_; }
+    /// All trainable parameters, in network order.
+    const std::vector<parameter>& parameters() const noexcept { return params_; }
+    /// Number of trainable scalars.
+    std::size_t parameter_count() const noexcept {
+        std::size_t n = 0;
+        for (const auto& p : params_) n += p.value.size();
+        return n;
+    }
+    /// Sets every parameter gradient to zero (before each recorded forward pass).
+    void zero_grad() {
+        for (auto& p : params_) {
+            if (p.grad.shape() != p.value.shape()) p.grad = xt::zeros<float>(p.value.shape());
+            else std::fill(p.grad.begin(), p.grad.end(), 0.0f);
+        }
+    }
+    /// Index of the op whose output is the model's output (logits).
+    std::size_t output_op() const noexcept { return output_; }
+
+    /// Records the forward pass of the NHWC `batch` (any n; h, w, c as the network input) on `t` and
+    /// returns the logits variable. Training mode uses batch statistics in BN and updates the running
+    /// ones; parameters enter the tape as leaves whose gradients accumulate into `parameter::grad`.
+    var forward(tape& t, const tensor& batch, bool training) {
+        const auto in = net_.input_shape();
+        const auto& bs = batch.shape();
+        require(bs[1] == std::size_t(in.h) && bs[2] == std::size_t(in.w) && bs[3] == std::size_t(in.c),
+                "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
+                net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
+        if (t.recording()) zero_grad();
+        std::vector<var>& v = values_;
+        v.assign(net_.size(), var{});
+        auto param = [&](std::size_t idx) {
+            auto& p = params_[idx];
+            if (p.grad.shape() != p.value.shape()) p.grad = xt::zeros<float>(p.value.shape());
+            return t.parameter(p.value, p.grad);
+        };
+        for (std::size_t i = 0; i <= output_; ++i) {
+            const auto& o = net_.ops()[i];
+            auto& s = slots_[i];
+            auto x = [&](std::size_t k) { return v[o.inputs[k]]; };
+            var y{};
+            bool act_done = false;
+            switch (o.kind) {
+            case graph::op_kind::input: y = t.constant(batch); break;
+            case graph::op_kind::conv2d:
+                y = conv2d(x(0), param(std::size_t(s.weight)), o.stride_h, o.stride_w, o.pad, std::size_t(o.groups));
+                break;
+            case graph::op_kind::fully_connected: y = fully_connected(x(0), param(std::size_t(s.weight))); break;
+            case graph::op_kind::add: {
+                std::vector<var> xs;
+                for (auto j : o.inputs) xs.push_back(v[j]);
+                y = add(std::span<const var>(xs));
+                break;
+            }
+            case graph::op_kind::concat: {
+                std::vector<var> xs;
+                for (auto j : o.inputs) xs.push_back(v[j]);
+                y = concat(std::span<const var>(xs));
+                break;
+            }
+            case graph::op_kind::mul: y = mul(x(0), x(1)); break;
+            case graph::op_kind::max_pool:
+            case graph::op_kind::avg_pool:
+                y = pool(x(0), o.kind == graph::op_kind::max_pool, o.kernel_h, o.kernel_w, o.stride_h, o.stride_w,
+                         o.pad, o.count_include_pad);
+                break;
+            case graph::op_kind::global_avg_pool: y = global_avg_pool(x(0)); break;
+            case graph::op_kind::batch_norm: y = x(0); break;  // the BN itself follows below
+            case graph::op_kind::activation: y = x(0); break;
+            case graph::op_kind::reshape:
+                y = reshape(x(0), {t.value(x(0)).shape()[0], std::size_t(o.target.h), std::size_t(o.target.w),
+                                   std::size_t(o.target.c)});
+                break;
+            case graph::op_kind::pad:
+                y = pad(x(0), std::size_t(o.pads[0]), std::size_t(o.pads[1]), std::size_t(o.pads[2]),
+                        std::size_t(o.pads[3]));
+                break;
+            case graph::op_kind::softmax: y = softmax(x(0)); break;
+            }
+            if (s.bias >= 0) y = bias_add(y, param(std::size_t(s.bias)));
+            if (s.gamma >= 0) {
+                const bool fuse = o.act == graph::activation::none || o.act == graph::activation::relu ||
+                                  o.act == graph::activation::relu6;
+                y = batch_norm(y, param(std::size_t(s.gamma)), param(std::size_t(s.beta)),
+                               {&s.running_mean, &s.running_var, opt_.bn_momentum, opt_.bn_eps}, training,
+                               fuse ? o.act : graph::activation::none);
+                act_done = fuse;
+            }
+            if (!act_done && o.act != graph::activation::none) y = activate(y, o.act);
+            v[i] = y;
+        }
+        return v[output_];
+    }
+
+    /// Float inference of an NHWC batch: logits [n, classes] (the output op's values flattened per
+    /// image). Not thread-safe (it reuses one internal tape).
+    xt::xtensor<float, 2> predict(const xt::xtensor<float, 4>& nhwc_batch) const {
+        auto& self = const_cast<model&>(*this);  // the running statistics are not touched in inference
+        if (!infer_) infer_ = std::make_unique<tape>(opt_.threads);
+        infer_->clear();
+        pause_recording p(*infer_);
+        auto y = self.forward(*infer_, nhwc_batch, false);
+        const auto& out = infer_->value(y);
+        const std::size_t n = out.shape()[0], k = out.size() / std::max<std::size_t>(n, 1);
+        xt::xtensor<float, 2> r = xt::empty<float>(std::array<std::size_t, 2>{n, k});
+        std::copy(out.begin(), out.end(), r.begin());
+        return r;
+    }
+
+    /// Sets the number of threads `predict` uses.
+    void set_threads(std::size_t threads) {
+        opt_.threads = threads;
+        if (infer_) infer_->set_threads(threads);
+    }
+
+    /// The float parameters in the shared layout (HWIO conv kernels, NHWC-flattened dense kernels,
+    /// BN gamma/beta/running mean/variance), one entry per op that has any, in network order.
+    parameter_set export_parameters() const {
+        parameter_set r;
+        auto vec = [](const tensor& t) {
+            xt::xtensor<float, 1> v = xt::empty<float>(std::array<std::size_t, 1>{t.size()});
+            std::copy(t.begin(), t.end(), v.begin());
+            return v;
+        };
+        for (std::size_t i = 0; i < net_.size(); ++i) {
+            const auto& s = slots_[i];
+            if (s.weight < 0 && s.gamma < 0) continue;
+            op_parameters p;
+            p.op = i;
+            if (s.weight >= 0) p.weight = params_[std::size_t(s.weight)].value;
+            if (s.bias >= 0) p.bias = vec(params_[std::size_t(s.bias)].value);
+            if (s.gamma >= 0) {
+                p.bn_gamma = vec(params_[std::size_t(s.gamma)].value);
+                p.bn_beta = vec(params_[std::size_t(s.beta)].value);
+                p.bn_mean = vec(s.running_mean);
+                p.bn_var = vec(s.running_var);
+                p.bn_eps = opt_.bn_eps;
+            }
+            r.push_back(std::move(p));
+        }
+        return r;
+    }
+
+    /// Writes all parameters and BN running statistics to `path` (binary, exact floats).
+    void save(const std::string& path) const {
+        std::ofstream f(path, std::ios::binary);
+        require(bool(f), "train::model::save: cannot open '", path, "' for writing");
+        f.write(magic, sizeof magic);
+        put<std::uint32_t>(f, 1);
+        put<std::uint64_t>(f, fingerprint());
+        const auto ts = state_tensors();
+        put<std::uint64_t>(f, ts.size());
+        for (const auto& [name, t] : ts) {
+            put<std::uint32_t>(f, std::uint32_t(name.size()));
+            f.write(name.data(), std::streamsize(name.size()));
+            for (auto d : t->shape()) put<std::uint64_t>(f, d);
+            f.write(reinterpret_cast<const char*>(t->data()), std::streamsize(t->size() * sizeof(float)));
+        }
+        require(bool(f), "train::model::save: writing '", path, "' failed");
+    }
+
+    /// Reads a checkpoint written by `save` for the same network; a missing, truncated or foreign
+    /// file, or one of another network, raises `accelnas::error` and leaves the model unchanged.
+    void load(const std::string& path) {
+        std::ifstream f(path, std::ios::binary);
+        require(bool(f), "train::model::load: cannot open '", path, "'");
+        auto where = [&] { return "train::model::load: '" + path + "': "; };
+        char m[sizeof magic];
+        f.read(m, sizeof m);
+        require(bool(f) && std::memcmp(m, magic, sizeof magic) == 0, where(), "not an accelnas checkpoint");
+        require(get<std::uint32_t>(f, path) == 1, where(), "unsupported checkpoint version");
+        require(get<std::uint64_t>(f, path) == fingerprint(), where(), "checkpoint of another network (not '",
+                net_.name(), "')");
+        const auto ts = state_tensors();
+        require(get<std::uint64_t>(f, path) == ts.size(), where(), "tensor count differs from the model's");
+        std::vector<tensor> loaded;
+        for (const auto& [name, t] : ts) {
+            const auto len = get<std::uint32_t>(f, path);
+            require(len < 4096, where(), "corrupt tensor name length");
+            std::string nm(len, '\0');
+            f.read(nm.data(), len);
+            require(bool(f), where(), "truncated (in the name of '", name, "')");
+            require(nm == name, where(), "expected tensor '", name, "', found '", nm, "'");
+            shape4 s;
+            for (auto& d : s) d = std::size_t(get<std::uint64_t>(f, path));
+            require(s == shape_of(*t), where(), "tensor '", name, "' has another shape than the model's");
+            tensor v = xt::empty<float>(s);
+            f.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * sizeof(float)));
+            require(bool(f), where(), "truncated (in the values of '", name, "')");
+            loaded.push_back(std::move(v));
+        }
+        f.peek();
+        require(f.eof(), where(), "trailing bytes after the last tensor");
+        for (std::size_t i = 0; i < ts.size(); ++i) *ts[i].second = std::move(loaded[i]);
+    }
+
+    /// Running mean and variance of the batch norm of op `i` (empty tensors when it has none).
+    std::pair<const tensor&, const tensor&> bn_statistics(std::size_t i) const {
+        require(i < slots_.size(), "train::model::bn_statistics: op index ", i, " out of range");
+        return {slots_[i].running_mean, slots_[i].running_var};
+    }
+
+private:
+    struct slot {
+        std::ptrdiff_t weight = -1, bias = -1, gamma = -1, beta = -1;
+        tensor running_mean, running_var;
+    };
+    static constexpr char magic[8] = {'A', 'N', 'A', 'S', 'C', 'K', 'P', 'T'};
+
+    std::ptrdiff_t add_param(std::string name, tensor v, bool decay) {
+        parameter p;
+        p.name = std::move(name);
+        p.grad = xt::zeros<float>(v.shape());
+        p.value = std::move(v);
+        p.decay = decay;
+        params_.push_back(std::move(p));
+        return std::ptrdiff_t(params_.size() - 1);
+    }
+
+    std::vector<std::pair<std::string, tensor*>> state_tensors() const {
+        std::vector<std::pair<std::string, tensor*>> r;
+        auto& self = const_cast<model&>(*this);
+        for (auto& p : self.params_) r.emplace_back(p.name, &p.value);
+        for (std::size_t i = 0; i < slots_.size(); ++i)
+            if (slots_[i].gamma >= 0) {
+                r.emplace_back(net_.ops()[i].name + "/running_mean", &self.slots_[i].running_mean);
+                r.emplace_back(net_.ops()[i].name + "/running_var", &self.slots_[i].running_var);
+            }
+        return r;
+    }
+
+    // FNV-1a over the structure (kinds, shapes, attributes), so a checkpoint only loads into its network.
+    std::uint64_t fingerprint() const {
+        std::uint64_t h = 1469598103934665603ull;
+        auto mix = [&](std::int64_t v) {
+            for (int b = 0; b < 8; ++b) {
+                h ^= std::uint64_t(v >> (8 * b)) & 0xff;
+                h *= 1099511628211ull;
+            }
+        };
+        for (const auto& o : net_.ops()) {
+            mix(std::int64_t(o.kind));
+            mix(o.out.h); mix(o.out.w); mix(o.out.c);
+            mix(o.kernel_h); mix(o.kernel_w); mix(o.stride_h); mix(o.stride_w);
+            mix(o.groups); mix(o.bias); mix(o.batch_norm);
+            for (auto i : o.inputs) mix(std::int64_t(i));
+        }
+        return h;
+    }
+
+    template <class T>
+    static void put(std::ofstream& f, T v) { f.write(reinterpret_cast<const char*>(&v), sizeof v); }
+    template <class T>
+    static T get(std::ifstream& f, const std::string& path) {
+        T v{};
+        f.read(reinterpret_cast<char*>(&v), sizeof v);
+        require(bool(f), "train::model::load: '", path, "': truncated header");
+        return v;
+    }
+
+    graph::network net_;
+    model_options opt_;
+    std::size_t output_ = 0;
+    std::vector<parameter> params_;
+    std::vector<slot> slots_;
+    std::vector<var> values_;
+    mutable std::unique_ptr<tape> infer_;
+};
+
+}  // namespace accelnas::train

@@ -1,0 +1,705 @@
+#pragma once
+/// \file
+/// Differentiable ops on tape variables: every op of the network IR (convolution with stride,
+/// padding and groups, fully connected, add, concat, mul with 1x1xC broadcast, pooling, batch norm
+/// with running statistics, activations, reshape, pad, dropout, softmax) and the softmax
+/// cross-entropy loss with label smoothing. Each op computes its value at once and, while the tape
+/// records, a backward function that adds into its parents' gradients.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/core/rng.hpp>
+#include <accelnas/graph/op.hpp>
+#include <accelnas/train/kernels.hpp>
+#include <accelnas/train/tape.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace accelnas::train {
+
+namespace detail {
+
+// Creates the output node of an op; it needs a gradient when any parent does.
+inline var make_output(tape& t, const shape4& s, std::initializer_list<var> parents) {
+    bool rg = false;
+    for (auto p : parents) rg = rg || t.at(p).requires_grad;
+    auto r = t.push(s, rg);
+    if (t.at(r).requires_grad)
+        for (auto p : parents) t.at(r).parents.push_back(p.id);
+    return r;
+}
+
+inline tape& tape_of(var v) {
+    require(v.owner != nullptr, "train: variable is not on a tape");
+    return *v.owner;
+}
+
+// Splits [0, n) over the executor unless the work is too small to pay for a thread hand-off.
+template <class F>
+void parallel_rows(tape& t, std::size_t n, std::size_t work, F&& f) {
+    if (work < (std::size_t{1} << 15)) f(std::size_t{0}, n, std::size_t{0});
+    else t.executor().run(n, std::forward<F>(f));
+}
+
+inline float act_value(graph::activation a, float x) {
+    switch (a) {
+    case graph::activation::none: return x;
+    case graph::activation::relu: return x > 0.0f ? x : 0.0f;
+    case graph::activation::relu6: return std::min(std::max(x, 0.0f), 6.0f);
+    case graph::activation::sigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case graph::activation::hard_sigmoid: return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case graph::activation::hard_swish: return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case graph::activation::swish: return x / (1.0f + std::exp(-x));
+    }
+    return x;
+}
+
+// d act / d x, from the input x and the output y.
+inline float act_derivative(graph::activation a, float x, float y) {
+    switch (a) {
+    case graph::activation::none: return 1.0f;
+    case graph::activation::relu: return x > 0.0f ? 1.0f : 0.0f;
+    case graph::activation::relu6: return x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
+    case graph::activation::sigmoid: return y * (1.0f - y);
+    case graph::activation::hard_sigmoid: return x > -3.0f && x < 3.0f ? 1.0f / 6.0f : 0.0f;
+    case graph::activation::hard_swish: return x <= -3.0f ? 0.0f : x >= 3.0f ? 1.0f : (2.0f * x + 3.0f) / 6.0f;
+    case graph::activation::swish: {
+        const float s = 1.0f / (1.0f + std::exp(-x));
+        return s * (1.0f + x * (1.0f - s));
+    }
+    }
+    return 1.0f;
+}
+
+}  // namespace detail
+
+/// 2-D convolution of NHWC `x` with HWIO weights `w` [kh, kw, c / groups, filters].
+inline var conv2d(var x, var w, int stride_h, int stride_w, graph::padding pad, std::size_t groups) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x)), ws = shape_of(t.value(w));
+    require(ws[2] * groups == xs[3], "train::conv2d: weight input channels ", ws[2], " x groups ", groups,
+            " != input channels ", xs[3]);
+    require(stride_h > 0 && stride_w > 0, "train::conv2d: stride must be positive");
+    const auto g = make_geometry(xs, ws[0], ws[1], std::size_t(stride_h), std::size_t(stride_w), pad, groups, ws[3],
+                                 "train::conv2d");
+    auto y = detail::make_output(t, {g.n, g.oh, g.ow, g.oc}, {x, w});
+    conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
+            float* dx = tp.at(xi).requires_grad ? tp.grad_of(xi).data() : nullptr;
+            float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
+            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g);
+        };
+    return y;
+}
+
+/// Fully connected layer: the NHWC-flattened rows of `x` times `w` [1, 1, h*w*c, units]; output
+/// [n, 1, 1, units].
+inline var fully_connected(var x, var w) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x)), ws = shape_of(t.value(w));
+    const std::size_t in = xs[1] * xs[2] * xs[3];
+    require(ws[0] == 1 && ws[1] == 1 && ws[2] == in, "train::fully_connected: weight [", ws[0], ",", ws[1], ",",
+            ws[2], ",", ws[3], "] does not take ", in, " input features");
+    // A fully connected layer is a 1x1 convolution of the flattened 1x1x(in) input.
+    const auto g = make_geometry({xs[0], 1, 1, in}, 1, 1, 1, 1, graph::padding::valid, 1, ws[3],
+                                 "train::fully_connected");
+    auto y = detail::make_output(t, {xs[0], 1, 1, ws[3]}, {x, w});
+    conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
+            float* dx = tp.at(xi).requires_grad ? tp.grad_of(xi).data() : nullptr;
+            float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
+            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g);
+        };
+    return y;
+}
+
+/// Adds the per-channel bias `b` [1, 1, 1, c] to every pixel of `x`.
+inline var bias_add(var x, var b) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    const std::size_t c = xs[3], rows = elements(xs) / c;
+    require(t.value(b).size() == c, "train::bias_add: bias has ", t.value(b).size(), " elements, input has ", c,
+            " channels");
+    auto y = detail::make_output(t, xs, {x, b});
+    const float* xp = t.value(x).data();
+    const float* bp = t.value(b).data();
+    float* yp = t.value(y).data();
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t i = 0; i < c; ++i) yp[r * c + i] = xp[r * c + i] + bp[i];
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [xi = x.id, bi = b.id, rows, c](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            if (tp.at(xi).requires_grad) {
+                float* dx = tp.grad_of(xi).data();
+                for (std::size_t i = 0; i < rows * c; ++i) dx[i] += d[i];
+            }
+            if (tp.at(bi).requires_grad) {
+                float* db = tp.grad_of(bi).data();
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t i = 0; i < c; ++i) db[i] += d[r * c + i];
+            }
+        };
+    return y;
+}
+
+/// Element-wise activation.
+inline var activate(var x, graph::activation a) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    auto y = detail::make_output(t, xs, {x});
+    const float* xp = t.value(x).data();
+    float* yp = t.value(y).data();
+    const std::size_t n = elements(xs);
+    switch (a) {  // the common cases as plain loops the compiler vectorises
+    case graph::activation::relu:
+        for (std::size_t i = 0; i < n; ++i) yp[i] = xp[i] > 0.0f ? xp[i] : 0.0f;
+        break;
+    case graph::activation::relu6:
+        for (std::size_t i = 0; i < n; ++i) yp[i] = std::min(std::max(xp[i], 0.0f), 6.0f);
+        break;
+    default:
+        for (std::size_t i = 0; i < n; ++i) yp[i] = detail::act_value(a, xp[i]);
+    }
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [xi = x.id, a, n](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            const float* xv = tp.at(xi).value().data();
+            const float* yv = self.value().data();
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t i = 0; i < n; ++i) dx[i] += d[i] * detail::act_derivative(a, xv[i], yv[i]);
+        };
+    return y;
+}
+
+/// Element-wise sum of one or more variables of one shape.
+inline var add(std::span<const var> xs) {
+    require(!xs.empty(), "train::add: needs at least one input");
+    auto& t = detail::tape_of(xs[0]);
+    const auto s = shape_of(t.value(xs[0]));
+    bool rg = false;
+    for (auto v : xs) {
+        require(shape_of(t.value(v)) == s, "train::add: inputs have different shapes");
+        rg = rg || t.at(v).requires_grad;
+    }
+    auto y = t.push(s, rg);
+    float* yp = t.value(y).data();
+    const std::size_t n = elements(s);
+    std::copy_n(t.value(xs[0]).data(), n, yp);
+    for (std::size_t k = 1; k < xs.size(); ++k) {
+        const float* p = t.value(xs[k]).data();
+        for (std::size_t i = 0; i < n; ++i) yp[i] += p[i];
+    }
+    if (t.at(y).requires_grad) {
+        for (auto v : xs) t.at(y).parents.push_back(v.id);
+        t.at(y).backward = [n](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            for (auto pi : self.parents)
+                if (tp.at(pi).requires_grad) {
+                    float* dx = tp.grad_of(pi).data();
+                    for (std::size_t i = 0; i < n; ++i) dx[i] += d[i];
+                }
+        };
+    }
+    return y;
+}
+/// Element-wise sum of two variables of one shape.
+inline var add(var a, var b) {
+    const var xs[2] = {a, b};
+    return add(std::span<const var>(xs, 2));
+}
+
+/// Element-wise product; `b` may be [n, 1, 1, c] and then scales each channel of `a`.
+inline var mul(var a, var b) {
+    auto& t = detail::tape_of(a);
+    const auto as = shape_of(t.value(a)), bs = shape_of(t.value(b));
+    const bool bcast = bs != as;
+    require(!bcast || (bs[0] == as[0] && bs[1] == 1 && bs[2] == 1 && bs[3] == as[3]),
+            "train::mul: second input must have the first's shape or be [n, 1, 1, c]");
+    auto y = detail::make_output(t, as, {a, b});
+    const std::size_t n = as[0], pix = as[1] * as[2], c = as[3];
+    const float* ap = t.value(a).data();
+    const float* bp = t.value(b).data();
+    float* yp = t.value(y).data();
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t p = 0; p < pix; ++p)
+            for (std::size_t k = 0; k < c; ++k) {
+                const std::size_t e = (i * pix + p) * c + k;
+                yp[e] = ap[e] * bp[bcast ? i * c + k : e];
+            }
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [ai = a.id, bi = b.id, bcast, n, pix, c](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            const float* av = tp.at(ai).value().data();
+            const float* bv = tp.at(bi).value().data();
+            float* da = tp.at(ai).requires_grad ? tp.grad_of(ai).data() : nullptr;
+            float* db = tp.at(bi).requires_grad ? tp.grad_of(bi).data() : nullptr;
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t p = 0; p < pix; ++p)
+                    for (std::size_t k = 0; k < c; ++k) {
+                        const std::size_t e = (i * pix + p) * c + k, f = bcast ? i * c + k : e;
+                        if (da) da[e] += d[e] * bv[f];
+                        if (db) db[f] += d[e] * av[e];
+                    }
+        };
+    return y;
+}
+
+/// Concatenation along channels of variables with equal n, h and w.
+inline var concat(std::span<const var> xs) {
+    require(!xs.empty(), "train::concat: needs at least one input");
+    auto& t = detail::tape_of(xs[0]);
+    auto s = shape_of(t.value(xs[0]));
+    s[3] = 0;
+    bool rg = false;
+    std::vector<std::size_t> cs;
+    for (auto v : xs) {
+        const auto vs = shape_of(t.value(v));
+        require(vs[0] == s[0] && vs[1] == s[1] && vs[2] == s[2], "train::concat: inputs differ in n, h or w");
+        s[3] += vs[3];
+        cs.push_back(vs[3]);
+        rg = rg || t.at(v).requires_grad;
+    }
+    auto y = t.push(s, rg);
+    const std::size_t rows = s[0] * s[1] * s[2], c = s[3];
+    float* yp = t.value(y).data();
+    for (std::size_t k = 0, off = 0; k < xs.size(); off += cs[k], ++k) {
+        const float* p = t.value(xs[k]).data();
+        for (std::size_t r = 0; r < rows; ++r) std::copy_n(p + r * cs[k], cs[k], yp + r * c + off);
+    }
+    if (t.at(y).requires_grad) {
+        for (auto v : xs) t.at(y).parents.push_back(v.id);
+        t.at(y).backward = [rows, c, cs](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            std::size_t off = 0;
+            for (std::size_t k = 0; k < cs.size(); off += cs[k], ++k) {
+                const auto pi = self.parents[k];
+                if (!tp.at(pi).requires_grad) continue;
+                float* dx = tp.grad_of(pi).data();
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t i = 0; i < cs[k]; ++i) dx[r * cs[k] + i] += d[r * c + off + i];
+            }
+        };
+    }
+    return y;
+}
+
+/// Max or average pooling over a kh x kw window; average pooling divides by the taps inside the
+/// input unless `count_include_pad`.
+inline var pool(var x, bool max, int kh, int kw, int sh, int sw, graph::padding pad, bool count_include_pad = false) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    require(kh > 0 && kw > 0, "train::pool: kernel must be positive");
+    require(sh > 0 && sw > 0, "train::pool: stride must be positive");
+    const auto g = make_geometry(xs, std::size_t(kh), std::size_t(kw), std::size_t(sh), std::size_t(sw), pad, 1,
+                                 xs[3], "train::pool");
+    auto y = detail::make_output(t, {g.n, g.oh, g.ow, g.c}, {x});
+    const float* xp = t.value(x).data();
+    float* yp = t.value(y).data();
+    auto& nd = t.at(y);
+    const std::size_t c = g.c, outn = g.n * g.oh * g.ow * c;
+    require(!max || elements(xs) < std::size_t(std::numeric_limits<std::int32_t>::max()),
+            "train::pool: input too large for max-pool indices");
+    if (max) nd.iaux.resize(outn);
+    std::vector<float> cnt;  // average pooling: divisor per output pixel
+    for (std::size_t n = 0; n < g.n; ++n)
+        for (std::size_t oy = 0; oy < g.oh; ++oy)
+            for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
+                for (std::size_t k = 0; k < c; ++k) yp[o + k] = max ? -std::numeric_limits<float>::infinity() : 0.0f;
+                std::size_t taps = 0;
+                for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                    const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+                    if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
+                    for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                        const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+                        if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
+                        ++taps;
+                        const std::size_t i = ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * c;
+                        for (std::size_t k = 0; k < c; ++k) {
+                            if (max) {
+                                if (xp[i + k] > yp[o + k]) {
+                                    yp[o + k] = xp[i + k];
+                                    nd.iaux[o + k] = std::int32_t(i + k);
+                                }
+                            } else {
+                                yp[o + k] += xp[i + k];
+                            }
+                        }
+                    }
+                }
+                if (!max) {
+                    const float div = count_include_pad ? float(g.kh * g.kw) : float(taps);
+                    for (std::size_t k = 0; k < c; ++k) yp[o + k] /= div;
+                }
+            }
+    if (nd.requires_grad)
+        nd.backward = [g, max, count_include_pad, xi = x.id](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            float* dx = tp.grad_of(xi).data();
+            const std::size_t c = g.c;
+            if (max) {
+                const std::size_t outn = g.n * g.oh * g.ow * c;
+                for (std::size_t o = 0; o < outn; ++o) dx[self.iaux[o]] += d[o];
+                return;
+            }
+            for (std::size_t n = 0; n < g.n; ++n)
+                for (std::size_t oy = 0; oy < g.oh; ++oy)
+                    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                        const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
+                        std::size_t taps = 0;
+                        for (int pass = 0; pass < 2; ++pass)
+                            for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                                const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+                                if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
+                                for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+                                    if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
+                                    if (pass == 0) {
+                                        ++taps;
+                                        continue;
+                                    }
+                                    const float inv = 1.0f / (count_include_pad ? float(g.kh * g.kw) : float(taps));
+                                    const std::size_t i = ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * c;
+                                    for (std::size_t k = 0; k < c; ++k) dx[i + k] += d[o + k] * inv;
+                                }
+                            }
+                    }
+        };
+    return y;
+}
+
+/// Mean over h and w: [n, 1, 1, c].
+inline var global_avg_pool(var x) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    const std::size_t n = xs[0], pix = xs[1] * xs[2], c = xs[3];
+    auto y = detail::make_output(t, {n, 1, 1, c}, {x});
+    const float* xp = t.value(x).data();
+    float* yp = t.value(y).data();
+    const float inv = 1.0f / float(pix);
+    for (std::size_t i = 0; i < n; ++i) {
+        float* o = yp + i * c;
+        std::fill(o, o + c, 0.0f);
+        for (std::size_t p = 0; p < pix; ++p)
+            for (std::size_t k = 0; k < c; ++k) o[k] += xp[(i * pix + p) * c + k];
+        for (std::size_t k = 0; k < c; ++k) o[k] *= inv;
+    }
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [xi = x.id, n, pix, c, inv](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t p = 0; p < pix; ++p)
+                    for (std::size_t k = 0; k < c; ++k) dx[(i * pix + p) * c + k] += d[i * c + k] * inv;
+        };
+    return y;
+}
+
+/// Running statistics and settings of one batch-norm layer (owned by the model).
+struct batch_norm_state {
+    tensor* running_mean = nullptr;  ///< [1, 1, 1, c]
+    tensor* running_var = nullptr;   ///< [1, 1, 1, c]
+    float momentum = 0.9f;           ///< running = momentum * running + (1 - momentum) * batch
+    float eps = 1e-3f;               ///< added to the variance
+};
+
+/// Batch norm over n, h and w with scale `gamma` and shift `beta` ([1, 1, 1, c]), followed by the
+/// activation `act` (fused, so relu/relu6 cost no extra pass). Training mode normalises with the
+/// batch statistics and updates the running ones (unbiased variance); inference mode uses the
+/// running statistics.
+inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bool training,
+                      graph::activation act = graph::activation::none) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    const std::size_t c = xs[3], rows = elements(xs) / c;
+    require(t.value(gamma).size() == c && t.value(beta).size() == c, "train::batch_norm: gamma/beta have ",
+            t.value(gamma).size(), "/", t.value(beta).size(), " elements, input has ", c, " channels");
+    require(st.running_mean && st.running_var && st.running_mean->size() == c && st.running_var->size() == c,
+            "train::batch_norm: running statistics missing or not of ", c, " channels");
+    require(!training || rows > 1, "train::batch_norm: training needs more than one value per channel");
+    auto y = detail::make_output(t, xs, {x, gamma, beta});
+    auto& nd = t.at(y);
+    nd.aux.resize(2 * c);  // mean, 1/std used by this forward pass
+    float* mean = nd.aux.data();
+    float* invstd = mean + c;
+    const float* xp = t.value(x).data();
+    float* yp = t.value(y).data();
+    if (training) {
+        const std::size_t chunks = std::min(rows, t.threads());
+        std::vector<double> part(2 * c * chunks, 0.0);
+        detail::parallel_rows(t, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+            double* s = part.data() + 2 * c * th;
+            double* q = s + c;
+            // Shifted sums (shift = first row) keep the variance accurate in floats and doubles alike.
+            for (std::size_t r = lo; r < hi; ++r)
+                for (std::size_t k = 0; k < c; ++k) {
+                    const double v = double(xp[r * c + k]) - double(xp[k]);
+                    s[k] += v;
+                    q[k] += v * v;
+                }
+        });
+        for (std::size_t k = 0; k < c; ++k) {
+            double s = 0, q = 0;
+            for (std::size_t th = 0; th < chunks; ++th) {
+                s += part[2 * c * th + k];
+                q += part[2 * c * th + c + k];
+            }
+            const double m = s / double(rows), var = std::max(0.0, q / double(rows) - m * m);
+            mean[k] = float(m + double(xp[k]));
+            invstd[k] = float(1.0 / std::sqrt(var + double(st.eps)));
+            auto& rm = (*st.running_mean)(0, 0, 0, k);
+            auto& rv = (*st.running_var)(0, 0, 0, k);
+            rm = st.momentum * rm + (1.0f - st.momentum) * mean[k];
+            rv = st.momentum * rv + (1.0f - st.momentum) * float(var * double(rows) / double(rows - 1));
+        }
+    } else {
+        for (std::size_t k = 0; k < c; ++k) {
+            mean[k] = (*st.running_mean)(0, 0, 0, k);
+            invstd[k] = 1.0f / std::sqrt((*st.running_var)(0, 0, 0, k) + st.eps);
+        }
+    }
+    std::vector<float> scale(c), shift(c);
+    const float* gp = t.value(gamma).data();
+    const float* bp = t.value(beta).data();
+    for (std::size_t k = 0; k < c; ++k) {
+        scale[k] = gp[k] * invstd[k];
+        shift[k] = bp[k] - mean[k] * scale[k];
+    }
+    detail::parallel_rows(t, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
+        const float* __restrict sc = scale.data();
+        const float* __restrict sh = shift.data();
+        for (std::size_t r = lo; r < hi; ++r) {
+            const float* __restrict xr = xp + r * c;
+            float* __restrict yr = yp + r * c;
+            switch (act) {
+            case graph::activation::none:
+                for (std::size_t k = 0; k < c; ++k) yr[k] = xr[k] * sc[k] + sh[k];
+                break;
+            case graph::activation::relu:
+                for (std::size_t k = 0; k < c; ++k) yr[k] = std::max(xr[k] * sc[k] + sh[k], 0.0f);
+                break;
+            case graph::activation::relu6:
+                for (std::size_t k = 0; k < c; ++k) yr[k] = std::min(std::max(xr[k] * sc[k] + sh[k], 0.0f), 6.0f);
+                break;
+            default:
+                for (std::size_t k = 0; k < c; ++k) yr[k] = detail::act_value(act, xr[k] * sc[k] + sh[k]);
+            }
+        }
+    });
+    if (nd.requires_grad)
+        nd.backward = [xi = x.id, gi = gamma.id, bi = beta.id, rows, c, act, training](tape& tp, node& self) {
+            const float* dy = self.grad().data();
+            const float* yv = self.value().data();
+            const float* xv = tp.at(xi).value().data();
+            const float* mean = self.aux.data();
+            const float* invstd = mean + c;
+            const float* gv = tp.at(gi).value().data();
+            // Gradient before the activation, from the output (relu/relu6) or the recomputed input.
+            auto pre = [&](std::size_t e, std::size_t k) {
+                if (act == graph::activation::none) return dy[e];
+                if (act == graph::activation::relu) return yv[e] > 0.0f ? dy[e] : 0.0f;
+                if (act == graph::activation::relu6) return yv[e] > 0.0f && yv[e] < 6.0f ? dy[e] : 0.0f;
+                const float z = (xv[e] - mean[k]) * invstd[k] * gv[k] + tp.at(bi).value().data()[k];
+                return dy[e] * detail::act_derivative(act, z, yv[e]);
+            };
+            const std::size_t chunks = std::min(rows, tp.threads());
+            std::vector<double> part(2 * c * chunks, 0.0);
+            detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+                double* sd = part.data() + 2 * c * th;  // sum of dz
+                double* sx = sd + c;                    // sum of dz * xhat
+                for (std::size_t r = lo; r < hi; ++r)
+                    for (std::size_t k = 0; k < c; ++k) {
+                        const std::size_t e = r * c + k;
+                        const float dz = pre(e, k);
+                        sd[k] += dz;
+                        sx[k] += double(dz) * double((xv[e] - mean[k]) * invstd[k]);
+                    }
+            });
+            std::vector<float> sum_d(c, 0.0f), sum_dx(c, 0.0f);
+            for (std::size_t k = 0; k < c; ++k) {
+                double a = 0, b = 0;
+                for (std::size_t th = 0; th < chunks; ++th) {
+                    a += part[2 * c * th + k];
+                    b += part[2 * c * th + c + k];
+                }
+                sum_d[k] = float(a);
+                sum_dx[k] = float(b);
+            }
+            if (tp.at(gi).requires_grad) {
+                float* dg = tp.grad_of(gi).data();
+                for (std::size_t k = 0; k < c; ++k) dg[k] += sum_dx[k];
+            }
+            if (tp.at(bi).requires_grad) {
+                float* db = tp.grad_of(bi).data();
+                for (std::size_t k = 0; k < c; ++k) db[k] += sum_d[k];
+            }
+            if (!tp.at(xi).requires_grad) return;
+            float* dx = tp.grad_of(xi).data();
+            const float inv_m = 1.0f / float(rows);
+            detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                for (std::size_t r = lo; r < hi; ++r)
+                    for (std::size_t k = 0; k < c; ++k) {
+                        const std::size_t e = r * c + k;
+                        const float dz = pre(e, k);
+                        if (training) {
+                            const float xhat = (xv[e] - mean[k]) * invstd[k];
+                            dx[e] += gv[k] * invstd[k] * (dz - inv_m * (sum_d[k] + xhat * sum_dx[k]));
+                        } else {
+                            dx[e] += gv[k] * invstd[k] * dz;
+                        }
+                    }
+            });
+        };
+    return y;
+}
+
+/// Reshape to `s` (same element count; NHWC order is kept).
+inline var reshape(var x, const shape4& s) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    require(elements(s) == elements(xs), "train::reshape: target has ", elements(s), " elements, input has ",
+            elements(xs));
+    auto y = detail::make_output(t, s, {x});
+    std::copy_n(t.value(x).data(), elements(s), t.value(y).data());
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [xi = x.id](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t i = 0, n = self.value().size(); i < n; ++i) dx[i] += d[i];
+        };
+    return y;
+}
+
+/// Zero padding of h and w: top, bottom, left, right.
+inline var pad(var x, std::size_t top, std::size_t bottom, std::size_t left, std::size_t right) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    const shape4 s{xs[0], xs[1] + top + bottom, xs[2] + left + right, xs[3]};
+    auto y = detail::make_output(t, s, {x});
+    float* yp = t.value(y).data();
+    const float* xp = t.value(x).data();
+    std::fill(yp, yp + elements(s), 0.0f);
+    const std::size_t c = xs[3];
+    for (std::size_t n = 0; n < xs[0]; ++n)
+        for (std::size_t i = 0; i < xs[1]; ++i)
+            std::copy_n(xp + (n * xs[1] + i) * xs[2] * c, xs[2] * c, yp + ((n * s[1] + i + top) * s[2] + left) * c);
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [xi = x.id, xs, s, top, left](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            float* dx = tp.grad_of(xi).data();
+            const std::size_t c = xs[3];
+            for (std::size_t n = 0; n < xs[0]; ++n)
+                for (std::size_t i = 0; i < xs[1]; ++i) {
+                    const float* src = d + ((n * s[1] + i + top) * s[2] + left) * c;
+                    float* dst = dx + (n * xs[1] + i) * xs[2] * c;
+                    for (std::size_t j = 0; j < xs[2] * c; ++j) dst[j] += src[j];
+                }
+        };
+    return y;
+}
+
+/// Inverted dropout: in training, zeroes each element with probability `rate` and scales the rest
+/// by 1 / (1 - rate); identity otherwise.
+inline var dropout(var x, float rate, rng& g, bool training) {
+    auto& t = detail::tape_of(x);
+    require(rate >= 0.0f && rate < 1.0f, "train::dropout: rate ", rate, " must be in [0, 1)");
+    const auto xs = shape_of(t.value(x));
+    auto y = detail::make_output(t, xs, {x});
+    auto& nd = t.at(y);
+    const std::size_t n = elements(xs);
+    const float* xp = t.value(x).data();
+    float* yp = t.value(y).data();
+    nd.aux.assign(n, 1.0f);
+    if (training && rate > 0.0f) {
+        const float keep = 1.0f / (1.0f - rate);
+        for (std::size_t i = 0; i < n; ++i) nd.aux[i] = uniform01(g) < double(rate) ? 0.0f : keep;
+    }
+    for (std::size_t i = 0; i < n; ++i) yp[i] = xp[i] * nd.aux[i];
+    if (nd.requires_grad)
+        nd.backward = [xi = x.id, n](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t i = 0; i < n; ++i) dx[i] += d[i] * self.aux[i];
+        };
+    return y;
+}
+
+/// Softmax over channels.
+inline var softmax(var x) {
+    auto& t = detail::tape_of(x);
+    const auto xs = shape_of(t.value(x));
+    const std::size_t c = xs[3], rows = elements(xs) / c;
+    auto y = detail::make_output(t, xs, {x});
+    const float* xp = t.value(x).data();
+    float* yp = t.value(y).data();
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float m = *std::max_element(xp + r * c, xp + (r + 1) * c);
+        float s = 0;
+        for (std::size_t k = 0; k < c; ++k) s += (yp[r * c + k] = std::exp(xp[r * c + k] - m));
+        for (std::size_t k = 0; k < c; ++k) yp[r * c + k] /= s;
+    }
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [xi = x.id, rows, c](tape& tp, node& self) {
+            const float* d = self.grad().data();
+            const float* yv = self.value().data();
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t r = 0; r < rows; ++r) {
+                float dot = 0;
+                for (std::size_t k = 0; k < c; ++k) dot += d[r * c + k] * yv[r * c + k];
+                for (std::size_t k = 0; k < c; ++k) dx[r * c + k] += yv[r * c + k] * (d[r * c + k] - dot);
+            }
+        };
+    return y;
+}
+
+/// Mean softmax cross-entropy of `logits` ([n, 1, 1, k], or [n, h, w, k] flattened per image) against
+/// integer `labels` (one per image), with label smoothing: targets are (1 - s) one-hot + s / k.
+/// Returns a 1x1x1x1 variable.
+inline var softmax_cross_entropy(var logits, std::span<const std::int32_t> labels, float smoothing = 0.0f) {
+    auto& t = detail::tape_of(logits);
+    const auto xs = shape_of(t.value(logits));
+    const std::size_t n = xs[0], k = xs[1] * xs[2] * xs[3];
+    require(labels.size() == n, "train::softmax_cross_entropy: ", labels.size(), " labels for a batch of ", n);
+    require(smoothing >= 0.0f && smoothing < 1.0f, "train::softmax_cross_entropy: label smoothing ", smoothing,
+            " must be in [0, 1)");
+    auto y = detail::make_output(t, {1, 1, 1, 1}, {logits});
+    auto& nd = t.at(y);
+    nd.aux.resize(n * k);  // probabilities minus targets, scaled by 1/n: the gradient
+    const float* xp = t.value(logits).data();
+    double loss = 0;
+    const float off = smoothing / float(k), on = 1.0f - smoothing + off;
+    for (std::size_t i = 0; i < n; ++i) {
+        require(labels[i] >= 0 && std::size_t(labels[i]) < k, "train::softmax_cross_entropy: label ", labels[i],
+                " of image ", i, " is not a class in [0, ", k, ")");
+        const float* r = xp + i * k;
+        const float m = *std::max_element(r, r + k);
+        double s = 0;
+        for (std::size_t j = 0; j < k; ++j) s += std::exp(double(r[j] - m));
+        const double lse = std::log(s) + m;
+        for (std::size_t j = 0; j < k; ++j) {
+            const float q = j == std::size_t(labels[i]) ? on : off;
+            loss -= double(q) * (double(r[j]) - lse);
+            nd.aux[i * k + j] = float((std::exp(double(r[j]) - lse) - q) / double(n));
+        }
+    }
+    t.value(y)(0, 0, 0, 0) = float(loss / double(n));
+    if (nd.requires_grad)
+        nd.backward = [xi = logits.id](tape& tp, node& self) {
+            const float d = self.grad()(0, 0, 0, 0);
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t i = 0; i < self.aux.size(); ++i) dx[i] += d * self.aux[i];
+        };
+    return y;
+}
+
+}  // namespace accelnas::train

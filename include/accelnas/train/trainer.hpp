@@ -1,0 +1,208 @@
+#pragma once
+/// \file
+/// The training loop: shuffled mini-batches by seed, augmentation, a learning-rate schedule, an
+/// optimizer step, evaluation after each epoch and a per-epoch callback. A non-finite loss or
+/// gradient stops training with `train::diverged` instead of continuing on garbage. `fit(network,
+/// options, data)` is the one-call entry point for searches (proxy accuracy of a candidate).
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/core/rng.hpp>
+#include <accelnas/graph/network.hpp>
+#include <accelnas/train/fashion_mnist.hpp>
+#include <accelnas/train/model.hpp>
+#include <accelnas/train/ops.hpp>
+#include <accelnas/train/optimizers.hpp>
+#include <accelnas/train/tape.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace accelnas::train {
+
+/// Thrown when the loss or a gradient becomes NaN or infinite.
+class diverged : public error {
+public:
+    using error::error;
+};
+
+/// Figures of one finished epoch.
+struct epoch_report {
+    std::size_t epoch = 0;        ///< 1-based
+    double train_loss = 0;        ///< mean training cross-entropy of the epoch
+    double test_acc = 0;          ///< top-1 on the test set after the epoch
+    double train_seconds = 0;     ///< wall time of the training part
+    double img_per_s = 0;         ///< training images per second
+    float lr = 0;                 ///< learning rate of the last step
+};
+
+/// Hyper-parameters of a training run. The defaults are the PyTorch peer's.
+struct fit_options {
+    std::size_t epochs = 1;
+    std::size_t batch = 64;
+    std::size_t threads = 1;
+    train::optimizer optimizer = sgd{};            ///< SGD 0.9 Nesterov, wd 4e-5 (not BN, not bias)
+    schedule_kind schedule = schedule_kind::cosine;
+    float lr = 0.1f;                               ///< peak learning rate
+    double warmup_epochs = 1.0;                    ///< linear warm-up length in epochs
+    float decay_rate = 0.97f;                      ///< exponential schedule: factor per decay_epochs
+    double decay_epochs = 2.4;                     ///< exponential schedule: epochs per factor
+    float label_smoothing = 0.0f;
+    batch_options augment{32, 1, true, 0};         ///< 32x32, 1 channel, flips, no shift
+    std::uint64_t seed = 0;                        ///< initial weights, order, augmentation
+    std::size_t eval_batch = 250;                  ///< images per inference batch
+    model_options model{};                         ///< BN settings for `fit(network, ...)`
+    std::function<void(const epoch_report&)> on_epoch;              ///< after each epoch
+    std::function<void(std::size_t step, std::size_t steps)> on_step;  ///< after each step of an epoch
+};
+
+/// Outcome of `fit`.
+struct fit_result {
+    double test_acc = 0;                ///< top-1 after the last epoch (0 when failed)
+    std::size_t epochs = 0;             ///< epochs completed
+    double img_per_s = 0;               ///< training images/s over all epochs
+    std::string failed;                 ///< empty, or why training stopped (divergence)
+    std::vector<epoch_report> history;  ///< one entry per completed epoch
+};
+
+/// Top-1 accuracy of `m` on `s` (inference mode, batches of `batch`).
+inline double evaluate(const model& m, const dataset& d, const image_set& s, const batch_options& o,
+                       std::size_t batch = 250) {
+    require(s.count > 0, "train::evaluate: the image set is empty");
+    batch_options eo = o;
+    eo.flip = false;
+    eo.shift = 0;
+    rng unused(0);
+    tensor x;
+    std::vector<std::int32_t> labels;
+    std::vector<std::size_t> idx;
+    std::size_t hits = 0;
+    for (std::size_t i = 0; i < s.count; i += batch) {
+        idx.resize(std::min(batch, s.count - i));
+        std::iota(idx.begin(), idx.end(), i);
+        make_batch(d, s, idx, eo, unused, x, labels);
+        const auto logits = m.predict(x);
+        const std::size_t k = logits.shape()[1];
+        for (std::size_t b = 0; b < idx.size(); ++b) {
+            const float* r = logits.data() + b * k;
+            hits += std::size_t(std::max_element(r, r + k) - r) == std::size_t(labels[b]);
+        }
+    }
+    return double(hits) / double(s.count);
+}
+
+/// Trains `m` on `d.train`, evaluating on `d.test` after each epoch. Throws `train::diverged` on a
+/// non-finite loss or gradient (naming the epoch, step and parameter), `accelnas::error` on bad input.
+inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
+    require(o.epochs > 0 && o.batch > 0 && o.threads > 0, "train::fit: epochs, batch and threads must be positive");
+    require(d.train.count > 0, "train::fit: the training set is empty");
+    const auto in = m.network().input_shape();
+    require(std::size_t(in.h) == o.augment.size && std::size_t(in.w) == o.augment.size &&
+                std::size_t(in.c) == o.augment.channels,
+            "train::fit: network '", m.network().name(), "' takes ", in.h, "x", in.w, "x", in.c, " but batches are ",
+            o.augment.size, "x", o.augment.size, "x", o.augment.channels, " (use adapt_network)");
+    rng g(o.seed * 0x9E3779B97F4A7C15ull + 1);
+    tape t(o.threads);
+    m.set_threads(o.threads);
+    const std::size_t n = d.train.count, steps = (n + o.batch - 1) / o.batch, total = steps * o.epochs;
+    lr_schedule sched{o.schedule, o.lr, std::size_t(std::llround(o.warmup_epochs * double(steps))), total,
+                      o.decay_rate, std::max<std::size_t>(1, std::size_t(std::llround(o.decay_epochs * double(steps)))),
+                      true};
+    train::optimizer opt = o.optimizer;
+    std::vector<std::size_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    tensor x;
+    std::vector<std::int32_t> labels;
+    fit_result res;
+    double train_s = 0;
+    std::size_t step = 0;
+    for (std::size_t e = 1; e <= o.epochs; ++e) {
+        for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[uniform_index(g, i)]);  // Fisher-Yates
+        const auto t0 = std::chrono::steady_clock::now();
+        double loss_sum = 0;
+        float lr = 0;
+        for (std::size_t s = 0; s < steps; ++s, ++step) {
+            const std::size_t lo = s * o.batch, hi = std::min(n, lo + o.batch);
+            make_batch(d, d.train, std::span<const std::size_t>(perm.data() + lo, hi - lo), o.augment, g, x, labels);
+            t.clear();
+            auto logits = m.forward(t, x, true);
+            auto loss = softmax_cross_entropy(logits, labels, o.label_smoothing);
+            const float lv = t.value(loss)(0, 0, 0, 0);
+            if (!std::isfinite(lv))
+                throw diverged(detail::concat("train::fit: loss is ", lv, " at epoch ", e, ", step ", s + 1,
+                                              " (lower the learning rate?)"));
+            t.backward(loss);
+            for (const auto& p : m.parameters())
+                for (float v : p.grad)
+                    if (!std::isfinite(v))
+                        throw diverged(detail::concat("train::fit: gradient of '", p.name, "' is ", v, " at epoch ",
+                                                      e, ", step ", s + 1));
+            lr = sched.at(step);
+            train::step(opt, m.parameters(), lr);
+            loss_sum += double(lv) * double(hi - lo);
+            if (o.on_step) o.on_step(s + 1, steps);
+        }
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        train_s += secs;
+        epoch_report r;
+        r.epoch = e;
+        r.train_loss = loss_sum / double(n);
+        r.test_acc = d.test.count ? evaluate(m, d, d.test, o.augment, o.eval_batch) : 0.0;
+        r.train_seconds = secs;
+        r.img_per_s = double(n) / secs;
+        r.lr = lr;
+        res.history.push_back(r);
+        res.epochs = e;
+        res.test_acc = r.test_acc;
+        if (o.on_epoch) o.on_epoch(r);
+    }
+    res.img_per_s = double(n) * double(o.epochs) / train_s;
+    return res;
+}
+
+/// A copy of `net` fitted to a data set: the input becomes 1 x size x size x channels and the last
+/// conv2d / fully_connected op (the classifier) gets `classes` outputs. Shapes are re-inferred, so an
+/// op that cannot take the new sizes (e.g. a fixed reshape) raises `accelnas::error` naming it.
+inline graph::network adapt_network(const graph::network& net, std::size_t size, std::size_t channels,
+                                    std::size_t classes) {
+    net.validate();
+    std::size_t last = net.size();
+    for (std::size_t i = 0; i < net.size(); ++i)
+        if (net.ops()[i].kind == graph::op_kind::conv2d || net.ops()[i].kind == graph::op_kind::fully_connected)
+            last = i;
+    graph::network r(net.name());
+    for (std::size_t i = 0; i < net.size(); ++i) {
+        auto o = net.ops()[i];
+        if (o.kind == graph::op_kind::input) o.out = {1, std::int64_t(size), std::int64_t(size), std::int64_t(channels)};
+        if (i == last) {
+            require(o.groups == 1, "adapt_network: classifier op '", o.name, "' is a grouped convolution");
+            o.filters = std::int64_t(classes);
+        }
+        r.append(std::move(o));
+    }
+    return r;
+}
+
+/// One call for searches: adapts `net` to `d` (32x32, `o.augment.channels`, d.classes), builds a model
+/// seeded by `o.seed`, trains it and reports. Divergence is reported in `failed`, not thrown.
+inline fit_result fit(const graph::network& net, const fit_options& o, const dataset& d) {
+    const auto adapted = adapt_network(net, o.augment.size, o.augment.channels, d.classes);
+    rng g(o.seed);
+    model_options mo = o.model;
+    mo.threads = o.threads;
+    model m(adapted, g, mo);
+    try {
+        return fit(m, d, o);
+    } catch (const diverged& e) {
+        fit_result r;
+        r.failed = e.what();
+        return r;
+    }
+}
+
+}  // namespace accelnas::train
