@@ -124,8 +124,13 @@ inline nb201_cell parse_nb201_arch(std::string_view s) {
             cell.edges[nb201_cell::edge_index(to, from)] = static_cast<nb201_op>(k);
             pos = bar + 1;
         }
-        if (pos < s.size() && s[pos] != '+')
-            bad(pos, "node ", to, " has more than ", to, " edge(s)");
+        if (pos < s.size() && s[pos] != '+') {
+            const char ch = s[pos];
+            if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '|')
+                bad(pos, "node ", to, " has more than ", to, " edge(s)");
+            if (to == 3) bad(pos, "unexpected text after node 3 (a cell has exactly 3 nodes after the input)");
+            bad(pos, "expected '+' after node ", to, ", found '", ch, "'");
+        }
     }
     if (pos != s.size()) bad(pos, "unexpected text after node 3 (a cell has exactly 3 nodes after the input)");
     return cell;
