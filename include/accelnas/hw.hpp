@@ -1,0 +1,19 @@
+#pragma once
+/// \file
+/// Accelerator models: the concept and report, device configs, the Edge TPU cycle-level simulator
+/// and roofline APM, the generic systolic array, the mobile CPU model, compiler partitioning,
+/// calibration, and the shipped targets.
+#include <accelnas/hw/accelerator.hpp>
+#include <accelnas/hw/any_accelerator.hpp>
+#include <accelnas/hw/calibrate.hpp>
+#include <accelnas/hw/config.hpp>
+#include <accelnas/hw/config_json.hpp>
+#include <accelnas/hw/cpu.hpp>
+#include <accelnas/hw/mapping.hpp>
+#include <accelnas/hw/partition.hpp>
+#include <accelnas/hw/report.hpp>
+#include <accelnas/hw/roofline.hpp>
+#include <accelnas/hw/simulator.hpp>
+#include <accelnas/hw/systolic.hpp>
+#include <accelnas/hw/targets.hpp>
+#include <accelnas/hw/timeline.hpp>

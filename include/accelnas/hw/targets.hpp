@@ -1,0 +1,164 @@
+#pragma once
+/// \file
+/// The shipped targets - `coral-usb`, `coral-devboard`, `pixel4-edgetpu`, `coral-latbench`,
+/// `pixel4-cpu` and `systolic-<rows>x<cols>-<os|ws|is>` - and `make_target(name, estimator)` which
+/// builds any of them behind `any_accelerator`. The Edge TPU and CPU numbers marked "calibrated"
+/// were fitted with `accelnas-calibrate` on reference/*.csv (see docs/hw.md for the commands).
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/hw/any_accelerator.hpp>
+#include <accelnas/hw/config.hpp>
+#include <accelnas/hw/config_json.hpp>
+#include <accelnas/hw/cpu.hpp>
+#include <accelnas/hw/roofline.hpp>
+#include <accelnas/hw/simulator.hpp>
+#include <accelnas/hw/systolic.hpp>
+
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accelnas::hw::targets {
+
+/// Pixel 4 CPU (4 threads, int8 TFLite); calibrated on the pixel4-cpu rows.
+inline cpu_config pixel4_cpu() {
+    cpu_config c;
+    c.name = "pixel4-cpu";
+    c.conv_macs_per_second = 60e9;
+    c.depthwise_macs_per_second = 12e9;
+    c.dense_macs_per_second = 8e9;
+    c.vector_elements_per_second = 4e9;
+    c.op_overhead_seconds = 15e-6;
+    c.inference_overhead_seconds = 100e-6;
+    return c;
+}
+
+/// The host CPU behind a Coral accelerator (desktop / Dev Board), for partitioned ops.
+inline cpu_config coral_host_cpu() {
+    cpu_config c;
+    c.name = "coral-host-cpu";
+    c.conv_macs_per_second = 20e9;
+    c.depthwise_macs_per_second = 5e9;
+    c.dense_macs_per_second = 5e9;
+    c.vector_elements_per_second = 2e9;
+    c.op_overhead_seconds = 10e-6;
+    return c;
+}
+
+/// Coral USB Accelerator: the Edge TPU at 500 MHz behind USB 3.0; calibrated on the coral-usb rows.
+inline edgetpu_config coral_usb() {
+    edgetpu_config c;
+    c.name = "coral-usb";
+    c.host_bytes_per_second = 400e6;
+    c.host_latency_seconds = 30e-6;
+    c.op_overhead_cycles = 2000;
+    c.inference_overhead_seconds = 300e-6;
+    c.host = coral_host_cpu();
+    return c;
+}
+
+/// Coral Dev Board: the same chip behind PCIe Gen2 x1 on an i.MX 8M host; calibrated on its rows.
+inline edgetpu_config coral_devboard() {
+    edgetpu_config c = coral_usb();
+    c.name = "coral-devboard";
+    c.host_bytes_per_second = 350e6;
+    return c;
+}
+
+/// Pixel 4 Edge TPU (Pixel Neural Core): no public specs; the Coral array with phone DRAM in place
+/// of the host link, calibrated on the pixel4-edgetpu rows.
+inline edgetpu_config pixel4_edgetpu() {
+    edgetpu_config c = coral_usb();
+    c.name = "pixel4-edgetpu";
+    c.host_bytes_per_second = 4e9;
+    c.host_latency_seconds = 5e-6;
+    c.host = pixel4_cpu();
+    return c;
+}
+
+/// The Edge TPU of BRP-NAS LatBench (form factor unpublished); calibrated on its 2,000 rows.
+inline edgetpu_config coral_latbench() {
+    edgetpu_config c = coral_usb();
+    c.name = "coral-latbench";
+    return c;
+}
+
+/// Names of the Edge TPU and CPU targets `make_target` knows (systolic arrays are built from their name).
+inline std::vector<std::string> names() {
+    return {"coral-usb", "coral-devboard", "pixel4-edgetpu", "coral-latbench", "pixel4-cpu"};
+}
+
+/// Parses "systolic-<rows>x<cols>-<os|ws|is>"; nullopt when `name` does not start with "systolic-".
+inline std::optional<systolic_config> parse_systolic(std::string_view name) {
+    constexpr std::string_view prefix = "systolic-";
+    if (name.substr(0, prefix.size()) != prefix) return std::nullopt;
+    auto bad = [&] { fail("target '", name, "': expected systolic-<rows>x<cols>-<os|ws|is>, e.g. systolic-64x64-ws"); };
+    std::string_view rest = name.substr(prefix.size());
+    const auto x = rest.find('x');
+    const auto dash = rest.find('-');
+    if (x == std::string_view::npos || dash == std::string_view::npos || dash < x) bad();
+    systolic_config c;
+    c.name = std::string(name);
+    auto num = [&](std::string_view s, std::int64_t& v) {
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc{} || p != s.data() + s.size() || v <= 0) bad();
+    };
+    num(rest.substr(0, x), c.rows);
+    num(rest.substr(x + 1, dash - x - 1), c.cols);
+    const auto df = rest.substr(dash + 1);
+    if (df == "os") c.flow = dataflow::os;
+    else if (df == "ws") c.flow = dataflow::ws;
+    else if (df == "is") c.flow = dataflow::is;
+    else bad();
+    c.validate();
+    return c;
+}
+
+/// The shipped Edge TPU config called `name`; `accelnas::error` listing the names otherwise.
+inline edgetpu_config edgetpu(std::string_view name) {
+    if (name == "coral-usb") return coral_usb();
+    if (name == "coral-devboard") return coral_devboard();
+    if (name == "pixel4-edgetpu") return pixel4_edgetpu();
+    if (name == "coral-latbench") return coral_latbench();
+    fail("unknown Edge TPU target '", name, "' (expected coral-usb, coral-devboard, pixel4-edgetpu or coral-latbench)");
+}
+
+}  // namespace accelnas::hw::targets
+
+namespace accelnas::hw {
+
+/// Builds target `name` with `estimator` ("sim" = cycle-level simulator, "apm" = roofline; CPU and
+/// systolic targets have one model and accept either). `config`, when given, replaces the shipped
+/// description (e.g. a file written by accelnas-calibrate); its kind must match the target's.
+inline any_accelerator make_target(std::string_view name, std::string_view estimator = "sim",
+                                   const std::optional<device_config>& config = std::nullopt) {
+    require(estimator == "sim" || estimator == "apm", "unknown estimator '", estimator, "' (expected sim or apm)");
+    if (auto s = targets::parse_systolic(name)) {
+        require(!config, "target '", name, "': a systolic array takes no --config (its name is its description)");
+        return systolic_array(*s);
+    }
+    if (name == "pixel4-cpu") {
+        cpu_config c = targets::pixel4_cpu();
+        if (config) {
+            require(std::holds_alternative<cpu_config>(*config), "target '", name, "' needs a cpu config, got an edgetpu one");
+            c = std::get<cpu_config>(*config);
+        }
+        return cpu_model(c);
+    }
+    std::string known;
+    for (const auto& n : targets::names()) known += (known.empty() ? "" : ", ") + n;
+    bool found = false;
+    for (const auto& n : targets::names()) found = found || n == name;
+    require(found, "unknown target '", name, "' (expected one of: ", known, ", systolic-<rows>x<cols>-<os|ws|is>)");
+    edgetpu_config c = targets::edgetpu(name);
+    if (config) {
+        require(std::holds_alternative<edgetpu_config>(*config), "target '", name, "' needs an edgetpu config, got a cpu one");
+        c = std::get<edgetpu_config>(*config);
+    }
+    if (estimator == "apm") return roofline(c);
+    return simulator(c);
+}
+
+}  // namespace accelnas::hw
