@@ -129,7 +129,7 @@ public:
                 require(terminated || last, "unterminated");
                 auto e = evaluation_from_json(nlohmann::json::parse(body));
                 check_architecture(expected.layout, e.arch, "journal record");
-                require(!seen.contains(e.step), "repeats step ", e.step, " of line ", seen[e.step] + 1);
+                if (auto it = seen.find(e.step); it != seen.end()) fail("repeats step ", e.step, " of line ", it->second + 1);
                 seen[e.step] = i;
                 j.records_.push_back(std::move(e));
                 keep_end = lines[i].end + 1;
