@@ -117,7 +117,10 @@ inline int choice_of(const space_description& d, std::size_t k, std::string_view
 inline std::string stage_keys(const space_description& d, std::size_t stage) {
     std::string r;
     for (const auto& x : d.decisions)
-        if (x.stage == stage) r += (r.empty() ? "" : ", ") + std::string(slot_keys[static_cast<std::size_t>(x.what)]);
+        if (x.stage == stage) {
+            if (!r.empty()) r += ", ";
+            r += slot_keys[static_cast<std::size_t>(x.what)];
+        }
     return r.empty() ? "none" : r;
 }
 }  // namespace detail

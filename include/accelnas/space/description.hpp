@@ -56,7 +56,7 @@ struct space_description {
             for (std::size_t s = 0; s < num_slots; ++s)
                 if (stages[i].values[s].size() > 1)
                     decisions.push_back({i, static_cast<slot>(s), stages[i].values[s].size(),
-                                         "s" + std::to_string(i + 1) + "." + std::string(slot_keys[s])});
+                                         accelnas::detail::concat("s", i + 1, ".", slot_keys[s])});
     }
 };
 
@@ -71,7 +71,7 @@ inline std::string value_text(slot what, double v) {
     case slot::skip: return std::string(skip_kind_names.at(i));
     case slot::layers: {
         const auto d = static_cast<long long>(v);
-        return (d > 0 ? "+" : "") + std::to_string(d);
+        return accelnas::detail::concat(d > 0 ? "+" : "", d);
     }
     case slot::se:
     case slot::width: {
@@ -112,7 +112,10 @@ inline bool parse_value(slot what, std::string_view text, double& out) {
 /// The values of a slot as text, comma separated (for error messages).
 inline std::string values_text(slot what, const std::vector<double>& values) {
     std::string r;
-    for (auto v : values) r += (r.empty() ? "" : ", ") + value_text(what, v);
+    for (auto v : values) {
+        if (!r.empty()) r += ", ";
+        r += value_text(what, v);
+    }
     return r;
 }
 

@@ -85,7 +85,7 @@ inline graph::network build(const network_plan& plan, graph::tensor_shape input,
     std::int64_t prev_filters = 0;  // filters of the last present stage (0: none yet)
     for (std::size_t i = 0; i < plan.stages.size(); ++i) {
         const auto& s = plan.stages[i];
-        const auto tag = "stage " + std::to_string(i + 1);
+        const auto tag = accelnas::detail::concat("stage ", i + 1);
         require(s.repeats >= 0, "plan '", plan.name, "': ", tag, " repeats must not be negative, got ", s.repeats);
         require(s.filters > 0, "plan '", plan.name, "': ", tag, " filters must be positive, got ", s.filters);
         require(s.expand >= 1 && s.expand_first >= 1, "plan '", plan.name, "': ", tag,
@@ -96,7 +96,7 @@ inline graph::network build(const network_plan& plan, graph::tensor_shape input,
             const int stride = r == 0 ? s.stride : 1;
             const int e = r == 0 ? s.expand_first : s.expand;
             const bool residual = r > 0 && s.skip == skip_kind::identity;
-            const std::string prefix = "s" + std::to_string(i + 1) + "_b" + std::to_string(r) + "/";
+            const std::string prefix = accelnas::detail::concat("s", i + 1, "_b", r, "/");
             graph::blocks::se_args se{};
             if (s.se > 0.0) {
                 // MnasNet/EfficientNet: max(1, int(block input filters * ratio)).

@@ -96,7 +96,10 @@ inline const any_space& find_space(std::string_view name) {
     for (const auto& s : shipped_spaces())
         if (s.name == name) return s;
     std::string all;
-    for (const auto& s : shipped_spaces()) all += (all.empty() ? "" : ", ") + s.name;
+    for (const auto& s : shipped_spaces()) {
+        if (!all.empty()) all += ", ";
+        all += s.name;
+    }
     fail("unknown search space '", name, "' (expected one of: ", all, ")");
 }
 
