@@ -6,7 +6,7 @@
 ///           | zoo-name '@' size             resnet50_v1@299 (square input size, digits only, > 0)
 ///           | 'nb201:' arch                 NAS-Bench-201 training graph of an arch string
 ///           | 'nb201-latbench:' arch        the NAS-Bench-201 graph measured on the Edge TPU
-///           | space ':' arch                a search-space architecture (wired in by the search spaces)
+///           | space ':' arch ['@' size]     a search-space architecture (space/registry.hpp), 224 by default
 ///           | path                          a JSON network spec (graph/json.hpp)
 ///
 /// A spec is a path when it ends in ".json", or when it contains a '/' before its first ':' (or has a
@@ -15,6 +15,7 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/space/registry.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
 #include <accelnas/zoo/options.hpp>
 #include <accelnas/zoo/zoo.hpp>
@@ -46,14 +47,28 @@ struct parsed_spec {
 
 namespace detail {
 
-/// LEAD: search-space specs `<space>:<arch text>` are wired in HERE (and only here). `space` is the
-/// text before the first ':', `arch` the text after it; return the decoded network, or throw
-/// accelnas::error naming the space or the decision at fault. Until the spaces are wired in, every
-/// prefix other than nb201 / nb201-latbench is unknown.
-inline graph::network resolve_space_spec(std::string_view space, std::string_view arch) {
-    (void)arch;
-    fail("unknown spec prefix '", space, ":' (known prefixes: nb201:, nb201-latbench:; search-space specs are "
-         "not available in this build)");
+/// Search-space specs `<space>:<arch text>[@size]`: the architecture of a shipped space (see
+/// space/registry.hpp) decoded at size x size x 3 (224 by default) with 1000 classes, the setting the
+/// latency models price candidates at.
+inline graph::network resolve_space_spec(std::string_view space_name, std::string_view arch) {
+    if (!space::is_space_name(space_name)) {
+        std::string known = "nb201, nb201-latbench";
+        for (const auto& n : space::names()) known += ", " + n;
+        fail("unknown spec prefix '", space_name, ":' (known prefixes: ", known, ")");
+    }
+    std::int64_t size = 224;
+    if (const auto at = arch.rfind('@'); at != std::string_view::npos) {
+        const auto digits = arch.substr(at + 1);
+        std::int64_t v = 0;
+        const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() || v <= 0)
+            fail("input size '", digits, "' after '@' is not a positive whole number");
+        size = v;
+        arch = arch.substr(0, at);
+    }
+    auto net = space::decode_named(space_name, arch, {1, size, size, 3}, 1000);
+    net.set_name(std::string(space_name) + ":" + std::string(arch) + (size != 224 ? "@" + std::to_string(size) : ""));
+    return net;
 }
 
 inline bool spec_is_path(std::string_view s) {
