@@ -1,0 +1,40 @@
+// Compile-time checks of the search-space policies: the shipped spaces model decision_shape and
+// search_space_type, their decision counts and cardinalities are constants, and a user space
+// gets the same constants.
+#include <accelnas/space.hpp>
+
+namespace {
+using namespace accelnas::space;
+
+static_assert(decision_shape<mnasnet> && search_space_type<mnasnet>);
+static_assert(decision_shape<edgetpu> && search_space_type<edgetpu>);
+static_assert(decision_shape<pixel4> && search_space_type<pixel4>);
+static_assert(!decision_shape<int>);
+static_assert(!search_space_type<architecture>);
+
+// MnasNet: 7 stages x 8 decisions (block, kernel, expand, se, act, skip, width, layers).
+static_assert(mnasnet::num_decisions == 56);
+static_assert(mnasnet::cardinalities[0] == 3 && mnasnet::cardinalities[1] == 2 && mnasnet::cardinalities[7] == 3);
+// Edge TPU: 6 stages x 6 decisions (block, kernel, expand, skip, width, layers); no se, no act.
+static_assert(edgetpu::num_decisions == 36);
+static_assert(edgetpu::cardinalities[0] == 4);
+// Pixel 4: 7 stages x 7 decisions (edgetpu's plus expand_first).
+static_assert(pixel4::num_decisions == 49);
+static_assert(pixel4::cardinalities[3] == 3);
+
+// log10 sizes are constants: 7 log10(864), 6 log10(288), 7 log10(864).
+static_assert(mnasnet::log10_size > 20.555 && mnasnet::log10_size < 20.557);
+static_assert(edgetpu::log10_size > 14.756 && edgetpu::log10_size < 14.757);
+static_assert(pixel4::log10_size > 20.555 && pixel4::log10_size < 20.557);
+
+// A user space: fixed lists (one value) are not decisions.
+struct mine : search_space<stem<8, 3, 1>, head<0>, stage<8, 1, 2, kernels<3>, expansions<2, 4, 6>>,
+                           stage<16, 2, 1, block_kinds<block_kind::conv, block_kind::fused_ibn>, layer_deltas<0, 1>>> {
+    static constexpr std::string_view name = "mine";
+};
+static_assert(search_space_type<mine>);
+static_assert(mine::num_decisions == 3);
+static_assert(mine::cardinalities == std::array<std::size_t, 3>{3, 2, 2});
+static_assert(mine::log10_size > 1.079 && mine::log10_size < 1.080);  // log10(12) = 1.0792
+static_assert(kernels<3, 5, 7>::size == 3 && kernels<3, 5, 7>::values[2] == 7);
+}  // namespace
