@@ -6,33 +6,15 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/cost.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/zoo/densenet.hpp>
 #include <accelnas/zoo/efficientnet.hpp>
+#include <accelnas/zoo/inception.hpp>
 #include <accelnas/zoo/mnasnet.hpp>
 #include <accelnas/zoo/mobilenet.hpp>
 #include <accelnas/zoo/options.hpp>
-
-// The classic CNNs live in their own headers (written in parallel); until each has landed the registry
-// still lists its names and `build` reports them as unavailable.
-#if __has_include(<accelnas/zoo/resnet.hpp>)
 #include <accelnas/zoo/resnet.hpp>
-#define ACCELNAS_ZOO_HAS_RESNET 1
-#endif
-#if __has_include(<accelnas/zoo/inception.hpp>)
-#include <accelnas/zoo/inception.hpp>
-#define ACCELNAS_ZOO_HAS_INCEPTION 1
-#endif
-#if __has_include(<accelnas/zoo/densenet.hpp>)
-#include <accelnas/zoo/densenet.hpp>
-#define ACCELNAS_ZOO_HAS_DENSENET 1
-#endif
-#if __has_include(<accelnas/zoo/squeezenet.hpp>)
 #include <accelnas/zoo/squeezenet.hpp>
-#define ACCELNAS_ZOO_HAS_SQUEEZENET 1
-#endif
-#if __has_include(<accelnas/zoo/vgg.hpp>)
 #include <accelnas/zoo/vgg.hpp>
-#define ACCELNAS_ZOO_HAS_VGG 1
-#endif
 
 #include <array>
 #include <cstdint>
@@ -70,7 +52,7 @@ using builder_fn = graph::network (*)(const zoo_options&);
 
 struct zoo_entry {
     std::string_view name;
-    builder_fn build;  // nullptr: header not available in this build
+    builder_fn build;
     published_figures pub;
 };
 
@@ -88,6 +70,8 @@ inline constexpr std::string_view src_he = "He et al. 2016, Deep Residual Learni
 inline constexpr std::string_view src_slim = "TF-slim README table (tensorflow/models research/slim)";
 inline constexpr std::string_view src_torchvision =
     "torchvision models table (its GFLOPS column counts multiply-adds)";
+inline constexpr std::string_view src_bianco =
+    "Bianco et al. 2018, Benchmark analysis of representative deep neural network architectures";
 inline constexpr std::string_view src_squeeze = "Iandola et al. 2016, SqueezeNet, Table 2";
 
 inline graph::network build_mobilenet_v1(const zoo_options& o) { return mobilenet_v1(o); }
@@ -141,7 +125,6 @@ inline const std::vector<zoo_entry>& registry() {
         {"efficientnet_lite4", [](const zoo_options& o) { return efficientnet_lite4(o); },
          {pf{2.64e9, src_arch}, pf{13.0e6, src_arch}, pf{81.5, src_lite_top1}, true, 3,
           "the Lite MACs figures count 3 element-wise ops per conv output on top of the conv/FC MACs"}},
-#ifdef ACCELNAS_ZOO_HAS_RESNET
         {"resnet50_v1", [](const zoo_options& o) { return resnet50_v1(o); },
          {pf{3.8e9, src_he}, pf{25.6e6, src_keras}, pf{74.9, src_keras}, false, 0,
           "MACs of the original ResNet-50 (stride in the first 1x1 conv); Keras' params include BN statistics"}},
@@ -149,44 +132,27 @@ inline const std::vector<zoo_entry>& registry() {
          {std::nullopt, pf{25.6e6, src_keras}, pf{76.0, src_keras}, false, 0, {}}},
         {"resnet152_v2", [](const zoo_options& o) { return resnet152_v2(o); },
          {std::nullopt, pf{60.4e6, src_keras}, pf{78.0, src_keras}, false, 0, {}}},
-#else
-        {"resnet50_v1", nullptr, {}}, {"resnet50_v2", nullptr, {}}, {"resnet152_v2", nullptr, {}},
-#endif
-#ifdef ACCELNAS_ZOO_HAS_INCEPTION
         {"inception_v1", [](const zoo_options& o) { return inception_v1(o); },
-         {std::nullopt, std::nullopt, pf{69.8, src_slim}, false, 0, {}}},
+         {pf{1.50e9, src_torchvision}, pf{6.62e6, src_torchvision}, pf{69.8, src_slim}, true, 0,
+          "torchvision googlenet (same layout: BN, 3x3 in the 5x5 branch); params include BN affine"}},
         {"inception_v3", [](const zoo_options& o) { return inception_v3(o); },
          {pf{5.71e9, src_torchvision}, pf{23.9e6, src_keras}, pf{77.9, src_keras}, false, 0, {}}},
         {"inception_v4", [](const zoo_options& o) { return inception_v4(o); },
-         {std::nullopt, std::nullopt, pf{80.2, src_slim}, false, 0, {}}},
+         {pf{12.3e9, src_bianco}, pf{42.7e6, src_bianco}, pf{80.2, src_slim}, false, 0,
+          "commonly quoted counts, not re-checked against the original paper"}},
         {"inception_resnet_v2", [](const zoo_options& o) { return inception_resnet_v2(o); },
-         {std::nullopt, pf{55.9e6, src_keras}, pf{80.3, src_keras}, false, 0, {}}},
-#else
-        {"inception_v1", nullptr, {}}, {"inception_v3", nullptr, {}}, {"inception_v4", nullptr, {}},
-        {"inception_resnet_v2", nullptr, {}},
-#endif
-#ifdef ACCELNAS_ZOO_HAS_DENSENET
+         {pf{13.2e9, src_bianco}, pf{55.9e6, src_keras}, pf{80.3, src_keras}, false, 0,
+          "MACs: commonly quoted count, not re-checked against the original paper"}},
         {"densenet121", [](const zoo_options& o) { return densenet121(o); },
-         {pf{2.83e9, src_torchvision}, pf{8.1e6, src_keras}, pf{75.0, src_keras}, true, 0,
-          "Keras' params count BN (8,062,504 with moving statistics)"}},
-#else
-        {"densenet121", nullptr, {}},
-#endif
-#ifdef ACCELNAS_ZOO_HAS_SQUEEZENET
+         {pf{2.83e9, src_torchvision}, pf{7.98e6, src_torchvision}, pf{75.0, src_keras}, true, 0,
+          "torchvision's 7,978,856 params include BN affine"}},
         {"squeezenet", [](const zoo_options& o) { return squeezenet(o); },
          {pf{0.82e9, src_torchvision}, pf{1.25e6, src_squeeze}, pf{57.5, src_squeeze}, false, 0, "SqueezeNet 1.0"}},
-#else
-        {"squeezenet", nullptr, {}},
-#endif
-#ifdef ACCELNAS_ZOO_HAS_VGG
         {"vgg16", [](const zoo_options& o) { return vgg16(o); },
-         {pf{15.5e9, "Simonyan & Zisserman 2015 / issue 2"}, pf{138.36e6, src_keras}, pf{71.3, src_keras}, false, 0, {}}},
+         {pf{15.47e9, src_torchvision}, pf{138.36e6, src_keras}, pf{71.3, src_keras}, false, 0, {}}},
         {"vgg19", [](const zoo_options& o) { return vgg19(o); },
-         {pf{19.6e9, "Simonyan & Zisserman 2015 (commonly cited count)"}, pf{143.67e6, src_keras}, pf{71.3, src_keras},
+         {pf{19.6e9, "He et al. 2016, Deep Residual Learning, Sec. 3.3"}, pf{143.67e6, src_keras}, pf{71.3, src_keras},
           false, 0, {}}},
-#else
-        {"vgg16", nullptr, {}}, {"vgg19", nullptr, {}},
-#endif
     };
     return r;
 }
@@ -224,9 +190,7 @@ inline bool contains(std::string_view name) { return detail::find_entry(name) !=
 /// Builds zoo model `name` (options override resolution, classes, channels); the network is named
 /// `name`. Unknown names raise accelnas::error "unknown zoo model 'x' (known: ...)".
 inline graph::network build(std::string_view name, const zoo_options& opt = {}) {
-    const auto& e = detail::entry(name);
-    if (!e.build) fail("zoo model '", name, "' is not available in this build (its header is missing)");
-    auto net = e.build(opt);
+    auto net = detail::entry(name).build(opt);
     net.set_name(std::string(name));
     return net;
 }
