@@ -7,7 +7,9 @@
 #include <accelnas/zoo/options.hpp>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace accelnas::zoo::detail {
 
@@ -30,6 +32,21 @@ inline classic_setup resolve_classic(const zoo_options& opts, std::string_view m
             opts.channels);
     return {opts.resolution ? opts.resolution : resolution, opts.classes ? opts.classes : classes,
             opts.channels ? opts.channels : 3};
+}
+
+/// Concatenates strings, characters and integers into an op name. Appending (rather than
+/// `"literal" + std::to_string(i)`) also sidesteps a GCC 12 -Wrestrict false positive at -O3.
+template <class... Parts>
+std::string op_name(const Parts&... parts) {
+    std::string s;
+    auto put = [&s](const auto& part) {
+        using T = std::decay_t<decltype(part)>;
+        if constexpr (std::is_same_v<T, char>) s += part;
+        else if constexpr (std::is_integral_v<T>) s += std::to_string(part);
+        else s += part;
+    };
+    (put(parts), ...);
+    return s;
 }
 
 }  // namespace accelnas::zoo::detail

@@ -26,7 +26,7 @@ inline graph::network densenet121(const zoo_options& opts = {}) {
     x = net.conv2d(x, {.filters = 64, .kernel = 7, .stride = 2, .act = activation::relu, .name = "conv1_conv"});
     x = net.max_pool(x, {.kernel = 3, .stride = 2, .pad = graph::padding::same, .name = "pool1"});
     for (int b = 0; b < 4; ++b) {
-        const auto bp = "conv" + std::to_string(b + 2) + "_block";
+        const auto bp = detail::op_name("conv", b + 2, "_block");
         for (int l = 0; l < blocks[b]; ++l) {
             const auto p = bp + std::to_string(l + 1) + "_";
             auto y = net.batch_norm(x, {.act = activation::relu, .name = p + "0_bn"});
@@ -35,7 +35,7 @@ inline graph::network densenet121(const zoo_options& opts = {}) {
             x = net.concat({x, y}, p + "concat");
         }
         if (b < 3) {
-            const auto p = "pool" + std::to_string(b + 2) + "_";
+            const auto p = detail::op_name("pool", b + 2, "_");
             auto y = net.batch_norm(x, {.act = activation::relu, .name = p + "bn"});
             y = net.conv2d(y, {.filters = net.shape(y).c / 2, .kernel = 1, .bn = false, .name = p + "conv"});
             x = net.avg_pool(y, {.kernel = 2, .stride = 2, .name = p + "pool"});

@@ -175,7 +175,7 @@ inline graph::network inception_v3(const zoo_options& opts = {}) {
     x = inc_max3s2(net, x, "pool2");
     // mixed0..2: 35x35
     for (int m = 0; m < 3; ++m) {
-        const auto p = "mixed" + std::to_string(m) + "_";
+        const auto p = op_name("mixed", m, "_");
         auto b0 = inc_conv(net, x, 64, 1, 1, p + "b0_1x1");
         auto b1 = inc_conv(net, inc_conv(net, x, 48, 1, 1, p + "b1_1x1"), 64, 5, 5, p + "b1_5x5");
         auto b2 = inc_conv(net, x, 64, 1, 1, p + "b2_1x1");
@@ -195,7 +195,7 @@ inline graph::network inception_v3(const zoo_options& opts = {}) {
     }
     // mixed4..7: 17x17, the 7x7 branches factorized into 1x7 and 7x1
     for (int m = 4; m < 8; ++m) {
-        const auto p = "mixed" + std::to_string(m) + "_";
+        const auto p = op_name("mixed", m, "_");
         const std::int64_t c = m == 4 ? 128 : m == 7 ? 192 : 160;
         auto b0 = inc_conv(net, x, 192, 1, 1, p + "b0_1x1");
         auto b1 = inc_conv(net, x, c, 1, 1, p + "b1_1x1");
@@ -222,7 +222,7 @@ inline graph::network inception_v3(const zoo_options& opts = {}) {
     }
     // mixed9..10: 8x8, expanded filter banks (1x3 and 3x1 in parallel)
     for (int m = 9; m < 11; ++m) {
-        const auto p = "mixed" + std::to_string(m) + "_";
+        const auto p = op_name("mixed", m, "_");
         auto b0 = inc_conv(net, x, 320, 1, 1, p + "b0_1x1");
         auto b1 = inc_conv(net, x, 384, 1, 1, p + "b1_1x1");
         auto b1a = inc_conv(net, b1, 384, 1, 3, p + "b1_1x3");
@@ -270,7 +270,7 @@ inline graph::network inception_v4(const zoo_options& opts = {}) {
         x = net.concat({b0, b1}, "Mixed_5a");
     }
     for (int i = 0; i < 4; ++i) {  // Inception-A, 35x35x384
-        const std::string p = std::string("Mixed_5") + static_cast<char>('b' + i) + "_";
+        const std::string p = op_name("Mixed_5", static_cast<char>('b' + i), "_");
         auto b0 = inc_conv(net, x, 96, 1, 1, p + "b0_1x1");
         auto b1 = inc_conv(net, inc_conv(net, x, 64, 1, 1, p + "b1_1x1"), 96, 3, 3, p + "b1_3x3");
         auto b2 = inc_conv(net, x, 64, 1, 1, p + "b2_1x1");
@@ -289,7 +289,7 @@ inline graph::network inception_v4(const zoo_options& opts = {}) {
         x = net.concat({b0, b1, b2}, p + "concat");
     }
     for (int i = 0; i < 7; ++i) {  // Inception-B, 17x17x1024
-        const std::string p = std::string("Mixed_6") + static_cast<char>('b' + i) + "_";
+        const std::string p = op_name("Mixed_6", static_cast<char>('b' + i), "_");
         auto b0 = inc_conv(net, x, 384, 1, 1, p + "b0_1x1");
         auto b1 = inc_conv(net, x, 192, 1, 1, p + "b1_1x1");
         b1 = inc_conv(net, b1, 224, 1, 7, p + "b1_1x7");
@@ -314,7 +314,7 @@ inline graph::network inception_v4(const zoo_options& opts = {}) {
         x = net.concat({b0, b1, b2}, p + "concat");
     }
     for (int i = 0; i < 3; ++i) {  // Inception-C, 8x8x1536
-        const std::string p = std::string("Mixed_7") + static_cast<char>('b' + i) + "_";
+        const std::string p = op_name("Mixed_7", static_cast<char>('b' + i), "_");
         auto b0 = inc_conv(net, x, 256, 1, 1, p + "b0_1x1");
         auto b1 = inc_conv(net, x, 384, 1, 1, p + "b1_1x1");
         auto b1a = inc_conv(net, b1, 256, 1, 3, p + "b1_1x3");
@@ -357,7 +357,7 @@ inline graph::network inception_resnet_v2(const zoo_options& opts = {}) {
         auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 64, 1, 1, p + "b3_1x1");
         x = net.concat({b0, b1, b2, b3}, p + "concat");
     }
-    for (int i = 1; i <= 10; ++i) x = irv2_block(net, x, 35, true, "block35_" + std::to_string(i) + "_");
+    for (int i = 1; i <= 10; ++i) x = irv2_block(net, x, 35, true, op_name("block35_", i, "_"));
     {  // mixed_6a -> 17x17x1088
         const std::string p = "mixed_6a_";
         auto b0 = inc_conv(net, x, 384, 3, 3, p + "b0_3x3", 2, padding::valid);
@@ -367,7 +367,7 @@ inline graph::network inception_resnet_v2(const zoo_options& opts = {}) {
         auto b2 = inc_max3s2(net, x, p + "b2_pool");
         x = net.concat({b0, b1, b2}, p + "concat");
     }
-    for (int i = 1; i <= 20; ++i) x = irv2_block(net, x, 17, true, "block17_" + std::to_string(i) + "_");
+    for (int i = 1; i <= 20; ++i) x = irv2_block(net, x, 17, true, op_name("block17_", i, "_"));
     {  // mixed_7a -> 8x8x2080
         const std::string p = "mixed_7a_";
         auto b0 = inc_conv(net, inc_conv(net, x, 256, 1, 1, p + "b0_1x1"), 384, 3, 3, p + "b0_3x3", 2, padding::valid);
@@ -378,7 +378,7 @@ inline graph::network inception_resnet_v2(const zoo_options& opts = {}) {
         auto b3 = inc_max3s2(net, x, p + "b3_pool");
         x = net.concat({b0, b1, b2, b3}, p + "concat");
     }
-    for (int i = 1; i <= 10; ++i) x = irv2_block(net, x, 8, i < 10, "block8_" + std::to_string(i) + "_");
+    for (int i = 1; i <= 10; ++i) x = irv2_block(net, x, 8, i < 10, op_name("block8_", i, "_"));
     x = inc_conv(net, x, 1536, 1, 1, "conv_7b");
     x = net.global_avg_pool(x, "avg_pool");
     net.fully_connected(x, {.units = s.classes, .name = "predictions"});

@@ -9,6 +9,7 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/zoo/classic_common.hpp>
 #include <accelnas/zoo/options.hpp>
 
 #include <array>
@@ -34,7 +35,10 @@ inline constexpr std::array<std::string_view, 5> nb201_op_names{"none", "skip_co
                                                                 "nor_conv_3x3", "avg_pool_3x3"};
 
 /// Text name of an edge operation ("nor_conv_3x3", ...).
-constexpr std::string_view to_string(nb201_op o) noexcept { return nb201_op_names[static_cast<std::size_t>(o)]; }
+constexpr std::string_view to_string(nb201_op o) noexcept {
+    const auto i = static_cast<std::size_t>(o);
+    return i < nb201_op_names.size() ? nb201_op_names[i] : std::string_view("invalid_op");
+}
 
 /// A parsed NAS-Bench-201 cell: the operation on each of its 6 edges.
 struct nb201_cell {
@@ -305,12 +309,12 @@ inline graph::network nasbench201(const nb201_cell& cell, nb201_variant v, const
                        .name = "stem"});
     std::int64_t c = c0;
     for (int stage = 1; stage <= 3; ++stage) {
-        const std::string sp = "s" + std::to_string(stage);
+        const std::string sp = detail::op_name("s", stage);
         if (stage > 1) {
             c *= 2;
-            x = b.reduction(x, c, "r" + std::to_string(stage) + "_");
+            x = b.reduction(x, c, detail::op_name("r", stage, "_"));
         }
-        for (int i = 0; i < cells_per_stage; ++i) x = b.cell(x, cell, c, sp + "c" + std::to_string(i) + "_");
+        for (int i = 0; i < cells_per_stage; ++i) x = b.cell(x, cell, c, detail::op_name(sp, "c", i, "_"));
     }
     if (train) {
         x = net.batch_norm(x, {.act = activation::relu, .name = "lastact"});

@@ -59,7 +59,7 @@ inline graph::network resnet_v1(const char* model, std::array<int, 4> blocks, co
     for (int st = 0; st < 4; ++st)
         for (int b = 0; b < blocks[st]; ++b) {
             const int stride = (b == 0 && st > 0) ? 2 : 1;
-            const auto p = "conv" + std::to_string(st + 2) + "_block" + std::to_string(b + 1) + "_";
+            const auto p = op_name("conv", st + 2, "_block", b + 1, "_");
             x = resnet_v1_block(net, x, filters[st], stride, b == 0, p);
         }
     x = net.global_avg_pool(x, "avg_pool");
@@ -81,7 +81,7 @@ inline graph::network resnet_v2(const char* model, std::array<int, 4> blocks, co
             // Keras stack2: the stride sits in the last block of stages conv2..conv4; conv5 keeps
             // its resolution.
             const int stride = (b == blocks[st] - 1 && st < 3) ? 2 : 1;
-            const auto p = "conv" + std::to_string(st + 2) + "_block" + std::to_string(b + 1) + "_";
+            const auto p = op_name("conv", st + 2, "_block", b + 1, "_");
             x = resnet_v2_block(net, x, filters[st], stride, b == 0, p);
         }
     x = net.batch_norm(x, {.act = activation::relu, .name = "post_bn"});

@@ -22,10 +22,10 @@ inline graph::network vgg(const char* model, std::array<int, 5> convs, const zoo
     auto x = net.input({1, s.resolution, s.resolution, s.channels}, "input");
     const std::array<std::int64_t, 5> filters{64, 128, 256, 512, 512};
     for (int b = 0; b < 5; ++b) {
-        const auto p = "block" + std::to_string(b + 1) + "_";
+        const auto p = op_name("block", b + 1, "_");
         for (int i = 0; i < convs[b]; ++i)
             x = net.conv2d(x, {.filters = filters[b], .kernel = 3, .bias = true, .bn = false, .act = activation::relu,
-                               .name = p + "conv" + std::to_string(i + 1)});
+                               .name = op_name(p, "conv", i + 1)});
         x = net.max_pool(x, {.kernel = 2, .stride = 2, .name = p + "pool"});
     }
     x = net.flatten(x, "flatten");
