@@ -440,13 +440,26 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
         detail::parallel_rows(t, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t th) {
             double* s = part.data() + 2 * c * th;
             double* q = s + c;
-            // Shifted sums (shift = first row) keep the variance accurate in floats and doubles alike.
-            for (std::size_t r = lo; r < hi; ++r)
-                for (std::size_t k = 0; k < c; ++k) {
-                    const double v = double(xp[r * c + k]) - double(xp[k]);
-                    s[k] += v;
-                    q[k] += v * v;
+            // Shifted sums (shift = first row) keep the variance accurate; float partial sums over
+            // blocks of rows vectorise, doubles collect the blocks.
+            std::vector<float> bs(2 * c);
+            for (std::size_t r0 = lo; r0 < hi; r0 += 64) {
+                float* __restrict fs = bs.data();
+                float* __restrict fq = fs + c;
+                std::fill(fs, fs + 2 * c, 0.0f);
+                for (std::size_t r = r0; r < std::min(hi, r0 + 64); ++r) {
+                    const float* __restrict xr = xp + r * c;
+                    for (std::size_t k = 0; k < c; ++k) {
+                        const float v = xr[k] - xp[k];
+                        fs[k] += v;
+                        fq[k] += v * v;
+                    }
                 }
+                for (std::size_t k = 0; k < c; ++k) {
+                    s[k] += fs[k];
+                    q[k] += fq[k];
+                }
+            }
         });
         for (std::size_t k = 0; k < c; ++k) {
             double s = 0, q = 0;
@@ -498,66 +511,80 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
     });
     if (nd.requires_grad)
         nd.backward = [xi = x.id, gi = gamma.id, bi = beta.id, rows, c, act, training](tape& tp, node& self) {
-            const float* dy = self.grad().data();
+            // The node's own gradient is consumed here, so it is turned into the gradient before the
+            // activation in place (saves a buffer and a pass).
+            float* dz = self.grad().data();
             const float* yv = self.value().data();
             const float* xv = tp.at(xi).value().data();
             const float* mean = self.aux.data();
             const float* invstd = mean + c;
             const float* gv = tp.at(gi).value().data();
-            // Gradient before the activation, from the output (relu/relu6) or the recomputed input.
-            auto pre = [&](std::size_t e, std::size_t k) {
-                if (act == graph::activation::none) return dy[e];
-                if (act == graph::activation::relu) return yv[e] > 0.0f ? dy[e] : 0.0f;
-                if (act == graph::activation::relu6) return yv[e] > 0.0f && yv[e] < 6.0f ? dy[e] : 0.0f;
-                const float z = (xv[e] - mean[k]) * invstd[k] * gv[k] + tp.at(bi).value().data()[k];
-                return dy[e] * detail::act_derivative(act, z, yv[e]);
-            };
+            const float* bv = tp.at(bi).value().data();
             const std::size_t chunks = std::min(rows, tp.threads());
             std::vector<double> part(2 * c * chunks, 0.0);
             detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t th) {
                 double* sd = part.data() + 2 * c * th;  // sum of dz
                 double* sx = sd + c;                    // sum of dz * xhat
-                for (std::size_t r = lo; r < hi; ++r)
-                    for (std::size_t k = 0; k < c; ++k) {
-                        const std::size_t e = r * c + k;
-                        const float dz = pre(e, k);
-                        sd[k] += dz;
-                        sx[k] += double(dz) * double((xv[e] - mean[k]) * invstd[k]);
+                std::vector<float> bs(2 * c);
+                for (std::size_t r0 = lo; r0 < hi; r0 += 64) {
+                    const std::size_t r1 = std::min(hi, r0 + 64);
+                    float* __restrict fd = bs.data();
+                    float* __restrict fx = fd + c;
+                    std::fill(fd, fd + 2 * c, 0.0f);
+                    for (std::size_t r = r0; r < r1; ++r) {
+                        float* __restrict d = dz + r * c;
+                        const float* __restrict y = yv + r * c;
+                        const float* __restrict x = xv + r * c;
+                        switch (act) {
+                        case graph::activation::none: break;
+                        case graph::activation::relu:
+                            for (std::size_t k = 0; k < c; ++k) d[k] = y[k] > 0.0f ? d[k] : 0.0f;
+                            break;
+                        case graph::activation::relu6:
+                            for (std::size_t k = 0; k < c; ++k) d[k] = y[k] > 0.0f && y[k] < 6.0f ? d[k] : 0.0f;
+                            break;
+                        default:
+                            for (std::size_t k = 0; k < c; ++k)
+                                d[k] *= detail::act_derivative(act, (x[k] - mean[k]) * invstd[k] * gv[k] + bv[k], y[k]);
+                        }
+                        for (std::size_t k = 0; k < c; ++k) {
+                            fd[k] += d[k];
+                            fx[k] += d[k] * (x[k] - mean[k]) * invstd[k];
+                        }
                     }
+                    for (std::size_t k = 0; k < c; ++k) {
+                        sd[k] += fd[k];
+                        sx[k] += fx[k];
+                    }
+                }
             });
-            std::vector<float> sum_d(c, 0.0f), sum_dx(c, 0.0f);
+            std::vector<float> coef(3 * c);  // dx = a dz + b x + e, per channel
+            const float inv_m = 1.0f / float(rows);
             for (std::size_t k = 0; k < c; ++k) {
                 double a = 0, b = 0;
                 for (std::size_t th = 0; th < chunks; ++th) {
                     a += part[2 * c * th + k];
                     b += part[2 * c * th + c + k];
                 }
-                sum_d[k] = float(a);
-                sum_dx[k] = float(b);
-            }
-            if (tp.at(gi).requires_grad) {
-                float* dg = tp.grad_of(gi).data();
-                for (std::size_t k = 0; k < c; ++k) dg[k] += sum_dx[k];
-            }
-            if (tp.at(bi).requires_grad) {
-                float* db = tp.grad_of(bi).data();
-                for (std::size_t k = 0; k < c; ++k) db[k] += sum_d[k];
+                const float sum_d = float(a), sum_dx = float(b), gi_k = gv[k] * invstd[k];
+                coef[k] = gi_k;
+                coef[c + k] = training ? -gi_k * inv_m * sum_dx * invstd[k] : 0.0f;
+                coef[2 * c + k] = training ? -gi_k * inv_m * (sum_d - sum_dx * invstd[k] * mean[k]) : 0.0f;
+                if (tp.at(gi).requires_grad) tp.grad_of(gi).data()[k] += sum_dx;
+                if (tp.at(bi).requires_grad) tp.grad_of(bi).data()[k] += sum_d;
             }
             if (!tp.at(xi).requires_grad) return;
             float* dx = tp.grad_of(xi).data();
-            const float inv_m = 1.0f / float(rows);
             detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
-                for (std::size_t r = lo; r < hi; ++r)
-                    for (std::size_t k = 0; k < c; ++k) {
-                        const std::size_t e = r * c + k;
-                        const float dz = pre(e, k);
-                        if (training) {
-                            const float xhat = (xv[e] - mean[k]) * invstd[k];
-                            dx[e] += gv[k] * invstd[k] * (dz - inv_m * (sum_d[k] + xhat * sum_dx[k]));
-                        } else {
-                            dx[e] += gv[k] * invstd[k] * dz;
-                        }
-                    }
+                const float* __restrict ca = coef.data();
+                const float* __restrict cb = ca + c;
+                const float* __restrict ce = cb + c;
+                for (std::size_t r = lo; r < hi; ++r) {
+                    float* __restrict o = dx + r * c;
+                    const float* __restrict d = dz + r * c;
+                    const float* __restrict x = xv + r * c;
+                    for (std::size_t k = 0; k < c; ++k) o[k] += ca[k] * d[k] + cb[k] * x[k] + ce[k];
+                }
             });
         };
     return y;

@@ -51,8 +51,7 @@ struct sgd {
         }
     }
 
-private:
-    std::vector<tensor> buf_;
+    std::vector<tensor> buf_ = {};  ///< momentum buffers (state; public so the struct stays an aggregate)
 };
 
 /// RMSProp as TensorFlow's RMSPropOptimizer (used for EfficientNet/MnasNet): ms starts at 1,
@@ -82,8 +81,7 @@ struct rmsprop {
         }
     }
 
-private:
-    std::vector<tensor> ms_, mom_;
+    std::vector<tensor> ms_ = {}, mom_ = {};  ///< state (public so the struct stays an aggregate)
 };
 
 /// Adam (Kingma & Ba) with L2 weight decay added to the gradient of `decay` parameters.
@@ -113,9 +111,8 @@ struct adam {
         }
     }
 
-private:
-    std::vector<tensor> m_, v_;
-    std::size_t t_ = 0;
+    std::vector<tensor> m_ = {}, v_ = {};  ///< moment estimates (state; public so the struct stays an aggregate)
+    std::size_t t_ = 0;          ///< steps taken
 };
 
 /// One of the optimizers, chosen at run time (command-line tools).

@@ -134,13 +134,13 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
             auto loss = softmax_cross_entropy(logits, labels, o.label_smoothing);
             const float lv = t.value(loss)(0, 0, 0, 0);
             if (!std::isfinite(lv))
-                throw diverged(detail::concat("train::fit: loss is ", lv, " at epoch ", e, ", step ", s + 1,
+                throw diverged(accelnas::detail::concat("train::fit: loss is ", lv, " at epoch ", e, ", step ", s + 1,
                                               " (lower the learning rate?)"));
             t.backward(loss);
             for (const auto& p : m.parameters())
                 for (float v : p.grad)
                     if (!std::isfinite(v))
-                        throw diverged(detail::concat("train::fit: gradient of '", p.name, "' is ", v, " at epoch ",
+                        throw diverged(accelnas::detail::concat("train::fit: gradient of '", p.name, "' is ", v, " at epoch ",
                                                       e, ", step ", s + 1));
             lr = sched.at(step);
             train::step(opt, m.parameters(), lr);
