@@ -1,0 +1,532 @@
+#pragma once
+/// \file
+/// `quant::int8_model`: integer inference of a batch-norm-free (folded) network, TFLite's
+/// full-integer scheme. Tensors are int8 with per-tensor asymmetric parameters from `calibrate`;
+/// conv2d / fully_connected weights are per-output-channel symmetric int8 in [-127, 127]; biases are
+/// int32 with scale s_in * s_w[o]. Kernels:
+/// - conv2d (groups, depthwise, stride, SAME/VALID) and fully_connected: int32 accumulation of
+///   (x - zp_x) * w over the window (padded taps contribute 0, i.e. real zero) plus the int32 bias;
+///   requantization by a per-channel fixed-point multiplier s_in s_w[o] / s_out (fixed_point.hpp),
+///   + zp_out. Operands are widened to int16 so that the compiler can use pmaddwd; products and sums
+///   are exact integers. The constructor checks that no accumulator can overflow int32
+///   (taps * 255 * 127 + |bias| < 2^31) and raises `accelnas::error` naming the op otherwise.
+/// - add: TFLite's scheme: inputs shifted left by 20 bits (fewer for many inputs), each rescaled to
+///   a common scale by a fixed-point multiplier, summed in int32, rescaled to the output.
+/// - mul (incl. 1x1xC broadcast): (a - zp_a)(b - zp_b) in int32, rescaled by s_a s_b / s_out.
+/// - concat: each input rescaled to the output parameters (copied when they are equal).
+/// - max_pool, avg_pool (integer mean, rounded half away from zero), reshape, pad (with the zero
+///   point): output parameters equal the input's, as in TFLite.
+/// - global_avg_pool: int32 sum of (x - zp), rescaled by s_in / (H W s_out).
+/// - fused relu / relu6: clamping of the requantized value to the int8 codes of [0, inf) / [0, 6];
+///   fused sigmoid, hard_sigmoid, hard_swish, swish and standalone activations: the op first
+///   requantizes to the calibrated pre-activation parameters, then a 256-entry lookup table maps each
+///   int8 code to the nearest int8 code of the activation's output (exact for int8 in and out).
+/// - softmax: no integer kernel; it runs in float between dequantize and quantize, with TFLite's
+///   fixed output parameters scale 1/256, zero point -128 (probability 1 saturates to 255/256).
+/// Every rescaled result is rounded to nearest and saturated to [-128, 127]: saturation is the
+/// defined semantics of int8 inference (values beyond the calibrated range clip), not an error.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/core/tensor.hpp>
+#include <accelnas/graph/network.hpp>
+#include <accelnas/quant/calibrate.hpp>
+#include <accelnas/quant/fixed_point.hpp>
+#include <accelnas/quant/fold.hpp>
+#include <accelnas/quant/parameters.hpp>
+#include <accelnas/quant/reference.hpp>
+#include <accelnas/train/parameters.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace accelnas::quant {
+
+namespace detail {
+
+/// NHWC int8 tensor of the integer inference.
+struct qtensor {
+    graph::tensor_shape shape{};
+    std::vector<std::int8_t> data;
+};
+
+/// Everything one op needs at run time.
+struct int8_op {
+    quant_params out;                      // output parameters
+    quant_params stage;                    // parameters of the requantized value (pre-activation for LUT ops)
+    std::int32_t lo = -128, hi = 127;      // clamp of the requantized value (fused relu / relu6)
+    bool use_lut = false;
+    std::array<std::int8_t, 256> lut{};    // stage code -> output code
+    // conv2d / fully_connected
+    std::int64_t taps = 0;                 // accumulation length per filter
+    std::vector<std::int8_t> weight;       // int8 weights in the float layout (HWIO / [in, units])
+    std::vector<std::int16_t> kernel;      // general: [filter][taps]; depthwise: [tap][filter]
+    std::vector<float> weight_scale;       // per filter
+    std::vector<std::int32_t> bias;        // per filter, scale s_in * weight_scale
+    std::vector<fixed_multiplier> requant; // per filter, s_in * weight_scale / stage.scale
+    // add / mul / concat / global_avg_pool
+    std::vector<fixed_multiplier> in_mult;
+    fixed_multiplier out_mult;
+    int left_shift = 0;
+
+    std::int8_t finish(std::int32_t v) const noexcept {
+        v = std::clamp(v, lo, hi);
+        return use_lut ? lut[std::size_t(v + 128)] : static_cast<std::int8_t>(v);
+    }
+};
+
+inline std::int32_t dot_i16(const std::int16_t* a, const std::int16_t* b, std::int64_t n) noexcept {
+    std::int32_t s = 0;
+    for (std::int64_t i = 0; i < n; ++i) s += std::int32_t(a[i]) * std::int32_t(b[i]);
+    return s;
+}
+
+inline std::int8_t saturate8(std::int32_t v) noexcept { return static_cast<std::int8_t>(std::clamp(v, -128, 127)); }
+
+}  // namespace detail
+
+/// Integer (int8) inference of a folded network; see the file comment for the arithmetic.
+class int8_model {
+public:
+    /// Quantizes `folded` (no batch norm: see `fold_batch_norm`) with its parameters and the
+    /// activation ranges `cal` measured on it (`calibrate`).
+    int8_model(graph::network folded, const train::parameter_set& params, const calibration& cal)
+        : net_(std::move(folded)), in_(input_op(net_)), out_(output_op(net_)), ops_(net_.size()) {
+        using graph::op_kind;
+        require(cal.output.size() == net_.size() && cal.pre_activation.size() == net_.size(), "int8_model: calibration has ",
+                cal.output.size(), " op ranges but network '", net_.name(), "' has ", net_.size(), " ops");
+        const parameter_index index(net_, params);
+        for (std::size_t i = 0; i < net_.size(); ++i) {
+            const auto& o = net_.ops()[i];
+            require(o.kind != op_kind::batch_norm && !o.batch_norm, "int8_model: op '", o.name,
+                    "' has batch norm; fold it first (quant::fold_batch_norm)");
+            auto& q = ops_[i];
+            const auto& in = o.inputs.empty() ? q.out : ops_[o.inputs[0]].out;
+            switch (o.kind) {
+            case op_kind::max_pool:
+            case op_kind::avg_pool:
+            case op_kind::reshape:
+            case op_kind::pad: q.out = in; break;
+            case op_kind::softmax: q.out = {1.0f / 256.0f, -128}; break;
+            default: q.out = asymmetric_params(cal.output[i]); break;
+            }
+            q.stage = q.out;
+            if (o.kind == op_kind::activation) {  // table from the input's codes
+                q.use_lut = true;
+                q.stage = in;
+                build_lut(q, o.act);
+            } else if (o.act != graph::activation::none) {
+                if (o.act == graph::activation::relu || o.act == graph::activation::relu6) {
+                    q.lo = std::max(-128, q.out.zero_point);
+                    if (o.act == graph::activation::relu6)
+                        q.hi = std::min<std::int32_t>(127, q.out.zero_point + std::int32_t(std::nearbyint(6.0f / q.out.scale)));
+                } else {
+                    q.use_lut = true;
+                    q.stage = asymmetric_params(cal.pre_activation[i]);
+                    build_lut(q, o.act);
+                }
+            }
+            if (o.kind == op_kind::conv2d || o.kind == op_kind::fully_connected) prepare_weights(i, index.at(i));
+            else if (o.kind == op_kind::add) {
+                double max_s = 0.0;
+                for (auto j : o.inputs) max_s = std::max(max_s, double(ops_[j].out.scale));
+                int extra = 0;  // keep the int32 sum of up to 64 terms below 2^31
+                while ((std::size_t{8} << extra) < o.inputs.size()) ++extra;
+                q.left_shift = 20 - extra;
+                for (auto j : o.inputs) q.in_mult.push_back(fixed_multiplier::from(double(ops_[j].out.scale) / (2.0 * max_s)));
+                q.out_mult = fixed_multiplier::from(2.0 * max_s / (std::ldexp(1.0, q.left_shift) * q.stage.scale));
+            } else if (o.kind == op_kind::mul) {
+                q.out_mult = fixed_multiplier::from(double(ops_[o.inputs[0]].out.scale) * ops_[o.inputs[1]].out.scale /
+                                                    q.stage.scale);
+            } else if (o.kind == op_kind::concat) {
+                for (auto j : o.inputs) q.in_mult.push_back(fixed_multiplier::from(double(ops_[j].out.scale) / q.out.scale));
+            } else if (o.kind == op_kind::global_avg_pool) {
+                const auto& x = net_.in_shape(i);
+                q.out_mult = fixed_multiplier::from(double(in.scale) / (double(x.h * x.w) * q.out.scale));
+            }
+        }
+    }
+
+    /// The (folded) network this model runs.
+    const graph::network& network() const noexcept { return net_; }
+    /// Index of the op whose output `predict` returns.
+    std::size_t output() const noexcept { return out_; }
+    /// Quantization parameters of the output of op `op`.
+    const quant_params& params(std::size_t op) const { return at(op).out; }
+    /// int8 weights of conv2d / fully_connected op `op` in the float layout (HWIO, [in, units]).
+    const std::vector<std::int8_t>& weights(std::size_t op) const { return at(op).weight; }
+    /// Per-output-channel weight scales of op `op`.
+    const std::vector<float>& weight_scales(std::size_t op) const { return at(op).weight_scale; }
+    /// int32 biases of op `op` (scale: input scale * weight scale of the channel).
+    const std::vector<std::int32_t>& biases(std::size_t op) const { return at(op).bias; }
+
+    /// Quantizes a float NHWC batch with the input's parameters (round to nearest, saturating).
+    xt::xtensor<std::int8_t, 4> quantize_input(const xt::xtensor<float, 4>& batch) const {
+        detail::check_batch_shape(net_, in_, batch.shape());
+        xt::xtensor<std::int8_t, 4> q = xt::empty<std::int8_t>(batch.shape());
+        const auto& p = ops_[in_].out;
+        std::transform(batch.begin(), batch.end(), q.begin(), [&](float x) { return p.quantize(x); });
+        return q;
+    }
+
+    /// int8 output of op `op` for an int8 NHWC batch quantized with `params(input)`.
+    xt::xtensor<std::int8_t, 4> run(const xt::xtensor<std::int8_t, 4>& batch, std::size_t op) const {
+        detail::qtensor r = forward(batch, op);
+        xt::xtensor<std::int8_t, 4> y = xt::empty<std::int8_t>(shape_of(r.shape));
+        std::copy(r.data.begin(), r.data.end(), y.begin());
+        return y;
+    }
+
+    /// Dequantized network output for a float NHWC batch (quantize, int8 inference, dequantize).
+    xt::xtensor<float, 4> predict(const xt::xtensor<float, 4>& batch) const { return predict(batch, out_); }
+
+    /// Dequantized output of op `op` for a float NHWC batch.
+    xt::xtensor<float, 4> predict(const xt::xtensor<float, 4>& batch, std::size_t op) const {
+        detail::qtensor r = forward(quantize_input(batch), op);
+        xt::xtensor<float, 4> y = xt::empty<float>(shape_of(r.shape));
+        const auto& p = ops_[op].out;
+        std::transform(r.data.begin(), r.data.end(), y.begin(), [&](std::int8_t q) { return p.dequantize(q); });
+        return y;
+    }
+
+private:
+    const detail::int8_op& at(std::size_t op) const {
+        require(op < ops_.size(), "int8_model: op index ", op, " out of range (", ops_.size(), " ops)");
+        return ops_[op];
+    }
+
+    static std::array<std::size_t, 4> shape_of(const graph::tensor_shape& s) {
+        return {std::size_t(s.n), std::size_t(s.h), std::size_t(s.w), std::size_t(s.c)};
+    }
+
+    static void build_lut(detail::int8_op& q, graph::activation act) {
+        for (int c = -128; c <= 127; ++c)
+            q.lut[std::size_t(c + 128)] = q.out.quantize(apply_activation(act, q.stage.dequantize(c)));
+    }
+
+    void prepare_weights(std::size_t i, const train::op_parameters& p) {
+        const auto& o = net_.ops()[i];
+        auto& q = ops_[i];
+        const float s_in = ops_[o.inputs[0]].out.scale;
+        const std::int64_t f = o.filters, k = std::int64_t(p.weight.size()) / f;
+        q.taps = k;
+        constexpr std::int64_t acc_max = std::numeric_limits<std::int32_t>::max();
+        const std::int64_t bias_room = acc_max - k * 255 * 127;
+        require(bias_room > 0, "int8_model: op '", o.name, "' accumulates ", k,
+                " products per output; int32 accumulation could overflow (at most ", acc_max / (255 * 127), ")");
+        q.weight.resize(std::size_t(k * f));
+        q.weight_scale.resize(std::size_t(f));
+        q.bias.resize(std::size_t(f));
+        q.requant.resize(std::size_t(f));
+        const float* w = p.weight.data();
+        for (std::int64_t oo = 0; oo < f; ++oo) {
+            double wmax = 0.0;
+            for (std::int64_t e = 0; e < k; ++e) wmax = std::max(wmax, std::abs(double(w[e * f + oo])));
+            const double b = p.bias.size() ? double(p.bias(std::size_t(oo))) : 0.0;
+            require(std::isfinite(wmax) && std::isfinite(b), "int8_model: op '", o.name, "': filter ", oo,
+                    " has a non-finite weight or bias");
+            // Symmetric per-channel scale; raised when needed so that the int32 bias fits next to the
+            // worst-case accumulation (a near-dead filter with a large folded bias).
+            double s_w = std::max(wmax / 127.0, std::abs(b) / (double(s_in) * double(bias_room)));
+            if (s_w == 0.0) s_w = 1.0;
+            q.weight_scale[std::size_t(oo)] = float(s_w);
+            for (std::int64_t e = 0; e < k; ++e)
+                q.weight[std::size_t(e * f + oo)] =
+                    static_cast<std::int8_t>(std::clamp(std::nearbyint(double(w[e * f + oo]) / s_w), -127.0, 127.0));
+            const double bq = std::nearbyint(b / (double(s_in) * s_w));
+            q.bias[std::size_t(oo)] = std::int32_t(std::clamp(bq, -double(bias_room), double(bias_room)));
+            q.requant[std::size_t(oo)] = fixed_multiplier::from(double(s_in) * s_w / double(q.stage.scale));
+        }
+        const bool depthwise = o.kind == graph::op_kind::conv2d && p.weight.shape()[2] == 1;
+        q.kernel.resize(q.weight.size());
+        if (depthwise) {
+            std::copy(q.weight.begin(), q.weight.end(), q.kernel.begin());
+        } else {
+            for (std::int64_t e = 0; e < k; ++e)
+                for (std::int64_t oo = 0; oo < f; ++oo) q.kernel[std::size_t(oo * k + e)] = q.weight[std::size_t(e * f + oo)];
+        }
+    }
+
+    detail::qtensor forward(const xt::xtensor<std::int8_t, 4>& batch, std::size_t last) const {
+        using graph::op_kind;
+        require(last < net_.size(), "int8_model: op index ", last, " out of range (", net_.size(), " ops)");
+        detail::check_batch_shape(net_, in_, batch.shape());
+        std::vector<detail::qtensor> t(net_.size());
+        auto uses = detail::use_counts(net_, last);
+        for (std::size_t i = 0; i <= last; ++i) {
+            const auto& o = net_.ops()[i];
+            if (o.kind != op_kind::input && uses[i] == 0) continue;
+            const auto& q = ops_[i];
+            auto in = [&](std::size_t k) -> const detail::qtensor& { return t[o.inputs[k]]; };
+            detail::qtensor y;
+            switch (o.kind) {
+            case op_kind::input:
+                y.shape = {std::int64_t(batch.shape()[0]), o.out.h, o.out.w, o.out.c};
+                y.data.assign(batch.begin(), batch.end());
+                break;
+            case op_kind::conv2d: y = conv(o, q, in(0), ops_[o.inputs[0]].out.zero_point); break;
+            case op_kind::fully_connected: y = dense(o, q, in(0), ops_[o.inputs[0]].out.zero_point); break;
+            case op_kind::add: y = add(o, q, t); break;
+            case op_kind::mul: y = mul(o, q, in(0), in(1)); break;
+            case op_kind::concat: y = concat(o, q, t); break;
+            case op_kind::max_pool:
+            case op_kind::avg_pool: y = pool(o, in(0), q.out.zero_point); break;
+            case op_kind::global_avg_pool: y = global_pool(q, in(0), ops_[o.inputs[0]].out.zero_point); break;
+            case op_kind::activation:
+                y = in(0);
+                for (auto& v : y.data) v = q.lut[std::size_t(v + 128)];
+                break;
+            case op_kind::reshape:
+                y = in(0);
+                y.shape = {y.shape.n, o.out.h, o.out.w, o.out.c};
+                break;
+            case op_kind::pad: y = pad(o, in(0), q.out.zero_point); break;
+            case op_kind::softmax: y = softmax(q, in(0), ops_[o.inputs[0]].out); break;
+            case op_kind::batch_norm: fail("int8_model: op '", o.name, "' is a batch norm; fold it first");
+            }
+            t[i] = std::move(y);
+            for (auto j : o.inputs)
+                if (--uses[j] == 0) t[j] = {};
+        }
+        return std::move(t[last]);
+    }
+
+    static detail::qtensor conv(const graph::op& o, const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
+        const auto gh = window_of(x.shape.h, o.kernel_h, o.stride_h, o.pad);
+        const auto gw = window_of(x.shape.w, o.kernel_w, o.stride_w, o.pad);
+        const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
+        const std::int64_t oh = gh.out, ow = gw.out, f = o.filters, g = o.groups, cg = c / g, fg = f / g;
+        const std::int64_t kh = o.kernel_h, kw = o.kernel_w, k = q.taps;
+        detail::qtensor y{{n, oh, ow, f}, std::vector<std::int8_t>(std::size_t(n * oh * ow * f))};
+        const std::int32_t zp_stage = q.stage.zero_point;
+        if (cg == 1) {  // depthwise with channel multiplier fg: [tap][filter] kernel
+            std::vector<std::int32_t> acc(static_cast<std::size_t>(f));
+            for (std::int64_t b = 0; b < n; ++b)
+                for (std::int64_t oy = 0; oy < oh; ++oy)
+                    for (std::int64_t ox = 0; ox < ow; ++ox) {
+                        std::copy(q.bias.begin(), q.bias.end(), acc.begin());
+                        for (std::int64_t ky = 0; ky < kh; ++ky) {
+                            const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
+                            if (yy < 0 || yy >= ih) continue;
+                            for (std::int64_t kx = 0; kx < kw; ++kx) {
+                                const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
+                                if (xx < 0 || xx >= iw) continue;
+                                const std::int8_t* src = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
+                                const std::int16_t* wt = &q.kernel[std::size_t((ky * kw + kx) * f)];
+                                if (fg == 1) {
+                                    for (std::int64_t ch = 0; ch < c; ++ch)
+                                        acc[std::size_t(ch)] += (std::int32_t(src[ch]) - zp) * std::int32_t(wt[ch]);
+                                } else {
+                                    for (std::int64_t ch = 0; ch < c; ++ch)
+                                        for (std::int64_t m = 0; m < fg; ++m)
+                                            acc[std::size_t(ch * fg + m)] +=
+                                                (std::int32_t(src[ch]) - zp) * std::int32_t(wt[ch * fg + m]);
+                                }
+                            }
+                        }
+                        std::int8_t* dst = &y.data[std::size_t(((b * oh + oy) * ow + ox) * f)];
+                        for (std::int64_t oo = 0; oo < f; ++oo)
+                            dst[oo] = q.finish(zp_stage + q.requant[std::size_t(oo)].apply(acc[std::size_t(oo)]));
+                    }
+            return y;
+        }
+        std::vector<std::int16_t> col(static_cast<std::size_t>(oh * ow * k));
+        for (std::int64_t b = 0; b < n; ++b)
+            for (std::int64_t gi = 0; gi < g; ++gi) {
+                std::fill(col.begin(), col.end(), std::int16_t{0});  // padded taps: real zero
+                for (std::int64_t oy = 0; oy < oh; ++oy)
+                    for (std::int64_t ox = 0; ox < ow; ++ox) {
+                        std::int16_t* row = &col[std::size_t((oy * ow + ox) * k)];
+                        for (std::int64_t ky = 0; ky < kh; ++ky) {
+                            const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
+                            if (yy < 0 || yy >= ih) continue;
+                            for (std::int64_t kx = 0; kx < kw; ++kx) {
+                                const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
+                                if (xx < 0 || xx >= iw) continue;
+                                const std::int8_t* src = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c + gi * cg)];
+                                std::int16_t* d = row + (ky * kw + kx) * cg;
+                                for (std::int64_t ch = 0; ch < cg; ++ch) d[ch] = std::int16_t(src[ch] - zp);
+                            }
+                        }
+                    }
+                for (std::int64_t r = 0; r < oh * ow; ++r) {
+                    const std::int16_t* row = &col[std::size_t(r * k)];
+                    std::int8_t* dst = &y.data[std::size_t((b * oh * ow + r) * f)];
+                    for (std::int64_t oo = gi * fg; oo < (gi + 1) * fg; ++oo) {
+                        const std::int32_t acc = q.bias[std::size_t(oo)] + detail::dot_i16(row, &q.kernel[std::size_t(oo * k)], k);
+                        dst[oo] = q.finish(zp_stage + q.requant[std::size_t(oo)].apply(acc));
+                    }
+                }
+            }
+        return y;
+    }
+
+    static detail::qtensor dense(const graph::op& o, const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
+        const std::int64_t n = x.shape.n, k = q.taps, u = o.filters;
+        detail::qtensor y{{n, 1, 1, u}, std::vector<std::int8_t>(std::size_t(n * u))};
+        std::vector<std::int16_t> row(static_cast<std::size_t>(k));
+        for (std::int64_t b = 0; b < n; ++b) {
+            for (std::int64_t e = 0; e < k; ++e) row[std::size_t(e)] = std::int16_t(x.data[std::size_t(b * k + e)] - zp);
+            for (std::int64_t oo = 0; oo < u; ++oo) {
+                const std::int32_t acc = q.bias[std::size_t(oo)] + detail::dot_i16(row.data(), &q.kernel[std::size_t(oo * k)], k);
+                y.data[std::size_t(b * u + oo)] = q.finish(q.stage.zero_point + q.requant[std::size_t(oo)].apply(acc));
+            }
+        }
+        return y;
+    }
+
+    detail::qtensor add(const graph::op& o, const detail::int8_op& q, const std::vector<detail::qtensor>& t) const {
+        const auto& x0 = t[o.inputs[0]];
+        detail::qtensor y{x0.shape, std::vector<std::int8_t>(x0.data.size())};
+        const std::size_t m = o.inputs.size();
+        std::vector<const std::int8_t*> src(m);
+        std::vector<std::int32_t> zp(m);
+        for (std::size_t k = 0; k < m; ++k) {
+            src[k] = t[o.inputs[k]].data.data();
+            zp[k] = ops_[o.inputs[k]].out.zero_point;
+        }
+        const std::int32_t scale_up = std::int32_t{1} << q.left_shift;
+        for (std::size_t e = 0; e < y.data.size(); ++e) {
+            std::int32_t sum = 0;
+            for (std::size_t k = 0; k < m; ++k) sum += q.in_mult[k].apply((std::int32_t(src[k][e]) - zp[k]) * scale_up);
+            y.data[e] = q.finish(q.stage.zero_point + q.out_mult.apply(sum));
+        }
+        return y;
+    }
+
+    detail::qtensor mul(const graph::op& o, const detail::int8_op& q, const detail::qtensor& a,
+                        const detail::qtensor& b) const {
+        detail::qtensor y{a.shape, std::vector<std::int8_t>(a.data.size())};
+        const std::int32_t za = ops_[o.inputs[0]].out.zero_point, zb = ops_[o.inputs[1]].out.zero_point;
+        const bool bcast = !(a.shape == b.shape);  // b is 1x1xC: one value per image and channel
+        const std::size_t c = std::size_t(a.shape.c), hwc = std::size_t(a.shape.h * a.shape.w) * c;
+        for (std::size_t e = 0; e < y.data.size(); ++e) {
+            const std::size_t eb = bcast ? (e / hwc) * c + e % c : e;
+            const std::int32_t acc = (std::int32_t(a.data[e]) - za) * (std::int32_t(b.data[eb]) - zb);
+            y.data[e] = q.finish(q.stage.zero_point + q.out_mult.apply(acc));
+        }
+        return y;
+    }
+
+    detail::qtensor concat(const graph::op& o, const detail::int8_op& q, const std::vector<detail::qtensor>& t) const {
+        const auto& s0 = t[o.inputs[0]].shape;
+        const std::int64_t px = s0.n * s0.h * s0.w, c = o.out.c;
+        detail::qtensor y{{s0.n, s0.h, s0.w, c}, std::vector<std::int8_t>(std::size_t(px * c))};
+        std::int64_t off = 0;
+        for (std::size_t k = 0; k < o.inputs.size(); ++k) {
+            const auto& x = t[o.inputs[k]];
+            const auto& p = ops_[o.inputs[k]].out;
+            const std::int64_t xc = x.shape.c;
+            for (std::int64_t i = 0; i < px; ++i) {
+                const std::int8_t* src = &x.data[std::size_t(i * xc)];
+                std::int8_t* dst = &y.data[std::size_t(i * c + off)];
+                if (p == q.out) std::copy_n(src, xc, dst);
+                else
+                    for (std::int64_t ch = 0; ch < xc; ++ch)
+                        dst[ch] = detail::saturate8(q.out.zero_point + q.in_mult[k].apply(std::int32_t(src[ch]) - p.zero_point));
+            }
+            off += xc;
+        }
+        return y;
+    }
+
+    static detail::qtensor pool(const graph::op& o, const detail::qtensor& x, std::int32_t zp) {
+        const auto gh = window_of(x.shape.h, o.kernel_h, o.stride_h, o.pad);
+        const auto gw = window_of(x.shape.w, o.kernel_w, o.stride_w, o.pad);
+        const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
+        detail::qtensor y{{n, gh.out, gw.out, c}, std::vector<std::int8_t>(std::size_t(n * gh.out * gw.out * c))};
+        const bool is_max = o.kind == graph::op_kind::max_pool;
+        std::vector<std::int32_t> acc(static_cast<std::size_t>(c));
+        for (std::int64_t b = 0; b < n; ++b)
+            for (std::int64_t oy = 0; oy < gh.out; ++oy)
+                for (std::int64_t ox = 0; ox < gw.out; ++ox) {
+                    std::fill(acc.begin(), acc.end(), is_max ? -128 : 0);
+                    std::int32_t taps = 0;
+                    for (std::int64_t ky = 0; ky < o.kernel_h; ++ky) {
+                        const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
+                        if (yy < 0 || yy >= ih) continue;
+                        for (std::int64_t kx = 0; kx < o.kernel_w; ++kx) {
+                            const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
+                            if (xx < 0 || xx >= iw) continue;
+                            ++taps;
+                            const std::int8_t* src = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
+                            for (std::int64_t ch = 0; ch < c; ++ch)
+                                acc[std::size_t(ch)] = is_max ? std::max<std::int32_t>(acc[std::size_t(ch)], src[ch])
+                                                              : acc[std::size_t(ch)] + src[ch];
+                        }
+                    }
+                    std::int32_t div = taps;
+                    if (!is_max && o.count_include_pad) {  // padded taps are real zeros: code zp
+                        div = o.kernel_h * o.kernel_w;
+                        for (auto& a : acc) a += (div - taps) * zp;
+                    }
+                    std::int8_t* dst = &y.data[std::size_t(((b * gh.out + oy) * gw.out + ox) * c)];
+                    for (std::int64_t ch = 0; ch < c; ++ch) {
+                        const std::int32_t a = acc[std::size_t(ch)];
+                        dst[ch] = is_max ? std::int8_t(a) : detail::saturate8(a >= 0 ? (a + div / 2) / div : -((-a + div / 2) / div));
+                    }
+                }
+        return y;
+    }
+
+    static detail::qtensor global_pool(const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
+        const std::int64_t n = x.shape.n, hw = x.shape.h * x.shape.w, c = x.shape.c;
+        detail::qtensor y{{n, 1, 1, c}, std::vector<std::int8_t>(std::size_t(n * c))};
+        std::vector<std::int32_t> acc(static_cast<std::size_t>(c));
+        for (std::int64_t b = 0; b < n; ++b) {
+            std::fill(acc.begin(), acc.end(), 0);
+            for (std::int64_t s = 0; s < hw; ++s) {
+                const std::int8_t* src = &x.data[std::size_t((b * hw + s) * c)];
+                for (std::int64_t ch = 0; ch < c; ++ch) acc[std::size_t(ch)] += std::int32_t(src[ch]) - zp;
+            }
+            for (std::int64_t ch = 0; ch < c; ++ch)
+                y.data[std::size_t(b * c + ch)] = detail::saturate8(q.out.zero_point + q.out_mult.apply(acc[std::size_t(ch)]));
+        }
+        return y;
+    }
+
+    static detail::qtensor pad(const graph::op& o, const detail::qtensor& x, std::int32_t zp) {
+        const std::int64_t h = x.shape.h + o.pads[0] + o.pads[1], w = x.shape.w + o.pads[2] + o.pads[3], c = x.shape.c;
+        detail::qtensor y{{x.shape.n, h, w, c}, std::vector<std::int8_t>(std::size_t(x.shape.n * h * w * c), std::int8_t(zp))};
+        for (std::int64_t b = 0; b < x.shape.n; ++b)
+            for (std::int64_t yy = 0; yy < x.shape.h; ++yy)
+                std::copy_n(&x.data[std::size_t(((b * x.shape.h + yy) * x.shape.w) * c)], x.shape.w * c,
+                            &y.data[std::size_t(((b * h + yy + o.pads[0]) * w + o.pads[2]) * c)]);
+        return y;
+    }
+
+    static detail::qtensor softmax(const detail::int8_op& q, const detail::qtensor& x, const quant_params& in) {
+        detail::qtensor y{x.shape, std::vector<std::int8_t>(x.data.size())};
+        const std::size_t c = std::size_t(x.shape.c);
+        std::vector<double> e(c);
+        for (std::size_t px = 0; px < x.data.size(); px += c) {
+            double m = -std::numeric_limits<double>::infinity(), sum = 0.0;
+            for (std::size_t ch = 0; ch < c; ++ch) m = std::max(m, double(in.dequantize(x.data[px + ch])));
+            for (std::size_t ch = 0; ch < c; ++ch) sum += e[ch] = std::exp(double(in.dequantize(x.data[px + ch])) - m);
+            for (std::size_t ch = 0; ch < c; ++ch) y.data[px + ch] = q.out.quantize(float(e[ch] / sum));
+        }
+        return y;
+    }
+
+    graph::network net_;
+    std::size_t in_, out_;
+    std::vector<detail::int8_op> ops_;
+};
+
+/// Folds `net`, calibrates it on `calibration_images` (NHWC, in batches of `batch_size`) and
+/// returns the int8 model: the one-call post-training quantization.
+inline int8_model quantize(const graph::network& net, const train::parameter_set& params,
+                           const xt::xtensor<float, 4>& calibration_images, std::size_t batch_size = 256) {
+    auto folded = fold_batch_norm(net, params);
+    const float_model reference(folded.network, folded.parameters);
+    const auto cal = calibrate(reference, calibration_images, batch_size);
+    return int8_model(std::move(folded.network), folded.parameters, cal);
+}
+
+}  // namespace accelnas::quant
