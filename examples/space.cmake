@@ -1,3 +1,19 @@
 # Search spaces: the commented tutorial and the accelnas-space tool, with smoke tests.
 accelnas_add_example(space_tutorial ${CMAKE_CURRENT_SOURCE_DIR}/space_tutorial.cpp)
 accelnas_smoke_test("space tutorial" example_space_tutorial --samples 4 --seed 7)
+
+accelnas_add_tool(space ${CMAKE_CURRENT_SOURCE_DIR}/tools/space.cpp)
+accelnas_smoke_test("space: list" accelnas-space)
+accelnas_smoke_test("space: decisions" accelnas-space --space pixel4 --decisions)
+accelnas_smoke_test("space: sample" accelnas-space --space mnasnet --sample 3 --seed 5 --resolution 160)
+accelnas_smoke_test("space: known" accelnas-space --known)
+accelnas_smoke_test("space: decode scaled" accelnas-space --space edgetpu --scale 1.2,1.4,300 --classes 1001 --decode
+  "block=fused_ibn,kernel=3,expand=4,skip=none,width=1,layers=0/block=fused_ibn,kernel=3,expand=8,skip=identity,width=1,layers=0/block=fused_ibn,kernel=3,expand=8,skip=identity,width=1,layers=0/block=ibn,kernel=5,expand=8,skip=identity,width=1,layers=0/block=ibn,kernel=5,expand=8,skip=identity,width=1,layers=0/block=ibn,kernel=5,expand=8,skip=identity,width=1,layers=0")
+accelnas_smoke_test("space: bad arch fails" accelnas-space --space edgetpu --decode "block=ibn")
+accelnas_smoke_test("space: bad space fails" accelnas-space --space edge)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: space: bad arch fails" PROPERTIES WILL_FAIL TRUE)
+  set_tests_properties("examples: space: bad space fails" PROPERTIES WILL_FAIL TRUE)
+  # The scaled EdgeTPU-S point must print EfficientNet-EdgeTPU-L's 7,936 M MACs.
+  set_tests_properties("examples: space: decode scaled" PROPERTIES PASS_REGULAR_EXPRESSION "7936\\.08 M MACs")
+endif()
