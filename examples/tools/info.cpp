@@ -62,9 +62,10 @@ std::string diff_pct(const std::optional<zoo::published_figure>& f, std::int64_t
     return buf;
 }
 
+// A published count as a whole number ("1790000000", not "1.79e+09").
 std::string plain(double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
+    std::snprintf(buf, sizeof buf, "%.0f", v);
     return buf;
 }
 
