@@ -145,6 +145,11 @@ TEST_CASE("validate and from_json name the decision or JSON path at fault", "[sp
     CHECK_THROWS_WITH(space::from_json<tiny>(bad), Contains("\"stages\" has 0 entries"));
     CHECK_THROWS_WITH(space::from_json<tiny>(nlohmann::json{{"space", "tiny"}, {"choices", {0, 0}}}),
                       Contains("2 choices"));
+    // A huge index is reported, not truncated into range.
+    CHECK_THROWS_WITH(space::from_json<tiny>(nlohmann::json{{"space", "tiny"}, {"choices", {4294967296LL, 0, 0, 0, 0, 0, 0}}}),
+                      Contains("choices[0]"));
+    CHECK_THROWS_WITH(space::from_json<tiny>(nlohmann::json{{"space", "tiny"}, {"choices", {0.5, 0, 0, 0, 0, 0, 0}}}),
+                      Contains("choices[0]"));
 }
 
 TEST_CASE("sample is deterministic per seed and covers every choice", "[space]") {

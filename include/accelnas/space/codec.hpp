@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -187,7 +189,11 @@ inline architecture from_json(const space_description& d, const nlohmann::json& 
         require(c.is_array(), "space '", d.name, "': \"choices\" must be an array of choice indices");
         for (std::size_t i = 0; i < c.size(); ++i) {
             require(c[i].is_number_integer(), "space '", d.name, "': choices[", i, "] must be an integer");
-            a.choices.push_back(c[i].get<int>());
+            // Read wide and range-check, so that a huge index is reported rather than truncated.
+            const auto v = c[i].get<std::int64_t>();
+            require(v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max(), "space '", d.name,
+                    "': choices[", i, "] = ", v, " is not a choice index");
+            a.choices.push_back(static_cast<int>(v));
         }
         validate(d, a);
         return a;
