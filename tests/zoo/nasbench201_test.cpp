@@ -1,4 +1,5 @@
 // NAS-Bench-201 arch strings and the two graph variants of reference/architectures.md.
+#include <accelnas/core/rng.hpp>
 #include <accelnas/graph/cost.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
 
@@ -321,4 +322,32 @@ TEST_CASE("malformed NB201 arch strings are rejected with the position at fault"
         }
         CHECK_THROWS_AS(zoo::nasbench201(s, nb201_variant::latbench), accelnas::error);
     }
+}
+
+TEST_CASE("mutated NB201 arch strings either parse and round-trip or raise accelnas::error", "[zoo][nb201]") {
+    // Random single-character edits, insertions and deletions of valid strings: the parser must
+    // never crash, and what it accepts must be a well-formed string.
+    accelnas::rng g(20261123);
+    const std::string alphabet = "|+~0123456789_abcdefghijklmnopqrstuvwxyz ";
+    int accepted = 0, rejected = 0;
+    for (int t = 0; t < 20000; ++t) {
+        std::string s = zoo::to_string(zoo::nasbench201_cell_at(accelnas::uniform_index(g, zoo::nb201_cell_count)));
+        const auto pos = accelnas::uniform_index(g, s.size());
+        const char ch = alphabet[accelnas::uniform_index(g, alphabet.size())];
+        switch (accelnas::uniform_index(g, 3)) {
+        case 0: s[pos] = ch; break;
+        case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), ch); break;
+        default: s.erase(pos, 1); break;
+        }
+        try {
+            const auto c = zoo::parse_nb201_arch(s);
+            REQUIRE(zoo::to_string(c) == s);
+            ++accepted;
+        } catch (const accelnas::error& e) {
+            REQUIRE(std::string(e.what()).find("position") != std::string::npos);
+            ++rejected;
+        }
+    }
+    CHECK(rejected > 0);
+    CHECK(accepted > 0);  // e.g. a digit-for-digit or op-for-op edit can give another valid string
 }
