@@ -3,6 +3,7 @@
 /// Umbrella header of the search part: controllers, rewards, Pareto archive, journal, driver,
 /// progress and result writers.
 
+#include <accelnas/search/any_controller.hpp>
 #include <accelnas/search/controller.hpp>
 #include <accelnas/search/driver.hpp>
 #include <accelnas/search/evaluation.hpp>

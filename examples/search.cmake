@@ -1,0 +1,37 @@
+# Search: the main job accelnas-search, the block-histogram example (issue 6(b)), and their tests.
+accelnas_add_tool(search ${CMAKE_CURRENT_SOURCE_DIR}/tools/search.cpp)
+
+set(_sd ${CMAKE_CURRENT_BINARY_DIR}/search-smoke)
+# A tiny search end to end (proxy training on a few hundred images).
+accelnas_smoke_test("search: tiny reinforce" ${CMAKE_COMMAND} -E env
+  bash -c "rm -rf ${_sd}/tiny && $<TARGET_FILE:accelnas-search> --out ${_sd}/tiny --budget 4 --threads 2 --train-images 256 --test-images 256 --no-baselines && test -s ${_sd}/tiny/results.csv && test -s ${_sd}/tiny/pareto.svg && test -s ${_sd}/tiny/best.json && test -s ${_sd}/tiny/journal")
+# Kill a search with SIGKILL mid-run, resume it, compare with an uninterrupted run of the same seed.
+accelnas_smoke_test("search: kill and resume" bash ${PROJECT_SOURCE_DIR}/tests/search/kill_resume.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/kill-resume)
+# Bad input: each a clear error.
+accelnas_smoke_test("search: unknown target" $<TARGET_FILE:accelnas-search> --target nosuch --out ${_sd}/bad1)
+accelnas_smoke_test("search: unknown space" $<TARGET_FILE:accelnas-search> --space nosuch --out ${_sd}/bad2)
+accelnas_smoke_test("search: unknown controller" $<TARGET_FILE:accelnas-search> --controller nosuch --out ${_sd}/bad3)
+accelnas_smoke_test("search: budget 0" $<TARGET_FILE:accelnas-search> --budget 0 --out ${_sd}/bad4)
+accelnas_smoke_test("search: foreign dir" $<TARGET_FILE:accelnas-search> --out ${PROJECT_SOURCE_DIR}/include --quality none)
+accelnas_smoke_test("search: unwritable dir" $<TARGET_FILE:accelnas-search> --out /proc/accelnas-search --quality none)
+accelnas_smoke_test("search: resume without journal" $<TARGET_FILE:accelnas-search> --out ${_sd}/none --resume --quality none)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: search: unknown target" PROPERTIES PASS_REGULAR_EXPRESSION "error: unknown target 'nosuch'")
+  set_tests_properties("examples: search: unknown space" PROPERTIES PASS_REGULAR_EXPRESSION "error: unknown search space 'nosuch'")
+  set_tests_properties("examples: search: unknown controller" PROPERTIES PASS_REGULAR_EXPRESSION "error: unknown controller 'nosuch'")
+  set_tests_properties("examples: search: budget 0" PROPERTIES PASS_REGULAR_EXPRESSION "error: --budget must be at least 1")
+  set_tests_properties("examples: search: foreign dir" PROPERTIES PASS_REGULAR_EXPRESSION "refusing to write into a foreign directory")
+  set_tests_properties("examples: search: unwritable dir" PROPERTIES PASS_REGULAR_EXPRESSION "error: --out /proc/accelnas-search: cannot create")
+  set_tests_properties("examples: search: resume without journal" PROPERTIES PASS_REGULAR_EXPRESSION "nothing to resume")
+  set_tests_properties("examples: search: kill and resume" PROPERTIES TIMEOUT 900)
+endif()
+# A journal of another space, and a corrupt journal line in the middle: clear errors on --resume.
+accelnas_smoke_test("search: journal of another space" bash -c
+  "rm -rf ${_sd}/other && $<TARGET_FILE:accelnas-search> --quality none --budget 2 --out ${_sd}/other > /dev/null 2>&1 && $<TARGET_FILE:accelnas-search> --space mnasnet --quality none --budget 2 --out ${_sd}/other --resume")
+accelnas_smoke_test("search: corrupt journal line" bash -c
+  "rm -rf ${_sd}/corrupt && $<TARGET_FILE:accelnas-search> --quality none --budget 3 --out ${_sd}/corrupt > /dev/null 2>&1 && sed -i '2s/.*/{garbage/' ${_sd}/corrupt/journal && $<TARGET_FILE:accelnas-search> --quality none --budget 3 --out ${_sd}/corrupt --resume")
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: search: journal of another space" PROPERTIES PASS_REGULAR_EXPRESSION "is of space 'edgetpu', this search is of space 'mnasnet'")
+  set_tests_properties("examples: search: corrupt journal line" PROPERTIES PASS_REGULAR_EXPRESSION "line 2 is corrupt")
+endif()
