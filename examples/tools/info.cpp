@@ -86,11 +86,16 @@ std::string csv_field(const std::string& s) {
 }
 
 void print_table(const std::vector<row>& rows, bool per_op) {
-    char line[512];
-    const char* fmt = "%-32s %-11s %5s %9s %9s %8s %10s %10s | %9s %7s %9s %7s %6s\n";
-    std::snprintf(line, sizeof line, fmt, "model", "input", "ops", "MACs", "params", "BN", "act int8", "peak int8",
+    // The model column fits the longest spec (NAS-Bench-201 specs are about 100 characters).
+    std::size_t width = 32;
+    for (const auto& r : rows) width = std::max(width, r.model.size());
+    const std::string fmt_text = "%-" + std::to_string(width) +
+                                 "s %-11s %5s %9s %9s %8s %10s %10s | %9s %7s %9s %7s %6s\n";
+    const char* fmt = fmt_text.c_str();
+    std::vector<char> line(width + 160);
+    std::snprintf(line.data(), line.size(), fmt, "model", "input", "ops", "MACs", "params", "BN", "act int8", "peak int8",
                   "pub MACs", "dMACs", "pub par", "dparams", "top-1");
-    std::cout << line;
+    std::cout << line.data();
     for (const auto& r : rows) {
         std::string pm, pp, t1, dm, dp;
         if (r.pub) {
@@ -98,13 +103,13 @@ void print_table(const std::vector<row>& rows, bool per_op) {
             if (r.pub->params) pp = graph::human(r.pub->params->value), dp = diff_pct(r.pub->params, r.counted.params);
             if (r.pub->top1) t1 = percent(r.pub->top1->value);
         }
-        std::snprintf(line, sizeof line, fmt, r.model.c_str(), input_text(r.net).c_str(),
+        std::snprintf(line.data(), line.size(), fmt, r.model.c_str(), input_text(r.net).c_str(),
                       std::to_string(r.net.size()).c_str(), graph::human(double(r.cost.macs)).c_str(),
                       graph::human(double(r.cost.params)).c_str(), graph::human(double(r.cost.bn_params)).c_str(),
                       graph::human(double(r.cost.activation_bytes_int8())).c_str(),
                       graph::human(double(r.cost.peak_activation_bytes_int8())).c_str(), pm.c_str(), dm.c_str(),
                       pp.c_str(), dp.c_str(), t1.c_str());
-        std::cout << line;
+        std::cout << line.data();
     }
     if (rows.size() && std::any_of(rows.begin(), rows.end(), [](const row& r) { return r.pub; }))
         std::cout << "dMACs/dparams: our count (counted as the source counts: BN params and element-wise ops "
