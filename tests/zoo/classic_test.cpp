@@ -11,8 +11,10 @@
 // torchvision's model table lists "GFLOPS" that count multiply-adds, like He et al. ("FLOPs" in
 // Table 1 are multiply-adds).
 #include <accelnas/graph/cost.hpp>
+#include <accelnas/graph/json.hpp>
 #include <accelnas/zoo/densenet.hpp>
 #include <accelnas/zoo/inception.hpp>
+#include <accelnas/zoo/nasbench201.hpp>
 #include <accelnas/zoo/resnet.hpp>
 #include <accelnas/zoo/squeezenet.hpp>
 #include <accelnas/zoo/vgg.hpp>
@@ -289,4 +291,21 @@ TEST_CASE("classic models take resolution, classes and channels", "[zoo][classic
     // ResNet-50 at 299 (the Coral benchmark input): 10x10 final feature map.
     const auto r = zoo::resnet50_v1({.resolution = 299});
     CHECK(r.at(r.find("conv5_block3_add")).out == graph::tensor_shape{1, 10, 10, 2048});
+}
+
+TEST_CASE("classic and NB201 networks round-trip through JSON", "[zoo][classic]") {
+    // Exercises what these models add to the IR's JSON: 1x7 kernels, explicit pads, 3-input adds,
+    // standalone batch_norm and activation ops, count_include_pad.
+    std::vector<graph::network> nets{zoo::inception_v3(), zoo::squeezenet(), zoo::resnet50_v2(), zoo::densenet121(),
+                                     zoo::inception_resnet_v2()};
+    for (auto v : {zoo::nb201_variant::training, zoo::nb201_variant::latbench})
+        nets.push_back(zoo::nasbench201(
+            "|skip_connect~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|", v));
+    for (const auto& n : nets) {
+        INFO(n.name());
+        const auto back = graph::network_from_json_text(graph::to_json(n).dump());
+        CHECK(graph::structural_difference(n, back).empty());
+        CHECK(back.name() == n.name());
+        CHECK(graph::cost_of(back).macs == graph::cost_of(n).macs);
+    }
 }
