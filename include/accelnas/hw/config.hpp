@@ -56,7 +56,8 @@ struct op_support {
 /// A mobile CPU: latency linear in work with a per-op-kind efficiency and a fixed cost per op.
 struct cpu_config {
     std::string name = "cpu";
-    double conv_macs_per_second = 40e9;       ///< regular (full) convolutions
+    double conv_macs_per_second = 40e9;       ///< regular (full) convolutions with a kxk kernel, k > 1
+    double pointwise_macs_per_second = 40e9;  ///< 1x1 convolutions (a plain GEMM, no im2col)
     double depthwise_macs_per_second = 10e9;  ///< depthwise convolutions (poor reuse on a CPU)
     double dense_macs_per_second = 10e9;      ///< fully connected layers (memory-bound GEMV)
     double vector_elements_per_second = 4e9;  ///< element-wise ops and pooling, per element touched
@@ -66,6 +67,7 @@ struct cpu_config {
     /// Throws `accelnas::error` naming the first field that is not a valid resource.
     void validate() const {
         detail::require_positive(name, "conv_macs_per_second", conv_macs_per_second);
+        detail::require_positive(name, "pointwise_macs_per_second", pointwise_macs_per_second);
         detail::require_positive(name, "depthwise_macs_per_second", depthwise_macs_per_second);
         detail::require_positive(name, "dense_macs_per_second", dense_macs_per_second);
         detail::require_positive(name, "vector_elements_per_second", vector_elements_per_second);
@@ -97,7 +99,9 @@ struct edgetpu_config {
     std::int64_t pass_overhead_cycles = 16;  ///< pipeline fill/drain per weight block on a tile
     double host_bytes_per_second = 320e6;    ///< effective host link (USB 3.0 / PCIe / phone DRAM)
     double host_latency_seconds = 20e-6;     ///< fixed cost of one host-link transfer
-    std::int64_t op_overhead_cycles = 2000;  ///< fixed cost per op (instruction issue, sync)
+    std::int64_t op_overhead_cycles = 2000;  ///< fixed cost per MAC op (conv, dense): instruction issue, sync
+    std::int64_t pool_overhead_cycles = 2000;   ///< fixed cost per pooling op (window set-up, border handling)
+    std::int64_t vector_overhead_cycles = 2000; ///< fixed cost per other vector-path op (add, mul, concat, ...)
     double inference_overhead_seconds = 100e-6; ///< runtime/driver cost per inference
     bool host_fallback = true;               ///< unsupported ops run on `host` (false: they are an error)
     op_support support = op_support::edgetpu(); ///< ops the device runs
@@ -124,6 +128,8 @@ struct edgetpu_config {
         detail::require_positive(name, "host_bytes_per_second", host_bytes_per_second);
         detail::require_non_negative(name, "host_latency_seconds", host_latency_seconds);
         detail::require_non_negative(name, "op_overhead_cycles", static_cast<double>(op_overhead_cycles));
+        detail::require_non_negative(name, "pool_overhead_cycles", static_cast<double>(pool_overhead_cycles));
+        detail::require_non_negative(name, "vector_overhead_cycles", static_cast<double>(vector_overhead_cycles));
         detail::require_non_negative(name, "inference_overhead_seconds", inference_overhead_seconds);
         require(tiles <= 4096 && cells_per_tile <= 65536 && lanes_per_cell <= 65536, "config '", name,
                 "': array sizes are implausibly large (tiles ", tiles, ", cells ", cells_per_tile, ", lanes ",

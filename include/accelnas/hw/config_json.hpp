@@ -42,6 +42,7 @@ inline void json_known_keys(const nlohmann::json& j, const std::set<std::string>
 inline nlohmann::json to_json(const cpu_config& c) {
     return {{"name", c.name},
             {"conv_macs_per_second", c.conv_macs_per_second},
+            {"pointwise_macs_per_second", c.pointwise_macs_per_second},
             {"depthwise_macs_per_second", c.depthwise_macs_per_second},
             {"dense_macs_per_second", c.dense_macs_per_second},
             {"vector_elements_per_second", c.vector_elements_per_second},
@@ -51,7 +52,7 @@ inline nlohmann::json to_json(const cpu_config& c) {
 
 /// CPU config from JSON; missing keys keep `base`'s values. `where` names the JSON path in errors.
 inline cpu_config cpu_config_from_json(const nlohmann::json& j, cpu_config base = {}, const std::string& where = "$") {
-    detail::json_known_keys(j, {"schema", "version", "kind", "name", "conv_macs_per_second", "depthwise_macs_per_second",
+    detail::json_known_keys(j, {"schema", "version", "kind", "name", "conv_macs_per_second", "pointwise_macs_per_second", "depthwise_macs_per_second",
                                 "dense_macs_per_second", "vector_elements_per_second", "op_overhead_seconds",
                                 "inference_overhead_seconds"},
                             where);
@@ -60,6 +61,7 @@ inline cpu_config cpu_config_from_json(const nlohmann::json& j, cpu_config base 
     };
     get("name", base.name);
     get("conv_macs_per_second", base.conv_macs_per_second);
+    get("pointwise_macs_per_second", base.pointwise_macs_per_second);
     get("depthwise_macs_per_second", base.depthwise_macs_per_second);
     get("dense_macs_per_second", base.dense_macs_per_second);
     get("vector_elements_per_second", base.vector_elements_per_second);
@@ -91,6 +93,8 @@ inline nlohmann::json to_json(const edgetpu_config& c) {
             {"host_bytes_per_second", c.host_bytes_per_second},
             {"host_latency_seconds", c.host_latency_seconds},
             {"op_overhead_cycles", c.op_overhead_cycles},
+            {"pool_overhead_cycles", c.pool_overhead_cycles},
+            {"vector_overhead_cycles", c.vector_overhead_cycles},
             {"inference_overhead_seconds", c.inference_overhead_seconds},
             {"host_fallback", c.host_fallback},
             {"unsupported_ops", unsupported_kinds},
@@ -105,7 +109,7 @@ inline edgetpu_config edgetpu_config_from_json(const nlohmann::json& j, edgetpu_
         j, {"schema", "version", "kind", "name", "tiles", "cells_per_tile", "lanes_per_cell", "depthwise_lanes",
             "vector_width", "clock_hz", "tile_memory_bytes", "tile_bytes_per_cycle", "param_cache_bytes",
             "sram_bytes_per_cycle", "pass_overhead_cycles", "host_bytes_per_second", "host_latency_seconds",
-            "op_overhead_cycles", "inference_overhead_seconds", "host_fallback", "unsupported_ops",
+            "op_overhead_cycles", "pool_overhead_cycles", "vector_overhead_cycles", "inference_overhead_seconds", "host_fallback", "unsupported_ops",
             "unsupported_activations", "host"},
         where);
     auto get = [&](const char* k, auto& field) {
@@ -126,6 +130,8 @@ inline edgetpu_config edgetpu_config_from_json(const nlohmann::json& j, edgetpu_
     get("host_bytes_per_second", base.host_bytes_per_second);
     get("host_latency_seconds", base.host_latency_seconds);
     get("op_overhead_cycles", base.op_overhead_cycles);
+    get("pool_overhead_cycles", base.pool_overhead_cycles);
+    get("vector_overhead_cycles", base.vector_overhead_cycles);
     get("inference_overhead_seconds", base.inference_overhead_seconds);
     get("host_fallback", base.host_fallback);
     if (j.contains("unsupported_ops")) {

@@ -19,7 +19,9 @@ namespace accelnas::hw {
 inline double cpu_op_seconds(const op_work& w, const cpu_config& c) noexcept {
     switch (w.cls) {
     case op_class::free: return 0.0;
-    case op_class::conv: return c.op_overhead_seconds + static_cast<double>(w.macs) / c.conv_macs_per_second;
+    case op_class::conv:
+        return c.op_overhead_seconds +
+               static_cast<double>(w.macs) / (w.taps == 1 ? c.pointwise_macs_per_second : c.conv_macs_per_second);
     case op_class::depthwise:
         return c.op_overhead_seconds + static_cast<double>(w.macs) / c.depthwise_macs_per_second;
     case op_class::dense: return c.op_overhead_seconds + static_cast<double>(w.macs) / c.dense_macs_per_second;

@@ -4,7 +4,7 @@
 /// path, nothing), how its work is split over tiles, how many weight blocks (passes) each tile runs,
 /// and the bytes it moves. Shared by the simulator and the roofline so both price the same mapping.
 ///
-/// MAC ops (conv2d, fully_connected) are seen as output rows x positions per row x output channels
+/// MAC ops (conv2d, fully_connected, and avg_pool as a depthwise conv) are seen as output rows x positions per row x output channels
 /// with a reduction of length R per output:
 /// - tiles split output rows (ts) and output channels (tk), ts * tk = tiles, the split that needs
 ///   the fewest cycles wins (few rows, e.g. 7x7 or a dense layer, push the split onto channels);
@@ -35,11 +35,13 @@ enum class op_class {
 /// Work of one op, independent of the device.
 struct op_work {
     op_class cls = op_class::free;
+    graph::op_kind kind = graph::op_kind::input; ///< the IR op kind
     std::int64_t rows = 1;       ///< output rows (MAC ops, vector ops)
     std::int64_t width = 1;      ///< output positions per row
     std::int64_t k = 0;          ///< output channels (MAC ops)
     std::int64_t r = 0;          ///< reduction length per output (MAC ops)
     std::int64_t kernel_w = 1;   ///< horizontal window (input reuse along a row)
+    std::int64_t taps = 1;       ///< kernel taps (kernel_h x kernel_w) of convolutions and pooling
     std::int64_t macs = 0;       ///< multiply-accumulates
     std::int64_t vector_ops = 0; ///< element operations on the vector path
     std::int64_t in_bytes = 0;   ///< int8 bytes of all inputs
@@ -52,6 +54,7 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
     using graph::op_kind;
     const graph::op& o = net.ops()[i];
     op_work w;
+    w.kind = o.kind;
     w.out_bytes = o.out.elements();
     for (auto j : o.inputs) w.in_bytes += net.ops()[j].out.elements();
     require(o.out.elements() > 0, "op '", o.name, "': zero-sized output tensor ", o.out);
@@ -70,6 +73,7 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.k = o.filters;
         w.r = dw ? taps : taps * (cin / o.groups);
         w.kernel_w = o.kernel_w;
+        w.taps = taps;
         w.macs = o.out.h * o.out.w * o.filters * taps * (cin / o.groups);
         w.param_bytes = taps * (cin / o.groups) * o.filters + 4 * o.filters;  // int32 bias (folded BN)
         return w;
@@ -83,8 +87,19 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.param_bytes = w.r * w.k + 4 * w.k;
         return w;
     }
-    case op_kind::max_pool:
     case op_kind::avg_pool:
+        // Average pooling runs on the MAC array as a depthwise convolution with constant weights
+        // (one tap weight per window position), which is how its cost on the device behaves: it
+        // scales like a depthwise conv, far above an element-wise op of the same size.
+        w.cls = op_class::depthwise;
+        w.rows = o.out.h;
+        w.width = o.out.w;
+        w.k = o.out.c;
+        w.r = std::int64_t{o.kernel_h} * o.kernel_w;
+        w.kernel_w = o.kernel_w;
+        w.vector_ops = o.out.elements() * o.kernel_h * o.kernel_w;
+        return w;
+    case op_kind::max_pool:
         w.cls = op_class::vector;
         w.rows = o.out.h;
         w.width = o.out.w;
@@ -165,6 +180,17 @@ inline mac_mapping map_mac(const op_work& w, const edgetpu_config& c) noexcept {
 }  // namespace accelnas::hw
 
 namespace accelnas::hw {
+
+/// Fixed cycles of op work `w` on `c`: by kind, since pooling and other vector ops set up differently
+/// from MAC ops (free ops cost nothing).
+inline std::int64_t op_overhead(const op_work& w, const edgetpu_config& c) noexcept {
+    if (w.cls == op_class::free) return 0;
+    if (w.kind == graph::op_kind::avg_pool || w.kind == graph::op_kind::max_pool ||
+        w.kind == graph::op_kind::global_avg_pool)
+        return c.pool_overhead_cycles;
+    if (w.cls == op_class::vector) return c.vector_overhead_cycles;
+    return c.op_overhead_cycles;
+}
 
 /// Activation bytes of op work `w` that do not fit the tile memories (they spill to the shared SRAM).
 inline std::int64_t activation_spill(const op_work& w, const edgetpu_config& c) noexcept {

@@ -103,7 +103,7 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
             link_free = start + link_cycles(link_bytes, c);
             ready = std::max(ready, link_free);
         }
-        const std::int64_t overhead = w.cls == op_class::free ? 0 : c.op_overhead_cycles;
+        const std::int64_t overhead = op_overhead(w, c);
         const std::int64_t stall = ready - now;
         prev_start = ready;
         const std::int64_t end = ready + overhead + body.total;
