@@ -173,7 +173,7 @@ TEST_CASE("sample is deterministic per seed and covers every choice", "[space]")
     for (std::size_t k = 0; k < seen.size(); ++k) CHECK(seen[k].size() == space::edgetpu::cardinalities[k]);
 }
 
-TEST_CASE("mutate changes exactly one decision; neighbours are all one-decision moves", "[space]") {
+TEST_CASE("mutate changes exactly one decision and neighbours are all one-decision moves", "[space]") {
     rng g(3);
     auto a = space::sample<space::pixel4>(g);
     std::set<std::size_t> mutated;
