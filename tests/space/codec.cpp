@@ -322,4 +322,12 @@ TEST_CASE("The run-time registry selects the shipped spaces by name", "[space]")
     CHECK(graph::structural_difference(n1, n2) == "");
     CHECK_THROWS_WITH(space::decode_named("pixel4", "block=ibn", {1, 96, 96, 3}, 10),
                       Catch::Matchers::Contains("pixel4"));
+    // Any user space can be type-erased the same way.
+    const auto t = space::make_any_space<tiny>();
+    CHECK(t.name == "tiny");
+    CHECK(t.cardinalities == std::vector<std::size_t>{2, 3, 3, 2, 2, 2, 2});
+    rng c(1), e(1);
+    const auto y = t.sample(c);
+    CHECK(y == space::sample<tiny>(e));
+    CHECK(graph::structural_difference(t.decode(y, {1, 32, 32, 3}, 10), space::decode<tiny>(y, {1, 32, 32, 3}, 10)) == "");
 }
