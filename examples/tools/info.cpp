@@ -1,5 +1,5 @@
 // accelnas-info: summaries of networks named by model specs (zoo names, name@size, nb201:<arch>,
-// nb201-latbench:<arch>, JSON files). With no SPEC it prints the whole zoo with the published figures
+// nb201-latbench:<arch>, <space>:<arch>[@size], JSON files). With no SPEC it prints the whole zoo with the published figures
 // each model is checked against.
 //
 //   accelnas-info                                  the zoo table
@@ -210,7 +210,8 @@ void print_json(const std::vector<row>& rows, bool per_op) {
 int main(int argc, char** argv) {
     CLI::App app{"accelnas-info: MACs, parameters and activation bytes of networks named by model specs.\n"
                  "SPEC is a zoo name (mobilenet_v2), name@size (resnet50_v1@299), nb201:<arch>,\n"
-                 "nb201-latbench:<arch> or a path to a JSON network spec. Without SPEC: the whole zoo."};
+                 "nb201-latbench:<arch>, <space>:<arch>[@size] (a search-space architecture) or a path\n"
+                 "to a JSON network spec. Without SPEC: the whole zoo."};
     std::vector<std::string> specs;
     std::string format = "table";
     bool per_op = false;

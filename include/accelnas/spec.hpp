@@ -21,6 +21,8 @@
 #include <accelnas/zoo/zoo.hpp>
 
 #include <charconv>
+#include <filesystem>
+#include <system_error>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -118,7 +120,13 @@ inline parsed_spec parse_spec(std::string_view spec) {
         if (v <= 0) bad("input size ", v, " after '@' must be positive");
         p.resolution = v;
     }
-    if (!zoo::contains(p.name)) bad("unknown zoo model '", p.name, "' (known: ", zoo::detail::known_names(), ")");
+    if (!zoo::contains(p.name)) {
+        // A bare file name reads as a zoo name; say how to mean the file instead.
+        std::error_code ec;
+        const bool file = at == std::string_view::npos && std::filesystem::is_regular_file(p.name, ec);
+        bad("unknown zoo model '", p.name, "' (known: ", zoo::detail::known_names(), ")",
+            file ? "; a file of that name exists: write ./" + p.name + " to read it as a JSON spec" : std::string{});
+    }
     return p;
 }
 

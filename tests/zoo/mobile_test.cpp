@@ -117,8 +117,10 @@ TEST_CASE("MobilenetEdgeTPU 0.75: MACs within 2%, params within the precision of
 TEST_CASE("EfficientNet-Lite matches the published params (with BN) and MACs (with BN + activation ops)", "[zoo]") {
     // reference/architectures.md: lite0 4.7 M / 407 M; lite1 5.4 M / 631 M; lite2 6.1 M / 899 M;
     // lite3 8.2 M / 1.44 G; lite4 13.0 M / 2.64 G. The MACs figures count more than conv/FC MACs: our
-    // conv+FC count is 3.4-5.7% below them, and the gap is 3 ops per conv output element (BN scale, BN
-    // offset and the activation of the unfolded graph) for all five models. We check both statements.
+    // conv+FC count is 3.4-5.7% below them (lite0 is the B0 table without SE, yet 407 M > B0's 390 M).
+    // Our inference, not stated by the source: the gap is 3 ops per conv output element (BN scale, BN
+    // offset and the activation of the unfolded graph) for all five models. We check both statements,
+    // so a change to the Lite builders that moved MACs would fail one of them.
     struct lite { int index; double params, macs; std::int64_t res; };
     const lite rows[] = {{0, 4.7e6, 407e6, 224}, {1, 5.4e6, 631e6, 240}, {2, 6.1e6, 899e6, 260},
                          {3, 8.2e6, 1.44e9, 280}, {4, 13.0e6, 2.64e9, 300}};

@@ -2,14 +2,17 @@
 
 #include <accelnas/graph/cost.hpp>
 #include <accelnas/graph/json.hpp>
+#include <accelnas/space/registry.hpp>
 #include <accelnas/spec.hpp>
 #include <accelnas/zoo.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace accelnas;
@@ -18,6 +21,14 @@ namespace {
 
 // A NAS-Bench-201 arch with every op kind (the ResNet-like cell of the benchmark's paper plus a pool).
 const std::string arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|";
+
+// The text of the known point of space `name` (a valid architecture of that space).
+std::string known_arch(std::string_view name) {
+    for (const auto& k : space::known_points())
+        if (k.space == name) return std::string(k.arch_text);
+    FAIL("no known point in space " << name);
+    return {};
+}
 
 std::string temp_path(const std::string& leaf) { return std::string(ACCELNAS_BINARY_DIR) + "/zoo_spec_test_" + leaf; }
 
@@ -118,12 +129,33 @@ TEST_CASE("model specs: every form of the grammar", "[zoo]") {
         CHECK(parse_spec(bare).kind == spec_kind::file);
         CHECK(graph::structural_difference(resolve_spec(bare), src).empty());
         CHECK(graph::cost_of(resolve_spec(bare)).macs == graph::cost_of(src).macs);
+        // A bare file name without '/' or ".json" is a zoo name; the error says how to read the file.
+        const auto cwd = std::filesystem::current_path();
+        std::filesystem::current_path(ACCELNAS_BINARY_DIR);
+        CHECK_THROWS_WITH(resolve_spec("zoo_spec_test_edgetpu_s_spec"),
+                          Catch::Contains("write ./zoo_spec_test_edgetpu_s_spec"));
+        CHECK(graph::structural_difference(resolve_spec("./zoo_spec_test_edgetpu_s_spec"), src).empty());
+        std::filesystem::current_path(cwd);
     }
-    SECTION("search-space form is recognised and reported until spaces are wired in") {
+    SECTION("search-space form: the published models that are points of a shipped space") {
         const auto p = parse_spec("edgetpu:0,1,2");
         CHECK(p.kind == spec_kind::space);
         CHECK(p.name == "edgetpu");
         CHECK(p.arch == "0,1,2");
+        // Search-space specs decode with 1000 classes (space/registry.hpp), so compare with the zoo
+        // model at 1000 classes: EfficientNet-EdgeTPU-S, MobilenetEdgeTPU and MnasNet-A1.
+        REQUIRE_FALSE(space::known_points().empty());
+        for (const auto& k : space::known_points()) {
+            const std::string spec = std::string(k.space) + ":" + std::string(k.arch_text);
+            INFO(spec);
+            CHECK(parse_spec(spec).kind == spec_kind::space);
+            const auto net = resolve_spec(spec);
+            CHECK(net.name() == spec);
+            CHECK(graph::structural_difference(net, zoo::build(k.model, {.classes = 1000})) == "");
+            const auto big = resolve_spec(spec + "@320");
+            CHECK(big.name() == spec + "@320");
+            CHECK(graph::structural_difference(big, zoo::build(k.model, {.resolution = 320, .classes = 1000})) == "");
+        }
         CHECK_THROWS_WITH(resolve_spec("nosuchspace:1,2"), Catch::StartsWith("model spec 'nosuchspace:1,2'") &&
                                                                Catch::Contains("nosuchspace"));
     }
@@ -157,6 +189,8 @@ TEST_CASE("malformed model specs are accelnas::error naming the spec", "[zoo]") 
         {bad_json, "not valid JSON"},
         {bad_net, "empty"},
         {"unknownspace:abc", "unknown spec prefix 'unknownspace:'"},
+        {"edgetpu:0", "edgetpu"},
+        {"mnasnet:" + known_arch("mnasnet") + "@0", "not a positive whole number"},
     };
     for (const auto& c : cases) {
         INFO("spec '" << c.spec << "'");
