@@ -23,6 +23,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace accelnas::hw {
@@ -283,6 +285,23 @@ struct calibration_result {
     error_summary fit, held_out;          ///< errors on each split
 };
 
+/// The split calibration uses: a seeded shuffle of [0, n) whose first floor(holdout * n) indices are
+/// held out. Returns {fit rows, held-out rows}, each sorted.
+inline std::pair<std::vector<std::size_t>, std::vector<std::size_t>> holdout_split(std::size_t n, double holdout,
+                                                                                 std::uint64_t seed) {
+    require(holdout >= 0.0 && holdout < 1.0, "holdout must be in [0, 1), got ", holdout);
+    std::vector<std::size_t> idx(n);
+    std::iota(idx.begin(), idx.end(), 0);
+    rng g(seed);
+    for (std::size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[uniform_index(g, i)]);
+    const auto n_hold = static_cast<std::size_t>(std::floor(holdout * static_cast<double>(n)));
+    std::vector<std::size_t> hold(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n_hold));
+    std::vector<std::size_t> fit(idx.begin() + static_cast<std::ptrdiff_t>(n_hold), idx.end());
+    std::sort(fit.begin(), fit.end());
+    std::sort(hold.begin(), hold.end());
+    return {fit, hold};
+}
+
 /// Fits `params` of `base` so that `Model(config).seconds(row.net)` matches the measured seconds,
 /// minimizing the sum of squared relative errors on the fit rows (Nelder-Mead in log space, values
 /// kept inside the bounds); rows are split by a seeded shuffle and errors are reported per split.
@@ -298,16 +317,8 @@ calibration_result<Config> calibrate(const Config& base, const std::vector<free_
         require(p.lo > 0 && p.hi > p.lo, "calibrate: parameter '", p.name, "' needs bounds 0 < lo < hi");
     base.validate();
     calibration_result<Config> res;
-    std::vector<std::size_t> idx(rows.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    rng g(opt.seed);
-    for (std::size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[uniform_index(g, i)]);
-    const auto n_hold = static_cast<std::size_t>(std::floor(opt.holdout * static_cast<double>(rows.size())));
-    res.holdout_rows.assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n_hold));
-    res.fit_rows.assign(idx.begin() + static_cast<std::ptrdiff_t>(n_hold), idx.end());
+    std::tie(res.fit_rows, res.holdout_rows) = holdout_split(rows.size(), opt.holdout, opt.seed);
     require(!res.fit_rows.empty(), "calibrate: the hold-out leaves no rows to fit");
-    std::sort(res.fit_rows.begin(), res.fit_rows.end());
-    std::sort(res.holdout_rows.begin(), res.holdout_rows.end());
 
     const auto n = static_cast<Eigen::Index>(params.size());
     auto apply = [&](const Eigen::VectorXd& x) {
@@ -384,11 +395,12 @@ inline free_parameter<edgetpu_config> edgetpu_free_parameter(std::string_view na
     if (name == "pass_overhead_cycles") return integer(&C::pass_overhead_cycles, 1, 1e4);
     if (name == "param_cache_bytes") return integer(&C::param_cache_bytes, 1e5, 64e6);
     if (name == "vector_width") return integer(&C::vector_width, 1, 4096);
+    if (name == "lanes_per_cell") return integer(&C::lanes_per_cell, 1, 64);
     fail("unknown Edge TPU calibration parameter '", name,
          "' (expected clock_hz, tile_bytes_per_cycle, sram_bytes_per_cycle, host_bytes_per_second, "
          "host_latency_seconds, inference_overhead_seconds, op_overhead_cycles, pool_overhead_cycles, "
          "vector_overhead_cycles, pass_overhead_cycles, "
-         "param_cache_bytes or vector_width)");
+         "param_cache_bytes, vector_width or lanes_per_cell)");
 }
 
 /// The free parameters of a CPU config that calibration may fit, by field name.
