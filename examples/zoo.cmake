@@ -21,3 +21,10 @@ if(ACCELNAS_BUILD_TESTS)
   set_tests_properties("examples: info: bad spec message" PROPERTIES
     PASS_REGULAR_EXPRESSION "accelnas-info: error: model spec 'no_such_model': unknown zoo model")
 endif()
+# The search-space form of the published models that are points of a shipped space (issue 3, item 5);
+# the printed spec is resolved again to prove it decodes.
+accelnas_smoke_test("info: known points as arch text" accelnas-info --arch efficientnet_edgetpu_s mobilenet_edgetpu)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: info: known points as arch text" PROPERTIES
+    PASS_REGULAR_EXPRESSION "efficientnet_edgetpu_s edgetpu:block=fused_ibn")
+endif()

@@ -11,6 +11,7 @@
 #include <accelnas/graph/cost.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/graph/summary.hpp>
+#include <accelnas/space/registry.hpp>
 #include <accelnas/spec.hpp>
 #include <accelnas/zoo.hpp>
 
@@ -221,7 +222,28 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_flag("--per-op", per_op, "one row per op (table: a table per model; csv: per-op rows; json: per_op arrays)");
     app.add_option("--spec-json", spec_json, "write the JSON spec of the (single) SPEC to FILE")->type_name("FILE");
+    bool arch = false;
+    app.add_flag("--arch", arch,
+                 "print the search-space spec (<space>:<arch text>) of each SPEC that is a published point of a "
+                 "shipped space (default: all such zoo models)");
     CLI11_PARSE(app, argc, argv);
+
+    if (arch) {
+        // Known points: published models that are exact architectures of a shipped space.
+        int found = 0;
+        for (const auto& k : space::known_points()) {
+            if (!specs.empty() && std::find(specs.begin(), specs.end(), k.model) == specs.end()) continue;
+            std::cout << k.model << ' ' << k.space << ':' << k.arch_text << '\n';
+            ++found;
+        }
+        if (found == 0) {
+            std::cerr << "accelnas-info: error: no SPEC given is a known point of a shipped space (known: ";
+            for (const auto& k : space::known_points()) std::cerr << k.model << ' ';
+            std::cerr << ")\n";
+            return 1;
+        }
+        return 0;
+    }
 
     try {
         if (!spec_json.empty() && specs.size() != 1)
