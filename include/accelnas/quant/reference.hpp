@@ -148,8 +148,12 @@ inline ftensor conv2d_f32(const graph::op& o, const ftensor& x, const float* w, 
                             if (xx < 0 || xx >= iw) continue;
                             const float* in = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
                             const float* wt = w + (ky * kw + kx) * f;
-                            for (std::int64_t ch = 0; ch < c; ++ch)
-                                for (std::int64_t m = 0; m < fg; ++m) out[ch * fg + m] += in[ch] * wt[ch * fg + m];
+                            if (fg == 1) {
+                                for (std::int64_t ch = 0; ch < c; ++ch) out[ch] += in[ch] * wt[ch];
+                            } else {
+                                for (std::int64_t ch = 0; ch < c; ++ch)
+                                    for (std::int64_t m = 0; m < fg; ++m) out[ch * fg + m] += in[ch] * wt[ch * fg + m];
+                            }
                         }
                     }
                 }
