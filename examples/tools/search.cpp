@@ -1,6 +1,6 @@
 // accelnas-search: accelerator-aware architecture search end to end (the paper's Figure 1).
 //
-//   accelnas-search --target coral-usb --space edgetpu --controller reinforce --budget 24 --out runs/demo
+//   accelnas-search --target coral-usb --space edgetpu --controller reinforce --budget 40 --out runs/demo
 //
 // A controller proposes architectures of the space; each is decoded at the target's input
 // (224x224x3, 1000 classes) and priced by the accelerator model, and decoded at proxy size
@@ -40,7 +40,7 @@ struct settings {
     std::vector<std::string> targets{"coral-usb"};
     std::string space = "edgetpu";
     std::string controller = "reinforce";
-    std::size_t budget = 24;
+    std::size_t budget = 40;
     std::string out;
     bool resume = false;
     std::string estimator = "sim";

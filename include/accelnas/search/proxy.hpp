@@ -30,8 +30,8 @@ struct proxy_options {
     std::int64_t resolution = 32;     ///< square input of the proxy network
     std::int64_t channels = 1;        ///< input channels (Fashion-MNIST is grey)
     double width = 0.25;              ///< filter multiplier applied to the decoded network
-    std::size_t train_images = 3000;  ///< training images used (the first ones of the split)
-    std::size_t test_images = 1000;   ///< test images used
+    std::size_t train_images = 6000;  ///< training images used (the first ones of the split)
+    std::size_t test_images = 2000;   ///< test images used
     std::size_t epochs = 1;           ///< training epochs
     std::size_t batch = 64;           ///< mini-batch size
     float lr = 0.1f;                  ///< peak learning rate
