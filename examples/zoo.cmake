@@ -28,3 +28,10 @@ if(ACCELNAS_BUILD_TESTS)
   set_tests_properties("examples: info: known points as arch text" PROPERTIES
     PASS_REGULAR_EXPRESSION "efficientnet_edgetpu_s edgetpu:block=fused_ibn")
 endif()
+# Round trip through the command line: the printed search-space spec of MnasNet-A1 resolves, and its
+# summary has the MACs of mnasnet_a1 (311.58M; the space decodes with 1000 classes like the zoo model).
+accelnas_smoke_test("info: known point spec resolves" sh -c "spec=$(\"$0\" --arch mnasnet_a1 | cut -d' ' -f2) && \"$0\" \"$spec\""
+  $<TARGET_FILE:accelnas-info>)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: info: known point spec resolves" PROPERTIES PASS_REGULAR_EXPRESSION "mnasnet:block=.* 311\\.58M")
+endif()
