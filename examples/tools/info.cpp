@@ -237,9 +237,10 @@ int main(int argc, char** argv) {
             ++found;
         }
         if (found == 0) {
-            std::cerr << "accelnas-info: error: no SPEC given is a known point of a shipped space (known: ";
-            for (const auto& k : space::known_points()) std::cerr << k.model << ' ';
-            std::cerr << ")\n";
+            std::string known;
+            for (const auto& k : space::known_points()) known += (known.empty() ? "" : ", ") + std::string(k.model);
+            std::cerr << "accelnas-info: error: no SPEC given is a known point of a shipped space (known: " << known
+                      << ")\n";
             return 1;
         }
         return 0;
