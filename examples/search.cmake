@@ -35,3 +35,7 @@ if(ACCELNAS_BUILD_TESTS)
   set_tests_properties("examples: search: journal of another space" PROPERTIES PASS_REGULAR_EXPRESSION "is of space 'edgetpu', this search is of space 'mnasnet'")
   set_tests_properties("examples: search: corrupt journal line" PROPERTIES PASS_REGULAR_EXPRESSION "line 2 is corrupt")
 endif()
+# Issue 6(b): block-kind histograms of searches for coral-usb and pixel4-cpu with one accuracy signal.
+accelnas_add_example(search_block_histogram ${CMAKE_CURRENT_SOURCE_DIR}/search_block_histogram.cpp)
+accelnas_smoke_test("search: block histogram (tiny)" example_search_block_histogram --budget 4 --top 2
+  --train-images 200 --test-images 200)
