@@ -1,2 +1,23 @@
 # Accelerator models: tools, examples and their smoke tests.
 accelnas_add_tool(calibrate ${CMAKE_CURRENT_SOURCE_DIR}/tools/calibrate.cpp)
+accelnas_add_tool(estimate ${CMAKE_CURRENT_SOURCE_DIR}/tools/estimate.cpp)
+
+set(_ref ${PROJECT_SOURCE_DIR}/../shared/reference)
+accelnas_smoke_test("hw: estimate zoo models" $<TARGET_FILE:accelnas-estimate> --target coral-usb
+  efficientnet_edgetpu_s resnet50_v1@299)
+accelnas_smoke_test("hw: estimate per-op csv apm" $<TARGET_FILE:accelnas-estimate> --target pixel4-edgetpu
+  --estimator apm --per-op --format csv mobilenet_edgetpu)
+accelnas_smoke_test("hw: estimate systolic per-op" $<TARGET_FILE:accelnas-estimate> --target systolic-64x64-ws
+  --per-op --format csv mobilenet_v1)
+accelnas_smoke_test("hw: estimate json" $<TARGET_FILE:accelnas-estimate> --target pixel4-cpu --format json mobilenet_v2)
+accelnas_smoke_test("hw: estimate unknown target" $<TARGET_FILE:accelnas-estimate> --target tpu9 mobilenet_v2)
+accelnas_smoke_test("hw: calibrate coral-usb" $<TARGET_FILE:accelnas-calibrate> --target coral-usb
+  --measurements ${_ref}/edgetpu_measured_calibration.csv --holdout 0.3 --params host_bytes_per_second,inference_overhead_seconds
+  --out ${CMAKE_CURRENT_BINARY_DIR}/coral-usb-fitted.json)
+accelnas_smoke_test("hw: calibrate bad csv" $<TARGET_FILE:accelnas-calibrate> --target coral-usb
+  --measurements ${PROJECT_SOURCE_DIR}/CMakeLists.txt)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: hw: estimate unknown target" PROPERTIES PASS_REGULAR_EXPRESSION "unknown target 'tpu9'")
+  set_tests_properties("examples: hw: estimate systolic per-op" PROPERTIES PASS_REGULAR_EXPRESSION "mobilenet_v1,systolic-64x64-ws,sim,")
+  set_tests_properties("examples: hw: calibrate bad csv" PROPERTIES PASS_REGULAR_EXPRESSION "missing column 'latency_ms'")
+endif()

@@ -12,6 +12,7 @@
 #include <accelnas/hw/mapping.hpp>
 #include <accelnas/hw/partition.hpp>
 #include <accelnas/hw/report.hpp>
+#include <accelnas/hw/report_json.hpp>
 #include <accelnas/hw/roofline.hpp>
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/hw/systolic.hpp>
