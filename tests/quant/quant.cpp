@@ -431,3 +431,69 @@ TEST_CASE("evaluate_int8 reports float and int8 accuracy on labelled data", "[qu
     labels.pop_back();
     CHECK_THROWS_WITH(quant::evaluate_int8(net, ps, test, test, labels), Catch::Contains("199 labels for 200"));
 }
+
+TEST_CASE("each int8 conv / dense / pool kernel is within one output step of float on its int8 operands",
+          "[quant]") {
+    // For every single-input op without a table-driven activation: run the float op (a one-op network)
+    // on the dequantized int8 input with the dequantized int8 weights and int32 biases; the only
+    // difference left is the final requantization (0.5 step) and the fixed-point multiplier's rounding.
+    g::network convs("conv_variants");  // the conv variants that every_op_network fuses with table activations
+    {
+        auto in = convs.input({1, 11, 10, 6});
+        auto a = convs.depthwise_conv2d(in, {.kernel = 3, .stride = 2, .act = g::activation::relu, .name = "dw_s2"});
+        auto b = convs.depthwise_conv2d(a, {.kernel = 5, .multiplier = 3, .name = "dw_mult"});
+        auto c = convs.conv2d(b, {.filters = 12, .kernel = 3, .pad = g::padding::valid, .groups = 6,
+                                  .act = g::activation::relu6, .name = "grouped"});
+        auto d = convs.conv2d(c, {.filters = 8, .kernel = 3, .stride = 2, .groups = 4, .name = "grouped_s2"});
+        convs.fully_connected(d, {.units = 7, .act = g::activation::relu, .name = "fc_relu"});
+    }
+    std::size_t checked = 0;
+    for (const auto& net : {every_op_network(), convs}) {
+        const auto ps = random_parameters(net, 51);
+        const auto x = random_batch(net, 8, 52);
+        const auto q = quant::quantize(net, ps, x);
+        const auto& qn = q.network();
+        for (std::size_t i = 0; i < qn.size(); ++i) {
+            const auto& o = qn.ops()[i];
+            const bool table = o.act != g::activation::none && o.act != g::activation::relu && o.act != g::activation::relu6;
+            if (o.inputs.size() != 1 || table || o.kind == g::op_kind::softmax || o.kind == g::op_kind::activation) continue;
+            g::network one("one");
+            auto in = one.input(qn.in_shape(i));
+            g::op copy = o;
+            copy.inputs = {in.id};
+            one.append(copy);
+            train::parameter_set p1;
+            if (o.kind == g::op_kind::conv2d || o.kind == g::op_kind::fully_connected) {
+                train::op_parameters p;
+                p.op = 1;
+                const auto& w = q.weights(i);
+                const auto& sw = q.weight_scales(i);
+                const std::size_t f = std::size_t(o.filters);
+                const auto& xs = qn.in_shape(i);
+                p.weight = o.kind == g::op_kind::conv2d
+                               ? xt::xtensor<float, 4>(xt::empty<float>(std::array<std::size_t, 4>{
+                                     std::size_t(o.kernel_h), std::size_t(o.kernel_w), std::size_t(xs.c / o.groups), f}))
+                               : xt::xtensor<float, 4>(xt::empty<float>(std::array<std::size_t, 4>{1, 1, std::size_t(xs.h * xs.w * xs.c), f}));
+                for (std::size_t e = 0; e < w.size(); ++e) p.weight.data()[e] = float(w[e]) * sw[e % f];
+                if (o.bias) {
+                    const double s_in = q.params(o.inputs[0]).scale;
+                    p.bias = xt::empty<float>(std::array<std::size_t, 1>{f});
+                    for (std::size_t c = 0; c < f; ++c) p.bias(c) = float(q.biases(i)[c] * s_in * sw[c]);
+                }
+                p1.push_back(std::move(p));
+            }
+            const auto expected = quant::float_model(one, p1).predict(q.predict(x, o.inputs[0]));
+            const auto got = q.predict(x, i);
+            const auto& par = q.params(i);
+            double worst = 0.0;
+            for (std::size_t e = 0; e < got.size(); ++e) {
+                const double want = std::clamp(double(expected.data()[e]), double(par.dequantize(-128)), double(par.dequantize(127)));
+                worst = std::max(worst, std::abs(want - got.data()[e]) / par.scale);
+            }
+            INFO("op '" << o.name << "' (" << g::to_string(o.kind) << "): max error " << worst << " output steps");
+            CHECK(worst <= 0.5 + 1e-3);
+            ++checked;
+        }
+    }
+    CHECK(checked >= 17);
+}
