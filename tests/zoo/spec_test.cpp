@@ -86,6 +86,11 @@ TEST_CASE("the zoo registry's figures have sources, and unknown names are errors
     CHECK_FALSE(zoo::contains("MobileNet_V2"));
     // Options pass through the registry.
     CHECK(zoo::build("vgg16", {.classes = 10}).ops().back().filters == 10);
+    // A size too small for a model's VALID pools: the error names the model and the op at fault.
+    CHECK_THROWS_WITH(zoo::build("vgg16", {.resolution = 7}),
+                      Catch::StartsWith("zoo model 'vgg16' (resolution 7,") && Catch::Contains("op '"));
+    // The builders' own option checks already name the model; it is not repeated.
+    CHECK_THROWS_WITH(zoo::build("mobilenet_v2", {.resolution = -1}), Catch::StartsWith("zoo model 'mobilenet_v2': "));
 }
 
 TEST_CASE("model specs: every form of the grammar", "[zoo]") {

@@ -195,7 +195,18 @@ inline bool contains(std::string_view name) { return detail::find_entry(name) !=
 /// Builds zoo model `name` (options override resolution, classes, channels); the network is named
 /// `name`. Unknown names raise accelnas::error "unknown zoo model 'x' (known: ...)".
 inline graph::network build(std::string_view name, const zoo_options& opt = {}) {
-    auto net = detail::entry(name).build(opt);
+    const auto& e = detail::entry(name);
+    graph::network net;
+    try {
+        net = e.build(opt);
+    } catch (const error& err) {
+        // Builder errors name the op ("op 'pool3': VALID kernel ..."); add the model unless the
+        // builder already did (its own option checks say "zoo model '<name>': ...").
+        const std::string what = err.what();
+        if (what.rfind("zoo model '", 0) == 0) throw;
+        fail("zoo model '", name, "' (resolution ", opt.resolution, ", classes ", opt.classes, ", channels ",
+             opt.channels, "; 0 = default): ", what);
+    }
     net.set_name(std::string(name));
     return net;
 }
