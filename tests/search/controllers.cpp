@@ -72,6 +72,18 @@ TEST_CASE("decision_layout from a compile-time shape and at run time", "[search]
     CHECK_THROWS_WITH(check_architecture(l, bad), Contains("decision 3 is 4, expected 0..3"));
 }
 
+TEST_CASE("controllers over the shipped edgetpu space type", "[search]") {
+    static_assert(space::decision_shape<space::edgetpu>);
+    static_assert(controller<reinforce<space::edgetpu>>);
+    reinforce<space::edgetpu> r;
+    evolution<space::edgetpu> e;
+    CHECK(r.layout() == decision_layout{space::find_space("edgetpu").cardinalities});
+    rng g(1);
+    const auto a = r.propose(g);
+    space::find_space("edgetpu").validate(a);  // a valid point of the space
+    CHECK(e.layout().size() == space::edgetpu::num_decisions);
+}
+
 TEST_CASE("random search is uniform, in range and reproducible", "[search]") {
     random_search<toy_shape> c;
     rng g1(7), g2(7);
