@@ -497,3 +497,31 @@ TEST_CASE("each int8 conv / dense / pool kernel is within one output step of flo
     }
     CHECK(checked >= 17);
 }
+
+TEST_CASE("near-dead filters keep their folded bias; accumulators that could overflow int32 are refused", "[quant]") {
+    g::network net("dead");
+    auto x = net.input({1, 6, 6, 3});
+    auto c = net.conv2d(x, {.filters = 4, .kernel = 3, .name = "c"});
+    net.global_avg_pool(c, "pool");
+    auto ps = random_parameters(net, 61);
+    ps[0].bn_gamma(1) = 1e-9f;  // filter 1 folds to ~1e-9 weights and a bias of beta - mean * ~0
+    ps[0].bn_beta(1) = 0.75f;
+    const auto in = random_batch(net, 4, 62);
+    const auto q = quant::quantize(net, ps, in);
+    const auto folded = quant::fold_batch_norm(net, ps);
+    const std::size_t conv = q.network().find("c").id;
+    const auto yf = quant::float_model(folded.network, folded.parameters).predict(in, conv);
+    const auto yq = q.predict(in, conv);
+    for (std::size_t e = 1; e < yf.size(); e += 4)  // channel 1: ~0.75 everywhere, within half a step
+        CHECK(std::abs(yq.data()[e] - yf.data()[e]) <= 0.5001 * q.params(conv).scale);
+    // the channel scale was raised so that the bias fits next to the worst-case accumulation
+    CHECK(std::abs(std::int64_t(q.biases(conv)[1])) <= std::int64_t(std::numeric_limits<std::int32_t>::max()) - 27 * 255 * 127);
+    CHECK(q.weight_scales(conv)[1] > 1e-9f / 127);
+
+    g::network wide("wide");
+    auto w = wide.input({1, 1, 1, 70000});
+    wide.fully_connected(w, {.units = 2, .name = "too_wide"});
+    const auto pw = random_parameters(wide, 63);
+    REQUIRE_THROWS_WITH(quant::quantize(wide, pw, random_batch(wide, 2, 64)),
+                        Catch::Contains("'too_wide' accumulates 70000 products") && Catch::Contains("overflow"));
+}
