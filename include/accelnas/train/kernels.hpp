@@ -177,9 +177,10 @@ inline void conv_forward(tape& t, const float* x, const float* w, float* y, cons
     });
 }
 
-/// Gradients of `conv_forward`: adds dL/dx into `dx` and dL/dw into `dw` (either may be null).
+/// Gradients of `conv_forward`: adds dL/dx into `dx` and dL/dw into `dw` (either may be null); with
+/// `dx_fresh` the contents of `dx` are ignored and overwritten instead.
 inline void conv_backward(tape& t, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                          const conv_geometry& g) {
+                          const conv_geometry& g, bool dx_fresh = false) {
     using namespace detail;
     const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow, wsize = k * g.oc;
     const std::size_t chunks = std::min(g.n, t.executor().threads());
@@ -193,6 +194,7 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                 pw = partial[th] = t.scratch(th, 2, wsize);
                 std::fill(pw, pw + wsize, 0.0f);
             }
+            if (dx && dx_fresh) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
             for (std::size_t n = lo; n < hi; ++n)
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
                     for (std::size_t ox = 0; ox < g.ow; ++ox) {
@@ -231,6 +233,8 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
             }
             float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
             float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
+            // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).
+            if (dx && dx_fresh && !g.pointwise()) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
             for (std::size_t n0 = lo; n0 < hi; n0 += nb) {
                 const std::size_t n1 = std::min(hi, n0 + nb), rows = (n1 - n0) * pix;
                 for (std::size_t gi = 0; gi < g.groups; ++gi) {
@@ -241,7 +245,8 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                         if (dx) {
                             matrix_map dxm(dx + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows),
                                            std::ptrdiff_t(g.cg()), Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
-                            dxm.noalias() += dym * wg.transpose();
+                            if (dx_fresh) dxm.noalias() = dym * wg.transpose();
+                            else dxm.noalias() += dym * wg.transpose();
                         }
                         if (pw) {
                             const_matrix_map xm(x + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows),

@@ -94,9 +94,11 @@ inline var conv2d(var x, var w, int stride_h, int stride_w, graph::padding pad, 
     conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
     if (t.at(y).requires_grad)
         t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
-            float* dx = tp.at(xi).requires_grad ? tp.grad_of(xi).data() : nullptr;
+            bool fresh = false;
+            float* dx = tp.at(xi).requires_grad ? tp.grad_slot(xi, fresh).data() : nullptr;
             float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
-            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g);
+            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g,
+                          fresh);
         };
     return y;
 }
@@ -116,9 +118,11 @@ inline var fully_connected(var x, var w) {
     conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
     if (t.at(y).requires_grad)
         t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
-            float* dx = tp.at(xi).requires_grad ? tp.grad_of(xi).data() : nullptr;
+            bool fresh = false;
+            float* dx = tp.at(xi).requires_grad ? tp.grad_slot(xi, fresh).data() : nullptr;
             float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
-            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g);
+            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g,
+                          fresh);
         };
     return y;
 }
@@ -140,8 +144,10 @@ inline var bias_add(var x, var b) {
         t.at(y).backward = [xi = x.id, bi = b.id, rows, c](tape& tp, node& self) {
             const float* d = self.grad().data();
             if (tp.at(xi).requires_grad) {
-                float* dx = tp.grad_of(xi).data();
-                for (std::size_t i = 0; i < rows * c; ++i) dx[i] += d[i];
+                bool fresh = false;
+                float* dx = tp.grad_slot(xi, fresh).data();
+                if (fresh) std::copy_n(d, rows * c, dx);
+                else for (std::size_t i = 0; i < rows * c; ++i) dx[i] += d[i];
             }
             if (tp.at(bi).requires_grad) {
                 float* db = tp.grad_of(bi).data();
@@ -175,7 +181,9 @@ inline var activate(var x, graph::activation a) {
             const float* d = self.grad().data();
             const float* xv = tp.at(xi).value().data();
             const float* yv = self.value().data();
-            float* dx = tp.grad_of(xi).data();
+            bool fresh = false;
+            float* dx = tp.grad_slot(xi, fresh).data();
+            if (fresh) std::fill(dx, dx + n, 0.0f);
             for (std::size_t i = 0; i < n; ++i) dx[i] += d[i] * detail::act_derivative(a, xv[i], yv[i]);
         };
     return y;
@@ -205,8 +213,10 @@ inline var add(std::span<const var> xs) {
             const float* d = self.grad().data();
             for (auto pi : self.parents)
                 if (tp.at(pi).requires_grad) {
-                    float* dx = tp.grad_of(pi).data();
-                    for (std::size_t i = 0; i < n; ++i) dx[i] += d[i];
+                    bool fresh = false;
+                    float* dx = tp.grad_slot(pi, fresh).data();
+                    if (fresh) std::copy_n(d, n, dx);
+                    else for (std::size_t i = 0; i < n; ++i) dx[i] += d[i];
                 }
         };
     }
@@ -574,7 +584,8 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                 if (tp.at(bi).requires_grad) tp.grad_of(bi).data()[k] += sum_d;
             }
             if (!tp.at(xi).requires_grad) return;
-            float* dx = tp.grad_of(xi).data();
+            bool fresh = false;
+            float* dx = tp.grad_slot(xi, fresh).data();
             detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
                 const float* __restrict ca = coef.data();
                 const float* __restrict cb = ca + c;
@@ -583,7 +594,10 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                     float* __restrict o = dx + r * c;
                     const float* __restrict d = dz + r * c;
                     const float* __restrict x = xv + r * c;
-                    for (std::size_t k = 0; k < c; ++k) o[k] += ca[k] * d[k] + cb[k] * x[k] + ce[k];
+                    if (fresh)
+                        for (std::size_t k = 0; k < c; ++k) o[k] = ca[k] * d[k] + cb[k] * x[k] + ce[k];
+                    else
+                        for (std::size_t k = 0; k < c; ++k) o[k] += ca[k] * d[k] + cb[k] * x[k] + ce[k];
                 }
             });
         };

@@ -205,6 +205,21 @@ public:
         return n.grad();
     }
 
+    /// The gradient buffer of node `i` for an op that adds into it: when this is the first gradient
+    /// in this recording, `fresh` is set and the contents are unspecified (the caller assigns instead
+    /// of adding, which saves a zero-fill pass); otherwise the caller adds.
+    tensor& grad_slot(std::size_t i, bool& fresh) {
+        auto& n = *nodes_[i];
+        fresh = !n.has_grad;
+        if (fresh) {
+            auto& g = n.grad();
+            const auto& s = n.value().shape();
+            if (g.shape() != s) g.resize({s[0], s[1], s[2], s[3]});
+            n.has_grad = true;
+        }
+        return n.grad();
+    }
+
     /// Reverse sweep from `out` seeded with `seed` (same shape as its value).
     void backward(var out, const tensor& seed) {
         auto& n = at(out);
