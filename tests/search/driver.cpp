@@ -317,7 +317,7 @@ TEST_CASE("results: CSV, JSON, SVG with baselines", "[search]") {
     CHECK_THAT(v, Contains("mobilenet_v2"));
     CHECK_THAT(v, Contains("a&lt;b"));
     CHECK_THAT(v, Contains("<polyline"));
-    CHECK_THAT(v, Contains("latency on coral-usb (ms)"));
+    CHECK_THAT(v, Contains("latency on coral-usb (ms, log scale)"));
     CHECK(std::count(v.begin(), v.end(), '\n') > 10);
 }
 

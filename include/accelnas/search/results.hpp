@@ -68,6 +68,7 @@ struct svg_options {
     std::string target = "target";       ///< latency axis label ("latency on <target> (ms)")
     std::size_t target_index = 0;        ///< which latency of the evaluations is plotted
     int width = 720, height = 480;       ///< image size in pixels
+    bool log_latency = true;             ///< logarithmic latency axis (candidates span 10x and more)
 };
 
 /// Draws all successful candidates (grey), the Pareto front (a blue staircase with points) and the
@@ -90,12 +91,16 @@ inline void write_pareto_svg(std::ostream& os, const std::vector<evaluation>& ev
     for (auto* e : pts) extend(e->latency[o.target_index], e->accuracy);
     for (const auto& b : baselines) extend(b.latency, b.accuracy);
     if (x0 > x1) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
-    if (x1 - x0 < 1e-9) x0 -= 0.5, x1 += 0.5;
     if (y1 - y0 < 1e-9) y0 -= 0.05, y1 += 0.05;
-    const double px = 0.05 * (x1 - x0), py = 0.05 * (y1 - y0);
-    x0 -= px, x1 += px, y0 -= py, y1 += py;
+    const bool lg = o.log_latency && x0 > 0;
+    auto fx = [lg](double ms) { return lg ? std::log10(ms) : ms; };  // axis coordinate of a latency
+    auto ifx = [lg](double v) { return lg ? std::pow(10.0, v) : v; };
+    double a0 = fx(x0), a1 = fx(x1);
+    if (a1 - a0 < 1e-9) a0 -= 0.5, a1 += 0.5;
+    const double px = 0.05 * (a1 - a0), py = 0.05 * (y1 - y0);
+    a0 -= px, a1 += px, y0 -= py, y1 += py;
     const double L = 70, R = 20, T = 40, B = 50, W = o.width, H = o.height;
-    auto sx = [&](double ms) { return L + (ms - x0) / (x1 - x0) * (W - L - R); };
+    auto sx = [&](double ms) { return L + (fx(ms) - a0) / (a1 - a0) * (W - L - R); };
     auto sy = [&](double acc) { return H - B - (acc - y0) / (y1 - y0) * (H - T - B); };
     auto esc = [](std::string s) {
         std::string r;
@@ -109,11 +114,11 @@ inline void write_pareto_svg(std::ostream& os, const std::vector<evaluation>& ev
     os << "<line x1=\"" << L << "\" y1=\"" << H - B << "\" x2=\"" << W - R << "\" y2=\"" << H - B << "\" stroke=\"black\"/>\n";
     os << "<line x1=\"" << L << "\" y1=\"" << T << "\" x2=\"" << L << "\" y2=\"" << H - B << "\" stroke=\"black\"/>\n";
     for (int i = 0; i <= 5; ++i) {
-        const double xv = x0 + (x1 - x0) * i / 5, yv = y0 + (y1 - y0) * i / 5;
+        const double xv = ifx(a0 + (a1 - a0) * i / 5), yv = y0 + (y1 - y0) * i / 5;
         os << "<text x=\"" << sx(xv) << "\" y=\"" << H - B + 16 << "\" text-anchor=\"middle\">" << std::setprecision(3) << xv << "</text>\n";
         os << "<text x=\"" << L - 6 << "\" y=\"" << sy(yv) + 4 << "\" text-anchor=\"end\">" << yv << "</text>\n" << std::setprecision(2);
     }
-    os << "<text x=\"" << (L + W - R) / 2 << "\" y=\"" << H - 12 << "\" text-anchor=\"middle\">latency on " << esc(o.target) << " (ms)</text>\n";
+    os << "<text x=\"" << (L + W - R) / 2 << "\" y=\"" << H - 12 << "\" text-anchor=\"middle\">latency on " << esc(o.target) << " (ms" << (lg ? ", log scale" : "") << ")</text>\n";
     os << "<text transform=\"translate(16," << (T + H - B) / 2 << ") rotate(-90)\" text-anchor=\"middle\">proxy accuracy</text>\n";
     for (auto* e : pts)
         os << "<circle cx=\"" << sx(e->latency[o.target_index] * 1e3) << "\" cy=\"" << sy(e->accuracy) << "\" r=\"2.5\" fill=\"#bbbbbb\"/>\n";
