@@ -86,6 +86,13 @@ public:
         check_architecture(layout_, a, "rnn_controller::log_probability");
         return const_cast<rnn_controller*>(this)->run(&a, nullptr, nullptr, nullptr, 0.0, 0.0);
     }
+    /// Sum over decisions of the policy's entropy at each step when the choices of `a` are fed back
+    /// (the entropy term of the objective).
+    double entropy_along(const space::architecture& a) const {
+        check_architecture(layout_, a, "rnn_controller::entropy_along");
+        const_cast<rnn_controller*>(this)->run(&a, nullptr, nullptr, nullptr, 0.0, 0.0);
+        return last_entropy_;
+    }
     /// Gradient of `advantage * log pi(a) + entropy_bonus * sum_d H_d` with respect to `parameters()`.
     std::vector<double> gradient(const space::architecture& a, double advantage, double entropy_bonus = 0.0) const {
         check_architecture(layout_, a, "rnn_controller::gradient");
@@ -148,6 +155,7 @@ private:
         vec h = vec::Zero(H), c = vec::Zero(H);
         std::size_t token = 0;
         double logp = 0;
+        last_entropy_ = 0;
         if (out) out->choices.clear();
         for (std::size_t d = 0; d < T; ++d) {
             step& s = st[d];
@@ -172,6 +180,7 @@ private:
             logits.array() -= logits.maxCoeff();
             s.p = logits.array().exp();
             s.p /= s.p.sum();
+            last_entropy_ -= (s.p.array() * s.p.array().max(1e-300).log()).sum();
             int a = 0;
             if (given) {
                 a = given->choices[d];
@@ -238,6 +247,7 @@ private:
     std::vector<double> theta_;
     adam adam_;
     moving_baseline baseline_;
+    double last_entropy_ = 0;  // of the last run (entropy_along)
 };
 
 static_assert(controller<rnn_controller<>>);
