@@ -32,7 +32,8 @@ images batch_of(const train::dataset& d, const train::image_set& s, std::size_t 
 }
 
 // A small MobilenetEdgeTPU-style network at 32x32: stem, fused IBN blocks (full kxk expansion conv)
-// in the early stages, IBN blocks with depthwise convs later, 1x1 head, pool, classifier.
+// in the early stages, IBN blocks with depthwise convs later, 1x1 head, pool, classifier
+// (saved as tests/quant/edgetpu_small.json).
 g::network edgetpu_style() {
     namespace b = g::blocks;
     g::network net("edgetpu_small");
@@ -96,6 +97,9 @@ TEST_CASE("int8 on the peer model trained briefly on Fashion-MNIST: drop <= 1 po
 
 TEST_CASE("int8 on a MobilenetEdgeTPU-style network (fused IBN + IBN) trained briefly: drop <= 1 point",
           "[quant][slow]") {
+    const auto net = edgetpu_style();
+    // tests/quant/edgetpu_small.json is this network, for `accelnas-train --model ... --int8`.
+    CHECK(g::structural_difference(net, g::load_network(ACCELNAS_SOURCE_DIR "/tests/quant/edgetpu_small.json")) == "");
     const auto data = train::load_fashion_mnist(ACCELNAS_FMNIST_DIR, 8000, 2000);
-    check_int8_after_training(edgetpu_style(), data, 8000);
+    check_int8_after_training(net, data, 8000);
 }
