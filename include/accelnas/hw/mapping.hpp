@@ -42,12 +42,31 @@ struct op_work {
     std::int64_t r = 0;          ///< reduction length per output (MAC ops)
     std::int64_t kernel_w = 1;   ///< horizontal window (input reuse along a row)
     std::int64_t taps = 1;       ///< kernel taps (kernel_h x kernel_w) of convolutions and pooling
+    std::int64_t kernel_h = 1;   ///< vertical window (input rows per output row)
+    std::int64_t stride_h = 1;   ///< vertical stride (new input rows per output row)
+    std::int64_t in_h = 1;       ///< input rows (MAC ops)
+    std::int64_t in_w = 1;       ///< input positions per row (MAC ops)
+    std::int64_t pad_top = 0;    ///< zero rows above the input (SAME padding), never fetched
     std::int64_t macs = 0;       ///< multiply-accumulates
     std::int64_t vector_ops = 0; ///< element operations on the vector path
     std::int64_t in_bytes = 0;   ///< int8 bytes of all inputs
     std::int64_t out_bytes = 0;  ///< int8 bytes of the output
     std::int64_t param_bytes = 0;///< int8 weights + int32 biases
 };
+
+namespace detail {
+// Input geometry of a sliding-window op (TensorFlow SAME padding puts the smaller half on top).
+inline void set_window(op_work& w, const graph::tensor_shape& in, const graph::op& o) noexcept {
+    w.kernel_h = o.kernel_h;
+    w.stride_h = o.stride_h;
+    w.in_h = in.h;
+    w.in_w = in.w;
+    if (o.pad == graph::padding::same) {
+        const std::int64_t total = std::max<std::int64_t>(0, (o.out.h - 1) * o.stride_h + o.kernel_h - in.h);
+        w.pad_top = total / 2;
+    }
+}
+}  // namespace detail
 
 /// Work of op `i` of `net`. Throws `accelnas::error` naming the op for zero-sized tensors.
 inline op_work work_of(const graph::network& net, std::size_t i) {
@@ -74,6 +93,7 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.r = dw ? taps : taps * (cin / o.groups);
         w.kernel_w = o.kernel_w;
         w.taps = taps;
+        detail::set_window(w, net.in_shape(i), o);
         w.macs = o.out.h * o.out.w * o.filters * taps * (cin / o.groups);
         w.param_bytes = taps * (cin / o.groups) * o.filters + 4 * o.filters;  // int32 bias (folded BN)
         return w;
@@ -97,6 +117,8 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.k = o.out.c;
         w.r = std::int64_t{o.kernel_h} * o.kernel_w;
         w.kernel_w = o.kernel_w;
+        w.taps = w.r;
+        detail::set_window(w, net.in_shape(i), o);
         w.vector_ops = o.out.elements() * o.kernel_h * o.kernel_w;
         return w;
     case op_kind::max_pool:
@@ -151,7 +173,12 @@ struct mac_mapping {
 };
 
 namespace detail {
-constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept { return (a + b - 1) / b; }
+// ceil(a / b) for a >= 0, b > 0. Powers of two (tiles, lanes, cells of the Edge TPU) take a shift:
+// the roofline evaluates a few dozen of these per op and a 64-bit division costs tens of cycles.
+constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept {
+    if ((b & (b - 1)) == 0) return (a + b - 1) >> __builtin_ctzll(static_cast<unsigned long long>(b));
+    return (a + b - 1) / b;
+}
 }  // namespace detail
 
 /// The tile split of a MAC op with the fewest compute cycles (ties: more tiles on rows).
@@ -161,16 +188,21 @@ inline mac_mapping map_mac(const op_work& w, const edgetpu_config& c) noexcept {
     best.compute_cycles = -1;
     const std::int64_t lanes = w.cls == op_class::depthwise ? c.depthwise_lanes : c.lanes_per_cell;
     const std::int64_t r_blocks = ceil_div(w.r, c.cells_per_tile);
-    for (std::int64_t ts = c.tiles; ts >= 1; --ts) {
-        if (c.tiles % ts != 0) continue;
+    auto consider = [&](std::int64_t ts) {
         const std::int64_t tk = c.tiles / ts;
         const std::int64_t rows_t = ceil_div(w.rows, ts);
         const std::int64_t k_t = ceil_div(w.k, tk);
         const std::int64_t k_blocks = ceil_div(k_t, lanes);
         const std::int64_t cycles = k_blocks * r_blocks * (rows_t * w.width + c.pass_overhead_cycles);
-        if (best.compute_cycles < 0 || cycles < best.compute_cycles) {
-            best = {ts, tk, rows_t, k_t, lanes, k_blocks, r_blocks, cycles, 0.0};
-        }
+        if (best.compute_cycles < 0 || cycles < best.compute_cycles) best = {ts, tk, rows_t, k_t, lanes, k_blocks, r_blocks, cycles, 0.0};
+    };
+    if ((c.tiles & (c.tiles - 1)) == 0) {
+        // Power-of-two tile counts (the Edge TPU's 16): the divisors are the powers of two; no division
+        // in the search, which matters for the roofline's speed.
+        for (std::int64_t ts = c.tiles; ts >= 1; ts >>= 1) consider(ts);
+    } else {
+        for (std::int64_t ts = c.tiles; ts >= 1; --ts)
+            if (c.tiles % ts == 0) consider(ts);
     }
     const double peak = static_cast<double>(best.compute_cycles) * static_cast<double>(c.peak_macs_per_cycle());
     best.utilization = peak > 0 ? std::min(1.0, static_cast<double>(w.macs) / peak) : 0.0;
@@ -203,9 +235,14 @@ inline std::int64_t activation_spill(const op_work& w, const edgetpu_config& c) 
 /// (the compiler gives activations that do not fit the tiles the SRAM first), never below zero.
 inline std::int64_t cache_capacity(const graph::network& net, const edgetpu_config& c, std::size_t p) {
     std::int64_t spill = 0;
+    const std::int64_t have = c.tiles * c.tile_memory_bytes;
+    const auto& ops = net.ops();
     for (std::size_t i = 0; i < p; ++i) {
-        const auto w = work_of(net, i);
-        if (w.cls != op_class::free) spill = std::max(spill, activation_spill(w, c));
+        const auto& o = ops[i];
+        if (o.kind == graph::op_kind::input || o.kind == graph::op_kind::reshape) continue;
+        std::int64_t need = o.out.elements();
+        for (auto j : o.inputs) need += ops[j].out.elements();
+        spill = std::max(spill, need - have);  // same as activation_spill(work_of(net, i), c), without the work
     }
     return std::max<std::int64_t>(0, c.param_cache_bytes - spill);
 }

@@ -35,8 +35,11 @@ inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept
     case op_class::dense: {
         const mac_mapping m = map_mac(w, c);
         const bool dw = w.cls == op_class::depthwise;
-        const double read = static_cast<double>(m.rows_t * w.width * w.r * (dw ? m.k_t : m.k_blocks)) /
-                            static_cast<double>(w.kernel_w);
+        // The line buffer fetches each needed input row once per block (halo rows included).
+        const std::int64_t in_rows = std::min(w.in_h, (m.rows_t - 1) * w.stride_h + w.kernel_h);
+        const double channels = dw ? static_cast<double>(m.k_t * m.r_blocks)
+                                   : static_cast<double>(m.k_blocks * w.r) / static_cast<double>(w.taps);
+        const double read = static_cast<double>(in_rows * w.in_w) * channels;
         const double write = static_cast<double>(m.rows_t * w.width * m.k_t);
         const std::int64_t mem = cycles_for_bytes(read + write, c.tile_bytes_per_cycle);
         const double wbw = c.sram_bytes_per_cycle / static_cast<double>(m.tk);

@@ -33,14 +33,17 @@ namespace accelnas::hw {
 
 namespace detail {
 
-// Runs one tile of a MAC op: `rows` output rows x `kt` output channels, block by block, one output
-// position per cycle through the array; the tile's narrow-memory port serves the reads and writes
-// in order, so a position cannot enter before its bytes have arrived. The next block's weights
-// load from the SRAM while the current block streams (double buffering).
-inline op_cycles simulate_tile(const op_work& w, const mac_mapping& m, const edgetpu_config& c, std::int64_t rows,
-                               std::int64_t kt) noexcept {
+// Runs one tile of a MAC op: output rows [row0, row0 + rows) x `kt` output channels, block by block.
+// Within a block the tile's line buffer fetches the input rows each output row needs (the rows
+// shared with the previous output row stay; padding rows are never fetched) through the tile's
+// narrow-memory port, then one output position enters the array per cycle, and outputs drain
+// through the same port; a position cannot enter before its bytes have moved. The next block's
+// weights load from the SRAM while the current block streams (double buffering).
+inline op_cycles simulate_tile(const op_work& w, const mac_mapping& m, const edgetpu_config& c, std::int64_t row0,
+                               std::int64_t rows, std::int64_t kt) noexcept {
     const bool dw = w.cls == op_class::depthwise;
     const double wbw = c.sram_bytes_per_cycle / static_cast<double>(m.tk);  // row tiles share a broadcast
+    const double inv_bw = 1.0 / c.tile_bytes_per_cycle;
     const std::int64_t r_blocks = ceil_div(w.r, c.cells_per_tile);
     const std::int64_t k_blocks = ceil_div(kt, m.lanes);
     auto block_weights = [&](std::int64_t kb, std::int64_t rb) {
@@ -53,20 +56,26 @@ inline op_cycles simulate_tile(const op_work& w, const mac_mapping& m, const edg
         const std::int64_t kc = std::min(m.lanes, kt - kb * m.lanes);
         for (std::int64_t rb = 0; rb < r_blocks; ++rb) {
             const std::int64_t rc = std::min(c.cells_per_tile, w.r - rb * c.cells_per_tile);
-            // Bytes per position: the reduction slice (re-used across the kernel width by the line
-            // buffer; a depthwise lane needs its own channel) plus, on the last reduction block, the outputs.
-            const double per_pos = static_cast<double>(rc * (dw ? kc : 1)) / static_cast<double>(w.kernel_w) +
-                                   (rb + 1 == r_blocks ? static_cast<double>(kc) : 0.0);
-            const double inv_bw = 1.0 / c.tile_bytes_per_cycle;
+            // One input row of this block: its channels (a depthwise lane reads its own channel).
+            const double row_bytes = static_cast<double>(w.in_w) *
+                                     (dw ? static_cast<double>(kc) : static_cast<double>(rc) / static_cast<double>(w.taps));
+            const double write = rb + 1 == r_blocks ? static_cast<double>(kc) : 0.0;  // outputs leave on the last block
             const std::int64_t start = t;
-            double port_bytes = 0.0;
-            std::int64_t issue = start;
-            for (std::int64_t row = 0; row < rows; ++row) {
-                if (row == 0) issue += c.pass_overhead_cycles;  // fill the array once per block
+            double port = 0.0;
+            std::int64_t issue = start + c.pass_overhead_cycles;  // fill the array once per block
+            std::int64_t loaded = -1;
+            for (std::int64_t y = row0; y < row0 + rows; ++y) {
+                const std::int64_t lo = std::max<std::int64_t>(0, y * w.stride_h - w.pad_top);
+                const std::int64_t hi = std::min(w.in_h - 1, y * w.stride_h - w.pad_top + w.kernel_h - 1);
+                if (y == row0) loaded = lo - 1;
+                if (hi > loaded) {
+                    port += static_cast<double>(hi - loaded) * row_bytes;
+                    loaded = hi;
+                }
+                issue = std::max(issue, start + static_cast<std::int64_t>(std::ceil(port * inv_bw - 1e-9)));
                 for (std::int64_t x = 0; x < w.width; ++x) {
-                    port_bytes += per_pos;
-                    const auto ready = start + static_cast<std::int64_t>(std::ceil(port_bytes * inv_bw - 1e-9));
-                    issue = std::max(issue + 1, ready);
+                    port += write;
+                    issue = std::max(issue + 1, start + static_cast<std::int64_t>(std::ceil(port * inv_bw - 1e-9)));
                 }
             }
             comp += rows * w.width + c.pass_overhead_cycles;
@@ -79,19 +88,21 @@ inline op_cycles simulate_tile(const op_work& w, const mac_mapping& m, const edg
     return {t, comp, t - comp, 0.0};
 }
 
-// Simulates one MAC op: every distinct tile shape (rows x channels; at most four) is run once, and
-// the op ends with its slowest tile.
+// Simulates one MAC op: every row slice of tiles is run (border slices skip padding rows, so they
+// differ), with the (at most two) distinct channel slices; the op ends with its slowest tile.
 inline op_cycles simulate_mac(const op_work& w, const mac_mapping& m, const edgetpu_config& c) noexcept {
     op_cycles best;
-    const std::int64_t row_sizes[2] = {w.rows / m.ts + (w.rows % m.ts ? 1 : 0), w.rows / m.ts};
     const std::int64_t k_sizes[2] = {w.k / m.tk + (w.k % m.tk ? 1 : 0), w.k / m.tk};
-    for (int a = 0; a < 2; ++a) {
-        if (row_sizes[a] == 0 || (a == 1 && row_sizes[1] == row_sizes[0])) continue;
-        for (int b = 0; b < 2; ++b) {
-            if (k_sizes[b] == 0 || (b == 1 && k_sizes[1] == k_sizes[0])) continue;
-            const op_cycles t = simulate_tile(w, m, c, row_sizes[a], k_sizes[b]);
-            if (t.total > best.total) best = t;
-        }
+    std::int64_t row0 = 0;
+    for (std::int64_t s = 0; s < m.ts; ++s) {
+        const std::int64_t rows = w.rows / m.ts + (s < w.rows % m.ts ? 1 : 0);
+        if (rows > 0)
+            for (int b = 0; b < 2; ++b) {
+                if (k_sizes[b] == 0 || (b == 1 && k_sizes[1] == k_sizes[0])) continue;
+                const op_cycles t = simulate_tile(w, m, c, row0, rows, k_sizes[b]);
+                if (t.total > best.total) best = t;
+            }
+        row0 += rows;
     }
     const double peak = static_cast<double>(best.total) * static_cast<double>(c.peak_macs_per_cycle());
     best.utilization = peak > 0 ? std::min(1.0, static_cast<double>(w.macs) / peak) : 0.0;

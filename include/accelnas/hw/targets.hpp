@@ -53,12 +53,12 @@ inline cpu_config coral_host_cpu() {
 inline edgetpu_config coral_chip() {
     edgetpu_config c;
     c.clock_hz = 250e6;  // the default (throttled) libedgetpu clock: both data sets fit it (docs/hw.md)
-    c.tile_bytes_per_cycle = 60.1868;   // calibrated (coral-latbench)
-    c.sram_bytes_per_cycle = 182.029;   // calibrated (coral-latbench)
-    c.pass_overhead_cycles = 159;       // calibrated (coral-latbench)
-    c.op_overhead_cycles = 562;         // calibrated (coral-latbench)
-    c.pool_overhead_cycles = 3659;      // calibrated (coral-latbench)
-    c.vector_overhead_cycles = 1496;    // calibrated (coral-latbench)
+    c.tile_bytes_per_cycle = 18.0723;   // calibrated (coral-latbench)
+    c.sram_bytes_per_cycle = 384.216;   // calibrated (coral-latbench)
+    c.pass_overhead_cycles = 157;       // calibrated (coral-latbench)
+    c.op_overhead_cycles = 564;         // calibrated (coral-latbench)
+    c.pool_overhead_cycles = 3636;      // calibrated (coral-latbench)
+    c.vector_overhead_cycles = 1471;    // calibrated (coral-latbench)
     c.host = coral_host_cpu();
     return c;
 }
@@ -67,9 +67,10 @@ inline edgetpu_config coral_chip() {
 inline edgetpu_config coral_usb() {
     edgetpu_config c = coral_chip();
     c.name = "coral-usb";
-    c.host_bytes_per_second = 478.539e6;         // calibrated (coral-usb rows)
+    c.host_bytes_per_second = 482.278e6;        // calibrated (coral-usb rows)
     c.host_latency_seconds = 30e-6;
-    c.inference_overhead_seconds = 168.54e-6;   // calibrated (coral-usb rows)
+    c.inference_overhead_seconds = 186.26e-6;   // calibrated (coral-usb rows)
+    c.tile_bytes_per_cycle = 62.9979;           // calibrated (coral-usb rows)
     return c;
 }
 
@@ -77,8 +78,9 @@ inline edgetpu_config coral_usb() {
 inline edgetpu_config coral_devboard() {
     edgetpu_config c = coral_usb();
     c.name = "coral-devboard";
-    c.host_bytes_per_second = 401.653e6;         // calibrated (coral-devboard rows)
-    c.inference_overhead_seconds = 156.059e-6;  // calibrated (coral-devboard rows)
+    c.host_bytes_per_second = 404.207e6;        // calibrated (coral-devboard rows)
+    c.inference_overhead_seconds = 173.766e-6;  // calibrated (coral-devboard rows)
+    c.tile_bytes_per_cycle = 64.7584;           // calibrated (coral-devboard rows)
     return c;
 }
 
@@ -87,9 +89,9 @@ inline edgetpu_config coral_devboard() {
 inline edgetpu_config pixel4_edgetpu() {
     edgetpu_config c = coral_usb();
     c.name = "pixel4-edgetpu";
-    c.clock_hz = 165.811e6;                  // calibrated (pixel4-edgetpu rows)
-    c.param_cache_bytes = 18596200;          // calibrated (pixel4-edgetpu rows)
-    c.host_bytes_per_second = 99.4781e9;     // calibrated (pixel4-edgetpu rows): phone DRAM, not a USB link
+    c.clock_hz = 165.463e6;                  // calibrated (pixel4-edgetpu rows)
+    c.param_cache_bytes = 21726300;          // calibrated (pixel4-edgetpu rows)
+    c.host_bytes_per_second = 98.2064e9;     // calibrated (pixel4-edgetpu rows): phone DRAM, not a USB link
     c.host_latency_seconds = 5e-6;
     c.host = pixel4_cpu();
     return c;
@@ -100,7 +102,7 @@ inline edgetpu_config pixel4_edgetpu() {
 inline edgetpu_config coral_latbench() {
     edgetpu_config c = coral_chip();
     c.name = "coral-latbench";
-    c.inference_overhead_seconds = 342.528e-6;  // calibrated
+    c.inference_overhead_seconds = 361.504e-6;  // calibrated
     return c;
 }
 
