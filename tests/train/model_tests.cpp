@@ -299,7 +299,17 @@ TEST_CASE("adapt_network fits any spec to 32x32xC inputs and 10 classes", "[trai
     CHECK(a.ops().back().out.c == 10);
     graph::network r("fixed_reshape");
     auto y = r.input({1, 8, 8, 1});
-    y = r.reshape(y, {1, 1, 1, 64});
+    y = r.reshape(y, {1, 4, 4, 4});
     r.fully_connected(y, {.units = 10});
     CHECK_THROWS_AS(adapt_network(r, 32, 1, 10), accelnas::error);
+}
+
+TEST_CASE("fit adapts a network with a flatten and dense BN; a last batch of one image is dropped", "[train]") {
+    dataset d = load_fashion_mnist(ACCELNAS_FMNIST_DIR, 65, 50);
+    fit_options o;
+    o.augment.channels = 3;
+    const auto r = fit(every_op_network(), o, d);
+    CHECK(r.failed.empty());
+    CHECK(r.epochs == 1);
+    CHECK(r.history.at(0).train_loss > 0);
 }

@@ -109,7 +109,10 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
     rng g(o.seed * 0x9E3779B97F4A7C15ull + 1);
     tape t(o.threads);
     m.set_threads(o.threads);
-    const std::size_t n = d.train.count, steps = (n + o.batch - 1) / o.batch, total = steps * o.epochs;
+    // A last batch of a single image is dropped: batch norm cannot normalise one value per channel
+    // (1x1 maps after global pooling), as in PyTorch.
+    const std::size_t n = d.train.count, steps = n / o.batch + (n % o.batch > 1 ? 1 : 0), total = steps * o.epochs;
+    require(steps > 0, "train::fit: ", n, " training image(s) cannot make a batch (need at least 2)");
     lr_schedule sched{o.schedule, o.lr, std::size_t(std::llround(o.warmup_epochs * double(steps))), total,
                       o.decay_rate, std::max<std::size_t>(1, std::size_t(std::llround(o.decay_epochs * double(steps)))),
                       true};
@@ -125,6 +128,7 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
         for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[uniform_index(g, i)]);  // Fisher-Yates
         const auto t0 = std::chrono::steady_clock::now();
         double loss_sum = 0;
+        std::size_t seen = 0;
         float lr = 0;
         for (std::size_t s = 0; s < steps; ++s, ++step) {
             const std::size_t lo = s * o.batch, hi = std::min(n, lo + o.batch);
@@ -145,29 +149,31 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
             lr = sched.at(step);
             train::step(opt, m.parameters(), lr);
             loss_sum += double(lv) * double(hi - lo);
+            seen += hi - lo;
             if (o.on_step) o.on_step(s + 1, steps);
         }
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         train_s += secs;
         epoch_report r;
         r.epoch = e;
-        r.train_loss = loss_sum / double(n);
+        r.train_loss = loss_sum / double(seen);
         r.test_acc = d.test.count ? evaluate(m, d, d.test, o.augment, o.eval_batch) : 0.0;
         r.train_seconds = secs;
-        r.img_per_s = double(n) / secs;
+        r.img_per_s = double(seen) / secs;
         r.lr = lr;
         res.history.push_back(r);
         res.epochs = e;
         res.test_acc = r.test_acc;
         if (o.on_epoch) o.on_epoch(r);
     }
-    res.img_per_s = double(n) * double(o.epochs) / train_s;
+    res.img_per_s = double(std::min(n, steps * o.batch)) * double(o.epochs) / train_s;
     return res;
 }
 
 /// A copy of `net` fitted to a data set: the input becomes 1 x size x size x channels and the last
-/// conv2d / fully_connected op (the classifier) gets `classes` outputs. Shapes are re-inferred, so an
-/// op that cannot take the new sizes (e.g. a fixed reshape) raises `accelnas::error` naming it.
+/// conv2d / fully_connected op (the classifier) gets `classes` outputs. Shapes are re-inferred and
+/// flattens (reshapes to 1x1xC) follow the new size; an op that cannot take the new sizes (e.g. any
+/// other fixed reshape) raises `accelnas::error` naming it.
 inline graph::network adapt_network(const graph::network& net, std::size_t size, std::size_t channels,
                                     std::size_t classes) {
     net.validate();
@@ -179,6 +185,10 @@ inline graph::network adapt_network(const graph::network& net, std::size_t size,
     for (std::size_t i = 0; i < net.size(); ++i) {
         auto o = net.ops()[i];
         if (o.kind == graph::op_kind::input) o.out = {1, std::int64_t(size), std::int64_t(size), std::int64_t(channels)};
+        if (o.kind == graph::op_kind::reshape && o.target.h == 1 && o.target.w == 1) {
+            const auto& x = r.ops()[o.inputs[0]].out;  // a flatten follows the new size
+            o.target.c = x.h * x.w * x.c;
+        }
         if (i == last) {
             require(o.groups == 1, "adapt_network: classifier op '", o.name, "' is a grouped convolution");
             o.filters = std::int64_t(classes);
