@@ -7,8 +7,9 @@
 /// - conv2d (groups, depthwise, stride, SAME/VALID) and fully_connected: int32 accumulation of
 ///   (x - zp_x) * w over the window (padded taps contribute 0, i.e. real zero) plus the int32 bias;
 ///   requantization by a per-channel fixed-point multiplier s_in s_w[o] / s_out (fixed_point.hpp),
-///   + zp_out. Operands are widened to int16 so that the compiler can use pmaddwd; products and sums
-///   are exact integers. The constructor checks that no accumulator can overflow int32
+///   + zp_out. Operands are widened to int16 (exact); conv2d accumulates one input value times a row
+///   of filters at a time (vectorised over filters, skipping zero inputs), fully_connected uses one
+///   dot product per unit. The constructor checks that no accumulator can overflow int32
 ///   (taps * 255 * 127 + |bias| < 2^31) and raises `accelnas::error` naming the op otherwise.
 /// - add: TFLite's scheme: inputs shifted left by 20 bits (fewer for many inputs), each rescaled to
 ///   a common scale by a fixed-point multiplier, summed in int32, rescaled to the output.
@@ -66,7 +67,7 @@ struct int8_op {
     // conv2d / fully_connected
     std::int64_t taps = 0;                 // accumulation length per filter
     std::vector<std::int8_t> weight;       // int8 weights in the float layout (HWIO / [in, units])
-    std::vector<std::int16_t> kernel;      // general: [filter][taps]; depthwise: [tap][filter]
+    std::vector<std::int16_t> kernel;      // conv2d: [tap][filter] (HWIO); fully_connected: [unit][input]
     std::vector<float> weight_scale;       // per filter
     std::vector<std::int32_t> bias;        // per filter, scale s_in * weight_scale
     std::vector<fixed_multiplier> requant; // per filter, s_in * weight_scale / stage.scale
@@ -243,11 +244,10 @@ private:
             q.bias[std::size_t(oo)] = std::int32_t(std::clamp(bq, -double(bias_room), double(bias_room)));
             q.requant[std::size_t(oo)] = fixed_multiplier::from(double(s_in) * s_w / double(q.stage.scale));
         }
-        const bool depthwise = o.kind == graph::op_kind::conv2d && p.weight.shape()[2] == 1;
         q.kernel.resize(q.weight.size());
-        if (depthwise) {
+        if (o.kind == graph::op_kind::conv2d) {  // [tap][filter]: accumulate a row of filters per input value
             std::copy(q.weight.begin(), q.weight.end(), q.kernel.begin());
-        } else {
+        } else {  // fully_connected: [unit][input], one dot product per unit
             for (std::int64_t e = 0; e < k; ++e)
                 for (std::int64_t oo = 0; oo < f; ++oo) q.kernel[std::size_t(oo * k + e)] = q.weight[std::size_t(e * f + oo)];
         }
@@ -337,6 +337,7 @@ private:
             return y;
         }
         std::vector<std::int16_t> col(static_cast<std::size_t>(oh * ow * k));
+        std::vector<std::int32_t> acc(static_cast<std::size_t>(fg));
         for (std::int64_t b = 0; b < n; ++b)
             for (std::int64_t gi = 0; gi < g; ++gi) {
                 std::fill(col.begin(), col.end(), std::int16_t{0});  // padded taps: real zero
@@ -357,11 +358,16 @@ private:
                     }
                 for (std::int64_t r = 0; r < oh * ow; ++r) {
                     const std::int16_t* row = &col[std::size_t(r * k)];
-                    std::int8_t* dst = &y.data[std::size_t((b * oh * ow + r) * f)];
-                    for (std::int64_t oo = gi * fg; oo < (gi + 1) * fg; ++oo) {
-                        const std::int32_t acc = q.bias[std::size_t(oo)] + detail::dot_i16(row, &q.kernel[std::size_t(oo * k)], k);
-                        dst[oo] = q.finish(zp_stage + q.requant[std::size_t(oo)].apply(acc));
+                    std::copy_n(&q.bias[std::size_t(gi * fg)], fg, acc.begin());
+                    for (std::int64_t e = 0; e < k; ++e) {
+                        const std::int32_t v = row[e];
+                        if (v == 0) continue;  // real zeros (ReLU outputs, padding) add nothing
+                        const std::int16_t* wr = &q.kernel[std::size_t(e * f + gi * fg)];
+                        for (std::int64_t oo = 0; oo < fg; ++oo) acc[std::size_t(oo)] += v * std::int32_t(wr[oo]);
                     }
+                    std::int8_t* dst = &y.data[std::size_t((b * oh * ow + r) * f + gi * fg)];
+                    for (std::int64_t oo = 0; oo < fg; ++oo)
+                        dst[oo] = q.finish(zp_stage + q.requant[std::size_t(gi * fg + oo)].apply(acc[std::size_t(oo)]));
                 }
             }
         return y;
