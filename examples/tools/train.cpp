@@ -67,7 +67,8 @@ int main(int argc, char** argv) try {
     train::fit_options o;
     std::size_t channels = 1, train_limit = 0, test_limit = 0, throughput_steps = 0;
     bool json = false, int8 = false, no_flip = false;
-    double momentum = 0.9, weight_decay = 4e-5;
+    double momentum = 0.9, weight_decay = 4e-5, bn_eps = 1e-3;
+    std::string init = "variance_scaling";
     app.add_option("--model", spec, "network spec (JSON, schema accelnas.network)")->required();
     app.add_option("--epochs", o.epochs, "training epochs")->default_val(1);
     app.add_option("--batch", o.batch, "mini-batch size")->default_val(64);
@@ -82,6 +83,9 @@ int main(int argc, char** argv) try {
     app.add_option("--channels", channels, "input channels: 1, or 3 (grey replicated)")->default_val(1);
     app.add_flag("--no-flip", no_flip, "disable random horizontal flips");
     app.add_option("--shift", o.augment.shift, "random translation by up to +-N pixels")->default_val(0);
+    app.add_option("--init", init, "variance_scaling (TF reference) or torch_default (PyTorch's)")
+        ->default_val("variance_scaling");
+    app.add_option("--bn-eps", bn_eps, "batch-norm epsilon (TF 1e-3, PyTorch 1e-5)")->default_val(1e-3);
     app.add_option("--seed", o.seed, "seed of weights, order and augmentation")->default_val(0);
     app.add_option("--data", data_dir, "folder with the Fashion-MNIST IDX files");
     app.add_option("--train-limit", train_limit, "use only the first N training images (0 = all)")->default_val(0);
@@ -104,7 +108,12 @@ int main(int argc, char** argv) try {
 
     const auto net = train::adapt_network(graph::load_network(spec), 32, channels, 10);
     rng g(o.seed);
-    train::model m(net, g, {.threads = o.threads});
+    require(init == "variance_scaling" || init == "torch_default", "--init: unknown scheme '", init,
+            "' (expected variance_scaling or torch_default)");
+    train::model m(net, g,
+                   {.init = init == "torch_default" ? train::init_scheme::torch_default
+                                                    : train::init_scheme::variance_scaling,
+                    .bn_eps = float(bn_eps), .threads = o.threads});
 
     if (throughput_steps > 0) {
         const double ips = throughput(m, o.batch, o.threads, throughput_steps, 0.01f);

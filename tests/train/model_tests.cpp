@@ -86,6 +86,17 @@ TEST_CASE("model of the peer network: PyTorch's parameter count, exported layout
     CHECK_THROWS_AS(m.predict(bad), accelnas::error);
 }
 
+TEST_CASE("PyTorch's default init is available: U(+-1/sqrt(fan_in)) kernels and biases", "[train]") {
+    rng g(0);
+    model m(peer_network(), g, {.init = init_scheme::torch_default});
+    const auto ps = m.export_parameters();
+    const double stem = 1.0 / 3.0, dense = 1.0 / std::sqrt(128.0);  // fan_in 9 and 128
+    CHECK(xt::amax(xt::abs(ps[0].weight))() <= stem);
+    CHECK(xt::amax(xt::abs(ps[0].weight))() > 0.9 * stem);
+    CHECK(xt::amax(xt::abs(ps.back().weight))() <= dense);
+    CHECK(xt::amax(xt::abs(ps.back().bias))() > 0.0);
+}
+
 TEST_CASE("every op kind trains: loss decreases on a fixed batch", "[train]") {
     rng g(4);
     model m(every_op_network(), g);

@@ -30,8 +30,15 @@ struct parameter {
     bool decay = false;  ///< weight decay applies (conv and dense weights; not biases, not BN)
 };
 
+/// How `train::model` draws initial weights.
+enum class init_scheme {
+    variance_scaling,  ///< TF EfficientNet/MnasNet: conv N(0, sqrt(2 / fan_out)), dense U(+-1/sqrt(units))
+    torch_default,     ///< PyTorch's defaults: conv and dense U(+-1/sqrt(fan_in)), biases likewise
+};
+
 /// Settings of a model that the network IR does not carry.
 struct model_options {
+    init_scheme init = init_scheme::variance_scaling;  ///< initial weights
     float bn_momentum = 0.9f;  ///< running = momentum * running + (1 - momentum) * batch statistic
     float bn_eps = 1e-3f;      ///< batch-norm epsilon (TensorFlow's default)
     std::size_t threads = 1;   ///< threads for `predict` (training uses the tape's)
@@ -41,10 +48,11 @@ struct model_options {
 /// trailing softmax is left out so that forward/predict give logits).
 class model {
 public:
-    /// Builds the parameters of `net`, drawing the initial values from `g`: conv kernels
-    /// N(0, sqrt(2 / fan_out)) with fan_out = kh * kw * filters / groups (He / variance scaling, fan
-    /// out, as EfficientNet and MnasNet), dense kernels U(+-1/sqrt(units)) (the same references), biases
-    /// and BN beta 0, BN gamma 1, running mean 0 and variance 1.
+    /// Builds the parameters of `net`, drawing the initial values from `g`. With the default
+    /// `init_scheme::variance_scaling`: conv kernels N(0, sqrt(2 / fan_out)) with fan_out = kh * kw *
+    /// filters / groups (He / variance scaling, fan out, as EfficientNet and MnasNet), dense kernels
+    /// U(+-1/sqrt(units)) (the same references), biases 0; with `init_scheme::torch_default` PyTorch's
+    /// U(+-1/sqrt(fan_in)) for kernels and biases. BN: beta 0, gamma 1, running mean 0, variance 1.
     model(const graph::network& net, rng& g, const model_options& opt = {}) : net_(net), opt_(opt) {
         net_.validate();
         std::size_t inputs = 0;
@@ -69,18 +77,18 @@ public:
                 const auto kh = std::size_t(o.kernel_h), kw = std::size_t(o.kernel_w);
                 const auto f = std::size_t(o.filters), gr = std::size_t(o.groups);
                 tensor w = xt::empty<float>(shape4{kh, kw, std::size_t(in.c) / gr, f});
-                const double sd = std::sqrt(2.0 / double(kh * kw * f / gr));
-                for (auto& v : w) v = float(normal01(g) * sd);
+                const double fan_in = double(kh * kw * std::size_t(in.c) / gr);
+                if (opt.init == init_scheme::torch_default) fill_uniform(w, g, 1.0 / std::sqrt(fan_in));
+                else for (auto& v : w) v = float(normal01(g) * std::sqrt(2.0 / double(kh * kw * f / gr)));
                 s.weight = add_param(o.name + "/weight", std::move(w), true);
-                if (o.bias) s.bias = add_param(o.name + "/bias", xt::zeros<float>(shape4{1, 1, 1, f}), false);
+                if (o.bias) s.bias = add_param(o.name + "/bias", bias_init(f, fan_in, g), false);
                 if (o.batch_norm) bn_channels = f;
             } else if (o.kind == graph::op_kind::fully_connected) {
                 const auto f = std::size_t(o.filters), fan_in = std::size_t(in.h * in.w * in.c);
                 tensor w = xt::empty<float>(shape4{1, 1, fan_in, f});
-                const double r = 1.0 / std::sqrt(double(f));
-                for (auto& v : w) v = float((2.0 * uniform01(g) - 1.0) * r);
+                fill_uniform(w, g, 1.0 / std::sqrt(double(opt.init == init_scheme::torch_default ? fan_in : f)));
                 s.weight = add_param(o.name + "/weight", std::move(w), true);
-                if (o.bias) s.bias = add_param(o.name + "/bias", xt::zeros<float>(shape4{1, 1, 1, f}), false);
+                if (o.bias) s.bias = add_param(o.name + "/bias", bias_init(f, double(fan_in), g), false);
                 if (o.batch_norm) bn_channels = f;
             } else if (o.kind == graph::op_kind::batch_norm) {
                 bn_channels = std::size_t(in.c);
@@ -311,6 +319,15 @@ private:
         tensor running_mean, running_var;
     };
     static constexpr char magic[8] = {'A', 'N', 'A', 'S', 'C', 'K', 'P', 'T'};
+
+    static void fill_uniform(tensor& t, rng& g, double bound) {
+        for (auto& v : t) v = float((2.0 * uniform01(g) - 1.0) * bound);
+    }
+    tensor bias_init(std::size_t f, double fan_in, rng& g) const {
+        tensor b = xt::zeros<float>(shape4{1, 1, 1, f});
+        if (opt_.init == init_scheme::torch_default) fill_uniform(b, g, 1.0 / std::sqrt(fan_in));
+        return b;
+    }
 
     std::ptrdiff_t add_param(std::string name, tensor v, bool decay) {
         parameter p;
