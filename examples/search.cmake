@@ -8,6 +8,8 @@ accelnas_smoke_test("search: tiny reinforce" ${CMAKE_COMMAND} -E env
 # Kill a search with SIGKILL mid-run, resume it, compare with an uninterrupted run of the same seed.
 accelnas_smoke_test("search: kill and resume" bash ${PROJECT_SOURCE_DIR}/tests/search/kill_resume.sh
   $<TARGET_FILE:accelnas-search> ${_sd}/kill-resume)
+accelnas_smoke_test("search: kill and resume, 2 threads" bash ${PROJECT_SOURCE_DIR}/tests/search/kill_resume.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/kill-resume-2 2)
 # Bad input: each a clear error.
 accelnas_smoke_test("search: unknown target" $<TARGET_FILE:accelnas-search> --target nosuch --out ${_sd}/bad1)
 accelnas_smoke_test("search: unknown space" $<TARGET_FILE:accelnas-search> --space nosuch --out ${_sd}/bad2)
@@ -24,7 +26,7 @@ if(ACCELNAS_BUILD_TESTS)
   set_tests_properties("examples: search: foreign dir" PROPERTIES PASS_REGULAR_EXPRESSION "refusing to write into a foreign directory")
   set_tests_properties("examples: search: unwritable dir" PROPERTIES PASS_REGULAR_EXPRESSION "error: --out /proc/accelnas-search: cannot create")
   set_tests_properties("examples: search: resume without journal" PROPERTIES PASS_REGULAR_EXPRESSION "nothing to resume")
-  set_tests_properties("examples: search: kill and resume" PROPERTIES TIMEOUT 900)
+  set_tests_properties("examples: search: kill and resume" "examples: search: kill and resume, 2 threads" PROPERTIES TIMEOUT 900)
 endif()
 # A journal of another space, and a corrupt journal line in the middle: clear errors on --resume.
 accelnas_smoke_test("search: journal of another space" bash -c

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Kill-and-resume test of accelnas-search (issue 6): a search killed with SIGKILL mid-run and then
 # continued with --resume ends with the same results as an uninterrupted run of the same seed.
-# usage: kill_resume.sh <accelnas-search> <scratch dir>
+# usage: kill_resume.sh <accelnas-search> <scratch dir> [threads (default 1)]
+# With 2 threads, candidates of a round finish in any order and the kill may split a round.
 set -euo pipefail
 tool=$1
 work=$2
+threads=${3:-1}
 rm -rf "$work"
 mkdir -p "$work"
-args=(--space edgetpu --target coral-usb --controller reinforce --budget 10 --threads 1 --seed 5
+args=(--space edgetpu --target coral-usb --controller reinforce --budget 10 --threads "$threads" --seed 5
       --train-images 300 --test-images 200 --no-baselines)
 
 # 1. uninterrupted reference run
