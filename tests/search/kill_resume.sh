@@ -19,7 +19,7 @@ args=(--space edgetpu --target coral-usb --controller reinforce --budget 10 --th
 "$tool" "${args[@]}" --out "$work/killed" > "$work/killed.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
-  lines=$(wc -l < "$work/killed/journal" 2>/dev/null || echo 0)
+  lines=0; [ -f "$work/killed/journal" ] && lines=$(wc -l < "$work/killed/journal")
   if [ "$lines" -ge 5 ]; then break; fi
   if ! kill -0 "$pid" 2>/dev/null; then break; fi
   sleep 0.1
