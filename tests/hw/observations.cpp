@@ -98,16 +98,17 @@ TEST_CASE("(d) CPU half: MobilenetEdgeTPU is slower than MobileNetV2/V3 on the P
         CHECK(m.seconds(me) / m.seconds(v2) < 0.5 * cpu.seconds(me) / cpu.seconds(v2));
 }
 
-TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV2/V3 on the Pixel 4 Edge TPU", "[hw][paper][!mayfail]") {
-    // Known gap (docs/hw.md): calibrated on three Pixel 4 rows, the model still prices the depthwise
-    // networks below MobilenetEdgeTPU.
-    const auto me = zoo::build("mobilenet_edgetpu"), v2 = zoo::build("mobilenet_v2"),
-               v3 = zoo::build("mobilenet_v3_large_minimalistic");
-    CHECK(graph::cost_of(me).macs > graph::cost_of(v2).macs);
-    for (const auto& m : both("pixel4-edgetpu")) {
-        CHECK(m.seconds(me) < m.seconds(v2));
-        CHECK(m.seconds(me) < m.seconds(v3));
-    }
+TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV2 on the Pixel 4 Edge TPU at 3x the MACs", "[hw][paper]") {
+    const auto me = zoo::build("mobilenet_edgetpu"), v2 = zoo::build("mobilenet_v2");
+    CHECK(graph::cost_of(me).macs > 3 * graph::cost_of(v2).macs);
+    for (const auto& m : both("pixel4-edgetpu")) CHECK(m.seconds(me) < m.seconds(v2));
+}
+
+TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV3-minimalistic on the Pixel 4 Edge TPU", "[hw][paper][!mayfail]") {
+    // Known gap (docs/hw.md): calibrated on three Pixel 4 rows, the model prices the small
+    // MobileNetV3-minimalistic (209 M MACs) below MobilenetEdgeTPU.
+    const auto me = zoo::build("mobilenet_edgetpu"), v3 = zoo::build("mobilenet_v3_large_minimalistic");
+    for (const auto& m : both("pixel4-edgetpu")) CHECK(m.seconds(me) < m.seconds(v3));
 }
 
 TEST_CASE("(e) parameters beyond the cache show a latency cliff that MACs do not predict", "[hw][paper]") {
