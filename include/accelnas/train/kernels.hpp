@@ -186,14 +186,15 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
     const std::size_t chunks = std::min(g.n, t.executor().threads());
     // Each thread accumulates its weight gradient privately; they are summed at the end.
     std::vector<float*> partial(chunks, nullptr);
+    if (dw)
+        for (std::size_t th = 0; th < chunks; ++th) {
+            partial[th] = t.scratch(th, 2, wsize);
+            std::fill(partial[th], partial[th] + wsize, 0.0f);
+        }
     if (g.depthwise()) {
         const std::size_t m = g.oc / g.c;
         t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            float* pw = nullptr;
-            if (dw) {
-                pw = partial[th] = t.scratch(th, 2, wsize);
-                std::fill(pw, pw + wsize, 0.0f);
-            }
+            float* pw = dw ? partial[th] : nullptr;
             if (dx && dx_fresh) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
             for (std::size_t n = lo; n < hi; ++n)
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
@@ -226,11 +227,7 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
         const std::size_t nb = images_per_block(g);
         const_matrix_map wm(w, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
         t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            float* pw = nullptr;
-            if (dw) {
-                pw = partial[th] = t.scratch(th, 2, wsize);
-                std::fill(pw, pw + wsize, 0.0f);
-            }
+            float* pw = dw ? partial[th] : nullptr;
             float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
             float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
             // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).

@@ -10,6 +10,7 @@
 #include <accelnas/core/thread_pool.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -30,8 +31,10 @@ inline std::size_t elements(const shape4& s) noexcept { return s[0] * s[1] * s[2
 /// The shape of a tensor as a `shape4`.
 inline shape4 shape_of(const tensor& t) noexcept { return {t.shape()[0], t.shape()[1], t.shape()[2], t.shape()[3]}; }
 
-/// Splits index ranges over a fixed set of threads: chunk 0 runs on the caller, the others on a pool
-/// of threads - 1 workers (so one thread means no pool and no synchronisation at all).
+/// Splits index ranges over a fixed set of threads: the caller and a pool of threads - 1 workers take
+/// chunks from a shared counter, so a worker that the OS schedules late (a busy shared machine) does
+/// not hold the others up - the caller takes its chunks. One thread means no pool and no
+/// synchronisation at all.
 class executor {
 public:
     /// An executor using `threads` threads in all (at least 1).
@@ -46,24 +49,27 @@ public:
     /// Number of threads work is split over.
     std::size_t threads() const noexcept { return threads_; }
 
-    /// Calls `f(lo, hi, chunk)` on min(threads, n) contiguous chunks of [0, n) and waits; the first
-    /// exception of any chunk is rethrown.
+    /// Calls `f(lo, hi, thread)` on contiguous chunks covering [0, n) and waits; `thread` < threads()
+    /// identifies the calling thread (one thread may get several chunks, so per-thread partial results
+    /// must accumulate). The first exception of any chunk is rethrown.
     template <class F>
     void run(std::size_t n, F&& f) {
         if (n == 0) return;
-        const std::size_t chunks = std::min(n, threads_);
-        if (chunks == 1) {
+        const std::size_t workers = std::min(n, threads_);
+        if (workers == 1) {
             f(std::size_t{0}, n, std::size_t{0});
             return;
         }
+        const std::size_t chunks = std::min(n, 4 * threads_);
+        std::atomic<std::size_t> next{0};
+        auto body = [&](std::size_t th) {
+            for (std::size_t c; (c = next.fetch_add(1)) < chunks;) f(n * c / chunks, n * (c + 1) / chunks, th);
+        };
         std::vector<std::future<void>> futs;
-        futs.reserve(chunks - 1);
-        for (std::size_t c = 1; c < chunks; ++c) {
-            const std::size_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
-            futs.push_back(pool_->submit([&f, lo, hi, c] { f(lo, hi, c); }));
-        }
+        futs.reserve(workers - 1);
+        for (std::size_t th = 1; th < workers; ++th) futs.push_back(pool_->submit([&body, th] { body(th); }));
         std::exception_ptr first;
-        try { f(std::size_t{0}, n / chunks, std::size_t{0}); } catch (...) { first = std::current_exception(); }
+        try { body(0); } catch (...) { first = std::current_exception(); next = chunks; }
         for (auto& fu : futs) {
             try { fu.get(); } catch (...) { if (!first) first = std::current_exception(); }
         }
