@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <vector>
 
 using namespace accelnas;
@@ -252,4 +253,25 @@ TEST_CASE("the tape: lazy gradients, pausing, reuse across clears", "[train]") {
     auto y2 = add(a2, t.constant(random_tensor(g, {1, 2, 2, 3})));
     CHECK(t.value(y2).data() == before);  // same node slot, same buffer: no allocation
     CHECK_THROWS_AS(t.backward(y2), accelnas::error);  // not a scalar
+}
+
+TEST_CASE("executor: chunks cover the range once, thread ids are in range, exceptions propagate", "[train]") {
+    for (std::size_t threads : {1, 2, 3}) {
+        executor e(threads);
+        for (std::size_t n : {1, 2, 5, 64, 1000}) {
+            std::vector<int> hits(n, 0);
+            std::atomic<bool> bad_id{false};
+            e.run(n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+                if (th >= threads) bad_id = true;
+                for (std::size_t i = lo; i < hi; ++i) ++hits[i];  // chunks are disjoint: no race
+            });
+            CHECK_FALSE(bad_id.load());
+            CHECK(std::count(hits.begin(), hits.end(), 1) == std::ptrdiff_t(n));
+        }
+        CHECK_THROWS_WITH(e.run(10, [](std::size_t lo, std::size_t hi, std::size_t) {
+                              if (hi > 5) accelnas::fail("chunk at ", lo);
+                          }),
+                          Catch::Contains("chunk at"));
+    }
+    CHECK_THROWS_AS(executor(0), accelnas::error);
 }
