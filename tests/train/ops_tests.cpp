@@ -65,6 +65,28 @@ TEST_CASE("conv2d passes the gradient check: strides, odd sizes, padding, groups
     }
 }
 
+TEST_CASE("gradients accumulate when a variable feeds several ops (residual blocks)", "[train][gradcheck]") {
+    rng g(19);
+    auto x = random_tensor(g, {2, 5, 5, 4});
+    auto w1 = random_tensor(g, {1, 1, 4, 4}, 0.5), w3 = random_tensor(g, {3, 3, 4, 4}, 0.5);
+    auto wd = random_tensor(g, {3, 3, 1, 4}, 0.5);
+    tensor rm = xt::zeros<float>(shape4{1, 1, 1, 4}), rv = xt::ones<float>(shape4{1, 1, 1, 4});
+    for (std::size_t threads : {1, 2})
+        require_gradients(
+            [&](tape& t, std::vector<var>& v) {
+                // x feeds the residual add, a pointwise, a 3x3 and a depthwise conv and a batch norm:
+                // its gradient is assigned by the first op to reach it and added to by the others.
+                auto gamma = t.constant(xt::ones<float>(shape4{1, 1, 1, 4}));
+                auto beta = t.constant(xt::zeros<float>(shape4{1, 1, 1, 4}));
+                const var parts[5] = {v[0], conv2d(v[0], v[1], 1, 1, padding::same, 1),
+                                      conv2d(v[0], v[2], 1, 1, padding::same, 1),
+                                      conv2d(v[0], v[3], 1, 1, padding::same, 4),
+                                      batch_norm(v[0], gamma, beta, {&rm, &rv, 0.9f, 1e-3f}, true)};
+                return add(parts);
+            },
+            {x, w1, w3, wd}, 5, threads);
+}
+
 TEST_CASE("conv2d forward matches a direct convolution", "[train]") {
     rng g(3);
     const shape4 xs{2, 6, 5, 4};
