@@ -286,6 +286,23 @@ TEST_CASE("training the peer model on 6000 images reaches > 80% test accuracy", 
     CHECK(r.img_per_s > 0);
 }
 
+TEST_CASE("training is deterministic: same seed, same weights, with 2 threads too", "[train]") {
+    dataset d = load_fashion_mnist(ACCELNAS_FMNIST_DIR, 1280, 100);
+    fit_options o;
+    o.threads = 2;
+    std::vector<parameter_set> runs;
+    for (int i = 0; i < 2; ++i) {
+        rng g(3);
+        model m(peer_network(), g);
+        fit(m, d, o);
+        runs.push_back(m.export_parameters());
+    }
+    bool same = true;
+    for (std::size_t i = 0; i < runs[0].size(); ++i)
+        same = same && runs[0][i].weight == runs[1][i].weight && runs[0][i].bn_mean == runs[1][i].bn_mean;
+    CHECK(same);
+}
+
 TEST_CASE("divergence stops training with a clear error", "[train]") {
     dataset d = load_fashion_mnist(ACCELNAS_FMNIST_DIR, 640, 100);
     fit_options o;

@@ -183,18 +183,14 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                           const conv_geometry& g, bool dx_fresh = false) {
     using namespace detail;
     const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow, wsize = k * g.oc;
-    const std::size_t chunks = std::min(g.n, t.executor().threads());
-    // Each thread accumulates its weight gradient privately; they are summed at the end.
-    std::vector<float*> partial(chunks, nullptr);
-    if (dw)
-        for (std::size_t th = 0; th < chunks; ++th) {
-            partial[th] = t.scratch(th, 2, wsize);
-            std::fill(partial[th], partial[th] + wsize, 0.0f);
-        }
+    // Weight gradients are accumulated per chunk and summed in chunk order: deterministic whichever
+    // thread ran which chunk.
+    const std::size_t chunks = t.executor().chunks_for(g.n);
+    std::vector<float> partials(dw ? chunks * wsize : 0, 0.0f);
     if (g.depthwise()) {
         const std::size_t m = g.oc / g.c;
-        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            float* pw = dw ? partial[th] : nullptr;
+        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            float* pw = dw ? partials.data() + executor::chunk_index(lo, g.n, chunks) * wsize : nullptr;
             if (dx && dx_fresh) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
             for (std::size_t n = lo; n < hi; ++n)
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
@@ -227,7 +223,7 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
         const std::size_t nb = images_per_block(g);
         const_matrix_map wm(w, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
         t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            float* pw = dw ? partial[th] : nullptr;
+            float* pw = dw ? partials.data() + executor::chunk_index(lo, g.n, chunks) * wsize : nullptr;
             float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
             float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
             // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).
@@ -268,11 +264,10 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
             }
         });
     }
-    if (dw)
-        for (std::size_t c = 0; c < chunks; ++c) {
-            const float* p = partial[c];
-            for (std::size_t i = 0; i < wsize; ++i) dw[i] += p[i];
-        }
+    for (std::size_t c = 0; dw && c < chunks; ++c) {
+        const float* p = partials.data() + c * wsize;
+        for (std::size_t i = 0; i < wsize; ++i) dw[i] += p[i];
+    }
 }
 
 }  // namespace accelnas::train

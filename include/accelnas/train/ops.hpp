@@ -42,11 +42,16 @@ inline tape& tape_of(var v) {
     return *v.owner;
 }
 
-// Splits [0, n) over the executor unless the work is too small to pay for a thread hand-off.
+// Splits [0, n) over the executor unless the work is too small to pay for a thread hand-off;
+// `f(lo, hi, chunk)` gets the chunk index (< row_chunks(t, n, work)), for per-chunk partial sums.
+inline std::size_t row_chunks(tape& t, std::size_t n, std::size_t work) {
+    return work < (std::size_t{1} << 15) ? 1 : t.executor().chunks_for(n);
+}
 template <class F>
 void parallel_rows(tape& t, std::size_t n, std::size_t work, F&& f) {
-    if (work < (std::size_t{1} << 15)) f(std::size_t{0}, n, std::size_t{0});
-    else t.executor().run(n, std::forward<F>(f));
+    const std::size_t chunks = row_chunks(t, n, work);
+    if (chunks == 1) f(std::size_t{0}, n, std::size_t{0});
+    else t.executor().run(n, [&](std::size_t lo, std::size_t hi, std::size_t) { f(lo, hi, executor::chunk_index(lo, n, chunks)); });
 }
 
 inline float act_value(graph::activation a, float x) {
@@ -445,10 +450,10 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
     const float* xp = t.value(x).data();
     float* yp = t.value(y).data();
     if (training) {
-        const std::size_t chunks = std::min(rows, t.threads());
+        const std::size_t chunks = detail::row_chunks(t, rows, rows * c);
         std::vector<double> part(2 * c * chunks, 0.0);
-        detail::parallel_rows(t, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            double* s = part.data() + 2 * c * th;
+        detail::parallel_rows(t, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t ch) {
+            double* s = part.data() + 2 * c * ch;
             double* q = s + c;
             // Shifted sums (shift = first row) keep the variance accurate; float partial sums over
             // blocks of rows vectorise, doubles collect the blocks.
@@ -530,10 +535,10 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
             const float* invstd = mean + c;
             const float* gv = tp.at(gi).value().data();
             const float* bv = tp.at(bi).value().data();
-            const std::size_t chunks = std::min(rows, tp.threads());
+            const std::size_t chunks = detail::row_chunks(tp, rows, rows * c);
             std::vector<double> part(2 * c * chunks, 0.0);
-            detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-                double* sd = part.data() + 2 * c * th;  // sum of dz
+            detail::parallel_rows(tp, rows, rows * c, [&](std::size_t lo, std::size_t hi, std::size_t ch) {
+                double* sd = part.data() + 2 * c * ch;  // sum of dz
                 double* sx = sd + c;                    // sum of dz * xhat
                 std::vector<float> bs(2 * c);
                 for (std::size_t r0 = lo; r0 < hi; r0 += 64) {

@@ -58,6 +58,16 @@ public:
     }
     /// Number of threads work is split over.
     std::size_t threads() const noexcept { return threads_; }
+    /// Number of chunks `run(n, ...)` splits [0, n) into.
+    std::size_t chunks_for(std::size_t n) const noexcept {
+        return std::min(n, threads_) <= 1 ? 1 : std::min(n, 4 * threads_);
+    }
+    /// Index of the chunk of a `run(n, ...)` over `chunks` chunks that starts at `lo`: partial results
+    /// kept per chunk (not per thread) and summed in chunk order are the same whichever thread ran
+    /// which chunk, so results do not depend on scheduling.
+    static std::size_t chunk_index(std::size_t lo, std::size_t n, std::size_t chunks) noexcept {
+        return (lo * chunks + n - 1) / n;
+    }
 
     /// Calls `f(lo, hi, thread)` on contiguous chunks covering [0, n) and waits; `thread` <
     /// min(n, threads()) identifies the calling thread (one thread may get several chunks, so
