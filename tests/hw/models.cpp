@@ -192,6 +192,42 @@ TEST_CASE("roofline tracks the simulator on zoo models and random edgetpu-space 
     CHECK(hw::spearman(a, s) >= 0.98);
 }
 
+TEST_CASE("roofline::seconds (one-pass fast path) equals estimate().total_seconds exactly", "[hw]") {
+    // The fast path walks once with no report; spills (early layers at 512x512, a small SRAM), streamed
+    // weights (ResNet-50), host partitions (hard-swish) and non-power-of-two arrays (general path) must
+    // all give the report's total bit for bit.
+    std::vector<network> nets;
+    for (const char* m : {"mobilenet_v1", "mobilenet_v2", "efficientnet_edgetpu_s", "inception_v1", "resnet50_v1",
+                          "mobilenet_v3_large"})
+        nets.push_back(zoo::build(m));
+    nets.push_back(small_cnn());
+    const auto& space = space::find_space("edgetpu");
+    rng g(11);
+    for (int i = 0; i < 12; ++i) nets.push_back(space.decode(space.sample(g), {1, 224, 224, 3}, 1001));
+    for (int i = 0; i < 4; ++i) nets.push_back(space.decode(space.sample(g), {1, 512, 512, 3}, 10));
+    auto small_sram = hw::targets::coral_usb();
+    small_sram.name = "small-sram";
+    small_sram.param_cache_bytes = 3 << 20;
+    auto odd = hw::targets::coral_usb();
+    odd.name = "odd";
+    odd.tiles = 12;
+    odd.lanes_per_cell = 3;
+    for (const auto& cfg : {hw::targets::coral_usb(), hw::targets::pixel4_edgetpu(), hw::targets::coral_latbench(),
+                            small_sram, odd}) {
+        const hw::roofline apm(cfg);
+        for (const auto& net : nets) {
+            INFO(cfg.name << " " << net.name());
+            CHECK(apm.seconds(net) == apm.estimate(net).total_seconds);
+        }
+    }
+    // and the errors are the general path's
+    const hw::roofline apm(hw::targets::coral_usb());
+    CHECK_THROWS_WITH(apm.seconds(network("empty")), Catch::Contains("empty"));
+    network inputs_only("inputs");
+    inputs_only.input({1, 8, 8, 3});
+    CHECK_THROWS_WITH(apm.seconds(inputs_only), Catch::Contains("only inputs"));
+}
+
 TEST_CASE("systolic array compute cycles match SCALE-Sim v2's formulas derived by hand", "[hw]") {
     // Layer A: 8x8x4 input, 3x3 kernel, 8 filters, stride 1, VALID: E = F = ceil((8-3+1)/1) = 6,
     // so E*F = 36 pixels, K = 8, R*S*C = 36; a 4x4 array.

@@ -196,9 +196,22 @@ inline mac_mapping map_mac(const op_work& w, const edgetpu_config& c) noexcept {
         const std::int64_t cycles = k_blocks * r_blocks * (rows_t * w.width + c.pass_overhead_cycles);
         if (best.compute_cycles < 0 || cycles < best.compute_cycles) best = {ts, tk, rows_t, k_t, lanes, k_blocks, r_blocks, cycles, 0.0};
     };
-    if ((c.tiles & (c.tiles - 1)) == 0) {
-        // Power-of-two tile counts (the Edge TPU's 16): the divisors are the powers of two; no division
-        // in the search, which matters for the roofline's speed.
+    if ((c.tiles & (c.tiles - 1)) == 0 && (lanes & (lanes - 1)) == 0) {
+        // Power-of-two tiles and lanes (the Edge TPU's 16 and 4): the divisors of `tiles` are the powers
+        // of two and every ceil_div is a shift, which matters for the roofline's speed. Same values and
+        // the same tie rule as `consider`.
+        const int lt = __builtin_ctzll(static_cast<unsigned long long>(c.tiles));
+        const int ll = __builtin_ctzll(static_cast<unsigned long long>(lanes));
+        const std::int64_t per_row = w.width, pass = c.pass_overhead_cycles;
+        for (int s = lt; s >= 0; --s) {
+            const std::int64_t rows_t = (w.rows + (std::int64_t{1} << s) - 1) >> s;
+            const std::int64_t k_t = (w.k + (std::int64_t{1} << (lt - s)) - 1) >> (lt - s);
+            const std::int64_t k_blocks = (k_t + lanes - 1) >> ll;
+            const std::int64_t cycles = k_blocks * r_blocks * (rows_t * per_row + pass);
+            if (best.compute_cycles < 0 || cycles < best.compute_cycles)
+                best = {std::int64_t{1} << s, std::int64_t{1} << (lt - s), rows_t, k_t, lanes, k_blocks, r_blocks, cycles, 0.0};
+        }
+    } else if ((c.tiles & (c.tiles - 1)) == 0) {
         for (std::int64_t ts = c.tiles; ts >= 1; ts >>= 1) consider(ts);
     } else {
         for (std::int64_t ts = c.tiles; ts >= 1; --ts)

@@ -76,7 +76,11 @@ public:
     const edgetpu_config& config() const noexcept { return cfg_; }
 
     /// Total seconds of one inference of `net` (no per-op table: the fast path for search loops).
+    /// The same number as `estimate(net).total_seconds`, bit for bit.
     double seconds(const graph::network& net) const {
+        double t = 0.0;
+        // The Edge TPU's 16 tiles get an unrolled split search with constant shifts.
+        if (log_tiles_ == 4 ? fast_seconds<4>(net, t) : fast_seconds<-1>(net, t)) return t;
         return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return roofline_op(w, cfg_); }, nullptr);
     }
 
@@ -88,7 +92,247 @@ public:
     }
 
 private:
+    // The common case walked over the ops with no heap allocation, no op_work and no report: every op
+    // runs on the device, inputs come first, at most 1024 ops, power-of-two tiles, cells and lanes.
+    // Returns false when the network or config is outside that case (or invalid); `seconds` then takes
+    // the general timeline, which also raises the errors. Per op it repeats what `work_of`,
+    // `roofline_op`, `op_overhead` and `detail::run_timeline` compute, with the same expressions in the
+    // same order (the tests check seconds() == estimate().total_seconds exactly).
+    template <int LT>  // log2(tiles) when known at compile time, -1 otherwise
+    bool fast_seconds(const graph::network& net, double& total) const {
+        // Caching needs the parameter-cache capacity, which the largest activation spill shrinks: walk
+        // with the whole SRAM, and walk again with the true capacity only when the network spills and
+        // its parameters do not all fit that capacity anyway (otherwise every op is cached both ways).
+        std::int64_t max_spill = 0, param_total = 0;
+        if (!fast_walk<LT>(net, cfg_.param_cache_bytes, total, max_spill, param_total)) return false;
+        if (max_spill == 0) return true;
+        const std::int64_t capacity = std::max<std::int64_t>(0, cfg_.param_cache_bytes - max_spill);
+        if (param_total <= capacity) return true;
+        return fast_walk<LT>(net, capacity, total, max_spill, param_total);
+    }
+
+    // One walk of fast_seconds with a parameter cache of `capacity` bytes; also returns the largest
+    // activation spill of the non-free ops (as cache_capacity computes it) and the parameter bytes.
+    template <int LT>
+    bool fast_walk(const graph::network& net, std::int64_t capacity, double& total, std::int64_t& max_spill,
+                   std::int64_t& param_total) const {
+        using detail::link_cycles;
+        using graph::op_kind;
+        max_spill = param_total = 0;
+        if (!pow2_) return false;
+        const auto& ops = net.ops();
+        const std::size_t n = ops.size();
+        if (n == 0) return false;
+        // One bit per op consumed by a later op (the others are the network outputs), in a local
+        // array: no allocation, and the compiler knows it aliases neither the ops nor the config.
+        constexpr std::size_t max_words = 16;
+        if (n > 64 * max_words) return false;
+        std::uint64_t used[max_words] = {};
+        std::int64_t elements[64 * max_words];  // output elements of the ops walked so far
+        std::int64_t in_total = 0;
+        std::int64_t now = 0, link_free = 0, prev_start = 0;
+        std::int64_t cache_left = capacity;
+        bool started = false;  // a non-input op has been seen (the input transfer is done)
+        for (std::size_t i = 0; i < n; ++i) {
+            const graph::op& o = ops[i];
+            const std::int64_t elems = o.out.elements();
+            if (elems <= 0) return false;
+            elements[i] = elems;
+            if (o.kind == op_kind::input) {
+                if (started) return false;  // an input after compute ops: general path
+                in_total += elems;
+                continue;
+            }
+            if (!cfg_.support.supports(o)) return false;  // partitioned to the host: general path
+            if (!started) {
+                started = true;
+                now = link_free = link_cycles(in_total, cfg_);
+            }
+            std::int64_t in_bytes = 0;
+            for (auto j : o.inputs) {
+                if (j >= i) return false;  // not topologically ordered: general path
+                in_bytes += elements[j];
+                used[j >> 6] |= std::uint64_t{1} << (j & 63);
+            }
+            // Activations that do not fit the tiles spill to the SRAM (written and read back), and
+            // beyond it over the host link (activation_spill and detail::run_timeline).
+            const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
+            const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
+            if (o.kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
+            const graph::tensor_shape* x = o.inputs.empty() ? &o.out : &ops[o.inputs[0]].out;
+            // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
+            // as a vector op (vrows rows, vops element operations), as work_of describes it.
+            std::int64_t overhead = cfg_.vector_overhead_cycles, params = 0;
+            std::int64_t rows = o.out.h, width = o.out.w, k = o.filters, r = 0, cpt = 1;
+            std::int64_t kh = o.kernel_h, sh = o.stride_h, in_h = x->h, in_w = x->w;
+            std::int64_t vrows = o.out.h, vops = -1;  // vops < 0: a MAC op (or a free one, r == 0)
+            bool dw = false;
+            switch (o.kind) {
+            case op_kind::input:
+            case op_kind::reshape: overhead = 0; vops = 0; break;
+            case op_kind::conv2d: {
+                const std::int64_t cin = o.inputs.empty() ? 0 : x->c;
+                const std::int64_t taps = std::int64_t{o.kernel_h} * o.kernel_w;
+                dw = o.groups > 1 && o.groups == cin;
+                const std::int64_t per_group = cin / o.groups;
+                params = taps * per_group * o.filters + 4 * o.filters;
+                r = dw ? taps : taps * per_group;
+                cpt = per_group;
+                overhead = cfg_.op_overhead_cycles;
+                break;
+            }
+            case op_kind::fully_connected:
+                r = cpt = x->h * x->w * x->c;
+                params = r * o.filters + 4 * o.filters;
+                rows = width = kh = sh = in_h = in_w = 1;
+                overhead = cfg_.op_overhead_cycles;
+                break;
+            case op_kind::avg_pool:
+                r = std::int64_t{o.kernel_h} * o.kernel_w;
+                k = o.out.c;
+                dw = true;
+                overhead = cfg_.pool_overhead_cycles;
+                break;
+            case op_kind::max_pool:
+                vops = elems * o.kernel_h * o.kernel_w;
+                overhead = cfg_.pool_overhead_cycles;
+                break;
+            case op_kind::global_avg_pool:
+                vrows = x->h;
+                vops = in_bytes;
+                overhead = cfg_.pool_overhead_cycles;
+                break;
+            case op_kind::add:
+            case op_kind::mul:
+            case op_kind::concat: vops = std::max(in_bytes, elems); break;
+            case op_kind::softmax: vops = 4 * elems; break;
+            case op_kind::batch_norm:
+            case op_kind::activation:
+            case op_kind::pad: vops = elems; break;
+            default: return false;
+            }
+            std::int64_t body = 0;
+            if (vops < 0) {
+                // k_blocks * r / taps below becomes the integer k_blocks * cpt: exact while it fits a double.
+                if (params > (std::int64_t{1} << 52)) return false;
+                body = mac_body<LT>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
+            }
+            else if (o.kind != op_kind::reshape) body = vector_body(vrows, vops, in_bytes + elems);
+            if (spill > 0)
+                body += detail::cycles_for_bytes(2.0 * static_cast<double>(spill - host_spill), cfg_.sram_bytes_per_cycle);
+            std::int64_t ready = now, link_bytes = 2 * host_spill;
+            if (params > 0) {
+                param_total += params;
+                if (params <= cache_left) cache_left -= params;
+                else link_bytes += params;  // streamed over the link every inference
+            }
+            if (link_bytes > 0) {  // at the earliest when the previous op starts
+                const std::int64_t start = std::max(link_free, prev_start);
+                link_free = start + link_cycles(link_bytes, cfg_);
+                ready = std::max(ready, link_free);
+            }
+            prev_start = ready;
+            now = ready + overhead + body;
+        }
+        if (!started || in_total == 0) return false;  // no compute op or no input: the general path throws
+        std::int64_t out_bytes = 0;  // outputs of the device part (all of it here)
+        for (std::size_t wi = 0; wi * 64 < n; ++wi) {
+            std::uint64_t m = ~used[wi];
+            if (n - wi * 64 < 64) m &= (std::uint64_t{1} << (n - wi * 64)) - 1;
+            for (; m; m &= m - 1) {
+                const graph::op& o = ops[wi * 64 + static_cast<std::size_t>(__builtin_ctzll(m))];
+                if (o.kind != op_kind::input) out_bytes += o.out.elements();
+            }
+        }
+        const std::int64_t start = std::max(now, link_free);
+        now = start + link_cycles(out_bytes, cfg_);
+        const double host = 0.0;
+        total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
+        return true;
+    }
+
+    // `roofline_op(...).total` of a MAC op with `map_mac`'s power-of-two search, without building
+    // op_work or mac_mapping and without the utilization. LT: log2(tiles) or -1 (see fast_seconds).
+    template <int LT>
+    std::int64_t mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r, std::int64_t cpt,
+                          std::int64_t kernel_h, std::int64_t stride_h, std::int64_t in_h, std::int64_t in_w,
+                          bool dw) const noexcept {
+        // Constant lane shifts for the shipped configs (1 depthwise lane, 4 or 16 lanes).
+        switch (dw ? log_dw_lanes_ : log_lanes_) {
+        case 0: return mac_body_l<LT, 0>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
+        case 2: return mac_body_l<LT, 2>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
+        case 4: return mac_body_l<LT, 4>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
+        default: return mac_body_l<LT, -1>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
+        }
+    }
+
+    // LL: log2(lanes the op uses) when known at compile time, -1 otherwise.
+    template <int LT, int LL>
+    [[gnu::always_inline]] std::int64_t mac_body_l(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
+                                                   std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
+                                                   std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
+        using detail::cycles_for_bytes;
+        const int lt = LT >= 0 ? LT : log_tiles_;
+        const int ll = LL >= 0 ? LL : (dw ? log_dw_lanes_ : log_lanes_);
+        const std::int64_t lanes = std::int64_t{1} << ll;
+        const std::int64_t r_blocks = (r + cfg_.cells_per_tile - 1) >> log_cells_;
+        const std::int64_t pass = cfg_.pass_overhead_cycles;
+        // map_mac's search: the fewest k_blocks * r_blocks * (rows_t * width + pass) cycles, ties to
+        // more tiles on rows. r_blocks > 0 is common to all splits, so it is applied to the winner only.
+        auto split_cycles = [&](int s) {
+            const std::int64_t rt = (rows + (std::int64_t{1} << s) - 1) >> s;
+            // k_blocks = ceil(ceil(k / tk) / lanes) = ceil(k / (tk * lanes)), both powers of two
+            const std::int64_t kb = (k + (std::int64_t{1} << (lt - s + ll)) - 1) >> (lt - s + ll);
+            return kb * (rt * width + pass);
+        };
+        std::int64_t best = split_cycles(lt);
+        int best_s = lt;
+#pragma GCC unroll 16
+        for (int s = lt - 1; s >= 0; --s) {
+            const std::int64_t cycles = split_cycles(s);
+            if (cycles < best) { best = cycles; best_s = s; }
+        }
+        best *= r_blocks;
+        const std::int64_t rows_t = (rows + (std::int64_t{1} << best_s) - 1) >> best_s;
+        const std::int64_t k_t = (k + (std::int64_t{1} << (lt - best_s)) - 1) >> (lt - best_s);
+        const std::int64_t k_blocks = (k_t + lanes - 1) >> ll;
+        const std::int64_t tk = std::int64_t{1} << (lt - best_s);
+        const std::int64_t in_rows = std::min(in_h, (rows_t - 1) * stride_h + kernel_h);
+        const double channels = dw ? static_cast<double>(k_t * r_blocks)
+                                   : static_cast<double>(k_blocks * cpt);  // == (k_blocks * r) / taps, r = taps * cpt
+        const double read = static_cast<double>(in_rows * in_w) * channels;
+        const double write = static_cast<double>(rows_t * width * k_t);
+        const std::int64_t mem = cycles_for_bytes(read + write, cfg_.tile_bytes_per_cycle);
+        // x / (sram / tk) with tk a power of two is exactly (x * tk) / sram: one division fewer.
+        const double sram = cfg_.sram_bytes_per_cycle, tkd = static_cast<double>(tk);
+        const std::int64_t weights = cycles_for_bytes(static_cast<double>(k_t * r) * tkd, sram);
+        const std::int64_t first = cycles_for_bytes(
+            static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * tkd, sram);
+        return std::max({best, mem, weights}) + first;
+    }
+
+    // `roofline_op(...).total` of a vector-path op.
+    std::int64_t vector_body(std::int64_t rows, std::int64_t vector_ops, std::int64_t bytes) const noexcept {
+        using detail::cycles_for_bytes;
+        const std::int64_t pieces = rows >= cfg_.tiles ? rows : cfg_.tiles;
+        const std::int64_t per_tile = (pieces + cfg_.tiles - 1) >> log_tiles_;
+        const std::int64_t comp = per_tile * cycles_for_bytes(static_cast<double>(vector_ops) / static_cast<double>(pieces),
+                                                              static_cast<double>(cfg_.vector_width));
+        const std::int64_t mem = per_tile * cycles_for_bytes(static_cast<double>(bytes) / static_cast<double>(pieces),
+                                                             cfg_.tile_bytes_per_cycle);
+        return std::max(comp, mem);
+    }
+
+    static constexpr bool is_pow2(std::int64_t v) noexcept { return v > 0 && (v & (v - 1)) == 0; }
+    static int log2_of(std::int64_t v) noexcept { return is_pow2(v) ? __builtin_ctzll(static_cast<unsigned long long>(v)) : 0; }
+
     edgetpu_config cfg_;
+    // Per-config constants of the fast path (after cfg_: initialized from it).
+    std::int64_t tile_capacity_ = cfg_.tiles * cfg_.tile_memory_bytes;  // activation bytes the tiles hold
+    bool pow2_ = is_pow2(cfg_.tiles) && is_pow2(cfg_.cells_per_tile) && is_pow2(cfg_.lanes_per_cell) &&
+                 is_pow2(cfg_.depthwise_lanes);
+    int log_tiles_ = log2_of(cfg_.tiles), log_cells_ = log2_of(cfg_.cells_per_tile);
+    int log_lanes_ = log2_of(cfg_.lanes_per_cell), log_dw_lanes_ = log2_of(cfg_.depthwise_lanes);
 };
 
 static_assert(accelerator_model<roofline>);
