@@ -102,23 +102,25 @@ private:
     bool fast_seconds(const graph::network& net, double& total) const {
         // Caching needs the parameter-cache capacity, which the largest activation spill shrinks: walk
         // with the whole SRAM, and walk again with the true capacity only when the network spills and
-        // its parameters do not all fit that capacity anyway (otherwise every op is cached both ways).
-        std::int64_t max_spill = 0, param_total = 0;
-        if (!fast_walk<LT>(net, cfg_.param_cache_bytes, total, max_spill, param_total)) return false;
+        // the smaller cache would decide differently. Cache space only shrinks while walking, so with
+        // d bytes less every op cached in the first walk is still cached iff the space left at its end
+        // is at least d (streamed ops stay streamed): then both walks are the same.
+        std::int64_t max_spill = 0, left = 0;
+        if (!fast_walk<LT>(net, cfg_.param_cache_bytes, total, max_spill, left)) return false;
         if (max_spill == 0) return true;
         const std::int64_t capacity = std::max<std::int64_t>(0, cfg_.param_cache_bytes - max_spill);
-        if (param_total <= capacity) return true;
-        return fast_walk<LT>(net, capacity, total, max_spill, param_total);
+        if (left >= cfg_.param_cache_bytes - capacity) return true;
+        return fast_walk<LT>(net, capacity, total, max_spill, left);
     }
 
     // One walk of fast_seconds with a parameter cache of `capacity` bytes; also returns the largest
-    // activation spill of the non-free ops (as cache_capacity computes it) and the parameter bytes.
+    // activation spill of the non-free ops (as cache_capacity computes it) and the cache space left.
     template <int LT>
     bool fast_walk(const graph::network& net, std::int64_t capacity, double& total, std::int64_t& max_spill,
-                   std::int64_t& param_total) const {
+                   std::int64_t& left) const {
         using detail::link_cycles;
         using graph::op_kind;
-        max_spill = param_total = 0;
+        max_spill = 0;
         if (!pow2_) return false;
         const auto& ops = net.ops();
         const std::size_t n = ops.size();
@@ -222,7 +224,6 @@ private:
                 body += detail::cycles_for_bytes(2.0 * static_cast<double>(spill - host_spill), cfg_.sram_bytes_per_cycle);
             std::int64_t ready = now, link_bytes = 2 * host_spill;
             if (params > 0) {
-                param_total += params;
                 if (params <= cache_left) cache_left -= params;
                 else link_bytes += params;  // streamed over the link every inference
             }
@@ -246,6 +247,7 @@ private:
         }
         const std::int64_t start = std::max(now, link_free);
         now = start + link_cycles(out_bytes, cfg_);
+        left = cache_left;
         const double host = 0.0;
         total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
         return true;
