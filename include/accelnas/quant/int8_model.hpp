@@ -35,6 +35,7 @@
 #include <accelnas/quant/fold.hpp>
 #include <accelnas/quant/parameters.hpp>
 #include <accelnas/quant/reference.hpp>
+#include <accelnas/quant/window.hpp>
 #include <accelnas/train/parameters.hpp>
 
 #include <algorithm>
@@ -52,10 +53,7 @@ namespace accelnas::quant {
 namespace detail {
 
 /// NHWC int8 tensor of the integer inference.
-struct qtensor {
-    graph::tensor_shape shape{};
-    std::vector<std::int8_t> data;
-};
+using qtensor = nhwc_tensor<std::int8_t>;
 
 /// Everything one op needs at run time.
 struct int8_op {
@@ -286,7 +284,7 @@ private:
                 y = in(0);
                 y.shape = {y.shape.n, o.out.h, o.out.w, o.out.c};
                 break;
-            case op_kind::pad: y = pad(o, in(0), q.out.zero_point); break;
+            case op_kind::pad: y = detail::pad(o, in(0), std::int8_t(q.out.zero_point)); break;
             case op_kind::softmax: y = softmax(q, in(0), ops_[o.inputs[0]].out); break;
             case op_kind::batch_norm: fail("int8_model: op '", o.name, "' is a batch norm; fold it first");
             }
@@ -298,42 +296,17 @@ private:
     }
 
     static detail::qtensor conv(const graph::op& o, const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
-        const auto gh = window_of(x.shape.h, o.kernel_h, o.stride_h, o.pad);
-        const auto gw = window_of(x.shape.w, o.kernel_w, o.stride_w, o.pad);
+        const detail::window2d win(o, x.shape);
         const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
-        const std::int64_t oh = gh.out, ow = gw.out, f = o.filters, g = o.groups, cg = c / g, fg = f / g;
-        const std::int64_t kh = o.kernel_h, kw = o.kernel_w, k = q.taps;
+        const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups, cg = c / g, fg = f / g;
+        const std::int64_t k = q.taps;
         detail::qtensor y{{n, oh, ow, f}, std::vector<std::int8_t>(std::size_t(n * oh * ow * f))};
-        const std::int32_t zp_stage = q.stage.zero_point;
         if (cg == 1) {  // depthwise with channel multiplier fg: [tap][filter] kernel
-            std::vector<std::int32_t> acc(static_cast<std::size_t>(f));
-            for (std::int64_t b = 0; b < n; ++b)
-                for (std::int64_t oy = 0; oy < oh; ++oy)
-                    for (std::int64_t ox = 0; ox < ow; ++ox) {
-                        std::copy(q.bias.begin(), q.bias.end(), acc.begin());
-                        for (std::int64_t ky = 0; ky < kh; ++ky) {
-                            const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
-                            if (yy < 0 || yy >= ih) continue;
-                            for (std::int64_t kx = 0; kx < kw; ++kx) {
-                                const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
-                                if (xx < 0 || xx >= iw) continue;
-                                const std::int8_t* src = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
-                                const std::int16_t* wt = &q.kernel[std::size_t((ky * kw + kx) * f)];
-                                if (fg == 1) {
-                                    for (std::int64_t ch = 0; ch < c; ++ch)
-                                        acc[std::size_t(ch)] += (std::int32_t(src[ch]) - zp) * std::int32_t(wt[ch]);
-                                } else {
-                                    for (std::int64_t ch = 0; ch < c; ++ch)
-                                        for (std::int64_t m = 0; m < fg; ++m)
-                                            acc[std::size_t(ch * fg + m)] +=
-                                                (std::int32_t(src[ch]) - zp) * std::int32_t(wt[ch * fg + m]);
-                                }
-                            }
-                        }
-                        std::int8_t* dst = &y.data[std::size_t(((b * oh + oy) * ow + ox) * f)];
-                        for (std::int64_t oo = 0; oo < f; ++oo)
-                            dst[oo] = q.finish(zp_stage + q.requant[std::size_t(oo)].apply(acc[std::size_t(oo)]));
-                    }
+            detail::depthwise<std::int32_t>(
+                win, n, c, fg, x.data.data(), q.kernel.data(),
+                [&](std::int32_t* acc) { std::copy(q.bias.begin(), q.bias.end(), acc); },
+                [zp](std::int8_t v) { return std::int32_t(v) - zp; },
+                [&](std::int64_t pos, const std::int32_t* acc) { requantize(q, acc, &y.data[std::size_t(pos * f)], 0, f); });
             return y;
         }
         std::vector<std::int16_t> col(static_cast<std::size_t>(oh * ow * k));
@@ -341,21 +314,8 @@ private:
         for (std::int64_t b = 0; b < n; ++b)
             for (std::int64_t gi = 0; gi < g; ++gi) {
                 std::fill(col.begin(), col.end(), std::int16_t{0});  // padded taps: real zero
-                for (std::int64_t oy = 0; oy < oh; ++oy)
-                    for (std::int64_t ox = 0; ox < ow; ++ox) {
-                        std::int16_t* row = &col[std::size_t((oy * ow + ox) * k)];
-                        for (std::int64_t ky = 0; ky < kh; ++ky) {
-                            const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
-                            if (yy < 0 || yy >= ih) continue;
-                            for (std::int64_t kx = 0; kx < kw; ++kx) {
-                                const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
-                                if (xx < 0 || xx >= iw) continue;
-                                const std::int8_t* src = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c + gi * cg)];
-                                std::int16_t* d = row + (ky * kw + kx) * cg;
-                                for (std::int64_t ch = 0; ch < cg; ++ch) d[ch] = std::int16_t(src[ch] - zp);
-                            }
-                        }
-                    }
+                detail::im2col(win, &x.data[std::size_t(b * ih * iw * c + gi * cg)], c, cg, col.data(), k,
+                               [zp](std::int8_t v) { return std::int16_t(v - zp); });
                 for (std::int64_t r = 0; r < oh * ow; ++r) {
                     const std::int16_t* row = &col[std::size_t(r * k)];
                     std::copy_n(&q.bias[std::size_t(gi * fg)], fg, acc.begin());
@@ -365,12 +325,20 @@ private:
                         const std::int16_t* wr = &q.kernel[std::size_t(e * f + gi * fg)];
                         for (std::int64_t oo = 0; oo < fg; ++oo) acc[std::size_t(oo)] += v * std::int32_t(wr[oo]);
                     }
-                    std::int8_t* dst = &y.data[std::size_t((b * oh * ow + r) * f + gi * fg)];
-                    for (std::int64_t oo = 0; oo < fg; ++oo)
-                        dst[oo] = q.finish(zp_stage + q.requant[std::size_t(gi * fg + oo)].apply(acc[std::size_t(oo)]));
+                    requantize(q, acc.data(), &y.data[std::size_t((b * oh * ow + r) * f + gi * fg)], gi * fg, fg);
                 }
             }
         return y;
+    }
+
+    /// Output codes of filters [first, first + count) of one output position from their int32
+    /// accumulators. Kept out of line on purpose: inlined into the conv loop nests it runs out of
+    /// registers (measured about 5% slower on bench_quant's int8 model).
+    [[gnu::noinline]] static void requantize(const detail::int8_op& q, const std::int32_t* acc, std::int8_t* dst,
+                                             std::int64_t first, std::int64_t count) {
+        const std::int32_t zp_stage = q.stage.zero_point;
+        for (std::int64_t oo = 0; oo < count; ++oo)
+            dst[oo] = q.finish(zp_stage + q.requant[std::size_t(first + oo)].apply(acc[oo]));
     }
 
     static detail::qtensor dense(const graph::op& o, const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
@@ -410,13 +378,11 @@ private:
                         const detail::qtensor& b) const {
         detail::qtensor y{a.shape, std::vector<std::int8_t>(a.data.size())};
         const std::int32_t za = ops_[o.inputs[0]].out.zero_point, zb = ops_[o.inputs[1]].out.zero_point;
-        const bool bcast = !(a.shape == b.shape);  // b is 1x1xC: one value per image and channel
-        const std::size_t c = std::size_t(a.shape.c), hwc = std::size_t(a.shape.h * a.shape.w) * c;
-        for (std::size_t e = 0; e < y.data.size(); ++e) {
-            const std::size_t eb = bcast ? (e / hwc) * c + e % c : e;
+        // equal shapes, or b is 1x1xC: one value per image and channel
+        detail::for_each_broadcast(a.shape, !(a.shape == b.shape), [&](std::size_t e, std::size_t eb) {
             const std::int32_t acc = (std::int32_t(a.data[e]) - za) * (std::int32_t(b.data[eb]) - zb);
             y.data[e] = q.finish(q.stage.zero_point + q.out_mult.apply(acc));
-        }
+        });
         return y;
     }
 
@@ -443,41 +409,24 @@ private:
     }
 
     static detail::qtensor pool(const graph::op& o, const detail::qtensor& x, std::int32_t zp) {
-        const auto gh = window_of(x.shape.h, o.kernel_h, o.stride_h, o.pad);
-        const auto gw = window_of(x.shape.w, o.kernel_w, o.stride_w, o.pad);
-        const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
-        detail::qtensor y{{n, gh.out, gw.out, c}, std::vector<std::int8_t>(std::size_t(n * gh.out * gw.out * c))};
+        const detail::window2d win(o, x.shape);
+        const std::int64_t n = x.shape.n, c = x.shape.c;
+        detail::qtensor y{{n, win.oh(), win.ow(), c}, std::vector<std::int8_t>(std::size_t(n * win.oh() * win.ow() * c))};
         const bool is_max = o.kind == graph::op_kind::max_pool;
-        std::vector<std::int32_t> acc(static_cast<std::size_t>(c));
-        for (std::int64_t b = 0; b < n; ++b)
-            for (std::int64_t oy = 0; oy < gh.out; ++oy)
-                for (std::int64_t ox = 0; ox < gw.out; ++ox) {
-                    std::fill(acc.begin(), acc.end(), is_max ? -128 : 0);
-                    std::int32_t taps = 0;
-                    for (std::int64_t ky = 0; ky < o.kernel_h; ++ky) {
-                        const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
-                        if (yy < 0 || yy >= ih) continue;
-                        for (std::int64_t kx = 0; kx < o.kernel_w; ++kx) {
-                            const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
-                            if (xx < 0 || xx >= iw) continue;
-                            ++taps;
-                            const std::int8_t* src = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
-                            for (std::int64_t ch = 0; ch < c; ++ch)
-                                acc[std::size_t(ch)] = is_max ? std::max<std::int32_t>(acc[std::size_t(ch)], src[ch])
-                                                              : acc[std::size_t(ch)] + src[ch];
-                        }
-                    }
-                    std::int32_t div = taps;
-                    if (!is_max && o.count_include_pad) {  // padded taps are real zeros: code zp
-                        div = o.kernel_h * o.kernel_w;
-                        for (auto& a : acc) a += (div - taps) * zp;
-                    }
-                    std::int8_t* dst = &y.data[std::size_t(((b * gh.out + oy) * gw.out + ox) * c)];
-                    for (std::int64_t ch = 0; ch < c; ++ch) {
-                        const std::int32_t a = acc[std::size_t(ch)];
-                        dst[ch] = is_max ? std::int8_t(a) : detail::saturate8(a >= 0 ? (a + div / 2) / div : -((-a + div / 2) / div));
-                    }
-                }
+        detail::pool<std::int32_t>(win, is_max, -128, n, c, x.data.data(), y.data.data(),
+                                   [&](std::int32_t* acc, std::int64_t valid, std::int8_t* dst) {
+                                       const std::int32_t taps = std::int32_t(valid);
+                                       std::int32_t div = taps;
+                                       if (!is_max && o.count_include_pad) {  // padded taps are real zeros: code zp
+                                           div = o.kernel_h * o.kernel_w;
+                                           for (std::int64_t ch = 0; ch < c; ++ch) acc[ch] += (div - taps) * zp;
+                                       }
+                                       for (std::int64_t ch = 0; ch < c; ++ch) {
+                                           const std::int32_t a = acc[ch];
+                                           dst[ch] = is_max ? std::int8_t(a)
+                                                            : detail::saturate8(a >= 0 ? (a + div / 2) / div : -((-a + div / 2) / div));
+                                       }
+                                   });
         return y;
     }
 
@@ -494,16 +443,6 @@ private:
             for (std::int64_t ch = 0; ch < c; ++ch)
                 y.data[std::size_t(b * c + ch)] = detail::saturate8(q.out.zero_point + q.out_mult.apply(acc[std::size_t(ch)]));
         }
-        return y;
-    }
-
-    static detail::qtensor pad(const graph::op& o, const detail::qtensor& x, std::int32_t zp) {
-        const std::int64_t h = x.shape.h + o.pads[0] + o.pads[1], w = x.shape.w + o.pads[2] + o.pads[3], c = x.shape.c;
-        detail::qtensor y{{x.shape.n, h, w, c}, std::vector<std::int8_t>(std::size_t(x.shape.n * h * w * c), std::int8_t(zp))};
-        for (std::int64_t b = 0; b < x.shape.n; ++b)
-            for (std::int64_t yy = 0; yy < x.shape.h; ++yy)
-                std::copy_n(&x.data[std::size_t(((b * x.shape.h + yy) * x.shape.w) * c)], x.shape.w * c,
-                            &y.data[std::size_t(((b * h + yy + o.pads[0]) * w + o.pads[2]) * c)]);
         return y;
     }
 

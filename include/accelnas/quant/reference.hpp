@@ -25,6 +25,7 @@
 #include <accelnas/core/tensor.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/quant/parameters.hpp>
+#include <accelnas/quant/window.hpp>
 #include <accelnas/train/parameters.hpp>
 
 #include <Eigen/Core>
@@ -56,20 +57,6 @@ inline float apply_activation(graph::activation a, float x) noexcept {
     return x;
 }
 
-/// Placement of a sliding window along one dimension: output size and padding before the first tap.
-struct window_geometry {
-    std::int64_t out = 0;         ///< output size
-    std::int64_t pad_before = 0;  ///< implicit padding before the input (top or left)
-};
-
-/// TensorFlow SAME / VALID geometry of a window of size `k` and stride `s` over `in` elements.
-inline window_geometry window_of(std::int64_t in, int k, int s, graph::padding p) noexcept {
-    if (p == graph::padding::valid) return {(in - k) / s + 1, 0};
-    const std::int64_t out = (in + s - 1) / s;
-    const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - in, 0);
-    return {out, total / 2};
-}
-
 /// The op whose output is the network's result: the last op that no other op consumes.
 inline std::size_t output_op(const graph::network& net) {
     const auto outs = net.outputs();
@@ -97,10 +84,7 @@ using float_observer =
 namespace detail {
 
 /// NHWC float tensor of the reference inference.
-struct ftensor {
-    graph::tensor_shape shape{};
-    std::vector<float> data;
-};
+using ftensor = nhwc_tensor<float>;
 
 using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -129,34 +113,15 @@ inline std::vector<std::size_t> use_counts(const graph::network& net, std::size_
 
 /// Float convolution over NHWC `x` with HWIO `w` (and per-filter `bias` when non-empty).
 inline ftensor conv2d_f32(const graph::op& o, const ftensor& x, const float* w, const float* bias) {
-    const auto gh = window_of(x.shape.h, o.kernel_h, o.stride_h, o.pad);
-    const auto gw = window_of(x.shape.w, o.kernel_w, o.stride_w, o.pad);
+    const window2d win(o, x.shape);
     const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
-    const std::int64_t oh = gh.out, ow = gw.out, f = o.filters, g = o.groups;
+    const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups;
     const std::int64_t cg = c / g, fg = f / g, kh = o.kernel_h, kw = o.kernel_w;
     ftensor y{{n, oh, ow, f}, std::vector<float>(std::size_t(n * oh * ow * f), 0.0f)};
     if (cg == 1) {  // depthwise (with channel multiplier fg): direct loops over channels
-        for (std::int64_t b = 0; b < n; ++b)
-            for (std::int64_t oy = 0; oy < oh; ++oy)
-                for (std::int64_t ox = 0; ox < ow; ++ox) {
-                    float* out = &y.data[std::size_t(((b * oh + oy) * ow + ox) * f)];
-                    for (std::int64_t ky = 0; ky < kh; ++ky) {
-                        const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
-                        if (yy < 0 || yy >= ih) continue;
-                        for (std::int64_t kx = 0; kx < kw; ++kx) {
-                            const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
-                            if (xx < 0 || xx >= iw) continue;
-                            const float* in = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
-                            const float* wt = w + (ky * kw + kx) * f;
-                            if (fg == 1) {
-                                for (std::int64_t ch = 0; ch < c; ++ch) out[ch] += in[ch] * wt[ch];
-                            } else {
-                                for (std::int64_t ch = 0; ch < c; ++ch)
-                                    for (std::int64_t m = 0; m < fg; ++m) out[ch * fg + m] += in[ch] * wt[ch * fg + m];
-                            }
-                        }
-                    }
-                }
+        detail::depthwise<float>(
+            win, n, c, fg, x.data.data(), w, [f](float* acc) { std::fill_n(acc, f, 0.0f); }, [](float v) { return v; },
+            [&](std::int64_t pos, const float* acc) { std::copy_n(acc, f, &y.data[std::size_t(pos * f)]); });
     } else {
         const std::int64_t k = kh * kw * cg;
         const std::int64_t per_image = oh * ow;
@@ -175,20 +140,8 @@ inline ftensor conv2d_f32(const graph::op& o, const ftensor& x, const float* w, 
                 }
                 col.setZero(rows, k);
                 for (std::int64_t b = 0; b < nb; ++b)
-                    for (std::int64_t oy = 0; oy < oh; ++oy)
-                        for (std::int64_t ox = 0; ox < ow; ++ox) {
-                            float* row = col.data() + ((b * oh + oy) * ow + ox) * k;
-                            for (std::int64_t ky = 0; ky < kh; ++ky) {
-                                const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
-                                if (yy < 0 || yy >= ih) continue;
-                                for (std::int64_t kx = 0; kx < kw; ++kx) {
-                                    const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
-                                    if (xx < 0 || xx >= iw) continue;
-                                    const float* in = &x.data[std::size_t((((b0 + b) * ih + yy) * iw + xx) * c + gi * cg)];
-                                    std::copy(in, in + cg, row + (ky * kw + kx) * cg);
-                                }
-                            }
-                        }
+                    detail::im2col(win, &x.data[std::size_t((b0 + b) * ih * iw * c + gi * cg)], c, cg,
+                                   col.data() + b * per_image * k, k, [](float v) { return v; });
                 ym.middleCols(gi * fg, fg).noalias() = col * wm.middleCols(gi * fg, fg);
             }
         }
@@ -214,33 +167,15 @@ inline ftensor dense_f32(const graph::op& o, const ftensor& x, const float* w, c
 
 /// Max or average pooling of `x` with the window of `o`.
 inline ftensor pool_f32(const graph::op& o, const ftensor& x) {
-    const auto gh = window_of(x.shape.h, o.kernel_h, o.stride_h, o.pad);
-    const auto gw = window_of(x.shape.w, o.kernel_w, o.stride_w, o.pad);
-    const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
-    ftensor y{{n, gh.out, gw.out, c}, std::vector<float>(std::size_t(n * gh.out * gw.out * c))};
+    const window2d win(o, x.shape);
+    const std::int64_t n = x.shape.n, c = x.shape.c;
+    ftensor y{{n, win.oh(), win.ow(), c}, std::vector<float>(std::size_t(n * win.oh() * win.ow() * c))};
     const bool is_max = o.kind == graph::op_kind::max_pool;
-    std::vector<float> acc(static_cast<std::size_t>(c));
-    for (std::int64_t b = 0; b < n; ++b)
-        for (std::int64_t oy = 0; oy < gh.out; ++oy)
-            for (std::int64_t ox = 0; ox < gw.out; ++ox) {
-                std::fill(acc.begin(), acc.end(), is_max ? -std::numeric_limits<float>::infinity() : 0.0f);
-                std::int64_t taps = 0;
-                for (std::int64_t ky = 0; ky < o.kernel_h; ++ky) {
-                    const std::int64_t yy = oy * o.stride_h - gh.pad_before + ky;
-                    if (yy < 0 || yy >= ih) continue;
-                    for (std::int64_t kx = 0; kx < o.kernel_w; ++kx) {
-                        const std::int64_t xx = ox * o.stride_w - gw.pad_before + kx;
-                        if (xx < 0 || xx >= iw) continue;
-                        ++taps;
-                        const float* in = &x.data[std::size_t(((b * ih + yy) * iw + xx) * c)];
-                        for (std::int64_t ch = 0; ch < c; ++ch)
-                            acc[std::size_t(ch)] = is_max ? std::max(acc[std::size_t(ch)], in[ch]) : acc[std::size_t(ch)] + in[ch];
-                    }
-                }
-                const float div = float(o.count_include_pad ? std::int64_t{o.kernel_h} * o.kernel_w : taps);
-                float* out = &y.data[std::size_t(((b * gh.out + oy) * gw.out + ox) * c)];
-                for (std::int64_t ch = 0; ch < c; ++ch) out[ch] = is_max ? acc[std::size_t(ch)] : acc[std::size_t(ch)] / div;
-            }
+    detail::pool(win, is_max, -std::numeric_limits<float>::infinity(), n, c, x.data.data(), y.data.data(),
+                 [&](const float* acc, std::int64_t taps, float* out) {
+                     const float div = float(o.count_include_pad ? std::int64_t{o.kernel_h} * o.kernel_w : taps);
+                     for (std::int64_t ch = 0; ch < c; ++ch) out[ch] = is_max ? acc[ch] : acc[ch] / div;
+                 });
     return y;
 }
 
@@ -357,14 +292,9 @@ private:
             case op_kind::mul: {
                 y = in(0);
                 const auto& z = in(1);
-                if (z.shape == y.shape) {
-                    for (std::size_t e = 0; e < y.data.size(); ++e) y.data[e] *= z.data[e];
-                } else {  // 1x1xC broadcast over H and W
-                    const std::size_t c = std::size_t(y.shape.c), hw = std::size_t(y.shape.h * y.shape.w);
-                    for (std::size_t b = 0; b < std::size_t(y.shape.n); ++b)
-                        for (std::size_t s = 0; s < hw; ++s)
-                            for (std::size_t ch = 0; ch < c; ++ch) y.data[(b * hw + s) * c + ch] *= z.data[b * c + ch];
-                }
+                // equal shapes, or a 1x1xC z broadcast over H and W
+                detail::for_each_broadcast(y.shape, !(z.shape == y.shape),
+                                           [&](std::size_t e, std::size_t ez) { y.data[e] *= z.data[ez]; });
                 fused = true;
                 break;
             }
@@ -405,18 +335,7 @@ private:
                 y = in(0);
                 y.shape = {y.shape.n, o.out.h, o.out.w, o.out.c};
                 break;
-            case op_kind::pad: {
-                const auto& x = in(0);
-                const std::int64_t h = x.shape.h + o.pads[0] + o.pads[1], w = x.shape.w + o.pads[2] + o.pads[3],
-                                   c = x.shape.c;
-                y.shape = {x.shape.n, h, w, c};
-                y.data.assign(std::size_t(x.shape.n * h * w * c), 0.0f);
-                for (std::int64_t b = 0; b < x.shape.n; ++b)
-                    for (std::int64_t yy = 0; yy < x.shape.h; ++yy)
-                        std::copy_n(&x.data[std::size_t(((b * x.shape.h + yy) * x.shape.w) * c)], x.shape.w * c,
-                                    &y.data[std::size_t(((b * h + yy + o.pads[0]) * w + o.pads[2]) * c)]);
-                break;
-            }
+            case op_kind::pad: y = detail::pad(o, in(0), 0.0f); break;
             case op_kind::softmax: {
                 y = in(0);
                 const std::size_t c = std::size_t(y.shape.c);
