@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake libeigen3-dev libxtensor-dev nlohmann-json3-dev catch2 libbenchmark-dev
       libcli11-dev dataset-fashion-mnist zlib1g-dev)
-if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy); fi
+if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy time); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
