@@ -10,6 +10,7 @@
 #include <accelnas/zoo/options.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,103 @@ inline graph::node irv2_block(graph::network& net, graph::node x, int type, bool
     auto mixed = net.concat(br, p + "mixed");
     auto up = net.conv2d(mixed, {.filters = net.shape(x).c, .kernel = 1, .bias = true, .bn = false, .name = p + "conv"});
     return net.add(x, up, {.act = relu ? activation::relu : activation::none, .name = p + "add"});
+}
+
+// ---- V3 / V4 / Inception-ResNet-V2 shared pieces ----
+
+// Keras stem of Inception V3 and Inception-ResNet-V2: conv1..conv5 and pool1/pool2 -> 35x35x192.
+inline graph::node inc_v3_stem(graph::network& net, graph::node x) {
+    using graph::padding;
+    x = inc_conv(net, x, 32, 3, 3, "conv1", 2, padding::valid);
+    x = inc_conv(net, x, 32, 3, 3, "conv2", 1, padding::valid);
+    x = inc_conv(net, x, 64, 3, 3, "conv3");
+    x = inc_max3s2(net, x, "pool1");
+    x = inc_conv(net, x, 80, 1, 1, "conv4", 1, padding::valid);
+    x = inc_conv(net, x, 192, 3, 3, "conv5", 1, padding::valid);
+    return inc_max3s2(net, x, "pool2");
+}
+
+// 35x35 module: b0 1x1 `c0`; b1 1x1 `r1` -> k1 x k1 `c1` (5x5 in V3 / IRv2, 3x3 in V4); b2 1x1 64
+// -> 3x3 96 -> 3x3 96; b3 3x3 average pool -> 1x1 `cp`.
+inline graph::node inc_block35(graph::network& net, graph::node x, std::int64_t c0, std::int64_t r1, std::int64_t c1,
+                               int k1, std::int64_t cp, const std::string& p) {
+    auto b0 = inc_conv(net, x, c0, 1, 1, p + "b0_1x1");
+    auto b1 = inc_conv(net, inc_conv(net, x, r1, 1, 1, p + "b1_1x1"), c1, k1, k1,
+                       p + (k1 == 5 ? "b1_5x5" : "b1_3x3"));
+    auto b2 = inc_conv(net, x, 64, 1, 1, p + "b2_1x1");
+    b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3a");
+    b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3b");
+    auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), cp, 1, 1, p + "b3_1x1");
+    return net.concat({b0, b1, b2, b3}, p + "concat");
+}
+
+// Reduction-A (35 -> 17): b0 3x3/2 `n`; b1 1x1 `k` -> 3x3 `l` -> 3x3/2 `m`; b2 3x3/2 max pool.
+inline graph::node inc_reduction_a(graph::network& net, graph::node x, std::int64_t n, std::int64_t k, std::int64_t l,
+                                   std::int64_t m, const std::string& p) {
+    using graph::padding;
+    auto b0 = inc_conv(net, x, n, 3, 3, p + "b0_3x3", 2, padding::valid);
+    auto b1 = inc_conv(net, x, k, 1, 1, p + "b1_1x1");
+    b1 = inc_conv(net, b1, l, 3, 3, p + "b1_3x3a");
+    b1 = inc_conv(net, b1, m, 3, 3, p + "b1_3x3b", 2, padding::valid);
+    auto b2 = inc_max3s2(net, x, p + "b2_pool");
+    return net.concat({b0, b1, b2}, p + "concat");
+}
+
+// 17x17 module with factorized 7x7s: b0 1x1 `c0`; b1 1x1, 1x7, 7x1 with filters `b1f`; b2 1x1,
+// 7x1, 1x7, 7x1, 1x7 with filters `b2f`; b3 3x3 average pool -> 1x1 `cp`.
+inline graph::node inc_block17(graph::network& net, graph::node x, std::int64_t c0, const std::int64_t (&b1f)[3],
+                               const std::int64_t (&b2f)[5], std::int64_t cp, const std::string& p) {
+    auto b0 = inc_conv(net, x, c0, 1, 1, p + "b0_1x1");
+    auto b1 = inc_conv(net, x, b1f[0], 1, 1, p + "b1_1x1");
+    b1 = inc_conv(net, b1, b1f[1], 1, 7, p + "b1_1x7");
+    b1 = inc_conv(net, b1, b1f[2], 7, 1, p + "b1_7x1");
+    auto b2 = inc_conv(net, x, b2f[0], 1, 1, p + "b2_1x1");
+    b2 = inc_conv(net, b2, b2f[1], 7, 1, p + "b2_7x1a");
+    b2 = inc_conv(net, b2, b2f[2], 1, 7, p + "b2_1x7a");
+    b2 = inc_conv(net, b2, b2f[3], 7, 1, p + "b2_7x1b");
+    b2 = inc_conv(net, b2, b2f[4], 1, 7, p + "b2_1x7b");
+    auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), cp, 1, 1, p + "b3_1x1");
+    return net.concat({b0, b1, b2, b3}, p + "concat");
+}
+
+// Reduction-B (17 -> 8): b0 1x1 `r0` -> 3x3/2 `c0`; b1 1x1, 1x7, 7x1, 3x3/2 with filters `b1f`;
+// b2 3x3/2 max pool.
+inline graph::node inc_reduction_b(graph::network& net, graph::node x, std::int64_t r0, std::int64_t c0,
+                                   const std::int64_t (&b1f)[4], const std::string& p) {
+    using graph::padding;
+    auto b0 = inc_conv(net, x, r0, 1, 1, p + "b0_1x1");
+    b0 = inc_conv(net, b0, c0, 3, 3, p + "b0_3x3", 2, padding::valid);
+    auto b1 = inc_conv(net, x, b1f[0], 1, 1, p + "b1_1x1");
+    b1 = inc_conv(net, b1, b1f[1], 1, 7, p + "b1_1x7");
+    b1 = inc_conv(net, b1, b1f[2], 7, 1, p + "b1_7x1");
+    b1 = inc_conv(net, b1, b1f[3], 3, 3, p + "b1_3x3", 2, padding::valid);
+    auto b2 = inc_max3s2(net, x, p + "b2_pool");
+    return net.concat({b0, b1, b2}, p + "concat");
+}
+
+// One conv of a branch: filters, kernel kh x kw, name suffix (after the module prefix).
+struct inc_conv_spec {
+    std::int64_t filters;
+    int kh, kw;
+    const char* name;
+};
+
+// 8x8 module with expanded filter banks: b0 1x1 `c0`; b1 1x1 384 -> parallel 1x3 / 3x1 `c1`; b2
+// the convs of `b2_stem` -> parallel 1x3 / 3x1 `c2` (named b2_1x3<sfx> / b2_3x1<sfx>); b3 3x3
+// average pool -> 1x1 `cp`.
+inline graph::node inc_block8(graph::network& net, graph::node x, std::int64_t c0, std::int64_t c1,
+                              std::initializer_list<inc_conv_spec> b2_stem, std::int64_t c2, const char* sfx,
+                              std::int64_t cp, const std::string& p) {
+    auto b0 = inc_conv(net, x, c0, 1, 1, p + "b0_1x1");
+    auto b1 = inc_conv(net, x, 384, 1, 1, p + "b1_1x1");
+    auto b1a = inc_conv(net, b1, c1, 1, 3, p + "b1_1x3");
+    auto b1b = inc_conv(net, b1, c1, 3, 1, p + "b1_3x1");
+    auto b2 = x;
+    for (const auto& c : b2_stem) b2 = inc_conv(net, b2, c.filters, c.kh, c.kw, p + c.name);
+    auto b2a = inc_conv(net, b2, c2, 1, 3, p + "b2_1x3" + sfx);
+    auto b2b = inc_conv(net, b2, c2, 3, 1, p + "b2_3x1" + sfx);
+    auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), cp, 1, 1, p + "b3_1x1");
+    return net.concat({b0, b1a, b1b, b2a, b2b, b3}, p + "concat");
 }
 
 }  // namespace detail
@@ -162,78 +260,22 @@ inline graph::network inception_v1(const zoo_options& opts = {}) {
 /// Inception V3 (Keras `InceptionV3`): 299x299x3, 1000 classes; conv + BN + ReLU, no bias.
 inline graph::network inception_v3(const zoo_options& opts = {}) {
     using namespace detail;
-    using graph::padding;
     const auto s = resolve_classic(opts, "inception_v3", 299, 1000);
     graph::network net("inception_v3");
-    auto x = net.input({1, s.resolution, s.resolution, s.channels}, "input");
-    x = inc_conv(net, x, 32, 3, 3, "conv1", 2, padding::valid);
-    x = inc_conv(net, x, 32, 3, 3, "conv2", 1, padding::valid);
-    x = inc_conv(net, x, 64, 3, 3, "conv3");
-    x = inc_max3s2(net, x, "pool1");
-    x = inc_conv(net, x, 80, 1, 1, "conv4", 1, padding::valid);
-    x = inc_conv(net, x, 192, 3, 3, "conv5", 1, padding::valid);
-    x = inc_max3s2(net, x, "pool2");
+    auto x = inc_v3_stem(net, net.input({1, s.resolution, s.resolution, s.channels}, "input"));
     // mixed0..2: 35x35
-    for (int m = 0; m < 3; ++m) {
-        const auto p = op_name("mixed", m, "_");
-        auto b0 = inc_conv(net, x, 64, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, inc_conv(net, x, 48, 1, 1, p + "b1_1x1"), 64, 5, 5, p + "b1_5x5");
-        auto b2 = inc_conv(net, x, 64, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3a");
-        b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3b");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), m == 0 ? 32 : 64, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1, b2, b3}, p + "concat");
-    }
-    {  // mixed3: 35 -> 17
-        const std::string p = "mixed3_";
-        auto b0 = inc_conv(net, x, 384, 3, 3, p + "b0_3x3", 2, padding::valid);
-        auto b1 = inc_conv(net, x, 64, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, 96, 3, 3, p + "b1_3x3a");
-        b1 = inc_conv(net, b1, 96, 3, 3, p + "b1_3x3b", 2, padding::valid);
-        auto b2 = inc_max3s2(net, x, p + "b2_pool");
-        x = net.concat({b0, b1, b2}, p + "concat");
-    }
+    for (int m = 0; m < 3; ++m) x = inc_block35(net, x, 64, 48, 64, 5, m == 0 ? 32 : 64, op_name("mixed", m, "_"));
+    x = inc_reduction_a(net, x, 384, 64, 96, 96, "mixed3_");  // 35 -> 17
     // mixed4..7: 17x17, the 7x7 branches factorized into 1x7 and 7x1
     for (int m = 4; m < 8; ++m) {
-        const auto p = op_name("mixed", m, "_");
         const std::int64_t c = m == 4 ? 128 : m == 7 ? 192 : 160;
-        auto b0 = inc_conv(net, x, 192, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, x, c, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, c, 1, 7, p + "b1_1x7");
-        b1 = inc_conv(net, b1, 192, 7, 1, p + "b1_7x1");
-        auto b2 = inc_conv(net, x, c, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, c, 7, 1, p + "b2_7x1a");
-        b2 = inc_conv(net, b2, c, 1, 7, p + "b2_1x7a");
-        b2 = inc_conv(net, b2, c, 7, 1, p + "b2_7x1b");
-        b2 = inc_conv(net, b2, 192, 1, 7, p + "b2_1x7b");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 192, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1, b2, b3}, p + "concat");
+        x = inc_block17(net, x, 192, {c, c, 192}, {c, c, c, c, 192}, 192, op_name("mixed", m, "_"));
     }
-    {  // mixed8: 17 -> 8
-        const std::string p = "mixed8_";
-        auto b0 = inc_conv(net, x, 192, 1, 1, p + "b0_1x1");
-        b0 = inc_conv(net, b0, 320, 3, 3, p + "b0_3x3", 2, padding::valid);
-        auto b1 = inc_conv(net, x, 192, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, 192, 1, 7, p + "b1_1x7");
-        b1 = inc_conv(net, b1, 192, 7, 1, p + "b1_7x1");
-        b1 = inc_conv(net, b1, 192, 3, 3, p + "b1_3x3", 2, padding::valid);
-        auto b2 = inc_max3s2(net, x, p + "b2_pool");
-        x = net.concat({b0, b1, b2}, p + "concat");
-    }
+    x = inc_reduction_b(net, x, 192, 320, {192, 192, 192, 192}, "mixed8_");  // 17 -> 8
     // mixed9..10: 8x8, expanded filter banks (1x3 and 3x1 in parallel)
-    for (int m = 9; m < 11; ++m) {
-        const auto p = op_name("mixed", m, "_");
-        auto b0 = inc_conv(net, x, 320, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, x, 384, 1, 1, p + "b1_1x1");
-        auto b1a = inc_conv(net, b1, 384, 1, 3, p + "b1_1x3");
-        auto b1b = inc_conv(net, b1, 384, 3, 1, p + "b1_3x1");
-        auto b2 = inc_conv(net, x, 448, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, 384, 3, 3, p + "b2_3x3");
-        auto b2a = inc_conv(net, b2, 384, 1, 3, p + "b2_1x3");
-        auto b2b = inc_conv(net, b2, 384, 3, 1, p + "b2_3x1");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 192, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1a, b1b, b2a, b2b, b3}, p + "concat");
-    }
+    for (int m = 9; m < 11; ++m)
+        x = inc_block8(net, x, 320, 384, {{448, 1, 1, "b2_1x1"}, {384, 3, 3, "b2_3x3"}}, 384, "", 192,
+                       op_name("mixed", m, "_"));
     x = net.global_avg_pool(x, "avg_pool");
     net.fully_connected(x, {.units = s.classes, .name = "predictions"});
     return net;
@@ -269,64 +311,16 @@ inline graph::network inception_v4(const zoo_options& opts = {}) {
         auto b1 = inc_max3s2(net, x, "Mixed_5a_b1_pool");
         x = net.concat({b0, b1}, "Mixed_5a");
     }
-    for (int i = 0; i < 4; ++i) {  // Inception-A, 35x35x384
-        const std::string p = op_name("Mixed_5", static_cast<char>('b' + i), "_");
-        auto b0 = inc_conv(net, x, 96, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, inc_conv(net, x, 64, 1, 1, p + "b1_1x1"), 96, 3, 3, p + "b1_3x3");
-        auto b2 = inc_conv(net, x, 64, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3a");
-        b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3b");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 96, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1, b2, b3}, p + "concat");
-    }
-    {  // Reduction-A -> 17x17x1024
-        const std::string p = "Mixed_6a_";
-        auto b0 = inc_conv(net, x, 384, 3, 3, p + "b0_3x3", 2, padding::valid);
-        auto b1 = inc_conv(net, x, 192, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, 224, 3, 3, p + "b1_3x3a");
-        b1 = inc_conv(net, b1, 256, 3, 3, p + "b1_3x3b", 2, padding::valid);
-        auto b2 = inc_max3s2(net, x, p + "b2_pool");
-        x = net.concat({b0, b1, b2}, p + "concat");
-    }
-    for (int i = 0; i < 7; ++i) {  // Inception-B, 17x17x1024
-        const std::string p = op_name("Mixed_6", static_cast<char>('b' + i), "_");
-        auto b0 = inc_conv(net, x, 384, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, x, 192, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, 224, 1, 7, p + "b1_1x7");
-        b1 = inc_conv(net, b1, 256, 7, 1, p + "b1_7x1");
-        auto b2 = inc_conv(net, x, 192, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, 192, 7, 1, p + "b2_7x1a");
-        b2 = inc_conv(net, b2, 224, 1, 7, p + "b2_1x7a");
-        b2 = inc_conv(net, b2, 224, 7, 1, p + "b2_7x1b");
-        b2 = inc_conv(net, b2, 256, 1, 7, p + "b2_1x7b");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 128, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1, b2, b3}, p + "concat");
-    }
-    {  // Reduction-B -> 8x8x1536
-        const std::string p = "Mixed_7a_";
-        auto b0 = inc_conv(net, x, 192, 1, 1, p + "b0_1x1");
-        b0 = inc_conv(net, b0, 192, 3, 3, p + "b0_3x3", 2, padding::valid);
-        auto b1 = inc_conv(net, x, 256, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, 256, 1, 7, p + "b1_1x7");
-        b1 = inc_conv(net, b1, 320, 7, 1, p + "b1_7x1");
-        b1 = inc_conv(net, b1, 320, 3, 3, p + "b1_3x3", 2, padding::valid);
-        auto b2 = inc_max3s2(net, x, p + "b2_pool");
-        x = net.concat({b0, b1, b2}, p + "concat");
-    }
-    for (int i = 0; i < 3; ++i) {  // Inception-C, 8x8x1536
-        const std::string p = op_name("Mixed_7", static_cast<char>('b' + i), "_");
-        auto b0 = inc_conv(net, x, 256, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, x, 384, 1, 1, p + "b1_1x1");
-        auto b1a = inc_conv(net, b1, 256, 1, 3, p + "b1_1x3");
-        auto b1b = inc_conv(net, b1, 256, 3, 1, p + "b1_3x1");
-        auto b2 = inc_conv(net, x, 384, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, 448, 3, 1, p + "b2_3x1");
-        b2 = inc_conv(net, b2, 512, 1, 3, p + "b2_1x3");
-        auto b2a = inc_conv(net, b2, 256, 1, 3, p + "b2_1x3b");
-        auto b2b = inc_conv(net, b2, 256, 3, 1, p + "b2_3x1b");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 256, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1a, b1b, b2a, b2b, b3}, p + "concat");
-    }
+    for (int i = 0; i < 4; ++i)  // Inception-A, 35x35x384
+        x = inc_block35(net, x, 96, 64, 96, 3, 96, op_name("Mixed_5", static_cast<char>('b' + i), "_"));
+    x = inc_reduction_a(net, x, 384, 192, 224, 256, "Mixed_6a_");  // Reduction-A -> 17x17x1024
+    for (int i = 0; i < 7; ++i)  // Inception-B, 17x17x1024
+        x = inc_block17(net, x, 384, {192, 224, 256}, {192, 192, 224, 224, 256}, 128,
+                        op_name("Mixed_6", static_cast<char>('b' + i), "_"));
+    x = inc_reduction_b(net, x, 192, 192, {256, 256, 320, 320}, "Mixed_7a_");  // Reduction-B -> 8x8x1536
+    for (int i = 0; i < 3; ++i)  // Inception-C, 8x8x1536
+        x = inc_block8(net, x, 256, 256, {{384, 1, 1, "b2_1x1"}, {448, 3, 1, "b2_3x1"}, {512, 1, 3, "b2_1x3"}}, 256,
+                       "b", 256, op_name("Mixed_7", static_cast<char>('b' + i), "_"));
     x = net.global_avg_pool(x, "AvgPool_1a");
     net.fully_connected(x, {.units = s.classes, .name = "Logits"});
     return net;
@@ -339,34 +333,10 @@ inline graph::network inception_resnet_v2(const zoo_options& opts = {}) {
     using graph::padding;
     const auto s = resolve_classic(opts, "inception_resnet_v2", 299, 1000);
     graph::network net("inception_resnet_v2");
-    auto x = net.input({1, s.resolution, s.resolution, s.channels}, "input");
-    x = inc_conv(net, x, 32, 3, 3, "conv1", 2, padding::valid);
-    x = inc_conv(net, x, 32, 3, 3, "conv2", 1, padding::valid);
-    x = inc_conv(net, x, 64, 3, 3, "conv3");
-    x = inc_max3s2(net, x, "pool1");
-    x = inc_conv(net, x, 80, 1, 1, "conv4", 1, padding::valid);
-    x = inc_conv(net, x, 192, 3, 3, "conv5", 1, padding::valid);
-    x = inc_max3s2(net, x, "pool2");
-    {  // mixed_5b -> 35x35x320
-        const std::string p = "mixed_5b_";
-        auto b0 = inc_conv(net, x, 96, 1, 1, p + "b0_1x1");
-        auto b1 = inc_conv(net, inc_conv(net, x, 48, 1, 1, p + "b1_1x1"), 64, 5, 5, p + "b1_5x5");
-        auto b2 = inc_conv(net, x, 64, 1, 1, p + "b2_1x1");
-        b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3a");
-        b2 = inc_conv(net, b2, 96, 3, 3, p + "b2_3x3b");
-        auto b3 = inc_conv(net, inc_avg3(net, x, p + "b3_pool"), 64, 1, 1, p + "b3_1x1");
-        x = net.concat({b0, b1, b2, b3}, p + "concat");
-    }
+    auto x = inc_v3_stem(net, net.input({1, s.resolution, s.resolution, s.channels}, "input"));
+    x = inc_block35(net, x, 96, 48, 64, 5, 64, "mixed_5b_");  // -> 35x35x320
     for (int i = 1; i <= 10; ++i) x = irv2_block(net, x, 35, true, op_name("block35_", i, "_"));
-    {  // mixed_6a -> 17x17x1088
-        const std::string p = "mixed_6a_";
-        auto b0 = inc_conv(net, x, 384, 3, 3, p + "b0_3x3", 2, padding::valid);
-        auto b1 = inc_conv(net, x, 256, 1, 1, p + "b1_1x1");
-        b1 = inc_conv(net, b1, 256, 3, 3, p + "b1_3x3a");
-        b1 = inc_conv(net, b1, 384, 3, 3, p + "b1_3x3b", 2, padding::valid);
-        auto b2 = inc_max3s2(net, x, p + "b2_pool");
-        x = net.concat({b0, b1, b2}, p + "concat");
-    }
+    x = inc_reduction_a(net, x, 384, 256, 256, 384, "mixed_6a_");  // -> 17x17x1088
     for (int i = 1; i <= 20; ++i) x = irv2_block(net, x, 17, true, op_name("block17_", i, "_"));
     {  // mixed_7a -> 8x8x2080
         const std::string p = "mixed_7a_";

@@ -45,51 +45,39 @@ inline void squeezenet_head(graph::network& net, graph::node x, std::int64_t cla
     net.global_avg_pool(x, "avg_pool");
 }
 
+// Both versions: input, conv1 (VALID, stride 2, `filters` x kernel `k`), ceil-mode pool1, fire2..fire9
+// (the same in both; each expand branch has 4x the squeeze filters) with ceil-mode pools after
+// fire `pool_a` and fire `pool_b` (named "pool<N>"), then the conv10 head.
+inline void squeezenet_body(graph::network& net, const classic_setup& s, std::int64_t filters, int k, int pool_a,
+                            int pool_b) {
+    auto x = net.input({1, s.resolution, s.resolution, s.channels}, "input");
+    x = net.conv2d(x, {.filters = filters, .kernel = k, .stride = 2, .pad = graph::padding::valid, .bias = true,
+                       .bn = false, .act = graph::activation::relu, .name = "conv1"});
+    x = ceil_max_pool(net, x, "pool1");
+    constexpr std::int64_t squeeze[] = {16, 16, 32, 32, 48, 48, 64, 64};  // fire2..fire9
+    for (int i = 2; i <= 9; ++i) {
+        const std::int64_t sq = squeeze[i - 2];
+        x = fire(net, x, sq, 4 * sq, 4 * sq, op_name("fire", i, "_"));
+        if (i == pool_a || i == pool_b) x = ceil_max_pool(net, x, op_name("pool", i));
+    }
+    squeezenet_head(net, x, s.classes);
+}
+
 }  // namespace detail
 
 /// SqueezeNet 1.0: conv 7x7/2 96 (VALID) and max pools after conv1, fire4 and fire8.
 inline graph::network squeezenet(const zoo_options& opts = {}) {
-    using graph::activation;
     const auto s = detail::resolve_classic(opts, "squeezenet", 224, 1000);
     graph::network net("squeezenet");
-    auto x = net.input({1, s.resolution, s.resolution, s.channels}, "input");
-    x = net.conv2d(x, {.filters = 96, .kernel = 7, .stride = 2, .pad = graph::padding::valid, .bias = true,
-                       .bn = false, .act = activation::relu, .name = "conv1"});
-    x = detail::ceil_max_pool(net, x, "pool1");
-    x = detail::fire(net, x, 16, 64, 64, "fire2_");
-    x = detail::fire(net, x, 16, 64, 64, "fire3_");
-    x = detail::fire(net, x, 32, 128, 128, "fire4_");
-    x = detail::ceil_max_pool(net, x, "pool4");
-    x = detail::fire(net, x, 32, 128, 128, "fire5_");
-    x = detail::fire(net, x, 48, 192, 192, "fire6_");
-    x = detail::fire(net, x, 48, 192, 192, "fire7_");
-    x = detail::fire(net, x, 64, 256, 256, "fire8_");
-    x = detail::ceil_max_pool(net, x, "pool8");
-    x = detail::fire(net, x, 64, 256, 256, "fire9_");
-    detail::squeezenet_head(net, x, s.classes);
+    detail::squeezenet_body(net, s, 96, 7, 4, 8);
     return net;
 }
 
 /// SqueezeNet 1.1: conv 3x3/2 64 and earlier pooling (after conv1, fire3 and fire5).
 inline graph::network squeezenet1_1(const zoo_options& opts = {}) {
-    using graph::activation;
     const auto s = detail::resolve_classic(opts, "squeezenet1_1", 224, 1000);
     graph::network net("squeezenet1_1");
-    auto x = net.input({1, s.resolution, s.resolution, s.channels}, "input");
-    x = net.conv2d(x, {.filters = 64, .kernel = 3, .stride = 2, .pad = graph::padding::valid, .bias = true,
-                       .bn = false, .act = activation::relu, .name = "conv1"});
-    x = detail::ceil_max_pool(net, x, "pool1");
-    x = detail::fire(net, x, 16, 64, 64, "fire2_");
-    x = detail::fire(net, x, 16, 64, 64, "fire3_");
-    x = detail::ceil_max_pool(net, x, "pool3");
-    x = detail::fire(net, x, 32, 128, 128, "fire4_");
-    x = detail::fire(net, x, 32, 128, 128, "fire5_");
-    x = detail::ceil_max_pool(net, x, "pool5");
-    x = detail::fire(net, x, 48, 192, 192, "fire6_");
-    x = detail::fire(net, x, 48, 192, 192, "fire7_");
-    x = detail::fire(net, x, 64, 256, 256, "fire8_");
-    x = detail::fire(net, x, 64, 256, 256, "fire9_");
-    detail::squeezenet_head(net, x, s.classes);
+    detail::squeezenet_body(net, s, 64, 3, 3, 5);
     return net;
 }
 
