@@ -71,52 +71,91 @@ inline void fma_add(float* __restrict o, const float* __restrict a, const float*
     for (std::size_t i = 0; i < n; ++i) o[i] += a[i] * b[i];
 }
 
+// Calls f(tap, pixel) for every window tap of output pixel (oy, ox) of image n that falls inside the
+// input, in (ky, kx) order: tap = ky * kw + kx, pixel = the input pixel's index (n * h + iy) * w + ix.
+template <class F>
+inline void for_each_tap(const conv_geometry& g, std::size_t n, std::size_t oy, std::size_t ox, F&& f) {
+    for (std::size_t ky = 0; ky < g.kh; ++ky) {
+        const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
+        if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
+        for (std::size_t kx = 0; kx < g.kw; ++kx) {
+            const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
+            if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
+            f(ky * g.kw + kx, (n * g.h + std::size_t(iy)) * g.w + std::size_t(ix));
+        }
+    }
+}
+
+// A row-major rows x cols view of `p` whose rows are `stride` floats apart.
+inline matrix_map rows_view(float* p, std::size_t rows, std::size_t cols, std::size_t stride) {
+    return matrix_map(p, std::ptrdiff_t(rows), std::ptrdiff_t(cols), Eigen::OuterStride<>(std::ptrdiff_t(stride)));
+}
+inline const_matrix_map rows_view(const float* p, std::size_t rows, std::size_t cols, std::size_t stride) {
+    return const_matrix_map(p, std::ptrdiff_t(rows), std::ptrdiff_t(cols), Eigen::OuterStride<>(std::ptrdiff_t(stride)));
+}
+
+// The GEMM walk of images [lo, hi): blocks of up to nb images, each group of each block in turn;
+// calls f(n0, n1, rows, gi) with rows = (n1 - n0) output pixels.
+template <class F>
+inline void for_each_gemm_block(const conv_geometry& g, std::size_t lo, std::size_t hi, std::size_t nb, F&& f) {
+    const std::size_t pix = g.oh * g.ow;
+    for (std::size_t n0 = lo; n0 < hi; n0 += nb) {
+        const std::size_t n1 = std::min(hi, n0 + nb), rows = (n1 - n0) * pix;
+        for (std::size_t gi = 0; gi < g.groups; ++gi) f(n0, n1, rows, gi);
+    }
+}
+
 // Images per GEMM block: enough rows to keep Eigen efficient, a column buffer of at most ~2 MB.
 inline std::size_t images_per_block(const conv_geometry& g) {
     const std::size_t per_image = g.oh * g.ow * g.kh * g.kw * g.cg();
     return std::max<std::size_t>(1, std::min<std::size_t>(g.n, (std::size_t{1} << 19) / std::max<std::size_t>(per_image, 1)));
 }
 
-// im2col of images [n0, n1) and channels [c0, c0 + cg): rows (image, oy, ox), columns (ky, kx, ci).
-inline void im2col(const float* x, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
-                   float* col) {
+// The im2col walk of images [n0, n1): for every output pixel (image, oy, ox) and every window tap
+// (ky, kx) in that order, calls f(offset, inside, pixel): offset = where the tap's cg columns start in
+// the column buffer, inside = the tap falls inside the input, pixel = its input pixel index
+// (n * h + iy) * w + ix (0 when outside).
+template <class F>
+inline void for_each_column(const conv_geometry& g, std::size_t n0, std::size_t n1, F&& f) {
     const std::size_t cg = g.cg(), k = g.kh * g.kw * cg;
     for (std::size_t n = n0; n < n1; ++n)
         for (std::size_t oy = 0; oy < g.oh; ++oy)
             for (std::size_t ox = 0; ox < g.ow; ++ox) {
-                float* row = col + (((n - n0) * g.oh + oy) * g.ow + ox) * k;
+                std::size_t offset = (((n - n0) * g.oh + oy) * g.ow + ox) * k;
                 for (std::size_t ky = 0; ky < g.kh; ++ky) {
                     const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
-                    for (std::size_t kx = 0; kx < g.kw; ++kx, row += cg) {
+                    for (std::size_t kx = 0; kx < g.kw; ++kx, offset += cg) {
                         const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
-                        if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(g.h) || ix >= std::ptrdiff_t(g.w))
-                            std::fill(row, row + cg, 0.0f);
-                        else
-                            std::memcpy(row, x + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c + c0,
-                                        cg * sizeof(float));
+                        const bool inside = !(iy < 0 || ix < 0 || iy >= std::ptrdiff_t(g.h) || ix >= std::ptrdiff_t(g.w));
+                        f(offset, inside, inside ? (n * g.h + std::size_t(iy)) * g.w + std::size_t(ix) : 0);
                     }
                 }
             }
 }
 
+// im2col of images [n0, n1) and channels [c0, c0 + cg): rows (image, oy, ox), columns (ky, kx, ci).
+inline void im2col(const float* x, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
+                   float* col) {
+    const std::size_t cg = g.cg();
+    for_each_column(g, n0, n1, [&](std::size_t offset, bool inside, std::size_t pixel) {
+        float* row = col + offset;
+        if (!inside)
+            std::fill(row, row + cg, 0.0f);
+        else
+            std::memcpy(row, x + pixel * g.c + c0, cg * sizeof(float));
+    });
+}
+
 // Adds the columns back onto the input gradient (the transpose of im2col).
 inline void col2im_add(const float* col, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
                        float* dx) {
-    const std::size_t cg = g.cg(), k = g.kh * g.kw * cg;
-    for (std::size_t n = n0; n < n1; ++n)
-        for (std::size_t oy = 0; oy < g.oh; ++oy)
-            for (std::size_t ox = 0; ox < g.ow; ++ox) {
-                const float* row = col + (((n - n0) * g.oh + oy) * g.ow + ox) * k;
-                for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                    const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
-                    for (std::size_t kx = 0; kx < g.kw; ++kx, row += cg) {
-                        const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
-                        if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(g.h) || ix >= std::ptrdiff_t(g.w)) continue;
-                        float* d = dx + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c + c0;
-                        for (std::size_t i = 0; i < cg; ++i) d[i] += row[i];
-                    }
-                }
-            }
+    const std::size_t cg = g.cg();
+    for_each_column(g, n0, n1, [&](std::size_t offset, bool inside, std::size_t pixel) {
+        if (!inside) return;
+        const float* row = col + offset;
+        float* d = dx + pixel * g.c + c0;
+        for (std::size_t i = 0; i < cg; ++i) d[i] += row[i];
+    });
 }
 
 }  // namespace detail
@@ -133,47 +172,34 @@ inline void conv_forward(tape& t, const float* x, const float* w, float* y, cons
                     for (std::size_t ox = 0; ox < g.ow; ++ox) {
                         float* o = y + ((n * g.oh + oy) * g.ow + ox) * g.oc;
                         std::fill(o, o + g.oc, 0.0f);
-                        for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
-                            if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
-                            for (std::size_t kx = 0; kx < g.kw; ++kx) {
-                                const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
-                                if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
-                                const float* xi = x + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c;
-                                const float* wk = w + (ky * g.kw + kx) * g.oc;
-                                if (m == 1) {
-                                    fma_add(o, xi, wk, g.c);
-                                } else {
-                                    for (std::size_t ch = 0; ch < g.c; ++ch)
-                                        for (std::size_t j = 0; j < m; ++j) o[ch * m + j] += xi[ch] * wk[ch * m + j];
-                                }
+                        for_each_tap(g, n, oy, ox, [&](std::size_t tap, std::size_t pixel) {
+                            const float* xi = x + pixel * g.c;
+                            const float* wk = w + tap * g.oc;
+                            if (m == 1) {
+                                fma_add(o, xi, wk, g.c);
+                            } else {
+                                for (std::size_t ch = 0; ch < g.c; ++ch)
+                                    for (std::size_t j = 0; j < m; ++j) o[ch * m + j] += xi[ch] * wk[ch * m + j];
                             }
-                        }
+                        });
                     }
         });
         return;
     }
     const std::size_t nb = images_per_block(g);
-    const_matrix_map wm(w, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+    const auto wm = rows_view(w, k, g.oc, g.oc);
     t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
         float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
-        for (std::size_t n0 = lo; n0 < hi; n0 += nb) {
-            const std::size_t n1 = std::min(hi, n0 + nb), rows = (n1 - n0) * pix;
-            for (std::size_t gi = 0; gi < g.groups; ++gi) {
-                matrix_map ym(y + n0 * pix * g.oc + gi * ocg, std::ptrdiff_t(rows), std::ptrdiff_t(ocg),
-                              Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
-                auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
-                if (g.pointwise()) {
-                    const_matrix_map xm(x + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows), std::ptrdiff_t(g.cg()),
-                                        Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
-                    ym.noalias() = xm * wg;
-                } else {
-                    im2col(x, g, n0, n1, gi * g.cg(), col);
-                    const_matrix_map cm(col, std::ptrdiff_t(rows), std::ptrdiff_t(k), Eigen::OuterStride<>(std::ptrdiff_t(k)));
-                    ym.noalias() = cm * wg;
-                }
+        for_each_gemm_block(g, lo, hi, nb, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
+            auto ym = rows_view(y + n0 * pix * g.oc + gi * ocg, rows, ocg, g.oc);
+            auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
+            if (g.pointwise()) {
+                ym.noalias() = rows_view(x + n0 * pix * g.c + gi * g.cg(), rows, g.cg(), g.c) * wg;
+            } else {
+                im2col(x, g, n0, n1, gi * g.cg(), col);
+                ym.noalias() = rows_view(static_cast<const float*>(col), rows, k, k) * wg;
             }
-        }
+        });
     });
 }
 
@@ -196,72 +222,59 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
                     for (std::size_t ox = 0; ox < g.ow; ++ox) {
                         const float* d = dy + ((n * g.oh + oy) * g.ow + ox) * g.oc;
-                        for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
-                            if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
-                            for (std::size_t kx = 0; kx < g.kw; ++kx) {
-                                const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
-                                if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
-                                const std::size_t off = ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c;
-                                const float* wk = w + (ky * g.kw + kx) * g.oc;
-                                if (m == 1) {
-                                    if (dx) fma_add(dx + off, d, wk, g.c);
-                                    if (pw) fma_add(pw + (ky * g.kw + kx) * g.oc, d, x + off, g.c);
-                                } else {
-                                    for (std::size_t ch = 0; ch < g.c; ++ch)
-                                        for (std::size_t j = 0; j < m; ++j) {
-                                            const std::size_t o = ch * m + j;
-                                            if (dx) dx[off + ch] += d[o] * wk[o];
-                                            if (pw) pw[(ky * g.kw + kx) * g.oc + o] += d[o] * x[off + ch];
-                                        }
-                                }
+                        for_each_tap(g, n, oy, ox, [&](std::size_t tap, std::size_t pixel) {
+                            const std::size_t off = pixel * g.c;
+                            const float* wk = w + tap * g.oc;
+                            if (m == 1) {
+                                if (dx) fma_add(dx + off, d, wk, g.c);
+                                if (pw) fma_add(pw + tap * g.oc, d, x + off, g.c);
+                            } else {
+                                for (std::size_t ch = 0; ch < g.c; ++ch)
+                                    for (std::size_t j = 0; j < m; ++j) {
+                                        const std::size_t o = ch * m + j;
+                                        if (dx) dx[off + ch] += d[o] * wk[o];
+                                        if (pw) pw[tap * g.oc + o] += d[o] * x[off + ch];
+                                    }
                             }
-                        }
+                        });
                     }
         });
     } else {
         const std::size_t nb = images_per_block(g);
-        const_matrix_map wm(w, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
+        const auto wm = rows_view(w, k, g.oc, g.oc);
         t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
             float* pw = dw ? partials.data() + executor::chunk_index(lo, g.n, chunks) * wsize : nullptr;
             float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
             float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
             // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).
             if (dx && dx_fresh && !g.pointwise()) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
-            for (std::size_t n0 = lo; n0 < hi; n0 += nb) {
-                const std::size_t n1 = std::min(hi, n0 + nb), rows = (n1 - n0) * pix;
-                for (std::size_t gi = 0; gi < g.groups; ++gi) {
-                    const_matrix_map dym(dy + n0 * pix * g.oc + gi * ocg, std::ptrdiff_t(rows), std::ptrdiff_t(ocg),
-                                         Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
-                    auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
-                    if (g.pointwise()) {
-                        if (dx) {
-                            matrix_map dxm(dx + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows),
-                                           std::ptrdiff_t(g.cg()), Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
-                            if (dx_fresh) dxm.noalias() = dym * wg.transpose();
-                            else dxm.noalias() += dym * wg.transpose();
-                        }
-                        if (pw) {
-                            const_matrix_map xm(x + n0 * pix * g.c + gi * g.cg(), std::ptrdiff_t(rows),
-                                                std::ptrdiff_t(g.cg()), Eigen::OuterStride<>(std::ptrdiff_t(g.c)));
-                            matrix_map pm(pw, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
-                            pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() += xm.transpose() * dym;
-                        }
-                    } else {
-                        if (pw) {
-                            im2col(x, g, n0, n1, gi * g.cg(), col);
-                            const_matrix_map cm(col, std::ptrdiff_t(rows), std::ptrdiff_t(k), Eigen::OuterStride<>(std::ptrdiff_t(k)));
-                            matrix_map pm(pw, std::ptrdiff_t(k), std::ptrdiff_t(g.oc), Eigen::OuterStride<>(std::ptrdiff_t(g.oc)));
-                            pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() += cm.transpose() * dym;
-                        }
-                        if (dx) {
-                            matrix_map dcm(dcol, std::ptrdiff_t(rows), std::ptrdiff_t(k), Eigen::OuterStride<>(std::ptrdiff_t(k)));
-                            dcm.noalias() = dym * wg.transpose();
-                            col2im_add(dcol, g, n0, n1, gi * g.cg(), dx);
-                        }
+            for_each_gemm_block(g, lo, hi, nb, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
+                const auto dym = rows_view(dy + n0 * pix * g.oc + gi * ocg, rows, ocg, g.oc);
+                auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
+                if (g.pointwise()) {
+                    if (dx) {
+                        auto dxm = rows_view(dx + n0 * pix * g.c + gi * g.cg(), rows, g.cg(), g.c);
+                        if (dx_fresh) dxm.noalias() = dym * wg.transpose();
+                        else dxm.noalias() += dym * wg.transpose();
+                    }
+                    if (pw) {
+                        auto pm = rows_view(pw, k, g.oc, g.oc);
+                        pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() +=
+                            rows_view(x + n0 * pix * g.c + gi * g.cg(), rows, g.cg(), g.c).transpose() * dym;
+                    }
+                } else {
+                    if (pw) {
+                        im2col(x, g, n0, n1, gi * g.cg(), col);
+                        auto pm = rows_view(pw, k, g.oc, g.oc);
+                        pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() +=
+                            rows_view(static_cast<const float*>(col), rows, k, k).transpose() * dym;
+                    }
+                    if (dx) {
+                        rows_view(dcol, rows, k, k).noalias() = dym * wg.transpose();
+                        col2im_add(dcol, g, n0, n1, gi * g.cg(), dx);
                     }
                 }
-            }
+            });
         });
     }
     for (std::size_t c = 0; dw && c < chunks; ++c) {

@@ -84,6 +84,22 @@ inline float act_derivative(graph::activation a, float x, float y) {
     return 1.0f;
 }
 
+// The output node of a convolution (or a fully connected layer as one) of `x` by `w` with geometry
+// `g`: computes the value and, while recording, the backward closure.
+inline var record_conv(tape& t, var x, var w, const conv_geometry& g, const shape4& out) {
+    auto y = make_output(t, out, {x, w});
+    conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
+    if (t.at(y).requires_grad)
+        t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
+            bool fresh = false;
+            float* dx = tp.at(xi).requires_grad ? tp.grad_slot(xi, fresh).data() : nullptr;
+            float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
+            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g,
+                          fresh);
+        };
+    return y;
+}
+
 }  // namespace detail
 
 /// 2-D convolution of NHWC `x` with HWIO weights `w` [kh, kw, c / groups, filters].
@@ -95,17 +111,7 @@ inline var conv2d(var x, var w, int stride_h, int stride_w, graph::padding pad, 
     require(stride_h > 0 && stride_w > 0, "train::conv2d: stride must be positive");
     const auto g = make_geometry(xs, ws[0], ws[1], std::size_t(stride_h), std::size_t(stride_w), pad, groups, ws[3],
                                  "train::conv2d");
-    auto y = detail::make_output(t, {g.n, g.oh, g.ow, g.oc}, {x, w});
-    conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
-    if (t.at(y).requires_grad)
-        t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
-            bool fresh = false;
-            float* dx = tp.at(xi).requires_grad ? tp.grad_slot(xi, fresh).data() : nullptr;
-            float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
-            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g,
-                          fresh);
-        };
-    return y;
+    return detail::record_conv(t, x, w, g, {g.n, g.oh, g.ow, g.oc});
 }
 
 /// Fully connected layer: the NHWC-flattened rows of `x` times `w` [1, 1, h*w*c, units]; output
@@ -119,17 +125,7 @@ inline var fully_connected(var x, var w) {
     // A fully connected layer is a 1x1 convolution of the flattened 1x1x(in) input.
     const auto g = make_geometry({xs[0], 1, 1, in}, 1, 1, 1, 1, graph::padding::valid, 1, ws[3],
                                  "train::fully_connected");
-    auto y = detail::make_output(t, {xs[0], 1, 1, ws[3]}, {x, w});
-    conv_forward(t, t.value(x).data(), t.value(w).data(), t.value(y).data(), g);
-    if (t.at(y).requires_grad)
-        t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
-            bool fresh = false;
-            float* dx = tp.at(xi).requires_grad ? tp.grad_slot(xi, fresh).data() : nullptr;
-            float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
-            conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g,
-                          fresh);
-        };
-    return y;
+    return detail::record_conv(t, x, w, g, {xs[0], 1, 1, ws[3]});
 }
 
 /// Adds the per-channel bias `b` [1, 1, 1, c] to every pixel of `x`.
@@ -332,26 +328,20 @@ inline var pool(var x, bool max, int kh, int kw, int sh, int sw, graph::padding 
                 const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
                 for (std::size_t k = 0; k < c; ++k) yp[o + k] = max ? -std::numeric_limits<float>::infinity() : 0.0f;
                 std::size_t taps = 0;
-                for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                    const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
-                    if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
-                    for (std::size_t kx = 0; kx < g.kw; ++kx) {
-                        const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
-                        if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
-                        ++taps;
-                        const std::size_t i = ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * c;
-                        for (std::size_t k = 0; k < c; ++k) {
-                            if (max) {
-                                if (xp[i + k] > yp[o + k]) {
-                                    yp[o + k] = xp[i + k];
-                                    nd.iaux[o + k] = std::int32_t(i + k);
-                                }
-                            } else {
-                                yp[o + k] += xp[i + k];
+                detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t pixel) {
+                    ++taps;
+                    const std::size_t i = pixel * c;
+                    for (std::size_t k = 0; k < c; ++k) {
+                        if (max) {
+                            if (xp[i + k] > yp[o + k]) {
+                                yp[o + k] = xp[i + k];
+                                nd.iaux[o + k] = std::int32_t(i + k);
                             }
+                        } else {
+                            yp[o + k] += xp[i + k];
                         }
                     }
-                }
+                });
                 if (!max) {
                     const float div = count_include_pad ? float(g.kh * g.kw) : float(taps);
                     for (std::size_t k = 0; k < c; ++k) yp[o + k] /= div;
@@ -372,22 +362,12 @@ inline var pool(var x, bool max, int kh, int kw, int sh, int sw, graph::padding 
                     for (std::size_t ox = 0; ox < g.ow; ++ox) {
                         const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
                         std::size_t taps = 0;
-                        for (int pass = 0; pass < 2; ++pass)
-                            for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                                const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + ky) - std::ptrdiff_t(g.pad_top);
-                                if (iy < 0 || iy >= std::ptrdiff_t(g.h)) continue;
-                                for (std::size_t kx = 0; kx < g.kw; ++kx) {
-                                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + kx) - std::ptrdiff_t(g.pad_left);
-                                    if (ix < 0 || ix >= std::ptrdiff_t(g.w)) continue;
-                                    if (pass == 0) {
-                                        ++taps;
-                                        continue;
-                                    }
-                                    const float inv = 1.0f / (count_include_pad ? float(g.kh * g.kw) : float(taps));
-                                    const std::size_t i = ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * c;
-                                    for (std::size_t k = 0; k < c; ++k) dx[i + k] += d[o + k] * inv;
-                                }
-                            }
+                        detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t) { ++taps; });
+                        const float inv = 1.0f / (count_include_pad ? float(g.kh * g.kw) : float(taps));
+                        detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t pixel) {
+                            const std::size_t i = pixel * c;
+                            for (std::size_t k = 0; k < c; ++k) dx[i + k] += d[o + k] * inv;
+                        });
                     }
         };
     return y;
