@@ -1,6 +1,8 @@
 // Whole-network roofline (APM) estimates per second on one core (goal >= 100,000/s for an
 // EfficientNet-EdgeTPU-S-sized network, aim 1,000,000/s), and the CPU and systolic models.
+// items_per_second = whole-network estimates per second; the time of one estimate is 1 / that.
 #include <accelnas/hw.hpp>
+#include <accelnas/space/registry.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
 #include <benchmark/benchmark.h>
@@ -16,6 +18,36 @@ static void BM_apm(benchmark::State& st, const char* model, const char* target) 
 BENCHMARK_CAPTURE(BM_apm, efficientnet_edgetpu_s, "efficientnet_edgetpu_s", "coral-usb");
 BENCHMARK_CAPTURE(BM_apm, mobilenet_v1, "mobilenet_v1", "coral-usb");
 BENCHMARK_CAPTURE(BM_apm, resnet50_v1, "resnet50_v1", "coral-usb");
+
+// 1,000 random edgetpu-space networks at 224x224 (example_hw_accuracy's set): sweeping them (each
+// estimate finds its network out of the L1/L2 caches) or repeating each one (in cache). Time per network.
+static const std::vector<graph::network>& edgetpu_space_nets() {
+    static const std::vector<graph::network> nets = [] {
+        const auto& space = space::find_space("edgetpu");
+        rng g(1);
+        std::vector<graph::network> v;
+        for (int i = 0; i < 1000; ++i) v.push_back(space.decode(space.sample(g), {1, 224, 224, 3}, 1001));
+        return v;
+    }();
+    return nets;
+}
+static void BM_apm_space_sweep(benchmark::State& st) {
+    const auto& nets = edgetpu_space_nets();
+    const hw::roofline apm(hw::targets::coral_usb());
+    for (auto _ : st)
+        for (const auto& n : nets) benchmark::DoNotOptimize(apm.seconds(n));
+    st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(nets.size()));
+}
+BENCHMARK(BM_apm_space_sweep);
+static void BM_apm_space_in_cache(benchmark::State& st) {
+    const auto& nets = edgetpu_space_nets();
+    const hw::roofline apm(hw::targets::coral_usb());
+    for (auto _ : st)
+        for (const auto& n : nets)
+            for (int r = 0; r < 20; ++r) benchmark::DoNotOptimize(apm.seconds(n));
+    st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(nets.size()) * 20);
+}
+BENCHMARK(BM_apm_space_in_cache);
 
 static void BM_apm_report(benchmark::State& st) {
     const auto net = zoo::build("efficientnet_edgetpu_s");

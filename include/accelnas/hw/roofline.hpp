@@ -19,6 +19,7 @@
 #include <accelnas/hw/timeline.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -100,58 +101,104 @@ private:
     // same order (the tests check seconds() == estimate().total_seconds exactly).
     template <int LT>  // log2(tiles) when known at compile time, -1 otherwise
     bool fast_seconds(const graph::network& net, double& total) const {
-        // Caching needs the parameter-cache capacity, which the largest activation spill shrinks: walk
-        // with the whole SRAM, and walk again with the true capacity only when the network spills and
-        // the smaller cache would decide differently. Cache space only shrinks while walking, so with
-        // d bytes less every op cached in the first walk is still cached iff the space left at its end
-        // is at least d (streamed ops stay streamed): then both walks are the same.
-        std::int64_t max_spill = 0, left = 0;
-        if (!fast_walk<LT>(net, cfg_.param_cache_bytes, total, max_spill, left)) return false;
-        if (max_spill == 0) return true;
-        const std::int64_t capacity = std::max<std::int64_t>(0, cfg_.param_cache_bytes - max_spill);
-        if (left >= cfg_.param_cache_bytes - capacity) return true;
-        return fast_walk<LT>(net, capacity, total, max_spill, left);
+        if (!pow2_) return false;
+        const std::size_t n = net.ops().size();
+        if (n == 0 || n > max_fast_ops) return false;
+        fast_ops o;
+        if (!fast_walk<LT>(net, o)) return false;
+        // The parameter cache is the SRAM minus the largest activation spill (cache_capacity). When all
+        // weights fit it and nothing spills beyond the SRAM, every op is cached and no op waits for the
+        // host link: the timeline is the input transfer plus the sum of the ops' cycles.
+        const std::int64_t capacity = std::max<std::int64_t>(0, cfg_.param_cache_bytes - o.max_spill);
+        const std::int64_t in = detail::link_cycles(o.in_total, cfg_);
+        std::int64_t now = in, link_free = in;
+        if (o.host_spill || o.params > capacity) {
+            // The timeline of detail::run_timeline: parameters cached in order until the cache is
+            // full, the rest and host spills over the link, at the earliest when the previous op starts.
+            std::int64_t prev_start = 0, cache_left = capacity;
+            for (std::size_t i = o.first; i < n; ++i) {
+                std::int64_t ready = now, link_bytes = o.op[i].link;
+                const std::int64_t params = o.op[i].param;
+                if (params > 0) {
+                    if (params <= cache_left) cache_left -= params;
+                    else link_bytes += params;  // streamed over the link every inference
+                }
+                if (link_bytes > 0) {
+                    const std::int64_t start = std::max(link_free, prev_start);
+                    link_free = start + detail::link_cycles(link_bytes, cfg_);
+                    ready = std::max(ready, link_free);
+                }
+                prev_start = ready;
+                now = ready + o.op[i].cost;
+            }
+        } else {
+            now += o.cycles;
+        }
+        const std::int64_t start = std::max(now, link_free);
+        now = start + detail::link_cycles(o.out_bytes, cfg_);
+        const double host = 0.0;
+        total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
+        return true;
     }
 
-    // One walk of fast_seconds with a parameter cache of `capacity` bytes; also returns the largest
-    // activation spill of the non-free ops (as cache_capacity computes it) and the cache space left.
+    static constexpr std::size_t max_fast_ops = 1024;
+    // What fast_walk leaves for the timeline: per op its cycles on the device (overhead, body and SRAM
+    // spill), parameter bytes and host-link spill bytes, and the totals.
+    struct fast_ops {
+        std::size_t first = 0;          // the first non-input op
+        std::int64_t in_total = 0;      // input bytes
+        std::int64_t out_bytes = 0;     // bytes of the network outputs
+        std::int64_t cycles = 0;        // sum of cost
+        std::int64_t params = 0;        // sum of param
+        std::int64_t max_spill = 0;     // largest activation spill of the non-free ops
+        bool host_spill = false;        // some op spills beyond the SRAM
+        struct {
+            std::int64_t cost, param, link;  // link: 2 x host spill
+        } op[max_fast_ops];  // per op (24 KiB on the stack with fast_walk's 8 KiB of elements)
+    };
+
+    // One walk over the ops: fills `f` (see fast_ops). Returns false outside the fast path's case.
     template <int LT>
-    bool fast_walk(const graph::network& net, std::int64_t capacity, double& total, std::int64_t& max_spill,
-                   std::int64_t& left) const {
-        using detail::link_cycles;
+    bool fast_walk(const graph::network& net, fast_ops& f) const {
         using graph::op_kind;
-        max_spill = 0;
-        if (!pow2_) return false;
-        const auto& ops = net.ops();
-        const std::size_t n = ops.size();
-        if (n == 0) return false;
+        const graph::op* const ops = net.ops().data();
+        const std::size_t n = net.ops().size();
         // One bit per op consumed by a later op (the others are the network outputs), in a local
         // array: no allocation, and the compiler knows it aliases neither the ops nor the config.
-        constexpr std::size_t max_words = 16;
-        if (n > 64 * max_words) return false;
-        std::uint64_t used[max_words] = {};
-        std::int64_t elements[64 * max_words];  // output elements of the ops walked so far
+        std::uint64_t used[max_fast_ops / 64] = {};
+        std::int64_t elements[max_fast_ops];  // output elements of the ops walked so far
+        // Networks swept from memory: fetch the ops (and the inputs lists they point to) ahead.
+        constexpr std::size_t ahead = 12;
+        for (std::size_t i = 0; i < ahead && i < n; ++i) prefetch_op(ops + i);
+        std::size_t i = 0;
         std::int64_t in_total = 0;
-        std::int64_t now = 0, link_free = 0, prev_start = 0;
-        std::int64_t cache_left = capacity;
-        bool started = false;  // a non-input op has been seen (the input transfer is done)
-        for (std::size_t i = 0; i < n; ++i) {
-            const graph::op& o = ops[i];
-            const std::int64_t elems = o.out.elements();
+        for (; i < n && ops[i].kind == op_kind::input; ++i) {
+            const std::int64_t elems = ops[i].out.elements();
             if (elems <= 0) return false;
             elements[i] = elems;
-            if (o.kind == op_kind::input) {
-                if (started) return false;  // an input after compute ops: general path
-                in_total += elems;
-                continue;
-            }
-            if (!cfg_.support.supports(o)) return false;  // partitioned to the host: general path
-            if (!started) {
-                started = true;
-                now = link_free = link_cycles(in_total, cfg_);
-            }
+            in_total += elems;
+        }
+        // no compute op or no input: the general path throws
+        if (i == n || in_total == 0) return false;
+        f.first = i;
+        f.in_total = in_total;
+        std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0;
+        for (; i < n; ++i) {
+            const graph::op& o = ops[i];
+            if (i + ahead < n) prefetch_op(ops + i + ahead);
+            if (i + ahead / 2 < n) __builtin_prefetch(ops[i + ahead / 2].inputs.data());
+            const op_kind kind = o.kind;
+            const std::int64_t elems = o.out.elements();
+            // Zero-sized tensors, inputs after compute ops and ops partitioned to the host take the
+            // general path.
+            if (elems <= 0 || !fast_op_[(static_cast<unsigned>(kind) << 3) | (static_cast<unsigned>(o.act) & 7u)])
+                return false;
+            elements[i] = elems;
             std::int64_t in_bytes = 0;
-            for (auto j : o.inputs) {
+            const std::size_t* in = o.inputs.data();
+            const std::size_t n_in = o.inputs.size();
+            for (std::size_t q = 0; q < n_in; ++q) {
+                const std::size_t j = in[q];
                 if (j >= i) return false;  // not topologically ordered: general path
                 in_bytes += elements[j];
                 used[j >> 6] |= std::uint64_t{1} << (j & 63);
@@ -160,23 +207,24 @@ private:
             // beyond it over the host link (activation_spill and detail::run_timeline).
             const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
             const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
-            if (o.kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
-            const graph::tensor_shape* x = o.inputs.empty() ? &o.out : &ops[o.inputs[0]].out;
+            if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
+            const graph::tensor_shape& x = n_in == 0 ? o.out : ops[in[0]].out;
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
             // as a vector op (vrows rows, vops element operations), as work_of describes it.
             std::int64_t overhead = cfg_.vector_overhead_cycles, params = 0;
             std::int64_t rows = o.out.h, width = o.out.w, k = o.filters, r = 0, cpt = 1;
-            std::int64_t kh = o.kernel_h, sh = o.stride_h, in_h = x->h, in_w = x->w;
-            std::int64_t vrows = o.out.h, vops = -1;  // vops < 0: a MAC op (or a free one, r == 0)
+            std::int64_t kh = o.kernel_h, sh = o.stride_h, in_h = x.h, in_w = x.w;
+            std::int64_t vrows = o.out.h, vops = -1;  // vops < 0: a MAC op
             bool dw = false;
-            switch (o.kind) {
-            case op_kind::input:
+            switch (kind) {
             case op_kind::reshape: overhead = 0; vops = 0; break;
             case op_kind::conv2d: {
-                const std::int64_t cin = o.inputs.empty() ? 0 : x->c;
+                const std::int64_t cin = n_in == 0 ? 0 : x.c;
                 const std::int64_t taps = std::int64_t{o.kernel_h} * o.kernel_w;
-                dw = o.groups > 1 && o.groups == cin;
-                const std::int64_t per_group = cin / o.groups;
+                const std::int64_t groups = o.groups;
+                dw = groups > 1 && groups == cin;
+                // cin / groups without a division for the common regular and depthwise convs
+                const std::int64_t per_group = groups == 1 ? cin : dw ? 1 : cin / groups;
                 params = taps * per_group * o.filters + 4 * o.filters;
                 r = dw ? taps : taps * per_group;
                 cpt = per_group;
@@ -184,7 +232,7 @@ private:
                 break;
             }
             case op_kind::fully_connected:
-                r = cpt = x->h * x->w * x->c;
+                r = cpt = x.h * x.w * x.c;
                 params = r * o.filters + 4 * o.filters;
                 rows = width = kh = sh = in_h = in_w = 1;
                 overhead = cfg_.op_overhead_cycles;
@@ -200,7 +248,7 @@ private:
                 overhead = cfg_.pool_overhead_cycles;
                 break;
             case op_kind::global_avg_pool:
-                vrows = x->h;
+                vrows = x.h;
                 vops = in_bytes;
                 overhead = cfg_.pool_overhead_cycles;
                 break;
@@ -219,72 +267,68 @@ private:
                 if (params > (std::int64_t{1} << 52)) return false;
                 body = mac_body<LT>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
             }
-            else if (o.kind != op_kind::reshape) body = vector_body(vrows, vops, in_bytes + elems);
+            else if (kind != op_kind::reshape) body = vector_body(vrows, vops, in_bytes + elems);
             if (spill > 0)
                 body += detail::cycles_for_bytes(2.0 * static_cast<double>(spill - host_spill), cfg_.sram_bytes_per_cycle);
-            std::int64_t ready = now, link_bytes = 2 * host_spill;
-            if (params > 0) {
-                if (params <= cache_left) cache_left -= params;
-                else link_bytes += params;  // streamed over the link every inference
-            }
-            if (link_bytes > 0) {  // at the earliest when the previous op starts
-                const std::int64_t start = std::max(link_free, prev_start);
-                link_free = start + link_cycles(link_bytes, cfg_);
-                ready = std::max(ready, link_free);
-            }
-            prev_start = ready;
-            now = ready + overhead + body;
+            const std::int64_t cost = overhead + body;
+            f.op[i] = {cost, params, 2 * host_spill};
+            cycles += cost;
+            params_total += params;
+            host_any |= host_spill;
         }
-        if (!started || in_total == 0) return false;  // no compute op or no input: the general path throws
-        std::int64_t out_bytes = 0;  // outputs of the device part (all of it here)
+        f.cycles = cycles;
+        f.params = params_total;
+        f.max_spill = max_spill;
+        f.host_spill = host_any != 0;
+        // Outputs of the device part (all of it here): the non-input ops no later op consumes.
+        std::int64_t out_bytes = 0;
         for (std::size_t wi = 0; wi * 64 < n; ++wi) {
             std::uint64_t m = ~used[wi];
             if (n - wi * 64 < 64) m &= (std::uint64_t{1} << (n - wi * 64)) - 1;
             for (; m; m &= m - 1) {
-                const graph::op& o = ops[wi * 64 + static_cast<std::size_t>(__builtin_ctzll(m))];
-                if (o.kind != op_kind::input) out_bytes += o.out.elements();
+                const std::size_t j = wi * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
+                if (j >= f.first) out_bytes += elements[j];
             }
         }
-        const std::int64_t start = std::max(now, link_free);
-        now = start + link_cycles(out_bytes, cfg_);
-        left = cache_left;
-        const double host = 0.0;
-        total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
+        f.out_bytes = out_bytes;
         return true;
+    }
+
+    // Prefetches the cache lines of op `o`.
+    static void prefetch_op(const graph::op* o) noexcept {
+        const char* p = reinterpret_cast<const char*>(o);
+        for (std::size_t b = 0; b < sizeof(graph::op); b += 64) __builtin_prefetch(p + b);
+        __builtin_prefetch(p + sizeof(graph::op) - 1);
     }
 
     // `roofline_op(...).total` of a MAC op with `map_mac`'s power-of-two search, without building
     // op_work or mac_mapping and without the utilization. LT: log2(tiles) or -1 (see fast_seconds).
     template <int LT>
-    std::int64_t mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r, std::int64_t cpt,
-                          std::int64_t kernel_h, std::int64_t stride_h, std::int64_t in_h, std::int64_t in_w,
-                          bool dw) const noexcept {
-        // Constant lane shifts for the shipped configs (1 depthwise lane, 4 or 16 lanes).
-        switch (dw ? log_dw_lanes_ : log_lanes_) {
-        case 0: return mac_body_l<LT, 0>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
-        case 2: return mac_body_l<LT, 2>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
-        case 4: return mac_body_l<LT, 4>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
-        default: return mac_body_l<LT, -1>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
-        }
+    [[gnu::always_inline]] std::int64_t mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
+                                                 std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
+                                                 std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
+        return mac_body_l<LT>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
     }
 
-    // LL: log2(lanes the op uses) when known at compile time, -1 otherwise.
-    template <int LT, int LL>
+    // The body of one MAC op: map_mac's split search, then the compute, tile-memory and SRAM ceilings.
+    template <int LT>
     [[gnu::always_inline]] std::int64_t mac_body_l(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
                                                    std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
                                                    std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
         using detail::cycles_for_bytes;
         const int lt = LT >= 0 ? LT : log_tiles_;
-        const int ll = LL >= 0 ? LL : (dw ? log_dw_lanes_ : log_lanes_);
+        const int ll = dw ? log_dw_lanes_ : log_lanes_;
         const std::int64_t lanes = std::int64_t{1} << ll;
+        // k_blocks of a split = ceil(ceil(k / tk) / lanes) = ceil(kl / tk) with kl = ceil(k / lanes): one
+        // shift by the lanes here, constant shifts by the tiles in the search.
+        const std::int64_t kl = (k + lanes - 1) >> ll;
         const std::int64_t r_blocks = (r + cfg_.cells_per_tile - 1) >> log_cells_;
         const std::int64_t pass = cfg_.pass_overhead_cycles;
         // map_mac's search: the fewest k_blocks * r_blocks * (rows_t * width + pass) cycles, ties to
         // more tiles on rows. r_blocks > 0 is common to all splits, so it is applied to the winner only.
         auto split_cycles = [&](int s) {
             const std::int64_t rt = (rows + (std::int64_t{1} << s) - 1) >> s;
-            // k_blocks = ceil(ceil(k / tk) / lanes) = ceil(k / (tk * lanes)), both powers of two
-            const std::int64_t kb = (k + (std::int64_t{1} << (lt - s + ll)) - 1) >> (lt - s + ll);
+            const std::int64_t kb = (kl + (std::int64_t{1} << (lt - s)) - 1) >> (lt - s);
             return kb * (rt * width + pass);
         };
         std::int64_t best = split_cycles(lt);
@@ -294,6 +338,9 @@ private:
             const std::int64_t cycles = split_cycles(s);
             if (cycles < best) { best = cycles; best_s = s; }
         }
+        // Hide the winner from the optimizer: otherwise it specialises the code below on each split, and
+        // every taken branch above then materialises four constants (measured 2-3% slower per estimate).
+        __asm__("" : "+r"(best_s));
         best *= r_blocks;
         const std::int64_t rows_t = (rows + (std::int64_t{1} << best_s) - 1) >> best_s;
         const std::int64_t k_t = (k + (std::int64_t{1} << (lt - best_s)) - 1) >> (lt - best_s);
@@ -335,6 +382,17 @@ private:
                  is_pow2(cfg_.depthwise_lanes);
     int log_tiles_ = log2_of(cfg_.tiles), log_cells_ = log2_of(cfg_.cells_per_tile);
     int log_lanes_ = log2_of(cfg_.lanes_per_cell), log_dw_lanes_ = log2_of(cfg_.depthwise_lanes);
+    // [kind * 8 + activation]: the op runs on the device in the fast path (inputs excluded: they come
+    // first), i.e. cfg_.support.supports(op).
+    static_assert(graph::activation_names.size() <= 8);
+    std::array<bool, 8 * graph::op_kind_names.size()> fast_op_ = [this] {
+        std::array<bool, 8 * graph::op_kind_names.size()> t{};
+        for (std::size_t k = 0; k < cfg_.support.kinds.size(); ++k)
+            for (std::size_t a = 0; a < cfg_.support.activations.size(); ++a)
+                t[k * 8 + a] = k != static_cast<std::size_t>(graph::op_kind::input) && cfg_.support.kinds[k] &&
+                               cfg_.support.activations[a];
+        return t;
+    }();
 };
 
 static_assert(accelerator_model<roofline>);
