@@ -267,11 +267,24 @@ struct calibration_row {
     std::string label;        ///< model name or arch string
 };
 
+/// A published ordering without absolute numbers (e.g. a paper's observation "A runs faster than B
+/// on this device"): calibration asks `slower` to take at least (1 + margin) x the time of `faster`.
+/// Orderings are data about a device, like measured rows; they only pull the fit when violated.
+struct order_constraint {
+    graph::network faster;  ///< the network observed to run faster
+    graph::network slower;  ///< the network observed to run slower
+    double margin = 0.05;   ///< required relative gap (slower >= (1 + margin) x faster), >= 0
+    std::string label;      ///< e.g. "mobilenet_edgetpu<mobilenet_v2" (for reports and errors)
+};
+
 /// Fit settings.
 struct calibration_options {
     double holdout = 0.2;          ///< share of rows held out of the fit (0 <= holdout < 1)
     std::uint64_t seed = 20261123; ///< seed of the hold-out split
-    int max_evaluations = 3000;    ///< Nelder-Mead evaluation budget
+    int max_evaluations = 3000;    ///< Nelder-Mead evaluation budget (per start)
+    int starts = 1;                ///< descents: the base config, then seeded random points in the bounds
+    std::vector<order_constraint> orders = {}; ///< orderings the fit must honour (hinge penalty)
+    double order_weight = 10.0;    ///< weight of the squared shortfall of a violated ordering (> 0)
 };
 
 /// Outcome of a calibration.
@@ -283,6 +296,8 @@ struct calibration_result {
     std::vector<std::size_t> fit_rows, holdout_rows;  ///< row indices in each split
     std::vector<double> predicted;        ///< fitted-model seconds per row (all rows)
     error_summary fit, held_out;          ///< errors on each split
+    std::vector<double> order_ratios;     ///< per ordering: seconds(slower) / seconds(faster) after the fit
+    bool orders_met = true;               ///< every ordering holds (ratio > 1); the margin is what the fit aimed at
 };
 
 /// The split calibration uses: a seeded shuffle of [0, n) whose first floor(holdout * n) indices are
@@ -303,18 +318,27 @@ inline std::pair<std::vector<std::size_t>, std::vector<std::size_t>> holdout_spl
 }
 
 /// Fits `params` of `base` so that `Model(config).seconds(row.net)` matches the measured seconds,
-/// minimizing the sum of squared relative errors on the fit rows (Nelder-Mead in log space, values
-/// kept inside the bounds); rows are split by a seeded shuffle and errors are reported per split.
+/// minimizing the mean squared relative error on the fit rows (Nelder-Mead in log space, values
+/// kept inside the bounds) plus `order_weight` x the squared shortfall of each violated ordering in
+/// `opt.orders`; rows are split by a seeded shuffle and errors are reported per split, orderings by
+/// their ratio after the fit.
 template <class Model, class Config>
 calibration_result<Config> calibrate(const Config& base, const std::vector<free_parameter<Config>>& params,
                                      const std::vector<calibration_row>& rows, const calibration_options& opt = {}) {
     require(!rows.empty(), "calibrate: no measured rows");
     require(!params.empty(), "calibrate: no free parameters");
     require(opt.holdout >= 0.0 && opt.holdout < 1.0, "calibrate: holdout must be in [0, 1), got ", opt.holdout);
+    require(opt.starts >= 1, "calibrate: starts must be at least 1, got ", opt.starts);
+    require(opt.max_evaluations >= 1, "calibrate: max_evaluations must be at least 1, got ", opt.max_evaluations);
     for (const auto& r : rows)
         require(std::isfinite(r.seconds) && r.seconds > 0, "calibrate: row '", r.label, "' has a non-positive latency");
     for (const auto& p : params)
         require(p.lo > 0 && p.hi > p.lo, "calibrate: parameter '", p.name, "' needs bounds 0 < lo < hi");
+    for (const auto& o : opt.orders)
+        require(std::isfinite(o.margin) && o.margin >= 0 && o.margin < 10, "calibrate: ordering '", o.label,
+                "' needs a margin in [0, 10), got ", o.margin);
+    require(opt.orders.empty() || (std::isfinite(opt.order_weight) && opt.order_weight > 0),
+            "calibrate: order_weight must be positive, got ", opt.order_weight);
     base.validate();
     calibration_result<Config> res;
     std::tie(res.fit_rows, res.holdout_rows) = holdout_split(rows.size(), opt.holdout, opt.seed);
@@ -351,17 +375,44 @@ calibration_result<Config> calibrate(const Config& base, const std::vector<free_
             const double e = (m.seconds(rows[i].net) - rows[i].seconds) / rows[i].seconds;
             s += e * e;
         }
-        return s / static_cast<double>(res.fit_rows.size()) + penalty;
+        double shortfall = 0;  // orderings: squared shortfall of the ratio below 1 + margin
+        for (const auto& o : opt.orders) {
+            const double gap = std::max(0.0, 1.0 + o.margin - m.seconds(o.slower) / m.seconds(o.faster));
+            shortfall += gap * gap;
+        }
+        return s / static_cast<double>(res.fit_rows.size()) + opt.order_weight * shortfall + penalty;
     };
-    Eigen::VectorXd x = nelder_mead(objective, x0, 0.3, opt.max_evaluations);
-    // One restart from the optimum shakes the simplex out of a collapsed direction.
-    x = nelder_mead(objective, x, 0.1, opt.max_evaluations / 2);
+    // Start 0 is the base config; further starts are seeded uniform draws inside the (log) bounds.
+    // Each descent restarts once from its optimum, which shakes the simplex out of a collapsed
+    // direction; the best of all starts wins (ties: the earliest).
+    Eigen::VectorXd x;
+    double best = 0;
+    rng g(opt.seed ^ 0x9e3779b97f4a7c15ULL);
+    for (int start = 0; start < opt.starts; ++start) {
+        Eigen::VectorXd s0 = x0;
+        if (start > 0)
+            for (Eigen::Index i = 0; i < n; ++i) {
+                const auto& p = params[static_cast<std::size_t>(i)];
+                s0[i] = std::log(p.lo) + (std::log(p.hi) - std::log(p.lo)) * uniform01(g);
+            }
+        Eigen::VectorXd xs = nelder_mead(objective, s0, 0.3, opt.max_evaluations);
+        xs = nelder_mead(objective, xs, 0.1, opt.max_evaluations / 2);
+        const double v = objective(xs);
+        if (start == 0 || v < best) {
+            best = v;
+            x = xs;
+        }
+    }
     res.config = apply(x);
     res.config.validate();
     for (const auto& p : params) res.after.push_back(p.get(res.config));
     const Model m(res.config);
     res.predicted.resize(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) res.predicted[i] = m.seconds(rows[i].net);
+    for (const auto& o : opt.orders) {
+        res.order_ratios.push_back(m.seconds(o.slower) / m.seconds(o.faster));
+        res.orders_met = res.orders_met && res.order_ratios.back() > 1.0;
+    }
     auto split = [&](const std::vector<std::size_t>& which) {
         std::vector<double> p, q;
         for (auto i : which) { p.push_back(res.predicted[i]); q.push_back(rows[i].seconds); }
