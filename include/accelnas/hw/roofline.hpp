@@ -102,7 +102,7 @@ private:
     template <int LT>  // log2(tiles) when known at compile time, -1 otherwise
     bool fast_seconds(const graph::network& net, double& total) const {
         if (!pow2_) return false;
-        const std::size_t n = net.ops().size();
+        const std::size_t n = net.compact_ops().size();
         if (n == 0 || n > max_fast_ops) return false;
         fast_ops o;
         if (!fast_walk<LT>(net, o)) return false;
@@ -158,22 +158,23 @@ private:
     };
 
     // One walk over the ops: fills `f` (see fast_ops). Returns false outside the fast path's case.
+    // It reads the network's compact op table (one cache line per op, the first input's shape in it)
+    // and its flat input indices, both in op order, instead of the ops and their inputs vectors.
     template <int LT>
     bool fast_walk(const graph::network& net, fast_ops& f) const {
         using graph::op_kind;
-        const graph::op* const ops = net.ops().data();
-        const std::size_t n = net.ops().size();
+        const graph::compact_op* const ops = net.compact_ops().data();
+        const std::uint32_t* const inputs = net.input_indices().data();
+        const std::size_t n = net.compact_ops().size();
         // One bit per op consumed by a later op (the others are the network outputs), in a local
         // array: no allocation, and the compiler knows it aliases neither the ops nor the config.
         std::uint64_t used[max_fast_ops / 64] = {};
         std::int64_t elements[max_fast_ops];  // output elements of the ops walked so far
-        // Networks swept from memory: fetch the ops (and the inputs lists they point to) ahead.
-        constexpr std::size_t ahead = 12;
-        for (std::size_t i = 0; i < ahead && i < n; ++i) prefetch_op(ops + i);
+        constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
         std::size_t i = 0;
         std::int64_t in_total = 0;
-        for (; i < n && ops[i].kind == op_kind::input; ++i) {
-            const std::int64_t elems = ops[i].out.elements();
+        for (; i < n && ops[i].kind == input_kind; ++i) {
+            const std::int64_t elems = ops[i].elements;
             if (elems <= 0) return false;
             elements[i] = elems;
             in_total += elems;
@@ -184,19 +185,16 @@ private:
         f.in_total = in_total;
         std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0;
         for (; i < n; ++i) {
-            const graph::op& o = ops[i];
-            if (i + ahead < n) prefetch_op(ops + i + ahead);
-            if (i + ahead / 2 < n) __builtin_prefetch(ops[i + ahead / 2].inputs.data());
-            const op_kind kind = o.kind;
-            const std::int64_t elems = o.out.elements();
-            // Zero-sized tensors, inputs after compute ops and ops partitioned to the host take the
-            // general path.
-            if (elems <= 0 || !fast_op_[(static_cast<unsigned>(kind) << 3) | (static_cast<unsigned>(o.act) & 7u)])
-                return false;
+            const graph::compact_op& o = ops[i];
+            const op_kind kind = o.kind_of();
+            const std::int64_t elems = o.elements;
+            // Zero-sized tensors, sizes beyond the compact table's 32 bits, inputs after compute ops and
+            // ops partitioned to the host take the general path.
+            if (elems <= 0 || !o.exact || !fast_op_[(unsigned{o.kind} << 3) | (unsigned{o.act} & 7u)]) return false;
             elements[i] = elems;
             std::int64_t in_bytes = 0;
-            const std::size_t* in = o.inputs.data();
-            const std::size_t n_in = o.inputs.size();
+            const std::uint32_t* in = inputs + o.in_begin;
+            const std::size_t n_in = o.in_count;
             for (std::size_t q = 0; q < n_in; ++q) {
                 const std::size_t j = in[q];
                 if (j >= i) return false;  // not topologically ordered: general path
@@ -208,38 +206,39 @@ private:
             const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
             const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
             if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
-            const graph::tensor_shape& x = n_in == 0 ? o.out : ops[in[0]].out;
+            // x: the first input's shape (the op's own without inputs), as in the compact op.
+            const std::int64_t x_h = o.in_h, x_w = o.in_w, x_c = o.in_c;
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
             // as a vector op (vrows rows, vops element operations), as work_of describes it.
             std::int64_t overhead = cfg_.vector_overhead_cycles, params = 0;
-            std::int64_t rows = o.out.h, width = o.out.w, k = o.filters, r = 0, cpt = 1;
-            std::int64_t kh = o.kernel_h, sh = o.stride_h, in_h = x.h, in_w = x.w;
-            std::int64_t vrows = o.out.h, vops = -1;  // vops < 0: a MAC op
+            std::int64_t rows = o.out_h, width = o.out_w, k = o.filters, r = 0, cpt = 1;
+            std::int64_t kh = o.kernel_h, sh = o.stride_h, in_h = x_h, in_w = x_w;
+            std::int64_t vrows = o.out_h, vops = -1;  // vops < 0: a MAC op
             bool dw = false;
             switch (kind) {
             case op_kind::reshape: overhead = 0; vops = 0; break;
             case op_kind::conv2d: {
-                const std::int64_t cin = n_in == 0 ? 0 : x.c;
+                const std::int64_t cin = n_in == 0 ? 0 : x_c;
                 const std::int64_t taps = std::int64_t{o.kernel_h} * o.kernel_w;
                 const std::int64_t groups = o.groups;
                 dw = groups > 1 && groups == cin;
                 // cin / groups without a division for the common regular and depthwise convs
                 const std::int64_t per_group = groups == 1 ? cin : dw ? 1 : cin / groups;
-                params = taps * per_group * o.filters + 4 * o.filters;
+                params = taps * per_group * o.filters + 4 * std::int64_t{o.filters};
                 r = dw ? taps : taps * per_group;
                 cpt = per_group;
                 overhead = cfg_.op_overhead_cycles;
                 break;
             }
             case op_kind::fully_connected:
-                r = cpt = x.h * x.w * x.c;
-                params = r * o.filters + 4 * o.filters;
+                r = cpt = x_h * x_w * x_c;
+                params = r * o.filters + 4 * std::int64_t{o.filters};
                 rows = width = kh = sh = in_h = in_w = 1;
                 overhead = cfg_.op_overhead_cycles;
                 break;
             case op_kind::avg_pool:
                 r = std::int64_t{o.kernel_h} * o.kernel_w;
-                k = o.out.c;
+                k = o.out_c;
                 dw = true;
                 overhead = cfg_.pool_overhead_cycles;
                 break;
@@ -248,7 +247,7 @@ private:
                 overhead = cfg_.pool_overhead_cycles;
                 break;
             case op_kind::global_avg_pool:
-                vrows = x.h;
+                vrows = x_h;
                 vops = in_bytes;
                 overhead = cfg_.pool_overhead_cycles;
                 break;
@@ -292,13 +291,6 @@ private:
         }
         f.out_bytes = out_bytes;
         return true;
-    }
-
-    // Prefetches the cache lines of op `o`.
-    static void prefetch_op(const graph::op* o) noexcept {
-        const char* p = reinterpret_cast<const char*>(o);
-        for (std::size_t b = 0; b < sizeof(graph::op); b += 64) __builtin_prefetch(p + b);
-        __builtin_prefetch(p + sizeof(graph::op) - 1);
     }
 
     // `roofline_op(...).total` of a MAC op with `map_mac`'s power-of-two search, without building
