@@ -136,8 +136,7 @@ private:
         }
         const std::int64_t start = std::max(now, link_free);
         now = start + detail::link_cycles(o.out_bytes, cfg_);
-        const double host = 0.0;
-        total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
+        total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz;
         return true;
     }
 
@@ -293,20 +292,13 @@ private:
         return true;
     }
 
-    // `roofline_op(...).total` of a MAC op with `map_mac`'s power-of-two search, without building
-    // op_work or mac_mapping and without the utilization. LT: log2(tiles) or -1 (see fast_seconds).
+    // `roofline_op(...).total` of a MAC op without building op_work or mac_mapping and without the
+    // utilization: map_mac's power-of-two split search, then the compute, tile-memory and SRAM
+    // ceilings. LT: log2(tiles) or -1 (see fast_seconds).
     template <int LT>
     [[gnu::always_inline]] std::int64_t mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
                                                  std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
                                                  std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
-        return mac_body_l<LT>(rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw);
-    }
-
-    // The body of one MAC op: map_mac's split search, then the compute, tile-memory and SRAM ceilings.
-    template <int LT>
-    [[gnu::always_inline]] std::int64_t mac_body_l(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
-                                                   std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
-                                                   std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
         using detail::cycles_for_bytes;
         const int lt = LT >= 0 ? LT : log_tiles_;
         const int ll = dw ? log_dw_lanes_ : log_lanes_;
