@@ -22,7 +22,7 @@ using namespace accelnas;
 namespace {
 
 void print_table(const hw::latency_report& r, bool per_op) {
-    std::printf("%-40s %-16s %-4s %10.3f ms", r.model.c_str(), r.target.c_str(), r.estimator.c_str(), r.total_ms());
+    std::printf("%-40s %-16s %-4s %10.3f ms", r.network.c_str(), r.target.c_str(), r.estimator.c_str(), r.total_ms());
     if (r.clock_hz > 0)
         std::printf("  (%lld cycles, params cached %.2f MB, streamed %.2f MB, io %.3f ms%s)",
                     static_cast<long long>(r.total_cycles), r.param_bytes_cached / 1e6, r.param_bytes_streamed / 1e6,
