@@ -80,7 +80,7 @@ void print_result(const hw::calibration_result<Config>& res, const std::vector<h
     std::printf("%-28s %14s %14s\n", "parameter", "before", "after");
     for (std::size_t i = 0; i < res.names.size(); ++i)
         std::printf("%-28s %14.6g %14.6g\n", res.names[i].c_str(), res.before[i], res.after[i]);
-    auto line = [](const char* what, const hw::error_summary& s) {
+    auto line = [](const char* what, const error_summary& s) {
         std::printf("%-9s n=%-5zu median %.1f%%  p90 %.1f%%  within10 %.1f%%  spearman %.3f\n", what, s.n,
                     100 * s.median_rel, 100 * s.p90_rel, 100 * s.within10, s.spearman);
     };
