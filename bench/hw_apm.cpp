@@ -1,4 +1,4 @@
-// Whole-network roofline (APM) estimates per second on one core (goal >= 100,000/s for an
+// Whole-network APM estimates per second on one core (goal >= 100,000/s for an
 // EfficientNet-EdgeTPU-S-sized network, aim 1,000,000/s), and the CPU and systolic models.
 // items_per_second = whole-network estimates per second; the time of one estimate is 1 / that.
 #include <accelnas/hw.hpp>
@@ -11,7 +11,7 @@ using namespace accelnas;
 
 static void BM_apm(benchmark::State& st, const char* model, const char* target) {
     const auto net = zoo::build(model);
-    const hw::roofline apm(hw::targets::edgetpu(target));
+    const hw::apm apm(hw::targets::edgetpu(target));
     for (auto _ : st) benchmark::DoNotOptimize(apm.seconds(net));
     st.SetItemsProcessed(st.iterations());  // items/s = whole-network estimates per second
 }
@@ -33,7 +33,7 @@ static const std::vector<graph::network>& edgetpu_space_nets() {
 }
 static void BM_apm_space_sweep(benchmark::State& st) {
     const auto& nets = edgetpu_space_nets();
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     for (auto _ : st)
         for (const auto& n : nets) benchmark::DoNotOptimize(apm.seconds(n));
     st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(nets.size()));
@@ -41,7 +41,7 @@ static void BM_apm_space_sweep(benchmark::State& st) {
 BENCHMARK(BM_apm_space_sweep);
 static void BM_apm_space_in_cache(benchmark::State& st) {
     const auto& nets = edgetpu_space_nets();
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     for (auto _ : st)
         for (const auto& n : nets)
             for (int r = 0; r < 20; ++r) benchmark::DoNotOptimize(apm.seconds(n));
@@ -51,7 +51,7 @@ BENCHMARK(BM_apm_space_in_cache);
 
 static void BM_apm_report(benchmark::State& st) {
     const auto net = zoo::build("efficientnet_edgetpu_s");
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     for (auto _ : st) benchmark::DoNotOptimize(apm.estimate(net));
     st.SetItemsProcessed(st.iterations());
 }

@@ -76,7 +76,7 @@ struct eltwise_args {
 };
 
 /// One op of a network in one cache line: what a pass over all ops reads most (the latency fast path
-/// of `hw::roofline`), derived from the `op` when it is appended (`network::compact_ops()`). Sizes are
+/// of `hw::apm`), derived from the `op` when it is appended (`network::compact_ops()`). Sizes are
 /// narrowed to 32 bits; when a size of the op does not fit, `exact` is false and the fields that do not
 /// fit are 0 (read `network::ops()` then). `kind`, `act`, kernel, `stride_h`, `elements`, the input
 /// range and `exact` always hold the op's values. Attributes not listed here (name, stride_w, padding,
@@ -236,7 +236,7 @@ public:
     /// All ops in topological order.
     const std::vector<op>& ops() const noexcept { return ops_; }
     /// The ops again, one `compact_op` (64 bytes) each, in the same order: derived from `ops()` as they
-    /// are appended, read-only, for passes over all ops that must stay in cache (`hw::roofline`).
+    /// are appended, read-only, for passes over all ops that must stay in cache (`hw::apm`).
     std::span<const compact_op> compact_ops() const noexcept { return compact_; }
     /// The input indices of all ops, op after op (`compact_op::in_begin` / `in_count` index it).
     std::span<const std::uint32_t> input_indices() const noexcept { return input_indices_; }

@@ -2,7 +2,7 @@
 /// \file
 /// How one op of a network maps onto an Edge TPU-like device: which path runs it (MAC array, vector
 /// path, nothing), how its work is split over tiles, how many weight blocks (passes) each tile runs,
-/// and the bytes it moves. Shared by the simulator and the roofline so both price the same mapping.
+/// and the bytes it moves. Shared by the simulator and the APM so both price the same mapping.
 ///
 /// MAC ops (conv2d, fully_connected, and avg_pool as a depthwise conv) are seen as output rows x positions per row x output channels
 /// with a reduction of length R per output:
@@ -174,7 +174,7 @@ struct mac_mapping {
 
 namespace detail {
 // ceil(a / b) for a >= 0, b > 0. Powers of two (tiles, lanes, cells of the Edge TPU) take a shift:
-// the roofline evaluates a few dozen of these per op and a 64-bit division costs tens of cycles.
+// the APM evaluates a few dozen of these per op and a 64-bit division costs tens of cycles.
 constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept {
     if ((b & (b - 1)) == 0) return (a + b - 1) >> __builtin_ctzll(static_cast<unsigned long long>(b));
     return (a + b - 1) / b;
@@ -198,7 +198,7 @@ inline mac_mapping map_mac(const op_work& w, const edgetpu_config& c) noexcept {
     };
     if ((c.tiles & (c.tiles - 1)) == 0 && (lanes & (lanes - 1)) == 0) {
         // Power-of-two tiles and lanes (the Edge TPU's 16 and 4): the divisors of `tiles` are the powers
-        // of two and every ceil_div is a shift, which matters for the roofline's speed. Same values and
+        // of two and every ceil_div is a shift, which matters for the APM's speed. Same values and
         // the same tie rule as `consider`.
         const int lt = __builtin_ctzll(static_cast<unsigned long long>(c.tiles));
         const int ll = __builtin_ctzll(static_cast<unsigned long long>(lanes));

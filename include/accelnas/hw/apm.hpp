@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// `hw::roofline`: the analytical performance model (APM) of an Edge TPU-like device. Per op, in
+/// `hw::apm`: the analytical performance model (APM) of an Edge TPU-like device. Per op, in
 /// closed form, the time is the highest of its ceilings plus its fixed costs:
 /// - compute: MACs / (peak MAC rate x mapping utilization) - the utilization lost to shape mapping
 ///   (tile split, partial blocks, shallow reductions, depthwise lanes, per-block fill) comes from the
@@ -26,9 +26,9 @@
 namespace accelnas::hw {
 
 /// Closed-form device cycles of one op (overhead and transfers excluded).
-inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept {
+inline op_cycles apm_op(const op_work& w, const edgetpu_config& c) noexcept {
     using detail::ceil_div;
-    using detail::cycles_for_bytes;
+    using detail::cycles_for;
     switch (w.cls) {
     case op_class::free: return {};
     case op_class::conv:
@@ -42,10 +42,10 @@ inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept
                                    : static_cast<double>(m.k_blocks * w.r) / static_cast<double>(w.taps);
         const double read = static_cast<double>(in_rows * w.in_w) * channels;
         const double write = static_cast<double>(m.rows_t * w.width * m.k_t);
-        const std::int64_t mem = cycles_for_bytes(read + write, c.tile_bytes_per_cycle);
+        const std::int64_t mem = cycles_for(read + write, c.tile_bytes_per_cycle);
         const double wbw = c.sram_bytes_per_cycle / static_cast<double>(m.tk);
-        const std::int64_t weights = cycles_for_bytes(static_cast<double>(m.k_t * w.r), wbw);
-        const std::int64_t first = cycles_for_bytes(
+        const std::int64_t weights = cycles_for(static_cast<double>(m.k_t * w.r), wbw);
+        const std::int64_t first = cycles_for(
             static_cast<double>(std::min(w.r, c.cells_per_tile) * std::min(m.lanes, m.k_t)), wbw);
         const std::int64_t body = std::max({m.compute_cycles, mem, weights}) + first;
         return {body, m.compute_cycles, body - m.compute_cycles, m.utilization};
@@ -53,9 +53,9 @@ inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept
     case op_class::vector: {
         const std::int64_t pieces = w.rows >= c.tiles ? w.rows : c.tiles;
         const std::int64_t per_tile = ceil_div(pieces, c.tiles);
-        const std::int64_t comp = per_tile * cycles_for_bytes(static_cast<double>(w.vector_ops) / static_cast<double>(pieces),
+        const std::int64_t comp = per_tile * cycles_for(static_cast<double>(w.vector_ops) / static_cast<double>(pieces),
                                                               static_cast<double>(c.vector_width));
-        const std::int64_t mem = per_tile * cycles_for_bytes(static_cast<double>(w.in_bytes + w.out_bytes) / static_cast<double>(pieces),
+        const std::int64_t mem = per_tile * cycles_for(static_cast<double>(w.in_bytes + w.out_bytes) / static_cast<double>(pieces),
                                                              c.tile_bytes_per_cycle);
         const std::int64_t body = std::max(comp, mem);
         const double peak = static_cast<double>(body) * static_cast<double>(c.tiles * c.vector_width);
@@ -65,11 +65,12 @@ inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept
     return {};
 }
 
-/// Analytical (roofline) latency model of an Edge TPU-like device.
-class roofline {
+/// The analytical performance model (APM) of an Edge TPU-like device: per op the highest of its
+/// roofline ceilings plus fixed costs.
+class apm {
 public:
     /// An APM of `config` (validated here: zero or negative resources throw).
-    explicit roofline(edgetpu_config config) : cfg_(std::move(config)) { cfg_.validate(); }
+    explicit apm(edgetpu_config config) : cfg_(std::move(config)) { cfg_.validate(); }
 
     /// Target name.
     const std::string& name() const noexcept { return cfg_.name; }
@@ -82,13 +83,13 @@ public:
         double t = 0.0;
         // The Edge TPU's 16 tiles get an unrolled split search with constant shifts.
         if (log_tiles_ == 4 ? fast_seconds<4>(net, t) : fast_seconds<-1>(net, t)) return t;
-        return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return roofline_op(w, cfg_); }, nullptr);
+        return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return apm_op(w, cfg_); }, nullptr);
     }
 
     /// The full report with one entry per non-input op.
     latency_report estimate(const graph::network& net) const {
         latency_report r;
-        detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return roofline_op(w, cfg_); }, &r);
+        detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return apm_op(w, cfg_); }, &r);
         return r;
     }
 
@@ -97,7 +98,7 @@ private:
     // runs on the device, inputs come first, at most 1024 ops, power-of-two tiles, cells and lanes.
     // Returns false when the network or config is outside that case (or invalid); `seconds` then takes
     // the general timeline, which also raises the errors. Per op it repeats what `work_of`,
-    // `roofline_op`, `op_overhead` and `detail::run_timeline` compute, with the same expressions in the
+    // `apm_op`, `op_overhead` and `detail::run_timeline` compute, with the same expressions in the
     // same order (the tests check seconds() == estimate().total_seconds exactly).
     template <int LT>  // log2(tiles) when known at compile time, -1 otherwise
     bool fast_seconds(const graph::network& net, double& total) const {
@@ -267,7 +268,7 @@ private:
             }
             else if (kind != op_kind::reshape) body = vector_body(vrows, vops, in_bytes + elems);
             if (spill > 0)
-                body += detail::cycles_for_bytes(2.0 * static_cast<double>(spill - host_spill), cfg_.sram_bytes_per_cycle);
+                body += detail::cycles_for(2.0 * static_cast<double>(spill - host_spill), cfg_.sram_bytes_per_cycle);
             const std::int64_t cost = overhead + body;
             f.op[i] = {cost, params, 2 * host_spill};
             cycles += cost;
@@ -292,14 +293,14 @@ private:
         return true;
     }
 
-    // `roofline_op(...).total` of a MAC op without building op_work or mac_mapping and without the
+    // `apm_op(...).total` of a MAC op without building op_work or mac_mapping and without the
     // utilization: map_mac's power-of-two split search, then the compute, tile-memory and SRAM
     // ceilings. LT: log2(tiles) or -1 (see fast_seconds).
     template <int LT>
     [[gnu::always_inline]] std::int64_t mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
                                                  std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
                                                  std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
-        using detail::cycles_for_bytes;
+        using detail::cycles_for;
         const int lt = LT >= 0 ? LT : log_tiles_;
         const int ll = dw ? log_dw_lanes_ : log_lanes_;
         const std::int64_t lanes = std::int64_t{1} << ll;
@@ -335,23 +336,23 @@ private:
                                    : static_cast<double>(k_blocks * cpt);  // == (k_blocks * r) / taps, r = taps * cpt
         const double read = static_cast<double>(in_rows * in_w) * channels;
         const double write = static_cast<double>(rows_t * width * k_t);
-        const std::int64_t mem = cycles_for_bytes(read + write, cfg_.tile_bytes_per_cycle);
+        const std::int64_t mem = cycles_for(read + write, cfg_.tile_bytes_per_cycle);
         // x / (sram / tk) with tk a power of two is exactly (x * tk) / sram: one division fewer.
         const double sram = cfg_.sram_bytes_per_cycle, tkd = static_cast<double>(tk);
-        const std::int64_t weights = cycles_for_bytes(static_cast<double>(k_t * r) * tkd, sram);
-        const std::int64_t first = cycles_for_bytes(
+        const std::int64_t weights = cycles_for(static_cast<double>(k_t * r) * tkd, sram);
+        const std::int64_t first = cycles_for(
             static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * tkd, sram);
         return std::max({best, mem, weights}) + first;
     }
 
-    // `roofline_op(...).total` of a vector-path op.
+    // `apm_op(...).total` of a vector-path op.
     std::int64_t vector_body(std::int64_t rows, std::int64_t vector_ops, std::int64_t bytes) const noexcept {
-        using detail::cycles_for_bytes;
+        using detail::cycles_for;
         const std::int64_t pieces = rows >= cfg_.tiles ? rows : cfg_.tiles;
         const std::int64_t per_tile = (pieces + cfg_.tiles - 1) >> log_tiles_;
-        const std::int64_t comp = per_tile * cycles_for_bytes(static_cast<double>(vector_ops) / static_cast<double>(pieces),
+        const std::int64_t comp = per_tile * cycles_for(static_cast<double>(vector_ops) / static_cast<double>(pieces),
                                                               static_cast<double>(cfg_.vector_width));
-        const std::int64_t mem = per_tile * cycles_for_bytes(static_cast<double>(bytes) / static_cast<double>(pieces),
+        const std::int64_t mem = per_tile * cycles_for(static_cast<double>(bytes) / static_cast<double>(pieces),
                                                              cfg_.tile_bytes_per_cycle);
         return std::max(comp, mem);
     }
@@ -379,6 +380,6 @@ private:
     }();
 };
 
-static_assert(accelerator_model<roofline>);
+static_assert(accelerator_model<apm>);
 
 }  // namespace accelnas::hw
