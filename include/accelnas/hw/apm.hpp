@@ -11,8 +11,10 @@
 /// - fixed per-op overhead, plus input/output transfer and per-inference overhead.
 /// It takes the same `edgetpu_config` as the simulator, so the two compare on one description.
 
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/accelerator.hpp>
+#include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/config.hpp>
 #include <accelnas/hw/mapping.hpp>
 #include <accelnas/hw/report.hpp>
@@ -78,12 +80,25 @@ public:
     const edgetpu_config& config() const noexcept { return cfg_; }
 
     /// Total seconds of one inference of `net` (no per-op table: the fast path for search loops).
-    /// The same number as `estimate(net).total_seconds`, bit for bit.
+    /// The same number as `estimate(net).total_seconds`, bit for bit. Builds the compact op table of
+    /// `net` in a per-thread buffer (no allocation once it has grown) and reads that.
     double seconds(const graph::network& net) const {
+        if (pow2_ && !net.empty() && net.size() <= max_fast_ops) {
+            thread_local compact_network table;
+            table.assign(net);
+            double t = 0.0;
+            if (try_fast(table, t)) return t;
+        }
+        return general_seconds(net);
+    }
+
+    /// `seconds(*table.network())` from a prebuilt compact table (sweeps that estimate one network on
+    /// many configs build its table once). The table's network must still be alive.
+    double seconds(const compact_network& table) const {
+        require(table.network() != nullptr, "hw::apm::seconds: the compact table was built from no network");
         double t = 0.0;
-        // The Edge TPU's 16 tiles get an unrolled split search with constant shifts.
-        if (log_tiles_ == 4 ? fast_seconds<4>(net, t) : fast_seconds<-1>(net, t)) return t;
-        return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return apm_op(w, cfg_); }, nullptr);
+        if (try_fast(table, t)) return t;
+        return general_seconds(*table.network());
     }
 
     /// The full report with one entry per non-input op.
@@ -94,19 +109,28 @@ public:
     }
 
 private:
-    // The common case walked over the ops with no heap allocation, no op_work and no report: every op
-    // runs on the device, inputs come first, at most 1024 ops, power-of-two tiles, cells and lanes.
-    // Returns false when the network or config is outside that case (or invalid); `seconds` then takes
-    // the general timeline, which also raises the errors. Per op it repeats what `work_of`,
-    // `apm_op`, `op_overhead` and `detail::run_timeline` compute, with the same expressions in the
-    // same order (the tests check seconds() == estimate().total_seconds exactly).
+    double general_seconds(const graph::network& net) const {
+        return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return apm_op(w, cfg_); }, nullptr);
+    }
+
+    // The common case walked over the compact ops with no heap allocation, no op_work and no report:
+    // every op runs on the device, inputs come first, at most 1024 ops, power-of-two tiles, cells and
+    // lanes. Returns false when the network or config is outside that case (or invalid); `seconds`
+    // then takes the general timeline, which also raises the errors. Per op it repeats what
+    // `work_of`, `apm_op`, `op_overhead` and `detail::run_timeline` compute, with the same expressions
+    // in the same order (the tests check seconds() == estimate().total_seconds exactly).
+    bool try_fast(const compact_network& table, double& total) const {
+        // The Edge TPU's 16 tiles get an unrolled split search with constant shifts.
+        return log_tiles_ == 4 ? fast_seconds<4>(table, total) : fast_seconds<-1>(table, total);
+    }
+
     template <int LT>  // log2(tiles) when known at compile time, -1 otherwise
-    bool fast_seconds(const graph::network& net, double& total) const {
+    bool fast_seconds(const compact_network& table, double& total) const {
         if (!pow2_) return false;
-        const std::size_t n = net.compact_ops().size();
+        const std::size_t n = table.size();
         if (n == 0 || n > max_fast_ops) return false;
         fast_ops o;
-        if (!fast_walk<LT>(net, o)) return false;
+        if (!fast_walk<LT>(table, o)) return false;
         // The parameter cache is the SRAM minus the largest activation spill (cache_capacity). When all
         // weights fit it and nothing spills beyond the SRAM, every op is cached and no op waits for the
         // host link: the timeline is the input transfer plus the sum of the ops' cycles.
@@ -158,14 +182,14 @@ private:
     };
 
     // One walk over the ops: fills `f` (see fast_ops). Returns false outside the fast path's case.
-    // It reads the network's compact op table (one cache line per op, the first input's shape in it)
-    // and its flat input indices, both in op order, instead of the ops and their inputs vectors.
+    // It reads the compact op table (one cache line per op, the first input's shape in it) and its
+    // flat input indices, both in op order, instead of the ops and their inputs vectors.
     template <int LT>
-    bool fast_walk(const graph::network& net, fast_ops& f) const {
+    bool fast_walk(const compact_network& table, fast_ops& f) const {
         using graph::op_kind;
-        const graph::compact_op* const ops = net.compact_ops().data();
-        const std::uint32_t* const inputs = net.input_indices().data();
-        const std::size_t n = net.compact_ops().size();
+        const compact_op* const ops = table.ops().data();
+        const std::uint32_t* const inputs = table.input_indices().data();
+        const std::size_t n = table.size();
         // One bit per op consumed by a later op (the others are the network outputs), in a local
         // array: no allocation, and the compiler knows it aliases neither the ops nor the config.
         std::uint64_t used[max_fast_ops / 64] = {};
@@ -185,7 +209,7 @@ private:
         f.in_total = in_total;
         std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0;
         for (; i < n; ++i) {
-            const graph::compact_op& o = ops[i];
+            const compact_op& o = ops[i];
             const op_kind kind = o.kind_of();
             const std::int64_t elems = o.elements;
             // Zero-sized tensors, sizes beyond the compact table's 32 bits, inputs after compute ops and
@@ -220,11 +244,9 @@ private:
             case op_kind::conv2d: {
                 const std::int64_t cin = n_in == 0 ? 0 : x_c;
                 const std::int64_t taps = std::int64_t{o.kernel_h} * o.kernel_w;
-                const std::int64_t groups = o.groups;
-                dw = groups > 1 && groups == cin;
-                // cin / groups without a division for the common regular and depthwise convs
-                const std::int64_t per_group = groups == 1 ? cin : dw ? 1 : cin / groups;
-                params = taps * per_group * o.filters + 4 * std::int64_t{o.filters};
+                dw = graph::is_depthwise(cin, o.groups);
+                const std::int64_t per_group = graph::channels_per_group(cin, o.groups);
+                params = graph::conv_weights(o.kernel_h, o.kernel_w, cin, o.groups, o.filters) + 4 * std::int64_t{o.filters};
                 r = dw ? taps : taps * per_group;
                 cpt = per_group;
                 overhead = cfg_.op_overhead_cycles;
@@ -232,7 +254,7 @@ private:
             }
             case op_kind::fully_connected:
                 r = cpt = x_h * x_w * x_c;
-                params = r * o.filters + 4 * std::int64_t{o.filters};
+                params = graph::dense_weights(r, o.filters) + 4 * std::int64_t{o.filters};
                 rows = width = kh = sh = in_h = in_w = 1;
                 overhead = cfg_.op_overhead_cycles;
                 break;

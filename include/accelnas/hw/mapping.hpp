@@ -15,6 +15,7 @@
 /// - dense: one position, R = input features.
 
 #include <accelnas/core/error.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/config.hpp>
 
@@ -55,16 +56,13 @@ struct op_work {
 };
 
 namespace detail {
-// Input geometry of a sliding-window op (TensorFlow SAME padding puts the smaller half on top).
+// Input geometry of a sliding-window op (graph::window_along: SAME padding puts the smaller half on top).
 inline void set_window(op_work& w, const graph::tensor_shape& in, const graph::op& o) noexcept {
     w.kernel_h = o.kernel_h;
     w.stride_h = o.stride_h;
     w.in_h = in.h;
     w.in_w = in.w;
-    if (o.pad == graph::padding::same) {
-        const std::int64_t total = std::max<std::int64_t>(0, (o.out.h - 1) * o.stride_h + o.kernel_h - in.h);
-        w.pad_top = total / 2;
-    }
+    w.pad_top = graph::window_along(in.h, o.kernel_h, o.stride_h, o.pad).pad_before;
 }
 }  // namespace detail
 
@@ -85,17 +83,18 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
     case op_kind::conv2d: {
         const auto cin = net.in_channels(i);
         const auto taps = std::int64_t{o.kernel_h} * o.kernel_w;
-        const bool dw = o.groups > 1 && o.groups == cin;
+        const bool dw = graph::is_depthwise(cin, o.groups);
         w.cls = dw ? op_class::depthwise : op_class::conv;
         w.rows = o.out.h;
         w.width = o.out.w;
         w.k = o.filters;
-        w.r = dw ? taps : taps * (cin / o.groups);
+        w.r = dw ? taps : taps * graph::channels_per_group(cin, o.groups);
         w.kernel_w = o.kernel_w;
         w.taps = taps;
         detail::set_window(w, net.in_shape(i), o);
-        w.macs = o.out.h * o.out.w * o.filters * taps * (cin / o.groups);
-        w.param_bytes = taps * (cin / o.groups) * o.filters + 4 * o.filters;  // int32 bias (folded BN)
+        w.macs = graph::conv_macs(o.out.h, o.out.w, o.filters, o.kernel_h, o.kernel_w, cin, o.groups);
+        // int8 weights and an int32 bias per filter (batch norm folded into it)
+        w.param_bytes = graph::conv_weights(o.kernel_h, o.kernel_w, cin, o.groups, o.filters) + 4 * o.filters;
         return w;
     }
     case op_kind::fully_connected: {
@@ -103,8 +102,8 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.cls = op_class::dense;
         w.k = o.filters;
         w.r = x.h * x.w * x.c;
-        w.macs = w.r * w.k;
-        w.param_bytes = w.r * w.k + 4 * w.k;
+        w.macs = graph::dense_weights(w.r, w.k);
+        w.param_bytes = graph::dense_weights(w.r, w.k) + 4 * w.k;
         return w;
     }
     case op_kind::avg_pool:

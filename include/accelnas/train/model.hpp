@@ -76,8 +76,9 @@ public:
             if (o.kind == graph::op_kind::conv2d) {
                 const auto kh = std::size_t(o.kernel_h), kw = std::size_t(o.kernel_w);
                 const auto f = std::size_t(o.filters), gr = std::size_t(o.groups);
-                tensor w = xt::empty<float>(shape4{kh, kw, std::size_t(in.c) / gr, f});
-                const double fan_in = double(kh * kw * std::size_t(in.c) / gr);
+                const auto cg = std::size_t(graph::channels_per_group(in.c, o.groups));
+                tensor w = xt::empty<float>(shape4{kh, kw, cg, f});
+                const double fan_in = double(kh * kw * cg);
                 if (opt.init == init_scheme::torch_default) fill_uniform(w, g, 1.0 / std::sqrt(fan_in));
                 else for (auto& v : w) v = float(normal01(g) * std::sqrt(2.0 / double(kh * kw * f / gr)));
                 s.weight = add_param(o.name + "/weight", std::move(w), true);
