@@ -19,6 +19,17 @@ BENCHMARK_CAPTURE(BM_apm, efficientnet_edgetpu_s, "efficientnet_edgetpu_s", "cor
 BENCHMARK_CAPTURE(BM_apm, mobilenet_v1, "mobilenet_v1", "coral-usb");
 BENCHMARK_CAPTURE(BM_apm, resnet50_v1, "resnet50_v1", "coral-usb");
 
+// The same estimate from a prebuilt compact op table (hw::compact_network): what a sweep over configs
+// of one network pays per estimate once the table is built.
+static void BM_apm_prebuilt_table(benchmark::State& st) {
+    const auto net = zoo::build("efficientnet_edgetpu_s");
+    const hw::compact_network table(net);
+    const hw::apm apm(hw::targets::coral_usb());
+    for (auto _ : st) benchmark::DoNotOptimize(apm.seconds(table));
+    st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_apm_prebuilt_table);
+
 // 1,000 random edgetpu-space networks at 224x224 (example_hw_accuracy's set): sweeping them (each
 // estimate finds its network out of the L1/L2 caches) or repeating each one (in cache). Time per network.
 static const std::vector<graph::network>& edgetpu_space_nets() {

@@ -47,6 +47,8 @@ TEST_CASE("channel groups: depthwise, grouped and regular convolutions", "[graph
     CHECK(channels_per_group(32, 1) == 32);
     CHECK(channels_per_group(32, 32) == 1);
     CHECK(channels_per_group(32, 4) == 8);
+    CHECK(filters_per_group(64, 4) == 16);
+    CHECK(filters_per_group(32, 16) == 2);  // depthwise with multiplier 2
     CHECK(is_depthwise(32, 32));
     CHECK_FALSE(is_depthwise(32, 4));
     CHECK_FALSE(is_depthwise(32, 1));

@@ -45,6 +45,11 @@ constexpr std::int64_t channels_per_group(std::int64_t in_channels, std::int64_t
     return groups == 1 ? in_channels : groups == in_channels ? 1 : in_channels / groups;
 }
 
+/// Output channels (filters) each group of a grouped convolution writes.
+constexpr std::int64_t filters_per_group(std::int64_t filters, std::int64_t groups) noexcept {
+    return filters / groups;
+}
+
 /// True for a depthwise convolution: more than one group and one group per input channel (any
 /// channel multiplier). A one-channel input with one group is a regular convolution.
 constexpr bool is_depthwise(std::int64_t in_channels, std::int64_t groups) noexcept {

@@ -80,7 +80,7 @@ public:
         const std::int64_t e = scalesim_output_size(hp, o.kernel_h, o.stride_h);
         const std::int64_t f = scalesim_output_size(wp, o.kernel_w, o.stride_w);
         const std::int64_t cg = graph::channels_per_group(x.c, o.groups);
-        const gemm_shape g{e * f, o.filters / o.groups, std::int64_t{o.kernel_h} * o.kernel_w * cg};
+        const gemm_shape g{e * f, graph::filters_per_group(o.filters, o.groups), std::int64_t{o.kernel_h} * o.kernel_w * cg};
         // Groups run one after another; each reports folds * per_fold - 1, the layer total adds them.
         return o.groups * (scalesim_cycles(g, cfg_) + 1) - 1;
     }

@@ -102,7 +102,7 @@ inline ftensor conv2d_f32(const graph::op& o, const ftensor& x, const float* w, 
     const window2d win(o, x.shape);
     const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
     const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups;
-    const std::int64_t cg = graph::channels_per_group(c, g), fg = f / g, kh = o.kernel_h, kw = o.kernel_w;
+    const std::int64_t cg = graph::channels_per_group(c, g), fg = graph::filters_per_group(f, g), kh = o.kernel_h, kw = o.kernel_w;
     ftensor y{{n, oh, ow, f}, std::vector<float>(std::size_t(n * oh * ow * f), 0.0f)};
     if (graph::one_channel_per_group(c, g)) {  // depthwise (with channel multiplier fg): direct loops over channels
         detail::depthwise<float>(

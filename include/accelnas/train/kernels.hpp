@@ -31,7 +31,7 @@ struct conv_geometry {
     /// Input channels per group.
     std::size_t cg() const noexcept { return std::size_t(graph::channels_per_group(std::int64_t(c), std::int64_t(groups))); }
     /// Output channels per group.
-    std::size_t ocg() const noexcept { return oc / groups; }
+    std::size_t ocg() const noexcept { return std::size_t(graph::filters_per_group(std::int64_t(oc), std::int64_t(groups))); }
     /// True when the conv is a plain per-pixel GEMM (1x1, stride 1).
     bool pointwise() const noexcept { return kh == 1 && kw == 1 && sh == 1 && sw == 1; }
     /// True when every group has a single input channel (depthwise, any multiplier).
