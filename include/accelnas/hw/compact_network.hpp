@@ -41,6 +41,34 @@ struct alignas(64) compact_op {
 };
 static_assert(sizeof(compact_op) == 64);
 
+/// The compact op of `o` whose first input has shape `x` (its own shape when it has no input), with
+/// `in_begin` 0. `compact_network` stores these; the APM also makes them on the fly.
+inline compact_op compact_of(const graph::op& o, const graph::tensor_shape& x) noexcept {
+    compact_op c;
+    c.elements = o.out.elements();
+    auto narrow = [&c](std::int64_t v) -> std::int32_t {
+        if (v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max())
+            return static_cast<std::int32_t>(v);
+        c.exact = false;
+        return 0;
+    };
+    c.out_h = narrow(o.out.h);
+    c.out_w = narrow(o.out.w);
+    c.out_c = narrow(o.out.c);
+    c.in_h = narrow(x.h);
+    c.in_w = narrow(x.w);
+    c.in_c = narrow(x.c);
+    c.filters = narrow(o.filters);
+    c.groups = narrow(o.groups);
+    c.kernel_h = o.kernel_h;
+    c.kernel_w = o.kernel_w;
+    c.stride_h = o.stride_h;
+    c.in_count = static_cast<std::uint16_t>(o.inputs.size());
+    c.kind = static_cast<std::uint8_t>(o.kind);
+    c.act = static_cast<std::uint8_t>(o.act);
+    return c;
+}
+
 /// The compact op table of one network. It refers to the network it was built from (`network()`),
 /// which must outlive it and not change while it is used; `assign` rebuilds it for another network
 /// and reuses the storage, so a sweep builds tables without allocating.
@@ -66,30 +94,8 @@ public:
                         inputs_.size() + o.inputs.size() <= std::numeric_limits<std::uint32_t>::max(),
                     "hw::compact_network: op '", o.name, "' of network '", net.name(), "' has too many inputs");
             compact_op& c = ops_[i];
-            c = compact_op{};
-            c.elements = o.out.elements();
-            auto narrow = [&c](std::int64_t v) -> std::int32_t {
-                if (v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max())
-                    return static_cast<std::int32_t>(v);
-                c.exact = false;
-                return 0;
-            };
-            const graph::tensor_shape& x = o.inputs.empty() ? o.out : ops[o.inputs[0]].out;
-            c.out_h = narrow(o.out.h);
-            c.out_w = narrow(o.out.w);
-            c.out_c = narrow(o.out.c);
-            c.in_h = narrow(x.h);
-            c.in_w = narrow(x.w);
-            c.in_c = narrow(x.c);
-            c.filters = narrow(o.filters);
-            c.groups = narrow(o.groups);
-            c.kernel_h = o.kernel_h;
-            c.kernel_w = o.kernel_w;
-            c.stride_h = o.stride_h;
+            c = compact_of(o, o.inputs.empty() ? o.out : ops[o.inputs[0]].out);
             c.in_begin = static_cast<std::uint32_t>(inputs_.size());
-            c.in_count = static_cast<std::uint16_t>(o.inputs.size());
-            c.kind = static_cast<std::uint8_t>(o.kind);
-            c.act = static_cast<std::uint8_t>(o.act);
             for (auto j : o.inputs) inputs_.push_back(static_cast<std::uint32_t>(j));
         }
     }
