@@ -1,10 +1,12 @@
 #pragma once
 /// \file
 /// Accelerator models: the concept and report, device configs, the Edge TPU cycle-level simulator
-/// and roofline APM, the generic systolic array, the mobile CPU, compiler partitioning,
-/// calibration (measurements, free parameters, the fit), and the shipped targets.
+/// and analytical performance model (APM), the generic systolic array, the mobile CPU, compiler
+/// partitioning, calibration (measurements, free parameters, the fit), and the shipped targets.
 #include <accelnas/hw/accelerator.hpp>
 #include <accelnas/hw/any_accelerator.hpp>
+#include <accelnas/hw/apm.hpp>
+#include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/config.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/cpu.hpp>
@@ -15,7 +17,6 @@
 #include <accelnas/hw/partition.hpp>
 #include <accelnas/hw/report.hpp>
 #include <accelnas/hw/report_json.hpp>
-#include <accelnas/hw/roofline.hpp>
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/hw/systolic.hpp>
 #include <accelnas/hw/targets.hpp>

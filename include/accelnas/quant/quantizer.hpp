@@ -22,6 +22,7 @@
 /// semantics for values outside the calibrated range (as in every int8 engine), not an error.
 
 #include <accelnas/core/error.hpp>
+#include <accelnas/graph/activation.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/quant/fixed_point.hpp>
 #include <accelnas/quant/parameter_index.hpp>
@@ -98,7 +99,7 @@ namespace detail {
 
 inline void build_lut(quantized_op& q, graph::activation act) {
     for (int c = -128; c <= 127; ++c)
-        q.lut[std::size_t(c + 128)] = q.out.quantize(apply_activation(act, q.stage.dequantize(c)));
+        q.lut[std::size_t(c + 128)] = q.out.quantize(graph::activation_value(act, q.stage.dequantize(c)));
 }
 
 // int8 weights, per-channel scales, int32 biases and requantization multipliers of conv2d /
