@@ -310,6 +310,13 @@ TEST_CASE("results: CSV, JSON, SVG with baselines", "[search]") {
     CHECK_THAT(s, Contains("\"diverged 'badly'\""));
     CHECK(std::count(s.begin(), s.end(), '\n') == 4);
     CHECK(to_json(ev).size() == 3);
+    std::ostringstream doc;
+    write_results_json(doc, "edgetpu", {{"controller", "reinforce"}}, ev);
+    const auto j = nlohmann::json::parse(doc.str());
+    CHECK(j.at("space") == "edgetpu");
+    CHECK(j.at("config").at("controller") == "reinforce");
+    CHECK(j.at("evaluations") == to_json(ev));
+    CHECK(doc.str().back() == '\n');
     std::ostringstream svg;
     write_pareto_svg(svg, ev, {{"mobilenet_v2", 0.75, 2.2e-3}, {"a<b", 0.65, 1e-3}}, {.title = "t", .target = "coral-usb"});
     const auto v = svg.str();
