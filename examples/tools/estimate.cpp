@@ -1,4 +1,4 @@
-// accelnas-estimate: latency of networks on a target, from the simulator or the roofline APM.
+// accelnas-estimate: latency of networks on a target, from the simulator or the APM.
 //
 //   accelnas-estimate --target coral-usb efficientnet_edgetpu_s resnet50_v1@299
 //   accelnas-estimate --target coral-usb --estimator apm --per-op --format csv mobilenet_v2

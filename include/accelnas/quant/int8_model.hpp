@@ -24,6 +24,7 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/quant/fixed_point.hpp>
 #include <accelnas/quant/fold.hpp>
