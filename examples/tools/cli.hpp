@@ -30,4 +30,15 @@ int run(std::string_view tool, CLI::App& cli, int argc, char** argv, Body&& body
 /// instead of an unsigned value wrapped to 2^64 - 5.
 inline CLI::Validator count_range(std::int64_t lo, std::int64_t hi) { return CLI::Range(lo, hi); }
 
+/// A real number in [lo, hi) (e.g. a share that must stay below 1).
+inline CLI::Validator half_open(double lo, double hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& in) -> std::string {
+            double v = 0;
+            if (CLI::detail::lexical_cast(in, v) && v >= lo && v < hi) return {};
+            return "must be a number in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "), got " + in;
+        },
+        "in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + ")");
+}
+
 }  // namespace accelnas::tools

@@ -20,13 +20,16 @@ namespace accelnas::app {
 /// The shipped description of a target: an Edge TPU, a CPU or a systolic array.
 using target_config = std::variant<hw::edgetpu_config, hw::cpu_config, hw::systolic_config>;
 
+/// The Edge TPU and CPU targets, by name: "coral-usb, coral-devboard, ..., pixel4-cpu".
+inline std::string named_target_list() {
+    std::string r;
+    for (const auto& n : hw::targets::names()) r += (r.empty() ? "" : ", ") + n;
+    return r;
+}
+
 /// The names `hw::make_target` accepts, for help texts: "coral-usb, ..., pixel4-cpu or
 /// systolic-<R>x<C>-<os|ws|is>".
-inline std::string target_list() {
-    std::string r;
-    for (const auto& n : hw::targets::names()) r += n + ", ";
-    return r.substr(0, r.size() - 2) + " or systolic-<R>x<C>-<os|ws|is>";
-}
+inline std::string target_list() { return named_target_list() + " or systolic-<R>x<C>-<os|ws|is>"; }
 
 /// The shipped description of target `name` (any name `hw::make_target` accepts); `accelnas::error`
 /// naming the known targets otherwise.

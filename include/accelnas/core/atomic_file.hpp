@@ -100,6 +100,18 @@ inline void write_file_atomically(const std::string& path, std::string_view cont
     }
 }
 
+/// Throws `accelnas::error` "cannot write '<path>': folder '<dir>' does not exist" unless the
+/// folder `path` would be written into exists: tools check their output paths this way before
+/// any long work.
+inline void require_folder_of(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    struct stat st {};
+    require(::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "cannot write '", path, "': folder '", dir,
+            "' does not exist");
+    require(slash + 1 < path.size() || slash == std::string::npos, "cannot write '", path, "': not a file name");
+}
+
 /// Builds a file's content with an ostream writer, then writes it whole or not at all:
 /// `write_file_atomically(path, [&](std::ostream& os) { os << ...; })`.
 template <class Writer>
