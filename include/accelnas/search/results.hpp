@@ -3,6 +3,7 @@
 /// Search results on disk: CSV (one row per candidate), JSON, and an SVG plot of the Pareto front
 /// (accuracy vs latency) with reference models drawn as labelled points.
 
+#include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/search/evaluation.hpp>
 #include <accelnas/search/journal.hpp>
@@ -40,12 +41,9 @@ inline void write_csv(std::ostream& os, const std::vector<evaluation>& evals, co
     }
 }
 
-/// Writes the CSV of `evals` to `path`.
+/// Writes the CSV of `evals` to `path`, whole or not at all.
 inline void write_csv(const std::string& path, const std::vector<evaluation>& evals, const std::vector<std::string>& targets) {
-    std::ofstream f(path);
-    require(f.good(), "write_csv: cannot write ", path);
-    write_csv(f, evals, targets);
-    require(f.good(), "write_csv: write to ", path, " failed");
+    write_file_atomically(path, [&](std::ostream& os) { write_csv(os, evals, targets); });
 }
 
 /// All evaluations as a JSON array (the journal's record form).
@@ -143,13 +141,10 @@ inline void write_pareto_svg(std::ostream& os, const std::vector<evaluation>& ev
     os << "</svg>\n";
 }
 
-/// Writes the Pareto SVG to `path`.
+/// Writes the Pareto SVG to `path`, whole or not at all.
 inline void write_pareto_svg(const std::string& path, const std::vector<evaluation>& evals, const std::vector<baseline_point>& baselines,
                              const svg_options& o = {}) {
-    std::ofstream f(path);
-    require(f.good(), "write_pareto_svg: cannot write ", path);
-    write_pareto_svg(f, evals, baselines, o);
-    require(f.good(), "write_pareto_svg: write to ", path, " failed");
+    write_file_atomically(path, [&](std::ostream& os) { write_pareto_svg(os, evals, baselines, o); });
 }
 
 }  // namespace accelnas::search
