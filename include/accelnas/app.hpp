@@ -5,9 +5,15 @@
 /// task, rewards and targets by name, the search run with its outputs, calibration and training
 /// runs, the report formatters, and the rules every tool follows (exit codes, messages).
 
+#include <accelnas/app/calibration.hpp>
+#include <accelnas/app/format.hpp>
 #include <accelnas/app/info_report.hpp>
+#include <accelnas/app/latency_report.hpp>
 #include <accelnas/app/proxy.hpp>
 #include <accelnas/app/reward.hpp>
+#include <accelnas/app/search_run.hpp>
+#include <accelnas/app/space_report.hpp>
 #include <accelnas/app/spec.hpp>
 #include <accelnas/app/targets.hpp>
 #include <accelnas/app/tool.hpp>
+#include <accelnas/app/training.hpp>
