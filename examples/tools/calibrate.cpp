@@ -21,6 +21,7 @@
 #include <accelnas/core/atomic_file.hpp>
 
 #include <iostream>
+#include <sstream>
 
 using namespace accelnas;
 
@@ -49,11 +50,12 @@ int main(int argc, char** argv) {
         ->check(tools::count_range(1, 10000));
     return tools::run("accelnas-calibrate", cli, argc, argv, [&] {
         if (!out.empty()) require_folder_of(out);  // before the fit, not after it
-        const auto fitted = app::calibration::run(s, std::cout);
-        if (!out.empty()) {
-            write_file_atomically(out, hw::config_to_json(fitted).dump(2) + "\n");
-            std::cout << "wrote " << out << "\n";
-        }
+        // The report is printed once the config is written: a failed write leaves stdout empty.
+        std::ostringstream report;
+        const auto fitted = app::calibration::run(s, report);
+        if (!out.empty()) write_file_atomically(out, hw::config_to_json(fitted).dump(2) + "\n");
+        std::cout << report.str();
+        if (!out.empty()) std::cout << "wrote " << out << "\n";
         return app::exit_success;
     });
 }

@@ -41,13 +41,13 @@ TEST_CASE("calibration: measurement rows become networks of the target", "[app]"
     const auto d = scratch("calibration");
     const auto csv = (d / "m.csv").string();
     std::ofstream(csv) << "# measured\ntarget,model,input,latency_ms\ncoral-usb,mobilenet_v2,160,2.5\n"
-                          "pixel4-cpu,mobilenet_v2,224,20\ncoral-usb,mnasnet_a1,0,4\n";
+                          "pixel4-cpu,mobilenet_v2,224,20\ncoral-usb,mnasnet_a1,224,4\n";
     const auto rows = cal::load_rows(csv, "coral-usb");
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].label == "mobilenet_v2@160");
     CHECK(rows[0].seconds == Approx(0.0025));
     CHECK(rows[0].net.input_shape() == graph::tensor_shape{1, 160, 160, 3});
-    CHECK(rows[1].label == "mnasnet_a1");
+    CHECK(rows[1].label == "mnasnet_a1@224");
     CHECK(rows[1].net.input_shape() == graph::tensor_shape{1, 224, 224, 3});
     CHECK_THROWS_WITH(cal::load_rows(csv, "coral-devboard"), "measurements '" + csv + "': no rows for target 'coral-devboard'");
     std::ofstream(d / "bad.csv") << "target,model,input,latency_ms\ncoral-usb,no_such_net,224,3\n";
@@ -103,8 +103,9 @@ TEST_CASE("calibration: the start config is checked against the target", "[app]"
     std::ostringstream out;
     const auto fitted = std::get<hw::cpu_config>(cal::run(fit, out));
     CHECK(fitted.inference_overhead_seconds == Approx(1e-3).epsilon(1e-3));
+    // The shipped Pixel 4 CPU starts at 0.1 ms of fixed overhead.
     CHECK(out.str().rfind("parameter                            before          after\n"
-                          "inference_overhead_seconds                0          0.001", 0) == 0);
+                          "inference_overhead_seconds           0.0001 ", 0) == 0);
 }
 
 TEST_CASE("search run: pricing, default latency targets, the journal config, outputs", "[app]") {

@@ -144,7 +144,7 @@ train)
   one_json "$exe" --model "$spec" --epochs 1 --train-limit 256 --test-limit 128 --data "$fmnist" --json
   one_json "$exe" --model "$spec" --throughput 2 --json
   expect 1 "${err}cannot write '$work/no/m.ckpt': folder '$work/no' does not exist" "$exe" --model "$spec" --save "$work/no/m.ckpt"
-  expect 1 "${err}cannot write '$work/m.ckpt': write: File too large" limited 64 "$exe" --model "$spec" --epochs 1 --train-limit 128 --test-limit 64 --data "$fmnist" --save "$work/m.ckpt"
+  expect 1 "${err}cannot write '$work/m.ckpt': " limited 64 "$exe" --model "$spec" --epochs 1 --train-limit 128 --test-limit 64 --data "$fmnist" --json --save "$work/m.ckpt"
   label="no partial --save"; cases=$((cases + 1)); [ ! -e "$work/m.ckpt" ] || fail "m.ckpt was left behind"
   ;;
 search)
@@ -166,7 +166,7 @@ search)
   expect 1 "${err}--out $src/include: is not empty and holds no search journal" "$exe" --out "$src/include" --quality none
   expect 1 "${err}--out $work/none: does not exist \\(nothing to resume\\)" "$exe" --out "$work/none" --resume --quality none
   # A full file system: every result file is whole or absent, and the run exits 1.
-  expect 1 "${err}cannot write '$work/full/results.json': write: File too large" limited 6 "$exe" --quality none --budget 3 --threads 1 --out "$work/full"
+  expect 1 "${err}cannot write '$work/full/best.json': write: File too large" limited 2 "$exe" --quality none --budget 3 --threads 1 --out "$work/full"
   whole_or_absent "$work/full/results.csv" "$work/full/results.json" "$work/full/pareto.svg" "$work/full/best.json"
   label="the journal survives a full disk"; cases=$((cases + 1)); [ "$(wc -l < "$work/full/journal")" -eq 4 ] || fail "journal: $(wc -l < "$work/full/journal") lines"
   expect 0 "" "$exe" --quality none --budget 3 --threads 1 --out "$work/full" --resume

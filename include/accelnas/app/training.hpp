@@ -120,7 +120,11 @@ inline void save_checkpoint(const train::model& m, const std::string& path) {
         int fd;
         ~closer() { ::close(fd); }
     } guard{fd};
-    m.save("/proc/self/fd/" + std::to_string(fd));
+    try {
+        m.save("/proc/self/fd/" + std::to_string(fd));
+    } catch (const error& e) {
+        fail("cannot write '", path, "': ", e.what());
+    }
     std::string bytes;
     char buf[1 << 16];
     for (off_t at = 0;;) {
