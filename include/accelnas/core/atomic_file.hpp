@@ -41,6 +41,12 @@ inline mode_t current_umask() {
     return 022;
 }
 
+/// The folder a file path is in ("." for a bare name, "/" for a file at the root).
+inline std::string folder_of(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
 /// Removes a temporary file when the write did not complete.
 struct temp_file_guard {
     std::string path;
@@ -61,7 +67,7 @@ inline void write_file_atomically(const std::string& path, std::string_view cont
         fail("cannot write '", path, "': ", step, ": ", std::strerror(err));
     };
     const auto slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string dir = detail::folder_of(path);
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
     require(!base.empty(), "cannot write '", path, "': not a file name");
     std::string tmpl = (dir == "/" ? "" : dir) + "/." + base + ".tmp.XXXXXX";
@@ -105,7 +111,7 @@ inline void write_file_atomically(const std::string& path, std::string_view cont
 /// any long work.
 inline void require_folder_of(const std::string& path) {
     const auto slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string dir = detail::folder_of(path);
     struct stat st {};
     require(::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "cannot write '", path, "': folder '", dir,
             "' does not exist");
