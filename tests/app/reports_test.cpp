@@ -82,7 +82,7 @@ TEST_CASE("latency report: batch files, CSV rows, table lines, JSON", "[app]") {
     app::latency::print_csv_latency(os, "m", "coral-usb", "apm", 0.0012345678);
     CHECK(os.str() == "m,coral-usb,apm,1.234568,,,\n");
     hw::latency_report r;
-    r.model = "net";
+    r.network = "net";
     r.target = "t";
     r.estimator = "sim";
     r.total_seconds = 0.0025;

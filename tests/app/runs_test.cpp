@@ -90,7 +90,7 @@ TEST_CASE("calibration: the start config is checked against the target", "[app]"
     const auto csv = (d / "m.csv").string();
     hw::cpu_config truth = hw::targets::pixel4_cpu();
     truth.inference_overhead_seconds = 1e-3;
-    const hw::cpu_model m(truth);
+    const hw::mobile_cpu m(truth);
     std::ofstream f(csv);
     f << "target,model,input,latency_ms\n";
     for (const char* n : {"mobilenet_v2", "mnasnet_a1", "mobilenet_v1"}) f << "pixel4-cpu," << n << ",224," << m.seconds(zoo::build(n)) * 1e3 << "\n";

@@ -1,5 +1,5 @@
 // Accelerator models: the concept and report, configs, the simulator's mapping and timeline, the
-// roofline against the simulator, the SCALE-Sim compatible systolic array (against counts derived by
+// APM against the simulator, the SCALE-Sim compatible systolic array (against counts derived by
 // hand from SCALE-Sim's formulas), compiler partitioning, the CPU model, targets and bad input.
 #include <accelnas/hw.hpp>
 #include <accelnas/space/registry.hpp>
@@ -48,8 +48,8 @@ double accounted(const hw::latency_report& r, double inference_overhead) {
 
 TEST_CASE("every model satisfies the concept, and any_accelerator wraps them", "[hw]") {
     STATIC_REQUIRE(hw::accelerator_model<hw::simulator>);
-    STATIC_REQUIRE(hw::accelerator_model<hw::roofline>);
-    STATIC_REQUIRE(hw::accelerator_model<hw::cpu_model>);
+    STATIC_REQUIRE(hw::accelerator_model<hw::apm>);
+    STATIC_REQUIRE(hw::accelerator_model<hw::mobile_cpu>);
     STATIC_REQUIRE(hw::accelerator_model<hw::systolic_array>);
     STATIC_REQUIRE(hw::accelerator_model<hw::any_accelerator>);
     const auto net = small_cnn();
@@ -71,7 +71,7 @@ TEST_CASE("the simulator's report is complete, consistent and deterministic", "[
     const auto net = small_cnn();
     const auto r = sim.estimate(net);
     REQUIRE(r.ops.size() == net.size() - 1);  // every op but the input
-    CHECK(r.model == "small");
+    CHECK(r.network == "small");
     CHECK(r.target == "coral-usb");
     CHECK(r.estimator == "sim");
     CHECK(r.total_seconds == Approx(accounted(r, cfg.inference_overhead_seconds)).epsilon(1e-9));
@@ -171,10 +171,10 @@ TEST_CASE("activations that do not fit the tile memories shrink the parameter ca
           cfg.param_cache_bytes - (2 * 224 * 224 * 64 - cfg.tiles * cfg.tile_memory_bytes));
 }
 
-TEST_CASE("roofline tracks the simulator on zoo models and random edgetpu-space architectures", "[hw]") {
+TEST_CASE("apm tracks the simulator on zoo models and random edgetpu-space architectures", "[hw]") {
     const auto cfg = hw::targets::coral_usb();
     const hw::simulator sim(cfg);
-    const hw::roofline apm(cfg);
+    const hw::apm apm(cfg);
     for (const char* m : {"mobilenet_v1", "mobilenet_v2", "efficientnet_edgetpu_s", "inception_v1"}) {
         const auto net = zoo::build(m);
         INFO(m);
@@ -189,10 +189,10 @@ TEST_CASE("roofline tracks the simulator on zoo models and random edgetpu-space 
         a.push_back(apm.seconds(net));
         CHECK(std::abs(a.back() - s.back()) < 100e-6);  // the issue's RMSE budget, per network
     }
-    CHECK(hw::spearman(a, s) >= 0.98);
+    CHECK(spearman(a, s) >= 0.98);
 }
 
-TEST_CASE("roofline::seconds (one-pass fast path) equals estimate().total_seconds exactly", "[hw]") {
+TEST_CASE("apm::seconds (one-pass fast path) equals estimate().total_seconds exactly", "[hw]") {
     // The fast path walks once with no report; spills (early layers at 512x512, a small SRAM), streamed
     // weights (ResNet-50), host partitions (hard-swish) and non-power-of-two arrays (general path) must
     // all give the report's total bit for bit.
@@ -214,14 +214,14 @@ TEST_CASE("roofline::seconds (one-pass fast path) equals estimate().total_second
     odd.lanes_per_cell = 3;
     for (const auto& cfg : {hw::targets::coral_usb(), hw::targets::pixel4_edgetpu(), hw::targets::coral_latbench(),
                             small_sram, odd}) {
-        const hw::roofline apm(cfg);
+        const hw::apm apm(cfg);
         for (const auto& net : nets) {
             INFO(cfg.name << " " << net.name());
             CHECK(apm.seconds(net) == apm.estimate(net).total_seconds);
         }
     }
     // and the errors are the general path's
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     CHECK_THROWS_WITH(apm.seconds(network("empty")), Catch::Contains("empty"));
     network inputs_only("inputs");
     inputs_only.input({1, 8, 8, 3});
@@ -286,7 +286,7 @@ TEST_CASE("compiler partitioning: the first unsupported op and all after it run 
     auto cfg = hw::targets::coral_usb();
     cfg.host_fallback = false;
     CHECK_THROWS_WITH(hw::simulator(cfg).estimate(n), Catch::Contains("swish_conv"));
-    CHECK_THROWS_WITH(hw::roofline(cfg).estimate(n), Catch::Contains("swish_conv"));
+    CHECK_THROWS_WITH(hw::apm(cfg).estimate(n), Catch::Contains("swish_conv"));
 }
 
 TEST_CASE("the CPU model is linear in work with per-kind rates", "[hw]") {
@@ -297,7 +297,7 @@ TEST_CASE("the CPU model is linear in work with per-kind rates", "[hw]") {
     c.depthwise_macs_per_second = 0.5e9;
     c.op_overhead_seconds = 1e-6;
     c.inference_overhead_seconds = 0;
-    const hw::cpu_model m(c);
+    const hw::mobile_cpu m(c);
     // 3x3 conv 8x8x4 -> 8: 8*8*8*9*4 = 18432 MACs at 1e9/s + 1 us.
     CHECK(m.seconds(single_conv(8, 4, 8, 3)) == Approx(18432e-9 + 1e-6));
     // 1x1 conv: 8*8*8*4 = 2048 MACs at 2e9/s.
@@ -313,7 +313,7 @@ TEST_CASE("bad input: configs with zero or negative resources", "[hw][bad]") {
         auto c = hw::targets::coral_usb();
         mutate(c);
         CHECK_THROWS_WITH(hw::simulator(c), Catch::Contains(field));
-        CHECK_THROWS_WITH(hw::roofline(c), Catch::Contains(field));
+        CHECK_THROWS_WITH(hw::apm(c), Catch::Contains(field));
     };
     bad([](auto& c) { c.tiles = 0; }, "tiles");
     bad([](auto& c) { c.cells_per_tile = -4; }, "cells_per_tile");
@@ -326,7 +326,7 @@ TEST_CASE("bad input: configs with zero or negative resources", "[hw][bad]") {
     bad([](auto& c) { c.host.conv_macs_per_second = 0; }, "conv_macs_per_second");
     hw::cpu_config cpu;
     cpu.depthwise_macs_per_second = -3;
-    CHECK_THROWS_WITH(hw::cpu_model(cpu), Catch::Contains("depthwise_macs_per_second"));
+    CHECK_THROWS_WITH(hw::mobile_cpu(cpu), Catch::Contains("depthwise_macs_per_second"));
     hw::systolic_config s;
     s.rows = 0;
     CHECK_THROWS_WITH(hw::systolic_array(s), Catch::Contains("rows"));
@@ -338,7 +338,7 @@ TEST_CASE("bad input: configs with zero or negative resources", "[hw][bad]") {
 
 TEST_CASE("bad input: networks the models cannot price", "[hw][bad]") {
     const hw::simulator sim(hw::targets::coral_usb());
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     network empty("empty");
     CHECK_THROWS_WITH(sim.estimate(empty), Catch::Contains("empty"));
     network inputs_only("inputs");

@@ -185,7 +185,7 @@ TEST_CASE("float reference: grouped / depthwise / strided convolutions match nai
         ++seed;
         const auto y = quant::float_model(net, ps).predict(in);
         const auto& o = net.ops()[1];
-        const auto gh = quant::window_of(7, c.k, c.s, c.pad), gw = quant::window_of(8, c.k, c.s, c.pad);
+        const auto gh = g::window_along(7, c.k, c.s, c.pad), gw = g::window_along(8, c.k, c.s, c.pad);
         const std::int64_t cg = c.cin / c.groups, fg = c.f / c.groups;
         double worst = 0.0;
         for (std::size_t b = 0; b < 2; ++b)
@@ -390,7 +390,7 @@ TEST_CASE("quant errors name the op at fault", "[quant]") {
     }
     SECTION("unfolded network given to int8_model") {
         const quant::float_model m(net, ps);
-        const auto cal = quant::calibrate(m, random_batch(net, 4, 1));
+        const auto cal = quant::observe_ranges(m, random_batch(net, 4, 1));
         REQUIRE_THROWS_WITH(quant::int8_model(net, ps, cal), Catch::Contains("fold it first"));
     }
     SECTION("wrong input batch shape") {
@@ -403,7 +403,7 @@ TEST_CASE("quant errors name the op at fault", "[quant]") {
         auto in = random_batch(net, 2, 1);
         in(0, 0, 0, 0) = std::numeric_limits<float>::quiet_NaN();
         const quant::float_model m(folded.network, folded.parameters);
-        REQUIRE_THROWS_WITH(quant::calibrate(m, in), Catch::Contains("non-finite"));
+        REQUIRE_THROWS_WITH(quant::observe_ranges(m, in), Catch::Contains("non-finite"));
     }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// What `accelnas-calibrate` does around the fit of hw/calibrate.hpp: measurement rows turned into
+/// What `accelnas-calibrate` does around the fit of hw/fit_config.hpp: measurement rows turned into
 /// networks (whole models of the zoo at their measured input, or NAS-Bench-201 graphs in LatBench's
 /// variant), published orderings parsed from "FASTER<SLOWER", the default free parameters of each
 /// kind of target, the start config (the shipped one, or a file checked against the target), the
@@ -12,11 +12,15 @@
 #include <accelnas/app/format.hpp>
 #include <accelnas/app/spec.hpp>
 #include <accelnas/app/targets.hpp>
+#include <accelnas/core/csv.hpp>
 #include <accelnas/core/error.hpp>
-#include <accelnas/hw/calibrate.hpp>
+#include <accelnas/core/statistics.hpp>
+#include <accelnas/hw/fit_config.hpp>
+#include <accelnas/hw/free_parameters.hpp>
+#include <accelnas/hw/measurements.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/cpu.hpp>
-#include <accelnas/hw/roofline.hpp>
+#include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
 #include <accelnas/zoo/zoo.hpp>
@@ -30,13 +34,11 @@
 
 namespace accelnas::app::calibration {
 
-/// The non-empty comma-separated fields of `s`.
+/// The non-empty comma-separated fields of `s` (core/csv.hpp splits).
 inline std::vector<std::string> split_commas(const std::string& s) {
     std::vector<std::string> r;
-    std::stringstream ss(s);
-    std::string x;
-    while (std::getline(ss, x, ','))
-        if (!x.empty()) r.push_back(x);
+    for (auto& x : split_csv_line(s))
+        if (!x.empty()) r.push_back(std::move(x));
     return r;
 }
 
@@ -52,10 +54,10 @@ inline std::vector<hw::calibration_row> load_rows(const std::string& path, const
         if (m.target != target) continue;
         hw::calibration_row r;
         r.seconds = m.latency_ms * 1e-3;
-        r.label = m.model + (m.input ? "@" + std::to_string(m.input) : "");
+        r.label = m.network + (m.input ? "@" + std::to_string(m.input) : "");
         try {
-            if (is_nb201_arch(m.model)) r.net = zoo::nasbench201(m.model, zoo::nb201_variant::latbench);
-            else r.net = zoo::build(m.model, {.resolution = m.input});
+            if (is_nb201_arch(m.network)) r.net = zoo::nasbench201(m.network, zoo::nb201_variant::latbench);
+            else r.net = zoo::build(m.network, {.resolution = m.input});
         } catch (const error& e) {
             fail("measurements '", path, "' line ", m.line, ": ", e.what());
         }
@@ -99,7 +101,7 @@ void print_result(std::ostream& out, const hw::calibration_result<Config>& res, 
     out << printf_string("%-28s %14s %14s\n", "parameter", "before", "after");
     for (std::size_t i = 0; i < res.names.size(); ++i)
         out << printf_string("%-28s %14.6g %14.6g\n", res.names[i].c_str(), res.before[i], res.after[i]);
-    auto line = [&](const char* what, const hw::error_summary& s) {
+    auto line = [&](const char* what, const error_summary& s) {
         out << printf_string("%-9s n=%-5zu median %.1f%%  p90 %.1f%%  within10 %.1f%%  spearman %.3f\n", what, s.n,
                              100 * s.median_rel, 100 * s.p90_rel, 100 * s.within10, s.spearman);
     };
@@ -154,15 +156,15 @@ inline hw::device_config run(const settings& s, std::ostream& out) {
     if (const auto* cpu = std::get_if<hw::cpu_config>(&base)) {
         std::vector<hw::free_parameter<hw::cpu_config>> ps;
         for (const auto& n : names) ps.push_back(hw::cpu_free_parameter(n));
-        const auto res = hw::calibrate<hw::cpu_model>(*cpu, ps, rows, opt);
+        const auto res = hw::fit_config<hw::mobile_cpu>(*cpu, ps, rows, opt);
         print_result(out, res, rows, s.per_row, opt.orders);
         return res.config;
     }
     const auto& tpu = std::get<hw::edgetpu_config>(base);
     std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
     for (const auto& n : names) ps.push_back(hw::edgetpu_free_parameter(n));
-    const auto res = s.estimator == "sim" ? hw::calibrate<hw::simulator>(tpu, ps, rows, opt)
-                                          : hw::calibrate<hw::roofline>(tpu, ps, rows, opt);
+    const auto res = s.estimator == "sim" ? hw::fit_config<hw::simulator>(tpu, ps, rows, opt)
+                                          : hw::fit_config<hw::apm>(tpu, ps, rows, opt);
     print_result(out, res, rows, s.per_row, opt.orders);
     return res.config;
 }

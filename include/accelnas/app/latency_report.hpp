@@ -36,7 +36,7 @@ inline std::vector<std::string> read_spec_lines(const std::string& path) {
 
 /// One line of totals for `r` (and with `per_op` a table of its ops).
 inline void print_table(std::ostream& out, const hw::latency_report& r, bool per_op) {
-    out << printf_string("%-40s %-16s %-4s %10.3f ms", r.model.c_str(), r.target.c_str(), r.estimator.c_str(), r.total_ms());
+    out << printf_string("%-40s %-16s %-4s %10.3f ms", r.network.c_str(), r.target.c_str(), r.estimator.c_str(), r.total_ms());
     if (r.clock_hz > 0)
         out << printf_string("  (%lld cycles, params cached %.2f MB, streamed %.2f MB, io %.3f ms%s)",
                              static_cast<long long>(r.total_cycles), r.param_bytes_cached / 1e6,

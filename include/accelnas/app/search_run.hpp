@@ -216,8 +216,7 @@ inline void write_outputs(const settings& s, const space::any_space& space, cons
                           const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases) {
     const std::filesystem::path dir(s.out);
     search::write_csv((dir / "results.csv").string(), evals, s.targets);
-    write_file_atomically((dir / "results.json").string(),
-                          nlohmann::json{{"space", s.space}, {"config", config}, {"evaluations", search::to_json(evals)}}.dump(1) + "\n");
+    search::write_results_json((dir / "results.json").string(), s.space, config, evals);
     std::vector<search::baseline_point> pts;
     for (const auto& b : bases) pts.push_back({b.name, b.accuracy, b.latency[0]});
     search::write_pareto_svg((dir / "pareto.svg").string(), evals, pts,
