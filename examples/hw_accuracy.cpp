@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         const auto& space = space::find_space("edgetpu");
         rng g(seed);
         std::vector<graph::network> nets;
-        for (int i = 0; i < count; ++i) nets.push_back(space.decode(space.sample(g), {1, 224, 224, 3}, 1001));
+        for (int i = 0; i < count; ++i) nets.push_back(space.decode(space.sample(g), space.deployment.shape(), space.deployment.classes));
         std::vector<double> s(nets.size()), a(nets.size());
         // Timings are CPU time of this (single-threaded) process, measured in this run, so the
         // speed-up does not depend on other jobs sharing the machine.

@@ -5,7 +5,7 @@
 //   example_roofline_svg --target coral-usb --estimator apm --out enet_s.svg efficientnet_edgetpu_s
 
 #include <accelnas/hw.hpp>
-#include <accelnas/spec.hpp>
+#include <accelnas/app/spec.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         const auto cfg = hw::targets::edgetpu(target);
-        const auto net = resolve_spec(spec);
+        const auto net = app::resolve_spec(spec);
         const auto rep = hw::make_target(target, estimator).estimate(net);
         const double peak = static_cast<double>(cfg.peak_macs_per_cycle()) * cfg.clock_hz;       // MAC/s
         const double tile_bw = cfg.tile_bytes_per_cycle * static_cast<double>(cfg.tiles) * cfg.clock_hz;  // B/s

@@ -15,7 +15,7 @@
 // search are one lineage and tell little; REINFORCE's samples spread more.
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/search.hpp>
-#include <accelnas/search/proxy.hpp>
+#include <accelnas/app/proxy.hpp>
 #include <accelnas/space/registry.hpp>
 
 #include <CLI/CLI.hpp>
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     std::size_t budget = 100, top = 10, threads = 2;
     std::uint64_t seed = 1;
     std::string controller = "reinforce", fmnist = train::default_fashion_mnist_dir;
-    search::proxy_options proxy;
+    app::proxy_options proxy;
     proxy.train_images = 2000;
     proxy.test_images = 1000;
     double tunas_beta = -0.3;
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         require(budget >= 1 && top >= 1 && threads >= 1, "--budget, --top and --threads must be at least 1");
         const auto& sp = space::find_space("edgetpu");
         const search::decision_layout layout{sp.cardinalities};
-        const auto data = search::load_proxy_data(fmnist, proxy);
+        const auto data = app::load_proxy_data(fmnist, proxy);
         // Decision indices of each stage's block kind, and the kind names, from the space's own names.
         std::vector<std::size_t> block_decision;
         for (std::size_t d = 0; d < sp.decision_names.size(); ++d)
@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
                 std::lock_guard lock(memo_mutex);
                 if (auto it = memo.find(a); it != memo.end()) return it->second;
             }
-            const double acc = search::proxy_accuracy(search::proxy_network(sp, a, proxy), data, proxy,
-                                                      search::step_seed(seed, std::hash<space::architecture>{}(a)));
+            const double acc = app::proxy_accuracy(app::proxy_network(sp, a, proxy), data, proxy,
+                                                   app::step_seed(seed, std::hash<space::architecture>{}(a)));
             std::lock_guard lock(memo_mutex);
             ++trainings;
             return memo.emplace(a, acc).first->second;
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         thread_pool pool(threads);
         for (const std::string target : {"coral-usb", "pixel4-cpu"}) {
             const auto model = hw::make_target(target, "sim");
-            auto latency = [&](const space::architecture& a) { return model.seconds(sp.decode(a, {1, 224, 224, 3}, 1000)); };
+            auto latency = [&](const space::architecture& a) { return model.seconds(sp.decode(a, sp.deployment.shape(), sp.deployment.classes)); };
             // latency target: EfficientNet-EdgeTPU-S on this device
             const double t = latency(space::efficientnet_edgetpu_s_arch());
             const search::tunas_absolute reward{{t}, tunas_beta};

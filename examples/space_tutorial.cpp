@@ -119,13 +119,15 @@ int main(int argc, char** argv) {
                         s.log10_size);
         }
         for (const auto& k : sp::known_points()) {
-            const auto net = sp::decode_named(k.space, k.arch_text, {1, 224, 224, 3}, 1001);
+            const auto& in = sp::find_space(k.space).deployment;  // the space's deployment input
+            const auto net = sp::decode_named(k.space, k.arch_text, in.shape(), in.classes);
             std::printf("%-24s is a point of '%s': %.0f M MACs\n", std::string(k.model).c_str(),
                         std::string(k.space).c_str(), static_cast<double>(graph::cost_of(net).macs) / 1e6);
         }
         // EfficientNet-EdgeTPU-L is EdgeTPU-S scaled by (1.2, 1.4, 300).
         const auto l = sp::decode_scaled<sp::edgetpu>(sp::efficientnet_edgetpu_s_arch(),
-                                                      sp::efficientnet_edgetpu_l_scaling, 1001);
+                                                      sp::efficientnet_edgetpu_l_scaling,
+                                                      sp::find_space("edgetpu").deployment.classes);
         std::printf("EdgeTPU-S scaled by (1.2, 1.4, 300): %.2f G MACs (EfficientNet-EdgeTPU-L)\n",
                     static_cast<double>(graph::cost_of(l).macs) / 1e9);
     } catch (const accelnas::error& e) {

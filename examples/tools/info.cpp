@@ -8,208 +8,20 @@
 //   accelnas-info --per-op mnasnet_a1              one row per op
 //   accelnas-info --spec-json m.json efficientnet_edgetpu_s   write the JSON spec, then `accelnas-info m.json`
 
-#include <accelnas/graph/cost.hpp>
+#include "cli.hpp"
+
+#include <accelnas/app/info_report.hpp>
+#include <accelnas/core/atomic_file.hpp>
 #include <accelnas/graph/json.hpp>
-#include <accelnas/graph/summary.hpp>
-#include <accelnas/space/registry.hpp>
-#include <accelnas/spec.hpp>
-#include <accelnas/zoo.hpp>
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <cstdio>
 #include <iostream>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
-namespace {
-
 using namespace accelnas;
 
-// One resolved model with its costs and, for plain zoo names, the published figures.
-struct row {
-    std::string model;
-    graph::network net;
-    graph::network_cost cost;
-    const zoo::published_figures* pub = nullptr;  // only for plain zoo names at their standard size
-    zoo::published_counts counted{};              // our counts the way `pub` counts
-};
-
-row make_row(const std::string& spec) {
-    const auto p = parse_spec(spec);
-    row r{spec, resolve_spec(p), {}, nullptr, {}};
-    r.cost = graph::cost_of(r.net);
-    if (p.kind == spec_kind::zoo && p.resolution == 0) {
-        r.pub = &zoo::published(p.name);
-        r.counted = zoo::count_like(r.net, *r.pub);
-    }
-    return r;
-}
-
-std::string input_text(const graph::network& net) {
-    const auto s = net.input_shape();
-    return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
-}
-
-// Relative difference in percent of our count from a published figure, "" when there is none.
-std::string diff_pct(const std::optional<zoo::published_figure>& f, std::int64_t ours) {
-    if (!f) return "";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%+.1f%%", 100.0 * (static_cast<double>(ours) - f->value) / f->value);
-    return buf;
-}
-
-// A published count as a whole number ("1790000000", not "1.79e+09").
-std::string plain(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-}
-
-// Top-1 as published: "76.0", "77.23".
-std::string percent(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    std::string t = buf;
-    if (t.size() > 3 && t.back() == '0') t.pop_back();
-    return t;
-}
-
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
-void print_table(const std::vector<row>& rows, bool per_op) {
-    // The model column fits the longest spec (NAS-Bench-201 specs are about 100 characters).
-    std::size_t width = 32;
-    for (const auto& r : rows) width = std::max(width, r.model.size());
-    const std::string fmt_text = "%-" + std::to_string(width) +
-                                 "s %-11s %5s %9s %9s %8s %10s %10s | %9s %7s %9s %7s %6s\n";
-    const char* fmt = fmt_text.c_str();
-    std::vector<char> line(width + 160);
-    std::snprintf(line.data(), line.size(), fmt, "model", "input", "ops", "MACs", "params", "BN", "act int8", "peak int8",
-                  "pub MACs", "dMACs", "pub par", "dparams", "top-1");
-    std::cout << line.data();
-    for (const auto& r : rows) {
-        std::string pm, pp, t1, dm, dp;
-        if (r.pub) {
-            if (r.pub->macs) pm = graph::human(r.pub->macs->value), dm = diff_pct(r.pub->macs, r.counted.macs);
-            if (r.pub->params) pp = graph::human(r.pub->params->value), dp = diff_pct(r.pub->params, r.counted.params);
-            if (r.pub->top1) t1 = percent(r.pub->top1->value);
-        }
-        std::snprintf(line.data(), line.size(), fmt, r.model.c_str(), input_text(r.net).c_str(),
-                      std::to_string(r.net.size()).c_str(), graph::human(double(r.cost.macs)).c_str(),
-                      graph::human(double(r.cost.params)).c_str(), graph::human(double(r.cost.bn_params)).c_str(),
-                      graph::human(double(r.cost.activation_bytes_int8())).c_str(),
-                      graph::human(double(r.cost.peak_activation_bytes_int8())).c_str(), pm.c_str(), dm.c_str(),
-                      pp.c_str(), dp.c_str(), t1.c_str());
-        std::cout << line.data();
-    }
-    if (rows.size() && std::any_of(rows.begin(), rows.end(), [](const row& r) { return r.pub; }))
-        std::cout << "dMACs/dparams: our count (counted as the source counts: BN params and element-wise ops "
-                     "where it includes them) relative to the published figure; sources: accelnas-info --format json\n";
-    if (per_op)
-        for (const auto& r : rows) {
-            std::cout << "\n" << r.model << " (" << r.net.name() << ")\n";
-            graph::print_ops(std::cout, r.net);
-        }
-}
-
-void print_csv(const std::vector<row>& rows, bool per_op) {
-    if (per_op) {
-        std::cout << "model,index,op,kind,attributes,output,macs,params,bn_params,out_bytes_int8\n";
-        for (const auto& r : rows)
-            for (std::size_t i = 0; i < r.net.size(); ++i) {
-                const auto& o = r.net.ops()[i];
-                const auto& c = r.cost.per_op[i];
-                std::ostringstream out;
-                out << o.out.h << 'x' << o.out.w << 'x' << o.out.c;
-                std::cout << csv_field(r.model) << ',' << i << ',' << csv_field(o.name) << ',' << graph::to_string(o.kind)
-                          << ',' << csv_field(graph::describe(r.net, i)) << ',' << out.str() << ',' << c.macs << ','
-                          << c.params() << ',' << c.bn_params << ',' << c.out_elements << '\n';
-            }
-        return;
-    }
-    std::cout << "model,input,ops,macs,params,bn_params,activation_bytes_int8,peak_activation_bytes_int8,"
-                 "published_macs,published_params,published_top1,macs_diff,params_diff\n";
-    for (const auto& r : rows) {
-        std::string pm, pp, t1, dm, dp;
-        if (r.pub) {
-            if (r.pub->macs) pm = plain(r.pub->macs->value), dm = diff_pct(r.pub->macs, r.counted.macs);
-            if (r.pub->params) pp = plain(r.pub->params->value), dp = diff_pct(r.pub->params, r.counted.params);
-            if (r.pub->top1) t1 = percent(r.pub->top1->value);
-        }
-        std::cout << csv_field(r.model) << ',' << input_text(r.net) << ',' << r.net.size() << ',' << r.cost.macs << ','
-                  << r.cost.params << ',' << r.cost.bn_params << ',' << r.cost.activation_bytes_int8() << ','
-                  << r.cost.peak_activation_bytes_int8() << ',' << pm << ',' << pp << ',' << t1 << ',' << dm << ','
-                  << dp << '\n';
-    }
-}
-
-void print_json(const std::vector<row>& rows, bool per_op) {
-    using nlohmann::json;
-    json all = json::array();
-    for (const auto& r : rows) {
-        const auto s = r.net.input_shape();
-        json j{{"model", r.model},
-               {"name", r.net.name()},
-               {"input", {s.h, s.w, s.c}},
-               {"ops", r.net.size()},
-               {"macs", r.cost.macs},
-               {"params", r.cost.params},
-               {"bn_params", r.cost.bn_params},
-               {"activation_bytes_int8", r.cost.activation_bytes_int8()},
-               {"activation_bytes_f32", r.cost.activation_bytes_f32()},
-               {"peak_activation_bytes_int8", r.cost.peak_activation_bytes_int8()},
-               {"peak_activation_bytes_f32", r.cost.peak_activation_bytes_f32()}};
-        if (r.pub) {
-            json p = json::object();
-            auto fig = [&](const char* key, const std::optional<zoo::published_figure>& f) {
-                if (f) p[key] = {{"value", f->value}, {"source", std::string(f->source)}};
-            };
-            fig("macs", r.pub->macs);
-            fig("params", r.pub->params);
-            fig("top1", r.pub->top1);
-            p["params_include_bn"] = r.pub->params_include_bn;
-            p["macs_elementwise_per_conv_output"] = r.pub->macs_elementwise_per_conv_output;
-            if (!r.pub->note.empty()) p["note"] = std::string(r.pub->note);
-            p["counted_macs"] = r.counted.macs;
-            p["counted_params"] = r.counted.params;
-            j["published"] = p;
-        }
-        if (per_op) {
-            json ops = json::array();
-            for (std::size_t i = 0; i < r.net.size(); ++i) {
-                const auto& o = r.net.ops()[i];
-                const auto& c = r.cost.per_op[i];
-                ops.push_back({{"index", i},
-                               {"op", o.name},
-                               {"kind", std::string(graph::to_string(o.kind))},
-                               {"attributes", graph::describe(r.net, i)},
-                               {"output", {o.out.h, o.out.w, o.out.c}},
-                               {"macs", c.macs},
-                               {"params", c.params()},
-                               {"bn_params", c.bn_params},
-                               {"out_bytes_int8", c.out_elements}});
-            }
-            j["per_op"] = ops;
-        }
-        all.push_back(j);
-    }
-    std::cout << all.dump(1) << '\n';
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-    CLI::App app{"accelnas-info: MACs, parameters and activation bytes of networks named by model specs.\n"
+    CLI::App cli{"accelnas-info: MACs, parameters and activation bytes of networks named by model specs.\n"
                  "SPEC is a zoo name (mobilenet_v2), name@size (resnet50_v1@299), nb201:<arch>,\n"
                  "nb201-latbench:<arch>, <space>:<arch>[@size] (a search-space architecture) or a path\n"
                  "to a JSON network spec. Without SPEC: the whole zoo."};
@@ -217,49 +29,29 @@ int main(int argc, char** argv) {
     std::string format = "table";
     bool per_op = false;
     std::string spec_json;
-    app.add_option("SPEC", specs, "model specs (default: every zoo model)");
-    app.add_option("--format", format, "output format")->check(CLI::IsMember({"table", "csv", "json"}))
+    cli.add_option("SPEC", specs, "model specs (default: every zoo model)");
+    cli.add_option("--format", format, "output format")->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
-    app.add_flag("--per-op", per_op, "one row per op (table: a table per model; csv: per-op rows; json: per_op arrays)");
-    app.add_option("--spec-json", spec_json, "write the JSON spec of the (single) SPEC to FILE")->type_name("FILE");
+    cli.add_flag("--per-op", per_op, "one row per op (table: a table per model; csv: per-op rows; json: per_op arrays)");
+    cli.add_option("--spec-json", spec_json, "write the JSON spec of the (single) SPEC to FILE")->type_name("FILE");
     bool arch = false;
-    app.add_flag("--arch", arch,
+    cli.add_flag("--arch", arch,
                  "print the search-space spec (<space>:<arch text>) of each SPEC that is a published point of a "
                  "shipped space (default: all such zoo models)");
-    CLI11_PARSE(app, argc, argv);
-
-    if (arch) {
-        // Known points: published models that are exact architectures of a shipped space.
-        int found = 0;
-        for (const auto& k : space::known_points()) {
-            if (!specs.empty() && std::find(specs.begin(), specs.end(), k.model) == specs.end()) continue;
-            std::cout << k.model << ' ' << k.space << ':' << k.arch_text << '\n';
-            ++found;
+    return tools::run("accelnas-info", cli, argc, argv, [&] {
+        if (arch) {
+            app::info::print_known_points(std::cout, specs);
+            return app::exit_success;
         }
-        if (found == 0) {
-            std::string known;
-            for (const auto& k : space::known_points()) known += (known.empty() ? "" : ", ") + std::string(k.model);
-            std::cerr << "accelnas-info: error: no SPEC given is a known point of a shipped space (known: " << known
-                      << ")\n";
-            return 1;
-        }
-        return 0;
-    }
-
-    try {
-        if (!spec_json.empty() && specs.size() != 1)
-            fail("--spec-json needs exactly one SPEC (got ", specs.size(), ")");
+        app::usage_require(spec_json.empty() || specs.size() == 1, "--spec-json needs exactly one SPEC (got ",
+                           specs.size(), ")");
         if (specs.empty()) specs = zoo::names();
-        std::vector<row> rows;
+        std::vector<app::info::row> rows;
         rows.reserve(specs.size());
-        for (const auto& s : specs) rows.push_back(make_row(s));
-        if (!spec_json.empty()) graph::save_network(rows.front().net, spec_json);
-        if (format == "csv") print_csv(rows, per_op);
-        else if (format == "json") print_json(rows, per_op);
-        else print_table(rows, per_op);
-    } catch (const accelnas::error& e) {
-        std::cerr << "accelnas-info: error: " << e.what() << '\n';
-        return 1;
-    }
-    return 0;
+        for (const auto& s : specs) rows.push_back(app::info::make_row(s));
+        if (!spec_json.empty())
+            write_file_atomically(spec_json, graph::to_json(rows.front().net).dump(1) + "\n");
+        app::info::print(std::cout, rows, format, per_op);
+        return app::exit_success;
+    });
 }

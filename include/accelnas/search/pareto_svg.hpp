@@ -3,6 +3,7 @@
 /// The Pareto plot of a search as SVG: accuracy vs latency of every successful candidate, the
 /// Pareto front as a staircase, and reference models drawn as labelled points.
 
+#include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/search/evaluation.hpp>
 #include <accelnas/search/layout.hpp>
@@ -107,13 +108,10 @@ inline void write_pareto_svg(std::ostream& os, const std::vector<evaluation>& ev
     os << "</svg>\n";
 }
 
-/// Writes the Pareto SVG to `path`.
+/// Writes the Pareto SVG to `path`, whole or not at all.
 inline void write_pareto_svg(const std::string& path, const std::vector<evaluation>& evals, const std::vector<baseline_point>& baselines,
                              const svg_options& o = {}) {
-    std::ofstream f(path);
-    require(f.good(), "write_pareto_svg: cannot write ", path);
-    write_pareto_svg(f, evals, baselines, o);
-    require(f.good(), "write_pareto_svg: write to ", path, " failed");
+    write_file_atomically(path, [&](std::ostream& os) { write_pareto_svg(os, evals, baselines, o); });
 }
 
 }  // namespace accelnas::search

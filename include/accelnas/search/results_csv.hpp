@@ -2,6 +2,7 @@
 /// \file
 /// Search results as CSV: one row per evaluated candidate (results.csv of `accelnas-search`).
 
+#include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/search/evaluation.hpp>
 #include <accelnas/search/layout.hpp>
@@ -33,12 +34,9 @@ inline void write_csv(std::ostream& os, const std::vector<evaluation>& evals, co
     }
 }
 
-/// Writes the CSV of `evals` to `path`.
+/// Writes the CSV of `evals` to `path`, whole or not at all.
 inline void write_csv(const std::string& path, const std::vector<evaluation>& evals, const std::vector<std::string>& targets) {
-    std::ofstream f(path);
-    require(f.good(), "write_csv: cannot write ", path);
-    write_csv(f, evals, targets);
-    require(f.good(), "write_csv: write to ", path, " failed");
+    write_file_atomically(path, [&](std::ostream& os) { write_csv(os, evals, targets); });
 }
 
 }  // namespace accelnas::search

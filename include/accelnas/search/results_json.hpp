@@ -3,6 +3,7 @@
 /// Search results as JSON: every evaluation in the journal's record form, and the results document
 /// of `accelnas-search` (results.json: the space, the run's configuration and the evaluations).
 
+#include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/search/evaluation.hpp>
 #include <accelnas/search/journal.hpp>
@@ -30,13 +31,10 @@ inline void write_results_json(std::ostream& os, const std::string& space, const
     os << nlohmann::json{{"space", space}, {"config", config}, {"evaluations", to_json(evals)}}.dump(1) << "\n";
 }
 
-/// Writes the results document to `path`.
+/// Writes the results document to `path`, whole or not at all.
 inline void write_results_json(const std::string& path, const std::string& space, const nlohmann::json& config,
                                const std::vector<evaluation>& evals) {
-    std::ofstream f(path);
-    require(f.good(), "write_results_json: cannot write ", path);
-    write_results_json(f, space, config, evals);
-    require(f.good(), "write_results_json: write to ", path, " failed");
+    write_file_atomically(path, [&](std::ostream& os) { write_results_json(os, space, config, evals); });
 }
 
 }  // namespace accelnas::search

@@ -20,6 +20,21 @@
 
 namespace accelnas::space {
 
+/// The input a space's networks are deployed (and priced by the latency models) at: a square
+/// `resolution` x `resolution` x `channels` image and `classes` logits. Model specs
+/// `<space>:<arch>`, the search's latency pricing and the tools decode at this input.
+struct deployment_input {
+    std::int64_t resolution = 224;  ///< square input size
+    std::int64_t channels = 3;      ///< input channels
+    std::int64_t classes = 1000;    ///< logits (ImageNet's 1000 classes)
+
+    /// The input tensor shape {1, resolution, resolution, channels}, at `size` instead when it is non-zero.
+    graph::tensor_shape shape(std::int64_t size = 0) const {
+        const auto r = size ? size : resolution;
+        return {1, r, r, channels};
+    }
+};
+
 /// One stage of a space: base filters, stride, base layer count, and per slot its values
 /// (one value: fixed; two or more: a decision; `expand_first` empty: same as `expand`).
 struct stage_description {

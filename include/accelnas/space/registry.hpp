@@ -34,6 +34,7 @@ struct any_space {
     std::vector<std::string> decision_names;            ///< name of each decision ("s3.kernel")
     double log10_size = 0;                              ///< log10 of the number of architectures
     const space_description* description = nullptr;    ///< the space as data (static storage)
+    deployment_input deployment;                        ///< the input its networks are deployed at
     std::function<architecture(rng&)> sample;                                    ///< uniform sample
     std::function<architecture(const architecture&, rng&)> mutate;              ///< one decision changed
     std::function<std::vector<architecture>(const architecture&)> neighbours;   ///< all one-decision moves
@@ -56,6 +57,7 @@ any_space make_any_space() {
     a.decision_names = decision_names(*d);
     a.log10_size = S::log10_size;
     a.description = d;
+    if constexpr (requires { S::deployment; }) a.deployment = S::deployment;
     a.sample = [d](rng& g) { return sample(*d, g); };
     a.mutate = [d](const architecture& x, rng& g) { return mutate(*d, x, g); };
     a.neighbours = [d](const architecture& x) { return neighbours(*d, x); };

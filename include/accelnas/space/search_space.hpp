@@ -8,7 +8,9 @@
 ///     };
 ///
 /// Optional members of the derived type: `static constexpr expansion_rule expansion = ...` (default
-/// actual_input) and `static constexpr graph::activation activation = ...` (stem/head, default relu).
+/// actual_input), `static constexpr graph::activation activation = ...` (stem/head, default relu) and
+/// `static constexpr deployment_input deployment = ...` (the input its networks are deployed at,
+/// default 224x224x3 with 1000 classes).
 /// The number of decisions, their cardinalities and log10 of the space size are compile-time
 /// constants; the codec, sampling and decoding are free functions `space::f<S>(...)` over any such type.
 

@@ -27,6 +27,8 @@ struct edgetpu : search_space<stem<32>, head<1280>, edgetpu_stage<24, 1, 1>, edg
                               edgetpu_stage<192, 2, 2>> {
     /// Space name.
     static constexpr std::string_view name = "edgetpu";
+    /// Deployed (and priced by the searches) at 224x224x3 with ImageNet\'s 1000 classes.
+    static constexpr deployment_input deployment{.resolution = 224, .channels = 3, .classes = 1000};
     /// EfficientNet-EdgeTPU expands the nominal input filters (stage 1: 24 * 4, not 32 * 4).
     static constexpr expansion_rule expansion = expansion_rule::nominal_input;
 };

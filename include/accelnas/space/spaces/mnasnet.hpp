@@ -26,6 +26,8 @@ struct mnasnet : search_space<stem<32>, head<1280>, mnasnet_stage<16, 1, 1>, mna
                               mnasnet_stage<160, 2, 3>, mnasnet_stage<320, 1, 1>> {
     /// Space name.
     static constexpr std::string_view name = "mnasnet";
+    /// Deployed (and priced by the searches) at 224x224x3 with ImageNet\'s 1000 classes.
+    static constexpr deployment_input deployment{.resolution = 224, .channels = 3, .classes = 1000};
     /// MnasNet's TF code expands the real input (stage 1's nominal input is the stem's 32 anyway).
     static constexpr expansion_rule expansion = expansion_rule::actual_input;
 };

@@ -30,6 +30,8 @@ struct pixel4 : search_space<stem<32>, head<1280>, pixel4_stage<16, 1, 1>, pixel
                              pixel4_stage<160, 2, 4>, pixel4_stage<192, 1, 1>> {
     /// Space name.
     static constexpr std::string_view name = "pixel4";
+    /// Deployed (and priced by the searches) at 224x224x3 with ImageNet\'s 1000 classes.
+    static constexpr deployment_input deployment{.resolution = 224, .channels = 3, .classes = 1000};
     /// TF-slim semantics: make_divisible(actual input * ratio, 8), skipped unless it widens.
     static constexpr expansion_rule expansion = expansion_rule::actual_input;
 };

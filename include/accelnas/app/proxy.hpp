@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// The proxy task of `accelnas-search`: how a candidate's accuracy is measured. A candidate of a
-/// space is decoded twice: at the target's input (224x224x3, 1000 classes) for its latency and
-/// parameter bytes, and at proxy size for a short training on Fashion-MNIST:
+/// space is decoded twice: at the space's deployment input (`any_space::deployment`, 224x224x3 and
+/// 1000 classes for the shipped spaces) for its latency and parameter bytes, and at proxy size for a
+/// short training on Fashion-MNIST:
 ///
 /// - input 32x32x1 (the 28x28 images centred and zero-padded), 10 classes;
 /// - every filter count scaled by `width` (default 0.25) with EfficientNet's `round_filters`
@@ -12,7 +13,8 @@
 ///   `train_images` training images, accuracy on the first `test_images` test images;
 /// - single-threaded, seeded by (search seed, step): the accuracy depends only on the architecture
 ///   and the step, so a resumed search reproduces it.
-/// This header includes the trainer; the rest of `search` does not.
+/// It joins the search space with the trainer, so it lives in the application part: the search part
+/// itself never includes train/ (its evaluators are callables).
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
@@ -24,7 +26,7 @@
 #include <cstdint>
 #include <string>
 
-namespace accelnas::search {
+namespace accelnas::app {
 
 /// Settings of the proxy task.
 struct proxy_options {
@@ -85,4 +87,4 @@ inline std::uint64_t step_seed(std::uint64_t seed, std::uint64_t step) {
     return derive_seed(seed, step + 0x632BE59BD9B4E019ull);
 }
 
-}  // namespace accelnas::search
+}  // namespace accelnas::app

@@ -1,9 +1,9 @@
-// The zoo registry and the model-spec grammar (accelnas/spec.hpp).
+// The model-spec grammar (accelnas/app/spec.hpp).
 
+#include <accelnas/app/spec.hpp>
 #include <accelnas/graph/cost.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/space/registry.hpp>
-#include <accelnas/spec.hpp>
 #include <accelnas/zoo.hpp>
 
 #include <catch2/catch.hpp>
@@ -16,6 +16,7 @@
 #include <vector>
 
 using namespace accelnas;
+using namespace accelnas::app;
 
 namespace {
 
@@ -34,66 +35,7 @@ std::string temp_path(const std::string& leaf) { return std::string(ACCELNAS_BIN
 
 }  // namespace
 
-TEST_CASE("the zoo registry lists the 28 models of issue 2 and builds each", "[zoo]") {
-    // The list of issue 2, item 5, in its order.
-    const std::vector<std::string> expected = {
-        "mobilenet_v1", "mobilenet_v1_025", "mobilenet_v2", "mobilenet_v3_large",
-        "mobilenet_v3_large_minimalistic", "mobilenet_edgetpu", "mobilenet_edgetpu_075", "mnasnet_a1",
-        "efficientnet_b0", "efficientnet_edgetpu_s", "efficientnet_edgetpu_m", "efficientnet_edgetpu_l",
-        "efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "efficientnet_lite3", "efficientnet_lite4",
-        "resnet50_v1", "resnet50_v2", "resnet152_v2", "inception_v1", "inception_v3", "inception_v4",
-        "inception_resnet_v2", "densenet121", "squeezenet", "vgg16", "vgg19"};
-    CHECK(zoo::names() == expected);
-    for (const auto& n : expected) {
-        INFO(n);
-        CHECK(zoo::contains(n));
-        const auto net = zoo::build(n);
-        CHECK(net.name() == n);
-        CHECK_NOTHROW(net.validate());
-        CHECK(net.ops().front().name == "input");
-        REQUIRE(net.outputs().size() == 1);
-        const auto logits = net.ops().back().out;  // FC, or SqueezeNet's conv + global pool classifier
-        CHECK((logits.h == 1 && logits.w == 1 && (logits.c == 1000 || logits.c == 1001)));
-        // Where the registry has a published figure, the model matches it within 2% when counted as
-        // the source counts (mobilenet_edgetpu_075's truncated "2.9 M" params: see mobile_test.cpp).
-        const auto& pub = zoo::published(n);
-        const auto counted = zoo::count_like(net, pub);
-        if (pub.macs) {
-            CHECK_FALSE(pub.macs->source.empty());
-            CHECK(std::abs(double(counted.macs) - pub.macs->value) <= 0.02 * pub.macs->value);
-        }
-        if (pub.params && n != "mobilenet_edgetpu_075") {
-            CHECK_FALSE(pub.params->source.empty());
-            CHECK(std::abs(double(counted.params) - pub.params->value) <= 0.02 * pub.params->value);
-        }
-        if (pub.top1) {
-            CHECK(pub.top1->value > 40.0);
-            CHECK(pub.top1->value < 90.0);
-        }
-    }
-}
-
-TEST_CASE("the zoo registry's figures have sources, and unknown names are errors", "[zoo]") {
-    for (const auto& n : zoo::names()) {
-        const auto& p = zoo::published(n);
-        for (const auto* f : {&p.macs, &p.params, &p.top1})
-            if (*f) CHECK_FALSE((*f)->source.empty());
-    }
-    // Issue 2 item 5 lists 28 names; NAS-Bench-201 networks are reached through nb201 specs instead.
-    CHECK(zoo::names().size() == 28);
-    CHECK_THROWS_WITH(zoo::build("resnet51"), Catch::StartsWith("unknown zoo model 'resnet51' (known: mobilenet_v1,"));
-    CHECK_THROWS_AS(zoo::published("nope"), accelnas::error);
-    CHECK_FALSE(zoo::contains("MobileNet_V2"));
-    // Options pass through the registry.
-    CHECK(zoo::build("vgg16", {.classes = 10}).ops().back().filters == 10);
-    // A size too small for a model's VALID pools: the error names the model and the op at fault.
-    CHECK_THROWS_WITH(zoo::build("vgg16", {.resolution = 7}),
-                      Catch::StartsWith("zoo model 'vgg16' (resolution 7,") && Catch::Contains("op '"));
-    // The builders' own option checks already name the model; it is not repeated.
-    CHECK_THROWS_WITH(zoo::build("mobilenet_v2", {.resolution = -1}), Catch::StartsWith("zoo model 'mobilenet_v2': "));
-}
-
-TEST_CASE("model specs: every form of the grammar", "[zoo]") {
+TEST_CASE("model specs: every form of the grammar", "[app]") {
     SECTION("zoo name") {
         const auto net = resolve_spec("mobilenet_v2");
         CHECK(net.name() == "mobilenet_v2");
@@ -147,8 +89,9 @@ TEST_CASE("model specs: every form of the grammar", "[zoo]") {
         CHECK(p.kind == spec_kind::space);
         CHECK(p.name == "edgetpu");
         CHECK(p.arch == "0,1,2");
-        // Search-space specs decode with 1000 classes (space/registry.hpp), so compare with the zoo
-        // model at 1000 classes: EfficientNet-EdgeTPU-S, MobilenetEdgeTPU and MnasNet-A1.
+        // Search-space specs decode at the space's deployment input (224x224x3, 1000 classes for every
+        // shipped space), so compare with the zoo model at 1000 classes: EfficientNet-EdgeTPU-S,
+        // MobilenetEdgeTPU and MnasNet-A1 (the first two are published with 1001).
         REQUIRE_FALSE(space::known_points().empty());
         for (const auto& k : space::known_points()) {
             const std::string spec = std::string(k.space) + ":" + std::string(k.arch_text);
@@ -157,6 +100,9 @@ TEST_CASE("model specs: every form of the grammar", "[zoo]") {
             const auto net = resolve_spec(spec);
             CHECK(net.name() == spec);
             CHECK(graph::structural_difference(net, zoo::build(k.model, {.classes = 1000})) == "");
+            CHECK(parse_spec(spec + "@320").resolution == 320);
+            CHECK(parse_spec(spec + "@320").arch == std::string(k.arch_text));
+            CHECK(resolve_spec(spec + "@224").name() == spec);  // the deployment size is not repeated in the name
             const auto big = resolve_spec(spec + "@320");
             CHECK(big.name() == spec + "@320");
             CHECK(graph::structural_difference(big, zoo::build(k.model, {.resolution = 320, .classes = 1000})) == "");
@@ -166,7 +112,7 @@ TEST_CASE("model specs: every form of the grammar", "[zoo]") {
     }
 }
 
-TEST_CASE("malformed model specs are accelnas::error naming the spec", "[zoo]") {
+TEST_CASE("malformed model specs are accelnas::error naming the spec", "[app]") {
     const auto bad_json = temp_path("not_json.json");
     std::ofstream(bad_json) << "{ this is not json";
     const auto bad_net = temp_path("bad_net.json");
@@ -195,7 +141,8 @@ TEST_CASE("malformed model specs are accelnas::error naming the spec", "[zoo]") 
         {bad_net, "empty"},
         {"unknownspace:abc", "unknown spec prefix 'unknownspace:'"},
         {"edgetpu:0", "edgetpu"},
-        {"mnasnet:" + known_arch("mnasnet") + "@0", "not a positive whole number"},
+        {"mnasnet:" + known_arch("mnasnet") + "@0", "input size 0 after '@' must be positive"},
+        {"edgetpu:" + known_arch("edgetpu") + "@x1", "input size 'x1' after '@' is not a positive whole number"},
     };
     for (const auto& c : cases) {
         INFO("spec '" << c.spec << "'");

@@ -6,7 +6,8 @@
 ///           | zoo-name '@' size             resnet50_v1@299 (square input size, digits only, > 0)
 ///           | 'nb201:' arch                 NAS-Bench-201 training graph of an arch string
 ///           | 'nb201-latbench:' arch        the NAS-Bench-201 graph measured on the Edge TPU
-///           | space ':' arch ['@' size]     a search-space architecture (space/registry.hpp), 224 by default
+///           | space ':' arch ['@' size]     a search-space architecture (space/registry.hpp) at the
+///                                         space's deployment input (`any_space::deployment`)
 ///           | path                          a JSON network spec (graph/json.hpp)
 ///
 /// A spec is a path when it ends in ".json", or when it contains a '/' before its first ':' (or has a
@@ -17,24 +18,24 @@
 #include <accelnas/graph/network.hpp>
 #include <accelnas/space/registry.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
-#include <accelnas/zoo/options.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
 #include <charconv>
 #include <filesystem>
-#include <system_error>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <utility>
 
-namespace accelnas {
+namespace accelnas::app {
 
 /// Which form of the grammar a spec has.
 enum class spec_kind {
     zoo,             ///< a zoo name, maybe with '@size'
     nb201,           ///< nb201:<arch>
     nb201_latbench,  ///< nb201-latbench:<arch>
-    space,           ///< <space>:<arch>, a search-space architecture
+    space,           ///< <space>:<arch>[@size], a search-space architecture
     file,            ///< a path to a JSON network spec
 };
 
@@ -43,33 +44,42 @@ struct parsed_spec {
     spec_kind kind = spec_kind::zoo;
     std::string text;             ///< the whole spec as given
     std::string name;             ///< zoo: model name; space: space name; file: the path
-    std::int64_t resolution = 0;  ///< zoo: the '@' size, 0 when absent (model default)
-    std::string arch;             ///< nb201, nb201_latbench, space: the text after the first ':'
+    std::int64_t resolution = 0;  ///< zoo, space: the '@' size, 0 when absent (the default size)
+    std::string arch;             ///< nb201, nb201_latbench: the text after the first ':'; space: that text without '@size'
 };
 
 namespace detail {
 
+/// The one parser of a trailing '@size': splits `text` at its last '@' into the part before it and a
+/// positive size (0 when there is no '@'). The error names the offending size.
+inline std::pair<std::string_view, std::int64_t> split_size(std::string_view text) {
+    const auto at = text.rfind('@');
+    if (at == std::string_view::npos) return {text, 0};
+    const auto head = text.substr(0, at), digits = text.substr(at + 1);
+    std::int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+        fail("input size '", digits, "' after '@' is not a positive whole number that fits 64 bits (expected e.g. ",
+             head, "@299)");
+    if (v <= 0) fail("input size ", v, " after '@' must be positive");
+    return {head, v};
+}
+
 /// Search-space specs `<space>:<arch text>[@size]`: the architecture of a shipped space (see
-/// space/registry.hpp) decoded at size x size x 3 (224 by default) with 1000 classes, the setting the
-/// latency models price candidates at.
-inline graph::network resolve_space_spec(std::string_view space_name, std::string_view arch) {
+/// space/registry.hpp) decoded at the space's deployment input (`any_space::deployment`), at
+/// size x size when '@size' is given.
+inline graph::network resolve_space_spec(std::string_view space_name, std::string_view arch, std::int64_t size) {
     if (!space::is_space_name(space_name)) {
         std::string known = "nb201, nb201-latbench";
         for (const auto& n : space::names()) known += ", " + n;
         fail("unknown spec prefix '", space_name, ":' (known prefixes: ", known, ")");
     }
-    std::int64_t size = 224;
-    if (const auto at = arch.rfind('@'); at != std::string_view::npos) {
-        const auto digits = arch.substr(at + 1);
-        std::int64_t v = 0;
-        const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-        if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() || v <= 0)
-            fail("input size '", digits, "' after '@' is not a positive whole number");
-        size = v;
-        arch = arch.substr(0, at);
-    }
-    auto net = space::decode_named(space_name, arch, {1, size, size, 3}, 1000);
-    net.set_name(std::string(space_name) + ":" + std::string(arch) + (size != 224 ? "@" + std::to_string(size) : ""));
+    const auto& s = space::find_space(space_name);
+    const auto& in = s.deployment;
+    auto net = s.decode(s.parse(arch), in.shape(size), in.classes);
+    const bool other_size = size != 0 && size != in.resolution;
+    net.set_name(std::string(space_name) + ":" + std::string(arch) + (other_size ? "@" + std::to_string(size) : ""));
     return net;
 }
 
@@ -103,27 +113,30 @@ inline parsed_spec parse_spec(std::string_view spec) {
         else p.kind = spec_kind::space;
         p.name = std::string(prefix);
         if (p.arch.empty()) bad("no architecture after '", prefix, ":'");
+        if (p.kind == spec_kind::space) {
+            try {
+                const auto [arch, size] = detail::split_size(p.arch);
+                p.arch = std::string(arch);
+                p.resolution = size;
+            } catch (const error& e) {
+                bad(e.what());
+            }
+        }
         return p;
     }
     p.kind = spec_kind::zoo;
-    const auto at = spec.find('@');
-    p.name = std::string(spec.substr(0, at));
-    if (p.name.empty()) bad("no zoo name before '@'");
-    if (at != std::string_view::npos) {
-        const auto size = spec.substr(at + 1);
-        std::int64_t v = 0;
-        const auto [ptr, ec] = std::from_chars(size.data(), size.data() + size.size(), v);
-        if (size.empty() || ec != std::errc{} || ptr != size.data() + size.size() ||
-            size.find_first_not_of("0123456789") != std::string_view::npos)
-            bad("input size '", size, "' after '@' is not a positive whole number that fits 64 bits (expected e.g. ",
-                p.name, "@299)");
-        if (v <= 0) bad("input size ", v, " after '@' must be positive");
-        p.resolution = v;
+    try {
+        const auto [name, size] = detail::split_size(spec);
+        p.name = std::string(name);
+        p.resolution = size;
+    } catch (const error& e) {
+        bad(e.what());
     }
+    if (p.name.empty()) bad("no zoo name before '@'");
     if (!zoo::contains(p.name)) {
         // A bare file name reads as a zoo name; say how to mean the file instead.
         std::error_code ec;
-        const bool file = at == std::string_view::npos && std::filesystem::is_regular_file(p.name, ec);
+        const bool file = p.resolution == 0 && std::filesystem::is_regular_file(p.name, ec);
         bad("unknown zoo model '", p.name, "' (known: ", zoo::detail::known_names(), ")",
             file ? "; a file of that name exists: write ./" + p.name + " to read it as a JSON spec" : std::string{});
     }
@@ -147,7 +160,7 @@ inline graph::network resolve_spec(const parsed_spec& p) {
             net.set_name(p.text);
             return net;
         }
-        case spec_kind::space: return detail::resolve_space_spec(p.name, p.arch);
+        case spec_kind::space: return detail::resolve_space_spec(p.name, p.arch, p.resolution);
         case spec_kind::file: {
             auto net = graph::load_network(p.name);
             net.validate();
@@ -165,4 +178,4 @@ inline graph::network resolve_spec(const parsed_spec& p) {
 /// accelnas::error "model spec '<spec>': <what is wrong>".
 inline graph::network resolve_spec(std::string_view spec) { return resolve_spec(parse_spec(spec)); }
 
-}  // namespace accelnas
+}  // namespace accelnas::app

@@ -1,0 +1,44 @@
+// The command-line side of the tool rules of accelnas/app/tool.hpp: CLI11 parse errors (unknown
+// options, missing or malformed values, failed range checks) are usage errors (exit 2) in the one
+// message form, not CLI11's own exit codes; --help prints and exits 0.
+#pragma once
+
+#include <accelnas/app/tool.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <iostream>
+#include <string_view>
+
+namespace accelnas::tools {
+
+/// Parses `argv` with `cli`, then runs `body` under `app::run_guarded`.
+template <class Body>
+int run(std::string_view tool, CLI::App& cli, int argc, char** argv, Body&& body) {
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return cli.exit(e);  // --help
+        std::cerr << app::error_line(tool, e.what()) << "\nRun with --help for more information.\n";
+        return app::exit_usage;
+    }
+    return app::run_guarded(tool, std::forward<Body>(body));
+}
+
+/// A count option in [lo, hi]: checked on the text before conversion, so "-5" is a usage error
+/// instead of an unsigned value wrapped to 2^64 - 5.
+inline CLI::Validator count_range(std::int64_t lo, std::int64_t hi) { return CLI::Range(lo, hi); }
+
+/// A real number in [lo, hi) (e.g. a share that must stay below 1).
+inline CLI::Validator half_open(double lo, double hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& in) -> std::string {
+            double v = 0;
+            if (CLI::detail::lexical_cast(in, v) && v >= lo && v < hi) return {};
+            return "must be a number in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "), got " + in;
+        },
+        "in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + ")");
+}
+
+}  // namespace accelnas::tools
