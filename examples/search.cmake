@@ -41,3 +41,6 @@ endif()
 accelnas_add_example(search_block_histogram ${CMAKE_CURRENT_SOURCE_DIR}/search_block_histogram.cpp)
 accelnas_smoke_test("search: block histogram (tiny)" example_search_block_histogram --budget 4 --top 2
   --train-images 200 --test-images 200)
+
+# The program of docs/search.md.
+accelnas_doc_example(search_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/search_quickstart.cpp)
