@@ -1,5 +1,5 @@
 // A complete latency-aware search in a few lines: REINFORCE over the Edge TPU space, latency from
-// the coral-usb roofline model, TuNAS absolute reward (quality held constant), journaled to disk.
+// the coral-usb APM (the analytical model), TuNAS absolute reward (quality held constant), journaled to disk.
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/search.hpp>
 #include <accelnas/space/registry.hpp>
