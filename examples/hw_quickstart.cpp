@@ -10,7 +10,7 @@ int main() {
     const hw::apm apm_model(hw::targets::coral_usb());      // closed form, same config
     const hw::latency_report r = sim.estimate(net);
     std::printf("%s on %s: %.2f ms (APM %.2f ms), %lld B of weights cached, %lld streamed\n",
-                r.model.c_str(), r.target.c_str(), r.total_ms(), apm_model.seconds(net) * 1e3,
+                r.network.c_str(), r.target.c_str(), r.total_ms(), apm_model.seconds(net) * 1e3,
                 (long long)r.param_bytes_cached, (long long)r.param_bytes_streamed);
     for (const auto& op : r.ops)                            // cycles, limiter, utilization, placement
         std::printf("  %-28s %8lld cycles  %-14s %5.1f%%  %s\n", op.name.c_str(), (long long)op.cycles,

@@ -31,14 +31,14 @@ int main(int argc, char** argv) {
     idx.resize(1000);
     train::make_batch(data, data.train, idx, {32, 1, false, 0}, no_aug, calib, unused);
 
-    // One call: fold, calibrate, quantize, classify with float and int8.
+    // One call: fold, observe ranges, quantize, classify with float and int8.
     const auto r = quant::evaluate_int8(net, params, calib, test, labels);
     std::printf("float %.4f int8 %.4f\n", r.float_accuracy, r.int8_accuracy);
 
     // Or step by step:
     const auto folded = quant::fold_batch_norm(net, params);              // no batch norm left
     const quant::float_model reference(folded.network, folded.parameters); // float inference
-    const auto ranges = quant::calibrate(reference, calib);               // per-tensor min/max
+    const auto ranges = quant::observe_ranges(reference, calib);          // per-tensor min/max
     const quant::int8_model q(folded.network, folded.parameters, ranges); // int8 weights + kernels
     const auto logits = q.predict(test);                                  // quantize, run int8, dequantize
     std::printf("logits of %zu test images\n", logits.shape(0));
