@@ -28,7 +28,7 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-TEST_CASE("docs: every C++ block of README.md and docs/*.md is a compiled, smoke-run example", "[docs]") {
+TEST_CASE("every C++ block of README.md and docs/*.md is a compiled, smoke-run example", "[docs]") {
     const fs::path root = ACCELNAS_SOURCE_DIR;
     const auto registered = registered_doc_examples(cmake_texts(root));
     REQUIRE(registered.size() >= 8);
@@ -48,7 +48,7 @@ TEST_CASE("docs: every C++ block of README.md and docs/*.md is a compiled, smoke
     CHECK(blocks >= pages.size());  // every page opens with a program
 }
 
-TEST_CASE("docs: the checker catches drift, unmarked blocks and unknown files", "[docs]") {
+TEST_CASE("the checker catches drift, unmarked blocks and unknown files", "[docs]") {
     const fs::path dir = fs::temp_directory_path() / "accelnas-docs-check";
     fs::remove_all(dir);
     fs::create_directories(dir / "examples");
