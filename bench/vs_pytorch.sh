@@ -12,6 +12,8 @@
 # each process. The machine may be shared: run it twice and look at the load average printed first.
 # Prints, last, one line per thread count:
 #   threads=T accelnas_img_s=X pytorch_img_s=Y ratio=R accelnas_rss_mb=A pytorch_rss_mb=B
+# and the peak RSS of a Python process that only imports torch (part of every PyTorch figure):
+#   torch_import_rss_mb=I
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -38,4 +40,7 @@ for t in $threads; do
   summary="$summary$line
 "
 done
+/usr/bin/time -f "%M" -o "$tmp/i_rss" /usr/bin/python3 -c 'import torch'
+summary="${summary}torch_import_rss_mb=$(awk '{ v = $1 } END { printf "%.0f", v / 1024 }' "$tmp/i_rss")
+"
 printf "%s" "$summary"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages accelnas needs to build its tests, examples and benchmarks.
+# Installs the Debian 12 packages accelnas needs to build its tests, examples and benchmarks, with g++ 12
+# (build-essential) and with clang 19 (clang-19; Debian's default clang 14 lacks floating-point template
+# parameters; libclang-rt-19-dev holds its sanitizer runtimes for the ASan+UBSan test).
 # Idempotent: packages already installed are skipped and apt is not touched when nothing is missing.
 # Usage: cmake/install-deps.sh [--with-peer]   (--with-peer adds python3-torch for bench/vs_pytorch.sh)
 set -euo pipefail
-pkgs=(build-essential cmake libeigen3-dev libxtensor-dev nlohmann-json3-dev catch2 libbenchmark-dev
+pkgs=(build-essential clang-19 libclang-rt-19-dev cmake libeigen3-dev libxtensor-dev nlohmann-json3-dev catch2 libbenchmark-dev
       libcli11-dev dataset-fashion-mnist zlib1g-dev)
 if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy time); fi
 missing=()

@@ -35,3 +35,6 @@ accelnas_smoke_test("hw: accuracy figures (100 archs)" $<TARGET_FILE:example_hw_
 accelnas_add_example(roofline_svg ${CMAKE_CURRENT_SOURCE_DIR}/roofline_svg.cpp)
 accelnas_smoke_test("hw: roofline svg" $<TARGET_FILE:example_roofline_svg> --target coral-usb
   --out ${CMAKE_CURRENT_BINARY_DIR}/roofline_enet_s.svg efficientnet_edgetpu_s)
+
+# The program of docs/hw.md.
+accelnas_doc_example(hw_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/hw_quickstart.cpp)

@@ -5,6 +5,9 @@ set(_sd ${CMAKE_CURRENT_BINARY_DIR}/search-smoke)
 # A tiny search end to end (proxy training on a few hundred images).
 accelnas_smoke_test("search: tiny reinforce" ${CMAKE_COMMAND} -E env
   bash -c "rm -rf ${_sd}/tiny && $<TARGET_FILE:accelnas-search> --out ${_sd}/tiny --budget 4 --threads 2 --train-images 256 --test-images 256 --no-baselines && test -s ${_sd}/tiny/results.csv && test -s ${_sd}/tiny/pareto.svg && test -s ${_sd}/tiny/best.json && test -s ${_sd}/tiny/journal")
+# Progress into a pipe (a log, CI): plain lines, one per tenth of the budget, no carriage returns.
+accelnas_smoke_test("search: progress into a pipe" bash ${PROJECT_SOURCE_DIR}/tests/search/progress_pipe.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/progress-pipe)
 # Kill a search with SIGKILL mid-run, resume it, compare with an uninterrupted run of the same seed.
 accelnas_smoke_test("search: kill and resume" bash ${PROJECT_SOURCE_DIR}/tests/search/kill_resume.sh
   $<TARGET_FILE:accelnas-search> ${_sd}/kill-resume)
@@ -41,3 +44,6 @@ endif()
 accelnas_add_example(search_block_histogram ${CMAKE_CURRENT_SOURCE_DIR}/search_block_histogram.cpp)
 accelnas_smoke_test("search: block histogram (tiny)" example_search_block_histogram --budget 4 --top 2
   --train-images 200 --test-images 200)
+
+# The program of docs/search.md.
+accelnas_doc_example(search_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/search_quickstart.cpp)

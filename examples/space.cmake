@@ -1,6 +1,8 @@
 # Search spaces: the commented tutorial and the accelnas-space tool, with smoke tests.
 accelnas_add_example(space_tutorial ${CMAKE_CURRENT_SOURCE_DIR}/space_tutorial.cpp)
 accelnas_smoke_test("space tutorial" example_space_tutorial --samples 4 --seed 7)
+# The program of docs/space.md.
+accelnas_doc_example(space_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/space_quickstart.cpp)
 
 accelnas_add_tool(space ${CMAKE_CURRENT_SOURCE_DIR}/tools/space.cpp)
 accelnas_smoke_test("space: list" accelnas-space)

@@ -35,3 +35,7 @@ accelnas_smoke_test("info: known point spec resolves" sh -c "spec=$(\"$0\" --arc
 if(ACCELNAS_BUILD_TESTS)
   set_tests_properties("examples: info: known point spec resolves" PROPERTIES PASS_REGULAR_EXPRESSION "mnasnet:block=.* 311\\.58M")
 endif()
+
+# The programs of docs/zoo.md and docs/zoo_nasbench201.md.
+accelnas_doc_example(zoo_tour ${CMAKE_CURRENT_SOURCE_DIR}/zoo_tour.cpp)
+accelnas_doc_example(zoo_nasbench201 ${CMAKE_CURRENT_SOURCE_DIR}/zoo_nasbench201.cpp)

@@ -4,11 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace accelnas;
 using namespace accelnas::search;
@@ -345,4 +349,49 @@ TEST_CASE("progress: a redrawn bar on a terminal, plain lines otherwise", "[sear
     const auto p = plain.str();
     CHECK(std::count(p.begin(), p.end(), '\n') == 2);  // at 2 and 4
     CHECK_THAT(p, Contains("progress 4/4 100%"));
+}
+
+TEST_CASE("progress: into a pipe or a file, one plain line per interval and no carriage return", "[search]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    CHECK_FALSE(is_terminal(fds[0]));
+    CHECK_FALSE(is_terminal(fds[1]));
+    ::close(fds[0]);
+    ::close(fds[1]);
+    const auto file = std::filesystem::temp_directory_path() / "accelnas-progress-test.log";
+    {
+        std::ofstream f(file);
+        const int fd = ::open(file.c_str(), O_WRONLY);
+        REQUIRE(fd >= 0);
+        CHECK_FALSE(is_terminal(fd));
+        ::close(fd);
+    }
+    // 469 steps an epoch reported every 47 (a tenth): lines at 47, 94, ..., 423, 469, each labelled.
+    std::ostringstream os;
+    progress_bar bar(os, 469, false, 47, "epoch 3");
+    for (std::size_t s = 1; s <= 469; ++s) bar.update(s, "loss 0.5");
+    const auto out = os.str();
+    CHECK(out.find('\r') == std::string::npos);
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 10);
+    std::istringstream lines(out);
+    std::size_t n = 0;
+    for (std::string l; std::getline(lines, l); ++n) {
+        INFO(l);
+        CHECK(l.rfind("epoch 3 ", 0) == 0);
+        CHECK(l.size() >= 8);
+        CHECK_THAT(l, Contains(" loss 0.5"));
+    }
+    CHECK(n == 10);
+    CHECK_THAT(out, Contains("epoch 3 47/469 10% elapsed "));
+    CHECK_THAT(out, Contains("epoch 3 469/469 100% elapsed "));
+    // On a terminal the same label leads the redrawn bar.
+    std::ostringstream tty;
+    progress_bar t(tty, 2, true, 1, "epoch 3");
+    t.update(1);
+    t.update(2);
+    const auto drawn = tty.str();
+    CHECK_THAT(drawn, Contains("\repoch 3 [###############...............] 1/2 50% ETA"));
+    CHECK(std::count(drawn.begin(), drawn.end(), '\n') == 1);
+    std::filesystem::remove(file);
 }
