@@ -1,5 +1,5 @@
 #include <accelnas/graph/cost.hpp>
-#include <accelnas/spec.hpp>
+#include <accelnas/app/spec.hpp>
 #include <accelnas/zoo.hpp>
 #include <iostream>
 
@@ -10,8 +10,8 @@ int main() {
     graph::network b = zoo::mobilenet_v2({.resolution = 160, .classes = 10});
     // The same through the registry and through the spec grammar every tool uses.
     graph::network c = zoo::build("mnasnet_a1");
-    graph::network d = resolve_spec("resnet50_v1@299");
-    graph::network e = resolve_spec("nb201-latbench:|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"
+    graph::network d = app::resolve_spec("resnet50_v1@299");
+    graph::network e = app::resolve_spec("nb201-latbench:|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"
                                     "+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|");
     for (const auto* n : {&a, &b, &c, &d, &e}) {
         const auto cost = graph::cost_of(*n);
