@@ -4,6 +4,7 @@
 //   accelnas-estimate --target coral-usb --estimator apm --per-op --format csv mobilenet_v2
 //   accelnas-estimate --target systolic-64x64-ws --per-op --format csv mobilenet_v1
 //   accelnas-estimate --target coral-latbench --estimator apm --batch nb201_specs.txt > latencies.csv
+//   accelnas-estimate --target coral-usb --trace trace.json efficientnet_edgetpu_s   (open in Perfetto)
 //
 // SPEC is the model-spec grammar of accelnas/spec.hpp (zoo name[@size], nb201:arch,
 // nb201-latbench:arch, <space>:<arch>, or a JSON network file).
@@ -43,7 +44,7 @@ void print_table(const hw::latency_report& r, bool per_op) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Estimate the latency of networks on an accelerator target"};
-    std::string target = "coral-usb", estimator = "sim", format = "table", config_path, batch;
+    std::string target = "coral-usb", estimator = "sim", format = "table", config_path, batch, trace_path;
     bool per_op = false;
     std::vector<std::string> specs;
     app.add_option("--target", target,
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     app.add_option("--format", format, "table, csv or json (default: table, csv with --batch)");
     app.add_option("--config", config_path, "device config JSON (e.g. from accelnas-calibrate) replacing the shipped one");
     app.add_option("--batch", batch, "file with one spec per line (# comments); CSV rows in input order");
+    app.add_option("--trace", trace_path, "write a Chrome trace-event file of the simulation (Edge TPU target, --estimator sim, one spec)");
     app.add_option("specs", specs, "model specs (zoo name[@size], nb201-latbench:arch, space:arch, file.json)");
     CLI11_PARSE(app, argc, argv);
     if (!batch.empty() && app.count("--format") == 0) format = "csv";  // --batch writes CSV rows by default
@@ -60,8 +62,14 @@ int main(int argc, char** argv) {
         require(format == "table" || format == "csv" || format == "json", "unknown --format '", format,
                 "' (expected table, csv or json)");
         std::optional<hw::device_config> cfg;
-        if (!config_path.empty()) cfg = hw::read_config(config_path);
+        if (!config_path.empty()) cfg = hw::read_config(config_path, hw::targets::target_config(target));
         const auto model = hw::make_target(target, estimator, cfg);
+        if (!trace_path.empty()) {
+            const auto dev = cfg ? *cfg : hw::targets::target_config(target);
+            require(estimator == "sim" && specs.size() == 1 && batch.empty() && std::holds_alternative<hw::edgetpu_config>(dev),
+                    "--trace needs an Edge TPU target, --estimator sim and one spec");
+            hw::write_trace(hw::simulator(std::get<hw::edgetpu_config>(dev)), resolve_spec(specs[0]), trace_path);
+        }
         if (!batch.empty()) {
             std::ifstream in(batch);
             require(in.good(), "--batch: cannot open '", batch, "'");

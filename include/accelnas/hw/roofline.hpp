@@ -48,7 +48,7 @@ inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept
         const std::int64_t first = cycles_for_bytes(
             static_cast<double>(std::min(w.r, c.cells_per_tile) * std::min(m.lanes, m.k_t)), wbw);
         const std::int64_t body = std::max({m.compute_cycles, mem, weights}) + first;
-        return {body, m.compute_cycles, body - m.compute_cycles, m.utilization};
+        return {body, m.compute_cycles, std::max(mem, weights), m.utilization};  // memory: its ceiling
     }
     case op_class::vector: {
         const std::int64_t pieces = w.rows >= c.tiles ? w.rows : c.tiles;
@@ -59,7 +59,7 @@ inline op_cycles roofline_op(const op_work& w, const edgetpu_config& c) noexcept
                                                              c.tile_bytes_per_cycle);
         const std::int64_t body = std::max(comp, mem);
         const double peak = static_cast<double>(body) * static_cast<double>(c.tiles * c.vector_width);
-        return {body, comp, body - comp, peak > 0 ? std::min(1.0, static_cast<double>(w.vector_ops) / peak) : 0.0};
+        return {body, comp, mem, peak > 0 ? std::min(1.0, static_cast<double>(w.vector_ops) / peak) : 0.0};
     }
     }
     return {};
@@ -81,7 +81,10 @@ public:
     double seconds(const graph::network& net) const {
         double t = 0.0;
         // The Edge TPU's 16 tiles get an unrolled split search with constant shifts.
-        if (log_tiles_ == 4 ? fast_seconds<4>(net, t) : fast_seconds<-1>(net, t)) return t;
+        if (log_tiles_ == 4 ? fast_seconds<4>(net, t) : fast_seconds<-1>(net, t)) {
+            detail::require_latency(t, net, cfg_);
+            return t;
+        }
         return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return roofline_op(w, cfg_); }, nullptr);
     }
 

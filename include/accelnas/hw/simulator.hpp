@@ -129,4 +129,13 @@ private:
 
 static_assert(accelerator_model<simulator>);
 
+/// Simulates one inference of `net` on `sim`, writes its Chrome trace-event file to `path` (one track
+/// per resource, spans per op) and returns the report.
+inline latency_report write_trace(const simulator& sim, const graph::network& net, const std::string& path) {
+    sim::trace t;
+    latency_report r = sim.estimate(net, t);
+    sim::write_chrome_trace(path, t);
+    return r;
+}
+
 }  // namespace accelnas::hw

@@ -161,6 +161,13 @@ inline edgetpu_config edgetpu(std::string_view name) {
     fail("unknown Edge TPU target '", name, "' (expected coral-usb, coral-devboard, pixel4-edgetpu or coral-latbench)");
 }
 
+/// The shipped config of an Edge TPU or CPU target (the base a partial `--config` file overrides).
+inline device_config target_config(std::string_view name) {
+    if (parse_systolic(name)) fail("target '", name, "': a systolic array takes no --config (its name is its description)");
+    if (name == "pixel4-cpu") return pixel4_cpu();
+    return edgetpu(name);
+}
+
 }  // namespace accelnas::hw::targets
 
 namespace accelnas::hw {

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// The inference timeline shared by the Edge TPU simulator and roofline: partitioning, parameter
+/// The roofline APM's inference timeline (closed form per op): partitioning, parameter
 /// caching in network order, streaming of uncached parameters over the host link (each op's stream
 /// may start when the previous op starts), activation spills, per-op overhead, input and output
 /// transfers, and the host-CPU part. The per-op device cost comes from the model (`Pricer`).
@@ -22,7 +22,7 @@ namespace accelnas::hw {
 struct op_cycles {
     std::int64_t total = 0;    ///< cycles the op occupies the device (overhead excluded)
     std::int64_t compute = 0;  ///< busiest tile's compute cycles
-    std::int64_t memory = 0;   ///< cycles the busiest tile waited on memory (narrow memory, SRAM)
+    std::int64_t memory = 0;   ///< the memory ceiling: cycles the op's narrow-memory or SRAM traffic needs
     double utilization = 0.0;
 };
 
@@ -37,7 +37,8 @@ inline std::int64_t link_cycles(std::int64_t bytes, const edgetpu_config& c) noe
         std::ceil((c.host_latency_seconds + static_cast<double>(bytes) / c.host_bytes_per_second) * c.clock_hz));
 }
 
-// The binding limiter among stall (host link), fixed overhead, compute and memory cycles.
+// The binding limiter: the largest of the host-link stall, the fixed overhead, the compute time and
+// the memory ceiling (not the memory time in excess of compute).
 inline limiter pick_limiter(std::int64_t stall, std::int64_t overhead, std::int64_t compute, std::int64_t memory) noexcept {
     limiter l = limiter::compute;
     std::int64_t m = compute;
@@ -45,6 +46,12 @@ inline limiter pick_limiter(std::int64_t stall, std::int64_t overhead, std::int6
     if (overhead > m) { m = overhead; l = limiter::overhead; }
     if (stall > m) l = limiter::host_transfer;
     return l;
+}
+
+// A latency is finite and positive, or an error (a cycle count that overflowed turns negative).
+inline void require_latency(double total, const graph::network& net, const edgetpu_config& c) {
+    require(std::isfinite(total) && total > 0, "'", net.name(), "' on '", c.name, "' gives a latency of ", total,
+            " s: a cycle or byte count overflowed (check the config's rates and sizes)");
 }
 
 // Runs `net` on device `c`, pricing each device op with `price(op_work) -> op_cycles`; fills `rep`
@@ -115,7 +122,10 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
             l.cycles = end - now;
             l.seconds = static_cast<double>(l.cycles) / c.clock_hz;
             l.bound = pick_limiter(stall, overhead, body.compute, body.memory);
-            l.utilization = body.utilization;
+            // Achieved MACs over peak MACs during the op's span (the simulator's definition).
+            l.utilization = l.cycles > 0 ? std::min(1.0, static_cast<double>(w.macs) /
+                                                             (static_cast<double>(c.peak_macs_per_cycle()) * static_cast<double>(l.cycles)))
+                                         : 0.0;
             l.macs = w.macs;
             l.param_bytes = w.param_bytes;
             l.params_streamed = stream;
@@ -155,6 +165,7 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
         }
     }
     const double total = c.inference_overhead_seconds + static_cast<double>(now) / c.clock_hz + host;
+    require_latency(total, net, c);
     if (rep) {
         rep->total_cycles = now;
         rep->total_seconds = total;
