@@ -160,7 +160,7 @@ private:
     // ---- host link (DMA engines) ----
     std::int64_t link_cycles(std::int64_t bytes, const char* what) const {
         return to_cycles((c_.host_latency_seconds + static_cast<double>(bytes) / c_.host_bytes_per_second) * c_.clock_hz,
-                         std::string("host-link transfer of ") + what);
+                         [&] { return std::string("host-link transfer of ") + what; });
     }
     void link_submit(std::uint32_t tag, std::uint32_t op, std::uint32_t arg2, std::int64_t bytes, const char* what) {
         transfer_server::request r{link_cycles(bytes, what), tag, op, arg2, now_};
@@ -223,7 +223,8 @@ private:
 
     // ---- on-chip network ----
     void noc_submit(std::uint32_t tag, std::uint32_t op, std::uint32_t arg2, std::int64_t bytes) {
-        transfer_server::request r{to_cycles(static_cast<double>(bytes) / c_.sram_bytes_per_cycle, "on-chip transfer of op '" + op_name(op) + "'"),
+        transfer_server::request r{to_cycles(static_cast<double>(bytes) / c_.sram_bytes_per_cycle,
+                                             [&] { return "on-chip transfer of op '" + op_name(op) + "'"; }),
                                    tag, op, arg2, now_};
         server_submit(noc_, r, ev_noc_done);
     }
@@ -359,14 +360,14 @@ private:
                 s.host += host;
                 s.memory += wait - host;
             }
-            const std::string what = "op '" + op_name(j) + "'";
             std::int64_t comp = 0;
             if (op.cls == op_class::vector || op.cls == op_class::free)
                 comp = (q.positions + c_.vector_width - 1) / c_.vector_width;
             else
                 comp = add_cycles(q.positions, c_.pass_overhead_cycles, "pass");
             const std::int64_t port =
-                mem_.cycles(q.read_bytes + q.write_bytes, op.segment, op.segment_stride, s.strided_rate, what);
+                mem_.cycles(q.read_bytes + q.write_bytes, op.segment, op.segment_stride, s.strided_rate,
+                            [&] { return "op '" + op_name(j) + "'"; });
             const std::int64_t dur = std::max(comp, port);
             s.compute += static_cast<double>(comp);
             s.memory += static_cast<double>(dur - comp);

@@ -19,11 +19,12 @@ namespace accelnas::hw::sim {
 /// Largest cycle count the simulator represents (overflow guard: sums of two stay in 63 bits).
 inline constexpr std::int64_t max_cycles = std::int64_t{1} << 61;
 
-/// Cycles of `x` (a product of a rate and a size), or an error naming `what` when it is not a
-/// finite count the simulator can represent.
-inline std::int64_t to_cycles(double x, const std::string& what) {
-    require(std::isfinite(x) && x >= 0 && x < static_cast<double>(max_cycles), what, ": ", x,
-            " cycles is not a representable cycle count (check the config's rates)");
+/// Cycles of `x` (a product of a rate and a size), or an error naming `what()` (called only then)
+/// when it is not a finite count the simulator can represent.
+template <class What>
+inline std::int64_t to_cycles(double x, What&& what) {
+    if (!(std::isfinite(x) && x >= 0 && x < static_cast<double>(max_cycles)))
+        fail(what(), ": ", x, " cycles is not a representable cycle count (check the config's rates)");
     return static_cast<std::int64_t>(std::ceil(x - 1e-9 * x));
 }
 
@@ -111,8 +112,9 @@ struct narrow_memory {
     }
 
     /// Cycles to move `bytes` through the port; `segment` 0 means contiguous.
+    template <class What>
     std::int64_t cycles(std::int64_t bytes, std::int32_t segment, std::int64_t stride, double strided_words_per_cycle,
-                        const std::string& what) const {
+                        What&& what) const {
         if (bytes <= 0) return 0;
         if (segment <= 0 || segment >= stride) return to_cycles(static_cast<double>(bytes) / bytes_per_cycle, what);
         const double pieces = static_cast<double>((bytes + segment - 1) / segment);
