@@ -233,7 +233,7 @@ TEST_CASE("configs: upper bounds, integer fields, partial overrides of a target"
         auto c = hw::targets::coral_usb();
         mutate(c);
         CHECK_THROWS_WITH(hw::simulator(c), Catch::Contains(field));
-        CHECK_THROWS_WITH(hw::roofline(c), Catch::Contains(field));
+        CHECK_THROWS_WITH(hw::apm(c), Catch::Contains(field));
     };
     bad([](auto& c) { c.host_bytes_per_second = 1e-6; }, "host_bytes_per_second");
     bad([](auto& c) { c.clock_hz = 1e-300; }, "clock_hz");

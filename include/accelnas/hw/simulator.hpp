@@ -5,7 +5,7 @@
 /// caching or streaming, spills, moves) and executed by the simulated device (hw/sim/device.hpp:
 /// sequencer, tiles with systolic passes and banked narrow memories, the on-chip network, the host
 /// link's DMA engines). Ops partitioned to the host run on the host CPU model after the device
-/// part. Nothing here is shared with the APM (hw/roofline.hpp) but graph facts and the config.
+/// part. Nothing here is shared with the APM (hw/apm.hpp) but graph facts and the config.
 /// Deterministic: the same network and config always give the same cycles.
 
 #include <accelnas/core/error.hpp>
