@@ -61,8 +61,6 @@ private:
         const program prog = hw::compile(net, cfg_);
         sim::device dev(prog, net, cfg_, tr);
         const std::int64_t end = dev.run();
-        double host = 0.0;
-        const std::size_t n = net.size();
         if (rep) {
             rep->model = net.name();
             rep->target = cfg_.name;
@@ -94,25 +92,7 @@ private:
             }
             rep->io_seconds = static_cast<double>(dev.input_done() + (end - dev.ops_done())) / cfg_.clock_hz;
         }
-        for (std::size_t i = prog.first_host_op; i < n; ++i) {
-            const auto& o = net.ops()[i];
-            if (o.kind == graph::op_kind::input) continue;
-            const auto w = work_of(net, i);
-            const double s = cpu_op_seconds(w, cfg_.host);
-            host += s;
-            if (rep) {
-                op_latency l;
-                l.index = i;
-                l.name = o.name;
-                l.kind = o.kind;
-                l.seconds = s;
-                l.bound = s >= 2 * cfg_.host.op_overhead_seconds ? limiter::compute : limiter::overhead;
-                l.where = placement::host_cpu;
-                l.macs = w.macs;
-                l.param_bytes = w.param_bytes;
-                rep->ops.push_back(std::move(l));
-            }
-        }
+        const double host = host_part_seconds(net, prog.first_host_op, cfg_.host, rep);
         const double total = cfg_.inference_overhead_seconds + static_cast<double>(end) / cfg_.clock_hz + host;
         require(std::isfinite(total) && total > 0, "simulator: '", net.name(), "' on '", cfg_.name,
                 "' gives a latency of ", total, " s (check the config's rates)");

@@ -61,7 +61,6 @@ template <class Pricer>
 double run_timeline(const graph::network& net, const edgetpu_config& c, const char* estimator,
                 Pricer&& price, latency_report* rep) {
     net.validate();
-    const std::size_t n = net.size();
     const std::size_t p = partition_point(net, c);
     std::int64_t cache_left = cache_capacity(net, c, p);
     if (rep) {
@@ -145,26 +144,7 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
         io_cycles += oc + (start - now);
         now = start + oc;
     }
-    double host = 0.0;
-    for (std::size_t i = p; i < n; ++i) {
-        const auto& o = net.ops()[i];
-        if (o.kind == graph::op_kind::input) continue;
-        const auto w = work_of(net, i);
-        const double s = cpu_op_seconds(w, c.host);
-        host += s;
-        if (rep) {
-            op_latency l;
-            l.index = i;
-            l.name = o.name;
-            l.kind = o.kind;
-            l.seconds = s;
-            l.bound = s >= 2 * c.host.op_overhead_seconds ? limiter::compute : limiter::overhead;
-            l.where = placement::host_cpu;
-            l.macs = w.macs;
-            l.param_bytes = w.param_bytes;
-            rep->ops.push_back(std::move(l));
-        }
-    }
+    const double host = host_part_seconds(net, p, c.host, rep);
     const double total = c.inference_overhead_seconds + static_cast<double>(now) / c.clock_hz + host;
     require_latency(total, net, c);
     if (rep) {
