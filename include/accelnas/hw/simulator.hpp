@@ -62,7 +62,7 @@ private:
         sim::device dev(prog, net, cfg_, tr);
         const std::int64_t end = dev.run();
         if (rep) {
-            rep->model = net.name();
+            rep->network = net.name();
             rep->target = cfg_.name;
             rep->estimator = "sim";
             rep->clock_hz = cfg_.clock_hz;

@@ -57,7 +57,7 @@ public:
           pass_start_(static_cast<std::size_t>(c.tiles), 0), pass_comp_(static_cast<std::size_t>(c.tiles), 0) {
         if (tr_) {
             tr_->clock_hz = c.clock_hz;
-            tr_->model = net.name();
+            tr_->network = net.name();
             tr_->target = c.name;
             tr_->tracks = {"sequencer", "host link", "dma: input", "dma: parameters", "dma: spills", "dma: outputs",
                            "on-chip network", "vector path"};
