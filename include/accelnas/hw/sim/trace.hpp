@@ -30,7 +30,7 @@ struct trace {
     std::vector<std::string> tracks;  ///< resource names, one track each
     std::vector<span> spans;          ///< in the order they were recorded
     double clock_hz = 1.0;            ///< converts cycles to time
-    std::string model;                ///< network name
+    std::string network;              ///< network name
     std::string target;               ///< target name
 
     /// Adds a span, merging it into the previous span of the same track and op when they touch (a
@@ -58,7 +58,7 @@ private:
 inline nlohmann::json to_chrome_trace(const trace& t) {
     nlohmann::json ev = nlohmann::json::array();
     ev.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 0},
-                  {"args", {{"name", t.model + " on " + t.target}}}});
+                  {"args", {{"name", t.network + " on " + t.target}}}});
     for (std::size_t i = 0; i < t.tracks.size(); ++i) {
         ev.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", i + 1}, {"args", {{"name", t.tracks[i]}}}});
         ev.push_back({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", 1}, {"tid", i + 1}, {"args", {{"sort_index", i}}}});
