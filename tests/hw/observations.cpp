@@ -234,7 +234,7 @@ TEST_CASE("LatBench: held-out Spearman >= 0.97 and >= 80% within 10% on coral-la
         CHECK(s.spearman >= 0.95);
         // The simulator is fitted to the measurements; the APM is a closed form of the same config
         // (not yet fitted to the simulator), so only its ranking is held to the measured rows.
-        if (m.estimate(zoo::nasbench201(rows[0].model, zoo::nb201_variant::latbench)).estimator == "sim") {
+        if (m.estimate(zoo::nasbench201(rows[0].network, zoo::nb201_variant::latbench)).estimator == "sim") {
             CHECK(s.spearman >= 0.97);
             CHECK(s.within10 >= 0.8);
         }
