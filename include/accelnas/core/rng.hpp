@@ -18,7 +18,8 @@ using rng = std::mt19937_64;
 /// The state of stream `stream` is the Weyl step `seed * golden_gamma + stream`; `scramble` (the
 /// SplitMix64 output function) turns it into a well-mixed seed. Callers that seeded an engine with
 /// the plain Weyl state keep doing so (`scramble = false`) so that their seeded results stay as
-/// they were; new callers should scramble.
+/// they were (the trainer); new callers should scramble (the search's per-step seeds). The device
+/// fit's multi-start draws xor the seed with `golden_gamma`, also kept for its seeded results.
 inline constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
 
 /// The seed of stream `stream` of a run seeded with `seed` (see `golden_gamma`).

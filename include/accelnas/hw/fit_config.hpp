@@ -164,7 +164,7 @@ calibration_result<Config> fit_config(const Config& base, const std::vector<free
     // direction; the best of all starts wins (ties: the earliest).
     Eigen::VectorXd x;
     double best = 0;
-    rng g(opt.seed ^ 0x9e3779b97f4a7c15ULL);
+    rng g(opt.seed ^ golden_gamma);  // the starts' own stream (xor kept: seeded fits stay as they were)
     for (int start = 0; start < opt.starts; ++start) {
         Eigen::VectorXd s0 = x0;
         if (start > 0)

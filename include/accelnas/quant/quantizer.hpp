@@ -170,8 +170,10 @@ inline std::vector<quantized_op> quantize_ops(const graph::network& net, const t
         } else if (o.act != graph::activation::none) {
             if (o.act == graph::activation::relu || o.act == graph::activation::relu6) {
                 q.lo = std::max(-128, q.out.zero_point);
+                // relu6's largest output (6), from its one definition
+                const float relu6_top = graph::activation_value(graph::activation::relu6, std::numeric_limits<float>::infinity());
                 if (o.act == graph::activation::relu6)
-                    q.hi = std::min<std::int32_t>(127, q.out.zero_point + std::int32_t(std::nearbyint(6.0f / q.out.scale)));
+                    q.hi = std::min<std::int32_t>(127, q.out.zero_point + std::int32_t(std::nearbyint(relu6_top / q.out.scale)));
             } else {
                 q.use_lut = true;
                 q.stage = asymmetric_params(ranges.pre_activation[i]);

@@ -164,7 +164,7 @@ inline void conv_forward(tape& t, const float* x, const float* w, float* y, cons
     using namespace detail;
     const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow;
     if (g.depthwise()) {
-        const std::size_t m = g.oc / g.c;
+        const std::size_t m = g.ocg();  // channel multiplier (groups == c)
         t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
             for (std::size_t n = lo; n < hi; ++n)
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
@@ -213,7 +213,7 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
     const std::size_t chunks = t.pool().chunks_for(g.n);
     std::vector<float> partials(dw ? chunks * wsize : 0, 0.0f);
     if (g.depthwise()) {
-        const std::size_t m = g.oc / g.c;
+        const std::size_t m = g.ocg();  // channel multiplier (groups == c)
         t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
             float* pw = dw ? partials.data() + thread_pool::chunk_index(lo, g.n, chunks) * wsize : nullptr;
             if (dx && dx_fresh) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
