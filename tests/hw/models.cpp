@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "nets.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -29,13 +31,7 @@ network small_cnn() {
     return n;
 }
 
-network single_conv(std::int64_t hw, std::int64_t cin, std::int64_t cout, int k, bool depthwise = false) {
-    network n("conv");
-    auto x = n.input({1, hw, hw, cin});
-    if (depthwise) n.depthwise_conv2d(x, {.kernel = k});
-    else n.conv2d(x, {.filters = cout, .kernel = k});
-    return n;
-}
+using hw_test::single_conv;
 
 // Sum of per-op seconds plus input/output transfer plus per-inference overhead.
 double accounted(const hw::latency_report& r, double inference_overhead) {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "nets.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -16,13 +18,7 @@ using graph::network;
 
 namespace {
 
-network conv_net(std::int64_t hw, std::int64_t cin, std::int64_t cout, int k, bool depthwise = false) {
-    network n("conv");
-    auto x = n.input({1, hw, hw, cin});
-    if (depthwise) n.depthwise_conv2d(x, {.kernel = k});
-    else n.conv2d(x, {.filters = cout, .kernel = k});
-    return n;
-}
+using hw_test::single_conv;
 
 // A config without fixed costs and with fast links, so that one mechanism at a time shows.
 hw::edgetpu_config bare() {
@@ -41,7 +37,7 @@ TEST_CASE("compiler: tile split, weight blocks and fetched rows of a convolution
     // long (9 blocks of 64 cells). Positions through the busiest tile per split: 16 row tiles: 2 rows
     // x 28 x (32 x 9 blocks) = 16,128; 4 x 4: 7 x 28 x (8 x 9) = 14,112; 1 row x 16 channel tiles:
     // 28 x 28 x (2 x 9) = 14,112. The tie goes to fewer weight blocks: 1 x 16, 18 blocks per tile.
-    const auto net = conv_net(28, 64, 128, 3);
+    const auto net = single_conv(28, 64, 128, 3);
     const auto prog = hw::compile(net, hw::targets::coral_usb());
     REQUIRE(prog.ops.size() == 1);
     const auto& op = prog.ops[0];
@@ -96,7 +92,7 @@ TEST_CASE("simulator: tiles contend for the on-chip network", "[hw][sim]") {
     // behind each other: the op takes at least its weight bytes / 8 cycles, far more than its compute.
     auto c = bare();
     c.sram_bytes_per_cycle = 8;
-    const auto net = conv_net(7, 1024, 1024, 1);
+    const auto net = single_conv(7, 1024, 1024, 1);
     const auto r = hw::simulator(c).estimate(net);
     const double weight_cycles = (1024.0 * 1024 + 4 * 1024) / 8;
     CHECK(static_cast<double>(r.ops.at(0).cycles) >= weight_cycles);
@@ -128,7 +124,7 @@ TEST_CASE("simulator: strided narrow-memory accesses conflict on banks", "[hw][s
     auto c = bare();
     c.tile_bytes_per_cycle = 16;
     const hw::simulator sim(c);
-    const auto r64 = sim.estimate(conv_net(56, 64, 64, 3, true)), r68 = sim.estimate(conv_net(56, 68, 68, 3, true));
+    const auto r64 = sim.estimate(single_conv(56, 64, 64, 3, true)), r68 = sim.estimate(single_conv(56, 68, 68, 3, true));
     CHECK(r64.ops.at(0).cycles > r68.ops.at(0).cycles);
 }
 
@@ -158,7 +154,7 @@ TEST_CASE("simulator: independent ops overlap, a chain does not", "[hw][sim]") {
 
 TEST_CASE("simulator: limiter and utilization mean what they say, in both estimators", "[hw][sim]") {
     // A deep 3x3 conv with a fast narrow memory is compute-bound in both.
-    const auto deep = conv_net(28, 256, 256, 3);
+    const auto deep = single_conv(28, 256, 256, 3);
     for (const char* e : {"sim", "apm"}) {
         const auto r = hw::make_target("coral-usb", e).estimate(deep);
         INFO(e);
@@ -221,7 +217,7 @@ TEST_CASE("simulator: bad input is a clear error, never a hang", "[hw][sim][bad]
     CHECK_THROWS_WITH(hw::simulator(strict).estimate(sw), Catch::Contains("swish_conv"));
     // A program whose instructions can never all run (a weight block no transfer delivers) stops
     // with an error naming the op instead of looping.
-    const auto net = conv_net(8, 8, 8, 3);
+    const auto net = single_conv(8, 8, 8, 3);
     auto prog = hw::compile(net, hw::targets::coral_usb());
     prog.ops[0].passes[0].block = prog.ops[0].blocks + 5;
     hw::sim::device dev(prog, net, hw::targets::coral_usb(), nullptr);
