@@ -33,9 +33,8 @@ static void BM_simulate_one_op(benchmark::State& st) {
     graph::network n("op");
     auto x = n.input({1, 112, 112, 32});
     n.conv2d(x, {.filters = 96, .kernel = 3});
-    const auto w = hw::work_of(n, 1);
-    const auto cfg = hw::targets::coral_usb();
-    for (auto _ : st) benchmark::DoNotOptimize(hw::simulate_op(w, cfg));
+    const hw::simulator sim(hw::targets::coral_usb());
+    for (auto _ : st) benchmark::DoNotOptimize(sim.seconds(n));
 }
 BENCHMARK(BM_simulate_one_op);
 

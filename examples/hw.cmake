@@ -10,6 +10,12 @@ accelnas_smoke_test("hw: estimate per-op csv apm" $<TARGET_FILE:accelnas-estimat
 accelnas_smoke_test("hw: estimate systolic per-op" $<TARGET_FILE:accelnas-estimate> --target systolic-64x64-ws
   --per-op --format csv mobilenet_v1)
 accelnas_smoke_test("hw: estimate json" $<TARGET_FILE:accelnas-estimate> --target pixel4-cpu --format json mobilenet_v2)
+accelnas_smoke_test("hw: estimate trace" $<TARGET_FILE:accelnas-estimate> --target coral-usb
+  --trace ${CMAKE_CURRENT_BINARY_DIR}/trace_enet_s.json efficientnet_edgetpu_s)
+# The trace is a Chrome trace-event file: it loads as JSON and names one track per resource.
+accelnas_smoke_test("hw: trace loads with tracks" /usr/bin/python3 -c
+  "import json,sys; d=json.load(open(sys.argv[1])); n={e['args']['name'] for e in d['traceEvents'] if e['name']=='thread_name'}; x=[e for e in d['traceEvents'] if e['ph']=='X']; assert {'host link','dma: input','on-chip network','sequencer','tile 0','tile 15'} <= n and x, n"
+  ${CMAKE_CURRENT_BINARY_DIR}/trace_enet_s.json)
 accelnas_smoke_test("hw: estimate unknown target" $<TARGET_FILE:accelnas-estimate> --target tpu9 mobilenet_v2)
 accelnas_smoke_test("hw: calibrate coral-usb" $<TARGET_FILE:accelnas-calibrate> --target coral-usb
   --measurements ${_ref}/edgetpu_measured_calibration.csv --holdout 0.3 --params host_bytes_per_second,inference_overhead_seconds
@@ -27,6 +33,7 @@ if(ACCELNAS_BUILD_TESTS)
     "mobilenet_edgetpu<mobilenet_v3_large_minimalistic slower/faster 1\\.0[4-9][0-9] \\(aimed at >= 1\\.060\\): holds")
   set_tests_properties("examples: hw: calibrate bad order" PROPERTIES PASS_REGULAR_EXPRESSION "--order 'mobilenet_edgetpu<mobilenet_v9'.*mobilenet_v9")
   set_tests_properties("examples: hw: estimate unknown target" PROPERTIES PASS_REGULAR_EXPRESSION "unknown target 'tpu9'")
+  set_tests_properties("examples: hw: trace loads with tracks" PROPERTIES DEPENDS "examples: hw: estimate trace")
   set_tests_properties("examples: hw: estimate systolic per-op" PROPERTIES PASS_REGULAR_EXPRESSION "mobilenet_v1,systolic-64x64-ws,sim,")
   set_tests_properties("examples: hw: calibrate bad csv" PROPERTIES PASS_REGULAR_EXPRESSION "missing column 'latency_ms'")
 endif()

@@ -7,6 +7,7 @@
 #include <accelnas/hw/any_accelerator.hpp>
 #include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/compact_network.hpp>
+#include <accelnas/hw/compiler.hpp>
 #include <accelnas/hw/config.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/cpu.hpp>
@@ -17,6 +18,9 @@
 #include <accelnas/hw/partition.hpp>
 #include <accelnas/hw/report.hpp>
 #include <accelnas/hw/report_json.hpp>
+#include <accelnas/hw/sim/device.hpp>
+#include <accelnas/hw/sim/engine.hpp>
+#include <accelnas/hw/sim/trace.hpp>
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/hw/systolic.hpp>
 #include <accelnas/hw/targets.hpp>

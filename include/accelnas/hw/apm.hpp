@@ -50,7 +50,7 @@ inline op_cycles apm_op(const op_work& w, const edgetpu_config& c) noexcept {
         const std::int64_t first = cycles_for(
             static_cast<double>(std::min(w.r, c.cells_per_tile) * std::min(m.lanes, m.k_t)), wbw);
         const std::int64_t body = std::max({m.compute_cycles, mem, weights}) + first;
-        return {body, m.compute_cycles, body - m.compute_cycles, m.utilization};
+        return {body, m.compute_cycles, std::max(mem, weights), m.utilization};  // memory: its ceiling
     }
     case op_class::vector: {
         const std::int64_t pieces = w.rows >= c.tiles ? w.rows : c.tiles;
@@ -61,7 +61,7 @@ inline op_cycles apm_op(const op_work& w, const edgetpu_config& c) noexcept {
                                                              c.tile_bytes_per_cycle);
         const std::int64_t body = std::max(comp, mem);
         const double peak = static_cast<double>(body) * static_cast<double>(c.tiles * c.vector_width);
-        return {body, comp, body - comp, peak > 0 ? std::min(1.0, static_cast<double>(w.vector_ops) / peak) : 0.0};
+        return {body, comp, mem, peak > 0 ? std::min(1.0, static_cast<double>(w.vector_ops) / peak) : 0.0};
     }
     }
     return {};
@@ -84,7 +84,10 @@ public:
     /// compact on the fly (`compact_of`); nothing is allocated.
     double seconds(const graph::network& net) const {
         double t = 0.0;
-        if (try_fast(network_source{net.ops().data(), net.size()}, t)) return t;
+        if (try_fast(network_source{net.ops().data(), net.size()}, t)) {
+            detail::require_latency(t, net, cfg_);
+            return t;
+        }
         return general_seconds(net);
     }
 
@@ -94,7 +97,10 @@ public:
     double seconds(const compact_network& table) const {
         require(table.network() != nullptr, "hw::apm::seconds: the compact table was built from no network");
         double t = 0.0;
-        if (try_fast(table_source{table.ops().data(), table.input_indices().data(), table.size()}, t)) return t;
+        if (try_fast(table_source{table.ops().data(), table.input_indices().data(), table.size()}, t)) {
+            detail::require_latency(t, *table.network(), cfg_);
+            return t;
+        }
         return general_seconds(*table.network());
     }
 

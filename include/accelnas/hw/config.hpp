@@ -3,7 +3,8 @@
 /// Plain configuration structs describing devices: the Edge TPU family (tiles of cells with MAC
 /// lanes, tile memories, a parameter cache, a host link), a mobile CPU, and a generic systolic array.
 /// Every model of one device (simulator, APM) takes the same struct. `validate()` rejects
-/// zero, negative or non-finite resources with an `accelnas::error` naming the field.
+/// zero, negative, non-finite or physically implausible values (each field has a range that keeps
+/// every derived cycle and byte count in 64 bits) with an `accelnas::error` naming the field.
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/op.hpp>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace accelnas::hw {
 
@@ -22,6 +24,11 @@ inline void require_positive(const std::string& cfg, const char* field, double v
 }
 inline void require_non_negative(const std::string& cfg, const char* field, double v) {
     require(std::isfinite(v) && v >= 0, "config '", cfg, "': ", field, " must be non-negative and finite, got ", v);
+}
+// Physical range of a field: every cycle and byte count derived from it stays representable.
+inline void require_range(const std::string& cfg, const char* field, double v, double lo, double hi) {
+    require(std::isfinite(v) && v >= lo && v <= hi, "config '", cfg, "': ", field, " must be in [", lo, ", ", hi,
+            "], got ", v);
 }
 }  // namespace detail
 
@@ -73,6 +80,15 @@ struct cpu_config {
         detail::require_positive(name, "vector_elements_per_second", vector_elements_per_second);
         detail::require_non_negative(name, "op_overhead_seconds", op_overhead_seconds);
         detail::require_non_negative(name, "inference_overhead_seconds", inference_overhead_seconds);
+        // Upper (and lower) physical bounds: 1 kop/s to 1 Pop/s, fixed costs up to 10 s.
+        for (auto [f, v] : {std::pair{"conv_macs_per_second", conv_macs_per_second},
+                            {"pointwise_macs_per_second", pointwise_macs_per_second},
+                            {"depthwise_macs_per_second", depthwise_macs_per_second},
+                            {"dense_macs_per_second", dense_macs_per_second},
+                            {"vector_elements_per_second", vector_elements_per_second}})
+            detail::require_range(name, f, v, 1e3, 1e15);
+        detail::require_range(name, "op_overhead_seconds", op_overhead_seconds, 0, 10);
+        detail::require_range(name, "inference_overhead_seconds", inference_overhead_seconds, 0, 10);
     }
 };
 
@@ -134,6 +150,20 @@ struct edgetpu_config {
         require(tiles <= 4096 && cells_per_tile <= 65536 && lanes_per_cell <= 65536, "config '", name,
                 "': array sizes are implausibly large (tiles ", tiles, ", cells ", cells_per_tile, ", lanes ",
                 lanes_per_cell, ")");
+        // Physical ranges (upper bounds keep every cycle and byte count of a model in 64 bits).
+        detail::require_range(name, "vector_width", static_cast<double>(vector_width), 1, 65536);
+        detail::require_range(name, "clock_hz", clock_hz, 1e3, 1e11);
+        detail::require_range(name, "tile_memory_bytes", static_cast<double>(tile_memory_bytes), 1, 1ll << 36);
+        detail::require_range(name, "tile_bytes_per_cycle", tile_bytes_per_cycle, 1e-3, 1 << 20);
+        detail::require_range(name, "param_cache_bytes", static_cast<double>(param_cache_bytes), 0, 1ll << 40);
+        detail::require_range(name, "sram_bytes_per_cycle", sram_bytes_per_cycle, 1e-3, 1 << 24);
+        detail::require_range(name, "pass_overhead_cycles", static_cast<double>(pass_overhead_cycles), 0, 1 << 24);
+        detail::require_range(name, "host_bytes_per_second", host_bytes_per_second, 1e3, 1e13);
+        detail::require_range(name, "host_latency_seconds", host_latency_seconds, 0, 10);
+        detail::require_range(name, "op_overhead_cycles", static_cast<double>(op_overhead_cycles), 0, 1ll << 32);
+        detail::require_range(name, "pool_overhead_cycles", static_cast<double>(pool_overhead_cycles), 0, 1ll << 32);
+        detail::require_range(name, "vector_overhead_cycles", static_cast<double>(vector_overhead_cycles), 0, 1ll << 32);
+        detail::require_range(name, "inference_overhead_seconds", inference_overhead_seconds, 0, 10);
         if (host_fallback) host.validate();
     }
 };
@@ -158,6 +188,9 @@ struct systolic_config {
         detail::require_positive(name, "rows", static_cast<double>(rows));
         detail::require_positive(name, "cols", static_cast<double>(cols));
         detail::require_positive(name, "clock_hz", clock_hz);
+        detail::require_range(name, "rows", static_cast<double>(rows), 1, 65536);
+        detail::require_range(name, "cols", static_cast<double>(cols), 1, 65536);
+        detail::require_range(name, "clock_hz", clock_hz, 1e3, 1e11);
     }
 };
 

@@ -12,8 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
+#include <type_traits>
 #include <string>
 #include <variant>
 
@@ -25,6 +28,16 @@ inline constexpr const char* config_schema = "accelnas.hw_config";
 namespace detail {
 template <class T>
 T json_get(const nlohmann::json& j, const char* key, const std::string& where) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // nlohmann would truncate 16.9 to 16: a count given with a fraction is a mistake.
+        const auto& v = j.at(key);
+        if (v.is_number_float()) {
+            const double d = v.get<double>();
+            require(std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e18, where, ".", key,
+                    ": must be an integer, got ", v.dump());
+            return static_cast<T>(d);
+        }
+    }
     try {
         return j.at(key).get<T>();
     } catch (const nlohmann::json::exception& e) {
@@ -161,18 +174,22 @@ inline nlohmann::json config_to_json(const device_config& c) {
     return j;
 }
 
-/// Parses the file form; errors name the key at fault.
-inline device_config config_from_json(const nlohmann::json& j) {
+/// Parses the file form; errors name the key at fault. Keys the file leaves out keep `base`'s
+/// values (a target's shipped config, so that a partial file overrides that target) when `base` is
+/// of the file's kind, else the library defaults.
+inline device_config config_from_json(const nlohmann::json& j, const std::optional<device_config>& base = std::nullopt) {
     require(j.is_object(), "hw config: expected a JSON object");
     require(j.value("schema", std::string{}) == config_schema, "hw config: schema must be '", config_schema, "'");
     const auto kind = j.value("kind", std::string{});
-    if (kind == "edgetpu") return edgetpu_config_from_json(j);
-    if (kind == "cpu") return cpu_config_from_json(j);
+    if (kind == "edgetpu")
+        return edgetpu_config_from_json(j, base && std::holds_alternative<edgetpu_config>(*base) ? std::get<edgetpu_config>(*base) : edgetpu_config{});
+    if (kind == "cpu")
+        return cpu_config_from_json(j, base && std::holds_alternative<cpu_config>(*base) ? std::get<cpu_config>(*base) : cpu_config{});
     fail("hw config: kind must be 'edgetpu' or 'cpu', got '", kind, "'");
 }
 
-/// Reads a config file.
-inline device_config read_config(const std::string& path) {
+/// Reads a config file (missing keys keep `base`'s values, see `config_from_json`).
+inline device_config read_config(const std::string& path, const std::optional<device_config>& base = std::nullopt) {
     std::ifstream in(path);
     require(in.good(), "hw config: cannot open '", path, "'");
     nlohmann::json j;
@@ -181,7 +198,7 @@ inline device_config read_config(const std::string& path) {
     } catch (const nlohmann::json::exception& e) {
         fail("hw config '", path, "': ", e.what());
     }
-    return config_from_json(j);
+    return config_from_json(j, base);
 }
 
 /// Writes a config file.

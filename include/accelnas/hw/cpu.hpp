@@ -31,6 +31,32 @@ inline double cpu_op_seconds(const op_work& w, const cpu_config& c) noexcept {
     return 0.0;
 }
 
+/// Seconds of the ops [p, n) of `net` partitioned to the host CPU `c` (after an accelerator's part);
+/// appends one `op_latency` per op to `rep` when it is not null.
+inline double host_part_seconds(const graph::network& net, std::size_t p, const cpu_config& c, latency_report* rep) {
+    double host = 0.0;
+    for (std::size_t i = p; i < net.size(); ++i) {
+        const auto& o = net.ops()[i];
+        if (o.kind == graph::op_kind::input) continue;
+        const auto w = work_of(net, i);
+        const double s = cpu_op_seconds(w, c);
+        host += s;
+        if (rep) {
+            op_latency l;
+            l.index = i;
+            l.name = o.name;
+            l.kind = o.kind;
+            l.seconds = s;
+            l.bound = s >= 2 * c.op_overhead_seconds ? limiter::compute : limiter::overhead;
+            l.where = placement::host_cpu;
+            l.macs = w.macs;
+            l.param_bytes = w.param_bytes;
+            rep->ops.push_back(std::move(l));
+        }
+    }
+    return host;
+}
+
 /// Latency model of a mobile CPU (the estimator of CPU targets such as pixel4-cpu).
 class mobile_cpu {
 public:

@@ -2,7 +2,9 @@
 /// \file
 /// How one op of a network maps onto an Edge TPU-like device: which path runs it (MAC array, vector
 /// path, nothing), how its work is split over tiles, how many weight blocks (passes) each tile runs,
-/// and the bytes it moves. Shared by the simulator and the APM so both price the same mapping.
+/// and the bytes it moves. `work_of` (graph facts) is shared by the simulator's compiler pass and the
+/// APM; `map_mac`, `op_overhead` and the rest are the APM's closed form (the simulator's compiler
+/// decides its own split, hw/compiler.hpp).
 ///
 /// MAC ops (conv2d, fully_connected, and avg_pool as a depthwise conv) are seen as output rows x positions per row x output channels
 /// with a reduction of length R per output:

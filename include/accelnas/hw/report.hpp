@@ -34,15 +34,27 @@ constexpr std::string_view to_string(limiter l) noexcept { return limiter_names[
 /// Text name of a placement ("accelerator" or "host_cpu").
 constexpr std::string_view to_string(placement p) noexcept { return placement_names[static_cast<std::size_t>(p)]; }
 
+namespace detail {
+// The limiter with the largest share of an op's span (ties: compute, then memory, then host, then overhead).
+inline limiter largest_limiter(double compute, double memory, double host, double overhead) noexcept {
+    limiter l = limiter::compute;
+    double m = compute;
+    if (memory > m) { m = memory; l = limiter::on_chip_memory; }
+    if (host > m) { m = host; l = limiter::host_transfer; }
+    if (overhead > m) l = limiter::overhead;
+    return l;
+}
+}  // namespace detail
+
 /// The estimate for one op of the network.
 struct op_latency {
     std::size_t index = 0;               ///< op index in the network
     std::string name;                    ///< op name
     graph::op_kind kind = graph::op_kind::input;
-    std::int64_t cycles = 0;             ///< device cycles charged to this op (0 for host-CPU ops)
-    double seconds = 0.0;                ///< wall time charged to this op (stalls included)
-    limiter bound = limiter::overhead;   ///< what bound it
-    double utilization = 0.0;            ///< useful MACs (or vector elements) / peak over its compute time, in [0, 1]
+    std::int64_t cycles = 0;             ///< the op's span on the device, set-up to last write (0 for host-CPU ops)
+    double seconds = 0.0;                ///< wall time the op adds to the inference (spans of overlapping ops are not double-counted)
+    limiter bound = limiter::overhead;   ///< the resource that bounds the op (the largest share of its span)
+    double utilization = 0.0;            ///< MACs / (peak MACs per cycle x span cycles), in [0, 1]; 0 for ops without MACs
     placement where = placement::accelerator;
     std::int64_t macs = 0;               ///< multiply-accumulates of the op
     std::int64_t param_bytes = 0;        ///< int8 weights + int32 biases

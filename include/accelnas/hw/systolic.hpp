@@ -5,6 +5,7 @@
 /// against that tool:
 /// - no padding parameter: output size E = ceil((H - R + s) / s); SAME padding is modelled by
 ///   passing the padded input H_p = (E_same - 1) * s + R, which gives back the TensorFlow output size;
+///   VALID passes the input itself (one output row more than TensorFlow when s > 1 does not divide H - R);
 /// - a conv is a GEMM with E*F output pixels, K filters and inner size R*S*C, mapped per dataflow as
 ///   os: rows E*F, cols K, T = R*S*C; ws: rows R*S*C, cols K, T = E*F; is: rows R*S*C, cols E*F, T = K;
 /// - folds = ceil(rows / array_rows) * ceil(cols / array_cols), run one after another, each costing
@@ -14,6 +15,7 @@
 /// has no depthwise layer); a dense layer is a GEMM with one output pixel. Other ops (element-wise,
 /// pooling) are outside SCALE-Sim's model and cost no cycles here.
 
+#include <accelnas/core/error.hpp>
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/accelerator.hpp>
@@ -35,7 +37,7 @@ struct gemm_shape {
 };
 
 /// SCALE-Sim v2 compute cycles of one GEMM on `c` (the value it reports: folds * per_fold - 1).
-inline std::int64_t scalesim_cycles(const gemm_shape& g, const systolic_config& c) noexcept {
+inline std::int64_t scalesim_cycles(const gemm_shape& g, const systolic_config& c) {
     using detail::ceil_div;
     std::int64_t sr = 0, sc = 0, t = 0;
     switch (c.flow) {
@@ -43,15 +45,20 @@ inline std::int64_t scalesim_cycles(const gemm_shape& g, const systolic_config& 
     case dataflow::ws: sr = g.inner; sc = g.filters; t = g.pixels; break;
     case dataflow::is: sr = g.inner; sc = g.pixels; t = g.filters; break;
     }
-    const std::int64_t folds = ceil_div(sr, c.rows) * ceil_div(sc, c.cols);
     const std::int64_t per_fold =
         c.flow == dataflow::os ? t + c.rows + c.cols - 2 : 2 * c.rows + c.cols + t - 2;
-    return folds * per_fold - 1;
+    std::int64_t folds = 0, cycles = 0;
+    if (__builtin_mul_overflow(ceil_div(sr, c.rows), ceil_div(sc, c.cols), &folds) ||
+        __builtin_mul_overflow(folds, per_fold, &cycles))
+        fail("systolic array '", c.name, "': the cycle count of a ", g.pixels, " x ", g.filters, " x ", g.inner,
+             " GEMM overflows");
+    return cycles - 1;
 }
 
 /// SCALE-Sim output size of a sliding window: ceil((H - R + s) / s). Deliberately SCALE-Sim's own
 /// convention, not `graph::window_along`: the systolic model counts cycles as SCALE-Sim does, on the
-/// padded input it would be given (op_cycles passes (out - 1) stride + R so the sizes agree).
+/// padded input it would be given (op_cycles passes (out - 1) stride + R for SAME so the sizes agree,
+/// and the input itself for VALID).
 constexpr std::int64_t scalesim_output_size(std::int64_t h, std::int64_t r, std::int64_t s) noexcept {
     return (h - r + s + s - 1) / s;
 }
@@ -75,8 +82,12 @@ public:
         if (o.kind != graph::op_kind::conv2d) return 0;
         const auto& x = net.in_shape(i);
         // SAME padding: pass the padded input so that ceil((Hp - R + s) / s) is TensorFlow's output size.
-        const std::int64_t hp = (o.out.h - 1) * o.stride_h + o.kernel_h;
-        const std::int64_t wp = (o.out.w - 1) * o.stride_w + o.kernel_w;
+        // VALID: SCALE-Sim's own size from the unpadded input, ceil((H - R + s) / s), which exceeds
+        // TensorFlow's floor((H - R) / s) + 1 by one when s > 1 does not divide H - R (the graph keeps
+        // TensorFlow's size; only the count here follows SCALE-Sim).
+        const bool same = o.pad == graph::padding::same;
+        const std::int64_t hp = same ? (o.out.h - 1) * o.stride_h + o.kernel_h : x.h;
+        const std::int64_t wp = same ? (o.out.w - 1) * o.stride_w + o.kernel_w : x.w;
         const std::int64_t e = scalesim_output_size(hp, o.kernel_h, o.stride_h);
         const std::int64_t f = scalesim_output_size(wp, o.kernel_w, o.stride_w);
         const std::int64_t cg = graph::channels_per_group(x.c, o.groups);

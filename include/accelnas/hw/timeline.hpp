@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// The inference timeline shared by the Edge TPU simulator and APM: partitioning, parameter
+/// The APM's inference timeline (closed form per op): partitioning, parameter
 /// caching in network order, streaming of uncached parameters over the host link (each op's stream
 /// may start when the previous op starts), activation spills, per-op overhead, input and output
 /// transfers, and the host-CPU part. The per-op device cost comes from the model (`Pricer`).
@@ -22,7 +22,7 @@ namespace accelnas::hw {
 struct op_cycles {
     std::int64_t total = 0;    ///< cycles the op occupies the device (overhead excluded)
     std::int64_t compute = 0;  ///< busiest tile's compute cycles
-    std::int64_t memory = 0;   ///< cycles the busiest tile waited on memory (narrow memory, SRAM)
+    std::int64_t memory = 0;   ///< the memory ceiling: cycles the op's narrow-memory or SRAM traffic needs
     double utilization = 0.0;
 };
 
@@ -38,7 +38,8 @@ inline std::int64_t link_cycles(std::int64_t bytes, const edgetpu_config& c) noe
         std::ceil((c.host_latency_seconds + static_cast<double>(bytes) / c.host_bytes_per_second) * c.clock_hz));
 }
 
-// The binding limiter among stall (host link), fixed overhead, compute and memory cycles.
+// The binding limiter: the largest of the host-link stall, the fixed overhead, the compute time and
+// the memory ceiling (not the memory time in excess of compute).
 inline limiter pick_limiter(std::int64_t stall, std::int64_t overhead, std::int64_t compute, std::int64_t memory) noexcept {
     limiter l = limiter::compute;
     std::int64_t m = compute;
@@ -48,13 +49,18 @@ inline limiter pick_limiter(std::int64_t stall, std::int64_t overhead, std::int6
     return l;
 }
 
+// A latency is finite and positive, or an error (a cycle count that overflowed turns negative).
+inline void require_latency(double total, const graph::network& net, const edgetpu_config& c) {
+    require(std::isfinite(total) && total > 0, "'", net.name(), "' on '", c.name, "' gives a latency of ", total,
+            " s: a cycle or byte count overflowed (check the config's rates and sizes)");
+}
+
 // Runs `net` on device `c`, pricing each device op with `price(op_work) -> op_cycles`; fills `rep`
 // when it is not null and returns the total seconds.
 template <class Pricer>
 double run_timeline(const graph::network& net, const edgetpu_config& c, const char* estimator,
                 Pricer&& price, latency_report* rep) {
     net.validate();
-    const std::size_t n = net.size();
     const std::size_t p = partition_point(net, c);
     std::int64_t cache_left = cache_capacity(net, c, p);
     if (rep) {
@@ -116,7 +122,10 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
             l.cycles = end - now;
             l.seconds = static_cast<double>(l.cycles) / c.clock_hz;
             l.bound = pick_limiter(stall, overhead, body.compute, body.memory);
-            l.utilization = body.utilization;
+            // Achieved MACs over peak MACs during the op's span (the simulator's definition).
+            l.utilization = l.cycles > 0 ? std::min(1.0, static_cast<double>(w.macs) /
+                                                             (static_cast<double>(c.peak_macs_per_cycle()) * static_cast<double>(l.cycles)))
+                                         : 0.0;
             l.macs = w.macs;
             l.param_bytes = w.param_bytes;
             l.params_streamed = stream;
@@ -135,27 +144,9 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
         io_cycles += oc + (start - now);
         now = start + oc;
     }
-    double host = 0.0;
-    for (std::size_t i = p; i < n; ++i) {
-        const auto& o = net.ops()[i];
-        if (o.kind == graph::op_kind::input) continue;
-        const auto w = work_of(net, i);
-        const double s = cpu_op_seconds(w, c.host);
-        host += s;
-        if (rep) {
-            op_latency l;
-            l.index = i;
-            l.name = o.name;
-            l.kind = o.kind;
-            l.seconds = s;
-            l.bound = s >= 2 * c.host.op_overhead_seconds ? limiter::compute : limiter::overhead;
-            l.where = placement::host_cpu;
-            l.macs = w.macs;
-            l.param_bytes = w.param_bytes;
-            rep->ops.push_back(std::move(l));
-        }
-    }
+    const double host = host_part_seconds(net, p, c.host, rep);
     const double total = c.inference_overhead_seconds + static_cast<double>(now) / c.clock_hz + host;
+    require_latency(total, net, c);
     if (rep) {
         rep->total_cycles = now;
         rep->total_seconds = total;
