@@ -4,3 +4,25 @@ if(NOT TARGET accelnas_service)
 endif()
 accelnas_add_tool(serve ${CMAKE_CURRENT_SOURCE_DIR}/tools/serve.cpp)
 target_link_libraries(accelnas-serve PRIVATE accelnas::service)
+
+# accelnas-search --estimator-server: candidates priced by a server (the search tool links the client).
+if(TARGET accelnas-search)
+  target_link_libraries(accelnas-search PRIVATE accelnas::service)
+  target_compile_definitions(accelnas-search PRIVATE ACCELNAS_WITH_SERVICE)
+endif()
+
+if(ACCELNAS_BUILD_TESTS AND ACCELNAS_SERVICE_FIXTURE)
+  set(_fx ${ACCELNAS_SERVICE_FIXTURE})
+  # The same search in process and against the fixture server: the same journal (wall-clock seconds aside).
+  accelnas_smoke_test("service: search through the server gives the in-process journal" bash
+    ${PROJECT_SOURCE_DIR}/tests/service/search_journal.sh $<TARGET_FILE:accelnas-search> ${_fx} ${CMAKE_CURRENT_BINARY_DIR}/service-search)
+  # Beyond loopback without a token: refused before listening.
+  accelnas_smoke_test("service: beyond loopback needs a token" $<TARGET_FILE:accelnas-serve> --listen 0.0.0.0:0)
+  accelnas_smoke_test("service: bad --config" $<TARGET_FILE:accelnas-serve> --listen 127.0.0.1:0 --config tpu9=x.json)
+  set_tests_properties("examples: service: search through the server gives the in-process journal" PROPERTIES
+    FIXTURES_REQUIRED service_server LABELS "examples;service")
+  set_tests_properties("examples: service: beyond loopback needs a token" PROPERTIES
+    PASS_REGULAR_EXPRESSION "reaches beyond this machine: give a shared token with --token-file" LABELS "examples;service")
+  set_tests_properties("examples: service: bad --config" PROPERTIES
+    PASS_REGULAR_EXPRESSION "cannot open|x.json" LABELS "examples;service")
+endif()

@@ -14,6 +14,9 @@
 #include <accelnas/search.hpp>
 #include <accelnas/search/proxy.hpp>
 #include <accelnas/space/registry.hpp>
+#ifdef ACCELNAS_WITH_SERVICE
+#include <accelnas/service/remote_accelerator.hpp>
+#endif
 
 #include <CLI/CLI.hpp>
 
@@ -44,6 +47,7 @@ struct settings {
     std::string out;
     bool resume = false;
     std::string estimator = "sim";
+    std::string estimator_server;  // HOST:PORT of an accelnas-serve; empty: the models run in this process
     std::size_t threads = 2;
     std::size_t batch = 0;  // 0: = threads
     std::uint64_t seed = 1;
@@ -140,6 +144,10 @@ int run(settings s) {
     std::vector<hw::any_accelerator> accels;
     std::vector<double> cache_bytes;
     for (const auto& t : s.targets) {
+#ifdef ACCELNAS_WITH_SERVICE
+        if (!s.estimator_server.empty()) accels.push_back(service::remote_accelerator(s.estimator_server, t, s.estimator));
+        else
+#endif
         accels.push_back(hw::make_target(t, s.estimator));
         // the memory bonus needs the on-chip parameter memory: an Edge TPU's param cache, 0 for a CPU
         cache_bytes.push_back(t.rfind("pixel4-cpu", 0) == 0 || t.rfind("systolic", 0) == 0
@@ -361,6 +369,10 @@ int main(int argc, char** argv) {
     app.add_option("--out", s.out, "output directory (journal, results.csv, results.json, pareto.svg, best.json)")->required();
     app.add_flag("--resume", s.resume, "continue the search journaled in --out");
     app.add_option("--estimator", s.estimator, "latency model: sim (cycle-level simulator) or apm (roofline)")->capture_default_str();
+#ifdef ACCELNAS_WITH_SERVICE
+    app.add_option("--estimator-server", s.estimator_server,
+                   "HOST:PORT of an accelnas-serve that prices the candidates (token file: $ACCELNAS_SERVICE_TOKEN_FILE)");
+#endif
     app.add_option("--threads", s.threads, "candidates evaluated at once (each trains single-threaded)")->capture_default_str();
     app.add_option("--batch", s.batch, "proposals per controller update (default: --threads)");
     app.add_option("--seed", s.seed, "seed of the controller and of every training")->capture_default_str();
