@@ -26,3 +26,21 @@ if(ACCELNAS_BUILD_TESTS AND ACCELNAS_SERVICE_FIXTURE)
   set_tests_properties("examples: service: bad --config" PROPERTIES
     PASS_REGULAR_EXPRESSION "cannot open|x.json" LABELS "examples;service")
 endif()
+
+# The Python client (Debian's python3-grpcio and protoc) against the fixture server, bit-identical to
+# accelnas-estimate; and the example itself.
+if(ACCELNAS_BUILD_TESTS AND ACCELNAS_SERVICE_FIXTURE AND EXISTS /usr/bin/python3)
+  execute_process(COMMAND /usr/bin/python3 -c "import grpc, google.protobuf" RESULT_VARIABLE _no_pygrpc OUTPUT_QUIET ERROR_QUIET)
+  if(_no_pygrpc EQUAL 0)
+    accelnas_smoke_test("service: python client equals accelnas-estimate" /usr/bin/python3
+      ${PROJECT_SOURCE_DIR}/tests/service/python_client_test.py $<TARGET_FILE:accelnas-estimate> ${_fx}
+      ${CMAKE_CURRENT_BINARY_DIR}/service-python)
+    accelnas_smoke_test("service: python example" bash -c
+      "ACCELNAS_SERVICE_TOKEN_FILE=${_fx}/token /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/latency_client.py --server 127.0.0.1:$(cat ${_fx}/port)")
+    set_tests_properties("examples: service: python client equals accelnas-estimate" "examples: service: python example"
+      PROPERTIES FIXTURES_REQUIRED service_server LABELS "examples;service")
+    set_tests_properties("examples: service: python example" PROPERTIES PASS_REGULAR_EXPRESSION "efficientnet_edgetpu_s +apm")
+  else()
+    message(STATUS "accelnas: python3-grpcio not found: the Python client tests are not run")
+  endif()
+endif()
