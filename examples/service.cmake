@@ -39,6 +39,10 @@ if(ACCELNAS_BUILD_TESTS AND ACCELNAS_SERVICE_FIXTURE AND EXISTS /usr/bin/python3
       "ACCELNAS_SERVICE_TOKEN_FILE=${_fx}/token /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python/latency_client.py --server 127.0.0.1:$(cat ${_fx}/port)")
     set_tests_properties("examples: service: python client equals accelnas-estimate" "examples: service: python example"
       PROPERTIES FIXTURES_REQUIRED service_server LABELS "examples;service")
+    # SIGTERM while a stream is in flight: the stream is answered to its end, then the server exits 0.
+    accelnas_smoke_test("service: SIGTERM drains a stream in flight" /usr/bin/python3
+      ${PROJECT_SOURCE_DIR}/tests/service/drain_test.py $<TARGET_FILE:accelnas-serve> ${CMAKE_CURRENT_BINARY_DIR}/service-drain)
+    set_tests_properties("examples: service: SIGTERM drains a stream in flight" PROPERTIES LABELS "examples;service")
     set_tests_properties("examples: service: python example" PROPERTIES PASS_REGULAR_EXPRESSION "efficientnet_edgetpu_s +apm")
   else()
     message(STATUS "accelnas: python3-grpcio not found: the Python client tests are not run")

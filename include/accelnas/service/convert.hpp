@@ -198,15 +198,6 @@ inline void fill(const hw::latency_report& r, pb::Detail detail, pb::EstimateRes
     }
 }
 
-namespace detail {
-template <class Enum, std::size_t N>
-Enum enum_named(std::string_view text, const std::array<std::string_view, N>& names, const char* what) {
-    for (std::size_t i = 0; i < N; ++i)
-        if (names[i] == text) return static_cast<Enum>(i);
-    fail("estimate answer: unknown ", what, " '", text, "'");
-}
-}  // namespace detail
-
 /// The latency report an answer carries (ops present when it was asked with `PER_OP`).
 inline hw::latency_report report_of(const pb::EstimateResponse& m) {
     hw::latency_report r;
@@ -232,9 +223,9 @@ inline hw::latency_report report_of(const pb::EstimateResponse& m) {
         o.kind = graph::parse_op_kind(p.kind());
         o.cycles = p.cycles();
         o.seconds = p.seconds();
-        o.bound = detail::enum_named<hw::limiter>(p.limiter(), hw::limiter_names, "limiter");
+        o.bound = graph::detail::parse_enum<hw::limiter>(p.limiter(), hw::limiter_names, "limiter");
         o.utilization = p.utilization();
-        o.where = detail::enum_named<hw::placement>(p.placement(), hw::placement_names, "placement");
+        o.where = graph::detail::parse_enum<hw::placement>(p.placement(), hw::placement_names, "placement");
         o.macs = p.macs();
         o.param_bytes = p.param_bytes();
         o.params_streamed = p.params_streamed();
