@@ -23,6 +23,13 @@
 using namespace accelnas;
 
 int main(int argc, char** argv) {
+    // Signals are taken by sigwait below, never by a handler: block them before any thread starts.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
     service::server_options opt;
     std::string token_file, port_file;
     std::vector<std::string> configs;
@@ -33,6 +40,8 @@ int main(int argc, char** argv) {
     app.add_option("--token-file", token_file, "file whose first line is the token every call must carry (required beyond loopback)");
     app.add_option("--config", configs, "TARGET=FILE: a device config JSON (e.g. from accelnas-calibrate) replacing a shipped target's");
     app.add_option("--max-ops", opt.service.max_ops, "ops per network")->capture_default_str();
+    app.add_option("--max-tensor-elements", opt.service.max_tensor_elements, "elements of any one tensor (bounds the simulator's work)")
+        ->capture_default_str();
     app.add_option("--max-request-bytes", opt.service.max_request_bytes, "size limit of one request message")->capture_default_str();
     app.add_option("--cache", opt.service.cache_networks, "decoded networks kept for reuse by content and id (0: none)")->capture_default_str();
     app.add_option("--stream-backlog", opt.stream_backlog, "unanswered requests per stream before the server stops reading it")
@@ -49,14 +58,6 @@ int main(int argc, char** argv) {
             opt.service.configs[name] = {hw::read_config(path), path};
         }
         require(drain_seconds >= 0, "--drain-seconds must not be negative");
-        // Signals are taken by sigwait below, never by a handler: block them before any thread starts.
-        sigset_t stop;
-        sigemptyset(&stop);
-        sigaddset(&stop, SIGTERM);
-        sigaddset(&stop, SIGINT);
-        pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-        std::signal(SIGPIPE, SIG_IGN);
-
         service::server srv(opt);
         std::cerr << "accelnas-serve: listening on " << opt.listen << " (port " << srv.port() << "), " << opt.threads
                   << " worker thread(s), " << (opt.token.empty() ? "no token" : "token required") << ", max "

@@ -222,6 +222,11 @@ TEST_CASE("bad requests get their documented status and the server keeps serving
         *q.mutable_network() = service::to_proto(big);
         expect(q, code::RESOURCE_EXHAUSTED, "--max-ops");
     }
+    SECTION("6b a network whose tensors are over the size limit (the simulator's work)") {
+        pb::EstimateRequest q = json_request("", "coral-usb", "sim");
+        q.set_spec("resnet50_v1@8192");
+        expect(q, code::RESOURCE_EXHAUSTED, "elements per tensor (--max-tensor-elements)");
+    }
     SECTION("7 an oversized message") {
         expect(json_request(std::string(2u << 20, ' ') + good_json), code::RESOURCE_EXHAUSTED, "");
     }

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -74,6 +75,14 @@ inline pb::Network to_proto(const graph::network& net) {
     return m;
 }
 
+namespace detail {
+/// "network.ops[i]" in error messages, formatted only when one is raised (decoding stays allocation-light).
+struct op_path {
+    int i;
+    friend std::ostream& operator<<(std::ostream& os, const op_path& p) { return os << "network.ops[" << p.i << "]"; }
+};
+}  // namespace detail
+
 /// Reads a network from its protobuf form; bad input raises `accelnas::error` naming the field
 /// ("network.ops[3].kernel: ..."). The IR's own checks (shapes, groups, names) give the library's messages.
 inline graph::network from_proto(const pb::Network& m) {
@@ -81,7 +90,7 @@ inline graph::network from_proto(const pb::Network& m) {
     require(m.ops_size() > 0, "network: the network is empty (no ops)");
     for (int i = 0; i < m.ops_size(); ++i) {
         const auto& p = m.ops(i);
-        const std::string where = "network.ops[" + std::to_string(i) + "]";
+        const detail::op_path where{i};
         graph::op o;
         o.name = p.name();
         require(!o.name.empty(), where, ".name: must not be empty");

@@ -48,6 +48,9 @@ private:
 struct service_options {
     std::size_t max_ops = 4096;                      ///< ops per network (RESOURCE_EXHAUSTED beyond)
     std::size_t max_request_bytes = 4u << 20;        ///< message size limit (enforced by the transport)
+    /// Elements of any one tensor: the simulator's time grows with tensor rows (resnet50_v1@8192 takes
+    /// seconds), so this bounds the work one request can ask for. 2^26 admits resnet50_v1@2048.
+    std::int64_t max_tensor_elements = std::int64_t{1} << 26;
     std::size_t cache_networks = 256;                ///< decoded networks kept for reuse (0 = none)
     /// Configs replacing the shipped ones: target name -> (config, file it came from).
     std::map<std::string, std::pair<hw::device_config, std::string>> configs;
@@ -272,7 +275,7 @@ private:
                     "': the server does not read files; send the network itself (network_json or network)");
             auto built = resolve_spec(p);
             check_ops(built.size());
-            auto net = std::make_shared<const graph::network>(std::move(built));
+            auto net = std::make_shared<const graph::network>(checked(std::move(built)));
             id = cache_.insert(net, std::pair{src::spec, std::string_view(text)});
             return net;
         }
@@ -289,8 +292,14 @@ private:
         }
     }
 
-    static graph::network checked(graph::network net) {
+    graph::network checked(graph::network net) const {
         net.validate();
+        for (const auto& o : net.ops())
+            if (o.out.elements() > opt_.max_tensor_elements)
+                throw status_error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   "op '" + o.name + "' of network '" + net.name() + "' outputs " + std::to_string(o.out.elements()) +
+                                       " elements, over the server's limit of " + std::to_string(opt_.max_tensor_elements) +
+                                       " elements per tensor (--max-tensor-elements)");
         return net;
     }
 
