@@ -1,4 +1,4 @@
-// Whole-network roofline (APM) estimates per second on one core (goal >= 100,000/s for an
+// Whole-network APM estimates per second on one core (goal >= 100,000/s for an
 // EfficientNet-EdgeTPU-S-sized network, aim 1,000,000/s), and the CPU and systolic models.
 // items_per_second = whole-network estimates per second; the time of one estimate is 1 / that.
 #include <accelnas/hw.hpp>
@@ -11,13 +11,24 @@ using namespace accelnas;
 
 static void BM_apm(benchmark::State& st, const char* model, const char* target) {
     const auto net = zoo::build(model);
-    const hw::roofline apm(hw::targets::edgetpu(target));
+    const hw::apm apm(hw::targets::edgetpu(target));
     for (auto _ : st) benchmark::DoNotOptimize(apm.seconds(net));
     st.SetItemsProcessed(st.iterations());  // items/s = whole-network estimates per second
 }
 BENCHMARK_CAPTURE(BM_apm, efficientnet_edgetpu_s, "efficientnet_edgetpu_s", "coral-usb");
 BENCHMARK_CAPTURE(BM_apm, mobilenet_v1, "mobilenet_v1", "coral-usb");
 BENCHMARK_CAPTURE(BM_apm, resnet50_v1, "resnet50_v1", "coral-usb");
+
+// The same estimate from a prebuilt compact op table (hw::compact_network): what a sweep over configs
+// of one network pays per estimate once the table is built.
+static void BM_apm_prebuilt_table(benchmark::State& st) {
+    const auto net = zoo::build("efficientnet_edgetpu_s");
+    const hw::compact_network table(net);
+    const hw::apm apm(hw::targets::coral_usb());
+    for (auto _ : st) benchmark::DoNotOptimize(apm.seconds(table));
+    st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_apm_prebuilt_table);
 
 // 1,000 random edgetpu-space networks at 224x224 (example_hw_accuracy's set): sweeping them (each
 // estimate finds its network out of the L1/L2 caches) or repeating each one (in cache). Time per network.
@@ -33,15 +44,27 @@ static const std::vector<graph::network>& edgetpu_space_nets() {
 }
 static void BM_apm_space_sweep(benchmark::State& st) {
     const auto& nets = edgetpu_space_nets();
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     for (auto _ : st)
         for (const auto& n : nets) benchmark::DoNotOptimize(apm.seconds(n));
     st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(nets.size()));
 }
 BENCHMARK(BM_apm_space_sweep);
+// The same sweep with each network's compact op table built beforehand and kept next to it
+// (hw::compact_network): what a sweep over a stored set of networks pays per estimate.
+static void BM_apm_space_sweep_tables(benchmark::State& st) {
+    const auto& nets = edgetpu_space_nets();
+    std::vector<hw::compact_network> tables;
+    for (const auto& n : nets) tables.emplace_back(n);
+    const hw::apm apm(hw::targets::coral_usb());
+    for (auto _ : st)
+        for (const auto& t : tables) benchmark::DoNotOptimize(apm.seconds(t));
+    st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(tables.size()));
+}
+BENCHMARK(BM_apm_space_sweep_tables);
 static void BM_apm_space_in_cache(benchmark::State& st) {
     const auto& nets = edgetpu_space_nets();
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     for (auto _ : st)
         for (const auto& n : nets)
             for (int r = 0; r < 20; ++r) benchmark::DoNotOptimize(apm.seconds(n));
@@ -51,7 +74,7 @@ BENCHMARK(BM_apm_space_in_cache);
 
 static void BM_apm_report(benchmark::State& st) {
     const auto net = zoo::build("efficientnet_edgetpu_s");
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     for (auto _ : st) benchmark::DoNotOptimize(apm.estimate(net));
     st.SetItemsProcessed(st.iterations());
 }

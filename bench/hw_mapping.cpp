@@ -39,12 +39,12 @@ static void BM_simulate_one_op(benchmark::State& st) {
 }
 BENCHMARK(BM_simulate_one_op);
 
-static void BM_roofline_one_op(benchmark::State& st) {
+static void BM_apm_one_op(benchmark::State& st) {
     graph::network n("op");
     auto x = n.input({1, 112, 112, 32});
     n.conv2d(x, {.filters = 96, .kernel = 3});
     const auto w = hw::work_of(n, 1);
     const auto cfg = hw::targets::coral_usb();
-    for (auto _ : st) benchmark::DoNotOptimize(hw::roofline_op(w, cfg));
+    for (auto _ : st) benchmark::DoNotOptimize(hw::apm_op(w, cfg));
 }
-BENCHMARK(BM_roofline_one_op);
+BENCHMARK(BM_apm_one_op);

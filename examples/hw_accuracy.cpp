@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
         // ---- 1. APM vs simulator ----
         const auto cfg = hw::targets::edgetpu(target);
         const hw::simulator sim(cfg);
-        const hw::roofline apm(cfg);
+        const hw::apm apm(cfg);
         const auto& space = space::find_space("edgetpu");
         rng g(seed);
         std::vector<graph::network> nets;

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
             std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
             for (const auto& n : split_commas(params.empty() ? def : params)) ps.push_back(hw::edgetpu_free_parameter(n));
             const auto res = estimator == "sim" ? hw::calibrate<hw::simulator>(base, ps, rows, opt)
-                                                : hw::calibrate<hw::roofline>(base, ps, rows, opt);
+                                                : hw::calibrate<hw::apm>(base, ps, rows, opt);
             print_result(res, rows, per_row, opt.orders);
             if (!out.empty()) hw::write_config(out, res.config);
         }

@@ -1,11 +1,13 @@
 #pragma once
 /// \file
 /// Accelerator models: the concept and report, device configs, the Edge TPU cycle-level simulator
-/// and roofline APM, the generic systolic array, the mobile CPU model, compiler partitioning,
+/// and analytical performance model (APM), the generic systolic array, the mobile CPU model, compiler partitioning,
 /// calibration, and the shipped targets.
 #include <accelnas/hw/accelerator.hpp>
 #include <accelnas/hw/any_accelerator.hpp>
+#include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/calibrate.hpp>
+#include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/config.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/cpu.hpp>
@@ -13,7 +15,6 @@
 #include <accelnas/hw/partition.hpp>
 #include <accelnas/hw/report.hpp>
 #include <accelnas/hw/report_json.hpp>
-#include <accelnas/hw/roofline.hpp>
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/hw/systolic.hpp>
 #include <accelnas/hw/targets.hpp>

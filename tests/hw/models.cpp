@@ -1,5 +1,5 @@
 // Accelerator models: the concept and report, configs, the simulator's mapping and timeline, the
-// roofline against the simulator, the SCALE-Sim compatible systolic array (against counts derived by
+// APM against the simulator, the SCALE-Sim compatible systolic array (against counts derived by
 // hand from SCALE-Sim's formulas), compiler partitioning, the CPU model, targets and bad input.
 #include <accelnas/hw.hpp>
 #include <accelnas/space/registry.hpp>
@@ -48,7 +48,7 @@ double accounted(const hw::latency_report& r, double inference_overhead) {
 
 TEST_CASE("every model satisfies the concept, and any_accelerator wraps them", "[hw]") {
     STATIC_REQUIRE(hw::accelerator_model<hw::simulator>);
-    STATIC_REQUIRE(hw::accelerator_model<hw::roofline>);
+    STATIC_REQUIRE(hw::accelerator_model<hw::apm>);
     STATIC_REQUIRE(hw::accelerator_model<hw::cpu_model>);
     STATIC_REQUIRE(hw::accelerator_model<hw::systolic_array>);
     STATIC_REQUIRE(hw::accelerator_model<hw::any_accelerator>);
@@ -171,10 +171,10 @@ TEST_CASE("activations that do not fit the tile memories shrink the parameter ca
           cfg.param_cache_bytes - (2 * 224 * 224 * 64 - cfg.tiles * cfg.tile_memory_bytes));
 }
 
-TEST_CASE("roofline tracks the simulator on zoo models and random edgetpu-space architectures", "[hw]") {
+TEST_CASE("apm tracks the simulator on zoo models and random edgetpu-space architectures", "[hw]") {
     const auto cfg = hw::targets::coral_usb();
     const hw::simulator sim(cfg);
-    const hw::roofline apm(cfg);
+    const hw::apm apm(cfg);
     for (const char* m : {"mobilenet_v1", "mobilenet_v2", "efficientnet_edgetpu_s", "inception_v1"}) {
         const auto net = zoo::build(m);
         INFO(m);
@@ -192,7 +192,7 @@ TEST_CASE("roofline tracks the simulator on zoo models and random edgetpu-space 
     CHECK(hw::spearman(a, s) >= 0.98);
 }
 
-TEST_CASE("roofline::seconds (one-pass fast path) equals estimate().total_seconds exactly", "[hw]") {
+TEST_CASE("apm::seconds (one-pass fast path) equals estimate().total_seconds exactly", "[hw]") {
     // The fast path walks once with no report; spills (early layers at 512x512, a small SRAM), streamed
     // weights (ResNet-50), host partitions (hard-swish) and non-power-of-two arrays (general path) must
     // all give the report's total bit for bit.
@@ -214,14 +214,14 @@ TEST_CASE("roofline::seconds (one-pass fast path) equals estimate().total_second
     odd.lanes_per_cell = 3;
     for (const auto& cfg : {hw::targets::coral_usb(), hw::targets::pixel4_edgetpu(), hw::targets::coral_latbench(),
                             small_sram, odd}) {
-        const hw::roofline apm(cfg);
+        const hw::apm apm(cfg);
         for (const auto& net : nets) {
             INFO(cfg.name << " " << net.name());
             CHECK(apm.seconds(net) == apm.estimate(net).total_seconds);
         }
     }
     // and the errors are the general path's
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     CHECK_THROWS_WITH(apm.seconds(network("empty")), Catch::Contains("empty"));
     network inputs_only("inputs");
     inputs_only.input({1, 8, 8, 3});
@@ -286,7 +286,7 @@ TEST_CASE("compiler partitioning: the first unsupported op and all after it run 
     auto cfg = hw::targets::coral_usb();
     cfg.host_fallback = false;
     CHECK_THROWS_WITH(hw::simulator(cfg).estimate(n), Catch::Contains("swish_conv"));
-    CHECK_THROWS_WITH(hw::roofline(cfg).estimate(n), Catch::Contains("swish_conv"));
+    CHECK_THROWS_WITH(hw::apm(cfg).estimate(n), Catch::Contains("swish_conv"));
 }
 
 TEST_CASE("the CPU model is linear in work with per-kind rates", "[hw]") {
@@ -313,7 +313,7 @@ TEST_CASE("bad input: configs with zero or negative resources", "[hw][bad]") {
         auto c = hw::targets::coral_usb();
         mutate(c);
         CHECK_THROWS_WITH(hw::simulator(c), Catch::Contains(field));
-        CHECK_THROWS_WITH(hw::roofline(c), Catch::Contains(field));
+        CHECK_THROWS_WITH(hw::apm(c), Catch::Contains(field));
     };
     bad([](auto& c) { c.tiles = 0; }, "tiles");
     bad([](auto& c) { c.cells_per_tile = -4; }, "cells_per_tile");
@@ -338,7 +338,7 @@ TEST_CASE("bad input: configs with zero or negative resources", "[hw][bad]") {
 
 TEST_CASE("bad input: networks the models cannot price", "[hw][bad]") {
     const hw::simulator sim(hw::targets::coral_usb());
-    const hw::roofline apm(hw::targets::coral_usb());
+    const hw::apm apm(hw::targets::coral_usb());
     network empty("empty");
     CHECK_THROWS_WITH(sim.estimate(empty), Catch::Contains("empty"));
     network inputs_only("inputs");

@@ -1,4 +1,4 @@
-// The paper's observations (reference/edgetpu_facts.md), for both the simulator and the roofline,
+// The paper's observations (reference/edgetpu_facts.md), for both the simulator and the APM,
 // and the shipped configs' accuracy against the measured latencies in reference/*.csv.
 #include <accelnas/hw.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
@@ -142,34 +142,34 @@ TEST_CASE("pixel4-edgetpu is the documented fit of its rows and the paper's orde
                v3 = zoo::build("mobilenet_v3_large_minimalistic");
     hw::calibration_options opt{.holdout = 0.0, .starts = 24};
     // The rows alone: the fit prices MobileNetV3-minimalistic below MobilenetEdgeTPU.
-    const auto rows_only = hw::calibrate<hw::roofline>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
-    const hw::roofline free_fit(rows_only.config);
+    const auto rows_only = hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
+    const hw::apm free_fit(rows_only.config);
     CHECK(free_fit.seconds(v3) < free_fit.seconds(me));
     CHECK(rows_only.fit.median_rel < 0.1);
     // With the orderings (docs/hw.md, the shipped command): both met, rows still within 10%, and the
     // shipped config is what the command finds (compared by what it predicts: three rows leave some
     // directions flat, e.g. per-inference overhead against per-transfer latency).
     opt.orders = {{me, v2, 0.06, "mobilenet_edgetpu<mobilenet_v2"}, {me, v3, 0.06, "mobilenet_edgetpu<mobilenet_v3_large_minimalistic"}};
-    const auto res = hw::calibrate<hw::roofline>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
+    const auto res = hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
     REQUIRE(res.order_ratios.size() == 2);
     CHECK(res.order_ratios[0] > 1.05);
     CHECK(res.order_ratios[1] > 1.05);
     CHECK(res.fit.p90_rel < 0.1);
-    const hw::roofline shipped(hw::targets::pixel4_edgetpu()), found(res.config);
+    const hw::apm shipped(hw::targets::pixel4_edgetpu()), found(res.config);
     for (const auto& n : {rows[0].net, rows[1].net, rows[2].net, me, v2, v3}) {
         INFO(n.name());
         CHECK(found.seconds(n) == Approx(shipped.seconds(n)).epsilon(0.01));
     }
     // Bad orderings are refused by name.
     opt.orders[1].margin = -0.1;
-    CHECK_THROWS_WITH(hw::calibrate<hw::roofline>(hw::targets::pixel4_edgetpu(), ps, rows, opt),
+    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt),
                       Catch::Contains("mobilenet_v3_large_minimalistic") && Catch::Contains("margin"));
     opt.orders[1].margin = 0.06;
     opt.order_weight = 0;
-    CHECK_THROWS_WITH(hw::calibrate<hw::roofline>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("order_weight"));
+    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("order_weight"));
     opt.order_weight = 10;
     opt.starts = 0;
-    CHECK_THROWS_WITH(hw::calibrate<hw::roofline>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("starts"));
+    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("starts"));
 }
 
 TEST_CASE("(e) parameters beyond the cache show a latency cliff that MACs do not predict", "[hw][paper]") {
@@ -263,9 +263,9 @@ TEST_CASE("bad input: measurement CSVs", "[hw][bad]") {
     cal[0].seconds = 0;
     cal[0].label = "mobilenet_v1";
     const std::vector<hw::free_parameter<hw::edgetpu_config>> ps{hw::edgetpu_free_parameter("clock_hz")};
-    CHECK_THROWS_WITH(hw::calibrate<hw::roofline>(hw::targets::coral_usb(), ps, cal), Catch::Contains("mobilenet_v1"));
+    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::coral_usb(), ps, cal), Catch::Contains("mobilenet_v1"));
     cal[0].seconds = 2e-3;
-    CHECK_THROWS_WITH(hw::calibrate<hw::roofline>(hw::targets::coral_usb(), ps, cal, {.holdout = 1.5}),
+    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::coral_usb(), ps, cal, {.holdout = 1.5}),
                       Catch::Contains("holdout"));
     CHECK_THROWS_WITH(hw::edgetpu_free_parameter("warp_factor"), Catch::Contains("warp_factor"));
 }
@@ -276,7 +276,7 @@ TEST_CASE("calibration recovers planted mechanisms from synthetic measurements",
     auto truth = hw::targets::coral_usb();
     truth.host_bytes_per_second = 300e6;
     truth.inference_overhead_seconds = 0.4e-3;
-    const hw::roofline dev(truth);
+    const hw::apm dev(truth);
     std::vector<hw::calibration_row> rows;
     for (const char* m : {"mobilenet_v1", "mobilenet_v2", "resnet50_v1", "inception_v1", "efficientnet_edgetpu_s", "vgg16"}) {
         hw::calibration_row r;
@@ -287,7 +287,7 @@ TEST_CASE("calibration recovers planted mechanisms from synthetic measurements",
     }
     const std::vector<hw::free_parameter<hw::edgetpu_config>> ps{hw::edgetpu_free_parameter("host_bytes_per_second"),
                                                                   hw::edgetpu_free_parameter("inference_overhead_seconds")};
-    const auto res = hw::calibrate<hw::roofline>(hw::targets::coral_usb(), ps, rows, {.holdout = 0.0});
+    const auto res = hw::calibrate<hw::apm>(hw::targets::coral_usb(), ps, rows, {.holdout = 0.0});
     CHECK(res.config.host_bytes_per_second == Approx(300e6).epsilon(0.02));
     CHECK(res.config.inference_overhead_seconds == Approx(0.4e-3).epsilon(0.05));
     CHECK(res.fit.median_rel < 0.01);

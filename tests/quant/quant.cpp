@@ -185,7 +185,7 @@ TEST_CASE("float reference: grouped / depthwise / strided convolutions match nai
         ++seed;
         const auto y = quant::float_model(net, ps).predict(in);
         const auto& o = net.ops()[1];
-        const auto gh = quant::window_of(7, c.k, c.s, c.pad), gw = quant::window_of(8, c.k, c.s, c.pad);
+        const auto gh = g::window_along(7, c.k, c.s, c.pad), gw = g::window_along(8, c.k, c.s, c.pad);
         const std::int64_t cg = c.cin / c.groups, fg = c.f / c.groups;
         double worst = 0.0;
         for (std::size_t b = 0; b < 2; ++b)

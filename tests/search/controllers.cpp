@@ -368,7 +368,7 @@ TEST_CASE("latency-only search on an analytic toy space: controllers reach the t
 
 TEST_CASE("6(a): latency-only search of the edgetpu space on the coral-usb APM reaches a target random search misses",
           "[search][slow]") {
-    // TuNAS absolute reward with a constant quality term; latency from the roofline model (APM) of
+    // TuNAS absolute reward with a constant quality term; latency from the analytical model (APM) of
     // coral-usb at 224x224x3. The target is 0.95x the fastest of 1,000 uniform samples (so it follows
     // recalibrations of the model): a region random search rarely visits.
     const auto& sp = space::find_space("edgetpu");

@@ -273,7 +273,7 @@ TEST_CASE("Block semantics: residuals, layer deltas, widths, expansion rules", "
         bool saw_7x7_depthwise = false;
         for (std::size_t i = 0; i < n.size(); ++i) {
             const auto& o = n.ops()[i];
-            if (o.kernel_h == 7 && o.is_depthwise(n.in_channels(i))) saw_7x7_depthwise = true;
+            if (o.kernel_h == 7 && graph::is_depthwise(o, n.in_channels(i))) saw_7x7_depthwise = true;
         }
         CHECK(saw_7x7_depthwise);
         CHECK(count(n, graph::op_kind::mul) == 2);  // one SE per block of stage 2

@@ -277,9 +277,9 @@ TEST_CASE("the tape: lazy gradients, pausing, reuse across clears", "[train]") {
     CHECK_THROWS_AS(t.backward(y2), accelnas::error);  // not a scalar
 }
 
-TEST_CASE("executor: chunks cover the range once, thread ids are in range, exceptions propagate", "[train]") {
+TEST_CASE("thread_pool: chunks cover the range once, thread ids are in range, exceptions propagate", "[train]") {
     for (std::size_t threads : {1, 2, 3}) {
-        executor e(threads);
+        thread_pool e(threads);
         for (std::size_t n : {1, 2, 5, 64, 1000}) {
             std::vector<int> hits(n, 0);
             std::atomic<bool> bad_id{false};
@@ -295,5 +295,20 @@ TEST_CASE("executor: chunks cover the range once, thread ids are in range, excep
                           }),
                           Catch::Contains("chunk at"));
     }
-    CHECK_THROWS_AS(executor(0), accelnas::error);
+    CHECK_THROWS_AS(thread_pool(0), accelnas::error);
+}
+
+TEST_CASE("thread_pool::parallel_for runs every index once, also with other calls in between", "[train]") {
+    thread_pool pool(3);
+    for (std::size_t n : {1, 2, 7, 50}) {
+        std::vector<std::atomic<int>> hits(n + 5);
+        pool.parallel_for(5, n + 5, [&](std::size_t i) { ++hits[i]; });
+        for (std::size_t i = 0; i < 5; ++i) CHECK(hits[i].load() == 0);
+        for (std::size_t i = 5; i < n + 5; ++i) CHECK(hits[i].load() == 1);
+        pool.run(100, [](std::size_t, std::size_t, std::size_t) {});
+    }
+    CHECK_THROWS_WITH(pool.parallel_for(0, 10, [](std::size_t i) {
+                          if (i == 3) accelnas::fail("index ", i);
+                      }),
+                      Catch::Contains("index 3"));
 }

@@ -309,3 +309,11 @@ TEST_CASE("classic and NB201 networks round-trip through JSON", "[zoo][classic]"
         CHECK(graph::cost_of(back).macs == graph::cost_of(n).macs);
     }
 }
+
+TEST_CASE("zoo options: 0 means the model's default, other values pass through", "[zoo]") {
+    CHECK(zoo::or_default(0, 224) == 224);
+    CHECK(zoo::or_default(160, 224) == 160);
+    CHECK(zoo::or_default(-3, 224) == -3);  // rejected by the builder, naming the model
+    CHECK(zoo::resnet50_v1({}).input_shape().h == 224);
+    CHECK(zoo::resnet50_v1({.resolution = 160}).input_shape().h == 160);
+}

@@ -283,7 +283,7 @@ TEST_CASE("MobileNet V1/V2/V3 structure follows the papers", "[zoo]") {
         for (std::size_t i = 0; i < mini.size(); ++i) {
             const auto& o = mini.ops()[i];
             CHECK(o.act != graph::activation::hard_swish);
-            if (o.is_depthwise(mini.in_channels(i))) CHECK(o.kernel_h == 3);
+            if (graph::is_depthwise(o, mini.in_channels(i))) CHECK(o.kernel_h == 3);
         }
     }
 }

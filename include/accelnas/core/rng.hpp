@@ -14,6 +14,22 @@ namespace accelnas {
 /// The engine every random choice in accelnas takes (explicit seed, no global state).
 using rng = std::mt19937_64;
 
+/// Seeds derived from a run's seed, one per purpose ("stream"): the SplitMix64 scheme, in one place.
+/// The state of stream `stream` is the Weyl step `seed * golden_gamma + stream`; `scramble` (the
+/// SplitMix64 output function) turns it into a well-mixed seed. Callers that seeded an engine with
+/// the plain Weyl state keep doing so (`scramble = false`) so that their seeded results stay as
+/// they were; new callers should scramble.
+inline constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
+
+/// The seed of stream `stream` of a run seeded with `seed` (see `golden_gamma`).
+constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream, bool scramble = true) noexcept {
+    std::uint64_t z = seed * golden_gamma + stream;
+    if (!scramble) return z;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 /// Uniform integer in [0, n); `n` must be positive. Unbiased (rejection sampling).
 inline std::uint64_t uniform_index(rng& g, std::uint64_t n) {
     require(n > 0, "uniform_index: n must be positive");

@@ -1,101 +1,196 @@
 #pragma once
 /// \file
-/// A small fixed-size thread pool with `submit` (futures) and a blocking `parallel_for`.
+/// `accelnas::thread_pool`: fork-join parallelism over index ranges on a fixed set of threads.
 
 #include <accelnas/core/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
-#include <functional>
-#include <future>
+#include <cstdint>
+#include <exception>
+#include <memory>
 #include <mutex>
-#include <queue>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 namespace accelnas {
 
-/// Fixed set of worker threads consuming a FIFO of tasks. Destruction waits for queued tasks.
+/// Splits index ranges over a fixed set of threads: the caller and threads - 1 workers take chunks
+/// from a shared counter, so a worker that the OS schedules late (a busy shared machine) does not
+/// hold the others up - the caller takes its chunks. Workers spin for a while between calls before
+/// they sleep: a training step makes about a hundred short parallel calls, and waking a sleeping
+/// thread costs tens of microseconds on a virtual machine. One thread means no workers at all.
+/// The one pool of accelnas: the trainer's kernels (`run`, many short calls) and the search driver
+/// (`parallel_for`, one candidate per index) both use it.
 class thread_pool {
 public:
-    /// Starts `threads` workers (at least 1; 0 means std::thread::hardware_concurrency()).
-    explicit thread_pool(std::size_t threads = 0) {
-        if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-        workers_.reserve(threads);
-        for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { run(); });
-    }
+    /// A pool of `threads` threads in all, the caller's included (at least 1).
+    explicit thread_pool(std::size_t threads = 1) { set_threads(threads); }
     thread_pool(const thread_pool&) = delete;
     thread_pool& operator=(const thread_pool&) = delete;
-    ~thread_pool() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        cv_.notify_all();
-        for (auto& t : workers_) t.join();
+    ~thread_pool() { stop(); }
+
+    /// Changes the thread count (0 is rejected: say how many threads).
+    void set_threads(std::size_t threads) {
+        require(threads >= 1, "thread_pool: thread count must be at least 1, got ", threads);
+        stop();
+        threads_ = threads;
+        st_ = std::make_unique<state>();
+        st_->errors.resize(threads);
+        for (std::size_t th = 1; th < threads; ++th) workers_.emplace_back([this, th] { work(th); });
+    }
+    /// Number of threads work is split over (the caller's included).
+    std::size_t threads() const noexcept { return threads_; }
+    /// Number of chunks `run(n, ...)` splits [0, n) into.
+    std::size_t chunks_for(std::size_t n) const noexcept {
+        return std::min(n, threads_) <= 1 ? 1 : std::min(n, 4 * threads_);
+    }
+    /// Index of the chunk of a `run(n, ...)` over `chunks` chunks that starts at `lo`: partial results
+    /// kept per chunk (not per thread) and summed in chunk order are the same whichever thread ran
+    /// which chunk, so results do not depend on scheduling.
+    static std::size_t chunk_index(std::size_t lo, std::size_t n, std::size_t chunks) noexcept {
+        return (lo * chunks + n - 1) / n;
     }
 
-    /// Number of worker threads.
-    std::size_t size() const noexcept { return workers_.size(); }
-
-    /// Queues `f()`; the future carries its result or its exception.
+    /// Calls `f(lo, hi, thread)` on contiguous chunks covering [0, n) and waits; `thread` <
+    /// min(n, threads()) identifies the calling thread (one thread may get several chunks, so
+    /// per-thread partial results must accumulate). The first exception of any chunk is rethrown.
+    /// Not reentrant: one caller at a time.
     template <class F>
-    auto submit(F f) -> std::future<std::invoke_result_t<F>> {
-        using R = std::invoke_result_t<F>;
-        auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
-        auto fut = task->get_future();
-        {
-            std::lock_guard lock(mutex_);
-            require(!stopping_, "thread_pool: submit after shutdown");
-            queue_.emplace([task] { (*task)(); });
-        }
-        cv_.notify_one();
-        return fut;
+    void run(std::size_t n, F&& f) {
+        run_chunks(n, std::min(n, 4 * threads_), f);
     }
 
-    /// Runs `body(i)` for i in [begin, end) in contiguous chunks on the pool and waits; the first
-    /// exception thrown by a chunk is rethrown here after all chunks finished.
+    /// Calls `body(i)` for every i in [begin, end), each index its own chunk (for coarse, uneven tasks
+    /// such as training one candidate each: a free thread takes the next index), and waits; the first
+    /// exception is rethrown after all indices finished or were skipped.
     template <class Body>
     void parallel_for(std::size_t begin, std::size_t end, Body&& body) {
         if (end <= begin) return;
-        const std::size_t n = end - begin, chunks = std::min(n, size());
-        std::vector<std::future<void>> futs;
-        futs.reserve(chunks);
-        for (std::size_t c = 0; c < chunks; ++c) {
-            const std::size_t lo = begin + n * c / chunks, hi = begin + n * (c + 1) / chunks;
-            futs.push_back(submit([lo, hi, &body] {
-                for (std::size_t i = lo; i < hi; ++i) body(i);
-            }));
-        }
-        std::exception_ptr first;
-        for (auto& f : futs) {
-            try { f.get(); } catch (...) { if (!first) first = std::current_exception(); }
-        }
-        if (first) std::rethrow_exception(first);
+        auto chunk = [&](std::size_t lo, std::size_t hi, std::size_t) {
+            for (std::size_t i = lo; i < hi; ++i) body(begin + i);
+        };
+        run_chunks(end - begin, end - begin, chunk);
     }
 
 private:
-    void run() {
-        for (;;) {
-            std::function<void()> job;
-            {
-                std::unique_lock lock(mutex_);
-                cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-                if (queue_.empty()) return;
-                job = std::move(queue_.front());
-                queue_.pop();
+    template <class F>
+    void run_chunks(std::size_t n, std::size_t chunk_count, F& f) {
+        if (n == 0) return;
+        const std::size_t workers = std::min(n, threads_);
+        if (workers == 1) {
+            f(std::size_t{0}, n, std::size_t{0});
+            return;
+        }
+        auto& s = *st_;
+        s.n = n;
+        s.chunks = chunk_count;
+        s.workers = workers;
+        s.next.store(0, std::memory_order_relaxed);
+        s.ctx = &f;
+        s.call = [](void* ctx, std::size_t lo, std::size_t hi, std::size_t th) {
+            (*static_cast<F*>(ctx))(lo, hi, th);
+        };
+        s.joined.fetch_and(~closed, std::memory_order_release);  // open: workers may join
+        s.generation.fetch_add(1, std::memory_order_release);
+        {
+            std::lock_guard lock(s.m);  // pairs with the sleepers' predicate check
+        }
+        s.cv.notify_all();
+        chunks(0);
+        // Close, then wait only for the workers that joined: a worker the OS has not scheduled yet
+        // never holds the call up (the caller has done its chunks).
+        s.joined.fetch_or(closed, std::memory_order_acq_rel);
+        for (std::size_t i = 0; (s.joined.load(std::memory_order_acquire) & ~closed) != 0; ++i) {
+            cpu_relax();
+            if (i > 4096) std::this_thread::yield();
+        }
+        for (auto& e : s.errors)
+            if (e) {
+                auto first = e;
+                for (auto& x : s.errors) x = nullptr;
+                std::rethrow_exception(first);
             }
-            job();
+    }
+
+    struct state {
+        std::atomic<std::uint64_t> generation{0};
+        std::atomic<std::size_t> next{0};
+        std::atomic<std::uint64_t> joined{closed};  ///< workers inside the current call, | closed
+        std::size_t n = 0, chunks = 0, workers = 0;
+        void* ctx = nullptr;
+        void (*call)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
+        std::vector<std::exception_ptr> errors;
+        std::mutex m;
+        std::condition_variable cv;
+        bool stopping = false;
+    };
+
+    static constexpr std::uint64_t closed = std::uint64_t{1} << 62;
+
+    static void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+
+    void chunks(std::size_t th) {
+        auto& s = *st_;
+        try {
+            for (std::size_t c; (c = s.next.fetch_add(1, std::memory_order_relaxed)) < s.chunks;)
+                s.call(s.ctx, s.n * c / s.chunks, s.n * (c + 1) / s.chunks, th);
+        } catch (...) {
+            s.errors[th] = std::current_exception();
+            s.next.store(s.chunks, std::memory_order_relaxed);
         }
     }
 
+    void work(std::size_t th) {
+        auto& s = *st_;
+        std::uint64_t seen = 0;
+        for (;;) {
+            std::uint64_t g = s.generation.load(std::memory_order_acquire);
+            for (std::size_t i = 0; g == seen; ++i) {
+                if (i < (std::size_t{1} << 15)) {  // spin about a millisecond: the next call is near
+                    cpu_relax();
+                    g = s.generation.load(std::memory_order_acquire);
+                } else {
+                    std::unique_lock lock(s.m);
+                    s.cv.wait(lock, [&] { return s.stopping || s.generation.load() != seen; });
+                    if (s.stopping) return;
+                    g = s.generation.load(std::memory_order_acquire);
+                }
+            }
+            seen = g;
+            if (s.joined.fetch_add(1, std::memory_order_acq_rel) & closed) {  // too late for that call
+                s.joined.fetch_sub(1, std::memory_order_release);
+                std::lock_guard lock(s.m);
+                if (s.stopping) return;
+                continue;
+            }
+            if (th < s.workers) chunks(th);
+            s.joined.fetch_sub(1, std::memory_order_release);
+        }
+    }
+
+    void stop() {
+        if (st_) {
+            {
+                std::lock_guard lock(st_->m);
+                st_->stopping = true;
+            }
+            st_->generation.fetch_add(1);
+            st_->cv.notify_all();
+        }
+        for (auto& w : workers_) w.join();
+        workers_.clear();
+    }
+
+    std::size_t threads_ = 1;
+    std::unique_ptr<state> st_;
     std::vector<std::thread> workers_;
-    std::queue<std::function<void()>> queue_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool stopping_ = false;
 };
 
 }  // namespace accelnas

@@ -2,6 +2,7 @@
 /// \file
 /// Static costs of a network: MACs, parameters and activation bytes, per op and in total.
 
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 
 #include <cstdint>
@@ -47,17 +48,16 @@ inline op_cost cost_of(const network& net, std::size_t i) {
     c.out_elements = o.out.elements();
     switch (o.kind) {
     case op_kind::conv2d: {
-        const std::int64_t cin_per_group = net.in_channels(i) / o.groups;
-        const std::int64_t taps = std::int64_t{o.kernel_h} * o.kernel_w;
-        c.weights = taps * cin_per_group * o.filters;
-        c.macs = o.out.h * o.out.w * o.filters * taps * cin_per_group;  // per image (batch 1)
+        const std::int64_t cin = net.in_channels(i);
+        c.weights = conv_weights(o.kernel_h, o.kernel_w, cin, o.groups, o.filters);
+        c.macs = conv_macs(o.out.h, o.out.w, o.filters, o.kernel_h, o.kernel_w, cin, o.groups);  // per image (batch 1)
         c.biases = o.bias ? o.filters : 0;
         c.bn_params = o.batch_norm ? 2 * o.filters : 0;
         break;
     }
     case op_kind::fully_connected: {
         const auto& x = net.in_shape(i);
-        c.weights = x.h * x.w * x.c * o.filters;
+        c.weights = dense_weights(x.h * x.w * x.c, o.filters);
         c.macs = c.weights;
         c.biases = o.bias ? o.filters : 0;
         c.bn_params = o.batch_norm ? 2 * o.filters : 0;

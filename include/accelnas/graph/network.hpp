@@ -4,6 +4,7 @@
 /// the architecture tables, with shape inference and validation on every call.
 
 #include <accelnas/core/error.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/op.hpp>
 
 #include <algorithm>
@@ -74,32 +75,6 @@ struct eltwise_args {
     activation act = activation::none;
     std::string name = {};
 };
-
-/// One op of a network in one cache line: what a pass over all ops reads most (the latency fast path
-/// of `hw::roofline`), derived from the `op` when it is appended (`network::compact_ops()`). Sizes are
-/// narrowed to 32 bits; when a size of the op does not fit, `exact` is false and the fields that do not
-/// fit are 0 (read `network::ops()` then). `kind`, `act`, kernel, `stride_h`, `elements`, the input
-/// range and `exact` always hold the op's values. Attributes not listed here (name, stride_w, padding,
-/// bias, batch norm, pads, reshape target) are only in `op`.
-struct alignas(64) compact_op {
-    std::int64_t elements = 0;            ///< out.elements()
-    std::int32_t out_h = 0, out_w = 0, out_c = 0;  ///< out.h, out.w, out.c
-    std::int32_t in_h = 0, in_w = 0, in_c = 0;     ///< shape of the first input (the op's own for inputs), as in_shape()
-    std::int32_t filters = 0;             ///< op::filters
-    std::int32_t groups = 1;              ///< op::groups
-    std::int32_t kernel_h = 1, kernel_w = 1, stride_h = 1;  ///< op::kernel_h, kernel_w, stride_h
-    std::uint32_t in_begin = 0;           ///< first of the op's inputs in network::input_indices()
-    std::uint16_t in_count = 0;           ///< op::inputs.size()
-    std::uint8_t kind = 0;                ///< static_cast<std::uint8_t>(op::kind)
-    std::uint8_t act = 0;                 ///< static_cast<std::uint8_t>(op::act)
-    bool exact = true;                    ///< every field holds the op's value (no size beyond 32 bits)
-
-    /// The op kind.
-    constexpr op_kind kind_of() const noexcept { return static_cast<op_kind>(kind); }
-    /// The fused or standalone activation.
-    constexpr activation act_of() const noexcept { return static_cast<activation>(act); }
-};
-static_assert(sizeof(compact_op) == 64);
 
 /// A network: ops in topological order (every op's inputs come before it). Builder calls check
 /// their arguments and infer shapes at once, so a network is valid by construction; errors are
@@ -235,15 +210,6 @@ public:
     bool empty() const noexcept { return ops_.empty(); }
     /// All ops in topological order.
     const std::vector<op>& ops() const noexcept { return ops_; }
-    /// The ops again, one `compact_op` (64 bytes) each, in the same order: derived from `ops()` as they
-    /// are appended, read-only, for passes over all ops that must stay in cache (`hw::roofline`).
-    std::span<const compact_op> compact_ops() const noexcept { return compact_; }
-    /// The input indices of all ops, op after op (`compact_op::in_begin` / `in_count` index it).
-    std::span<const std::uint32_t> input_indices() const noexcept { return input_indices_; }
-    /// The input indices of one compact op (the same as its op's `inputs`).
-    std::span<const std::uint32_t> compact_inputs(const compact_op& c) const noexcept {
-        return std::span<const std::uint32_t>(input_indices_).subspan(c.in_begin, c.in_count);
-    }
     /// The op at `n`.
     const op& at(node n) const { return at(n.id); }
     /// The op at index `i` (bounds-checked).
@@ -347,11 +313,11 @@ private:
         return push(std::move(o));
     }
 
-    // Output size of a sliding window (TensorFlow SAME/VALID).
+    // Output size of a sliding window (graph::window_output), after checking that a VALID window fits.
     static std::int64_t window_out(const op& o, std::int64_t in, int k, int s, const char* dim) {
-        if (o.pad == padding::same) return (in + s - 1) / s;
-        require(k <= in, "op '", o.name, "': VALID ", dim, " kernel ", k, " is larger than the input ", dim, " ", in);
-        return (in - k) / s + 1;
+        require(o.pad == padding::same || k <= in, "op '", o.name, "': VALID ", dim, " kernel ", k,
+                " is larger than the input ", dim, " ", in);
+        return window_output(in, k, s, o.pad);
     }
 
     void infer(op& o) const {
@@ -384,8 +350,9 @@ private:
             // MACs = out elements * kernel taps * in-channels per group: must fit 64 bits.
             checked_mul(o.name, checked_mul(o.name, checked_elements(o.name, o.out),
                                             checked_mul(o.name, o.kernel_h, o.kernel_w, "kernel size"), "MAC count"),
-                        x.c / o.groups, "MAC count");
-            checked_mul(o.name, checked_mul(o.name, o.kernel_h * std::int64_t{o.kernel_w}, x.c / o.groups, "weights"),
+                        channels_per_group(x.c, o.groups), "MAC count");
+            checked_mul(o.name,
+                        checked_mul(o.name, o.kernel_h * std::int64_t{o.kernel_w}, channels_per_group(x.c, o.groups), "weights"),
                         o.filters, "weight count");
             return;
         }
@@ -475,64 +442,17 @@ private:
         fail("op '", o.name, "': unknown op kind ", static_cast<int>(o.kind));
     }
 
-    // The compact_op of `o` (inferred, its inputs already in ops_), without in_begin.
-    compact_op make_compact(const op& o) const {
-        compact_op c;
-        c.elements = o.out.elements();
-        auto narrow = [&c](std::int64_t v) -> std::int32_t {
-            if (v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max())
-                return static_cast<std::int32_t>(v);
-            c.exact = false;
-            return 0;
-        };
-        const tensor_shape& x = o.inputs.empty() ? o.out : ops_[o.inputs[0]].out;
-        c.out_h = narrow(o.out.h);
-        c.out_w = narrow(o.out.w);
-        c.out_c = narrow(o.out.c);
-        c.in_h = narrow(x.h);
-        c.in_w = narrow(x.w);
-        c.in_c = narrow(x.c);
-        c.filters = narrow(o.filters);
-        c.groups = narrow(o.groups);
-        c.kernel_h = o.kernel_h;
-        c.kernel_w = o.kernel_w;
-        c.stride_h = o.stride_h;
-        c.in_count = static_cast<std::uint16_t>(o.inputs.size());
-        c.kind = static_cast<std::uint8_t>(o.kind);
-        c.act = static_cast<std::uint8_t>(o.act);
-        return c;
-    }
-
     node push(op o) {
         require(!o.name.empty(), "op names must not be empty");
         require(!by_name_.count(o.name), "op '", o.name, "': duplicate name in network '", name_, "'");
         infer(o);
-        // infer allows at most 1,024 inputs; the compact table indexes ops and inputs with 32 bits.
-        require(ops_.size() < std::numeric_limits<std::uint32_t>::max() &&
-                    input_indices_.size() + o.inputs.size() <= std::numeric_limits<std::uint32_t>::max() &&
-                    o.inputs.size() <= std::numeric_limits<std::uint16_t>::max(),
-                "op '", o.name, "': network '", name_, "' has too many ops or inputs for its compact table");
-        compact_op c = make_compact(o);
-        c.in_begin = static_cast<std::uint32_t>(input_indices_.size());
-        // Keep ops_, compact_ and input_indices_ in step if an allocation fails.
-        try {
-            for (auto j : o.inputs) input_indices_.push_back(static_cast<std::uint32_t>(j));
-            compact_.push_back(c);
-            by_name_.emplace(o.name, ops_.size());
-            ops_.push_back(std::move(o));
-        } catch (...) {
-            input_indices_.resize(c.in_begin);
-            compact_.resize(ops_.size());
-            if (by_name_.size() > ops_.size()) by_name_.erase(o.name);
-            throw;
-        }
+        by_name_.emplace(o.name, ops_.size());
+        ops_.push_back(std::move(o));
         return {ops_.size() - 1};
     }
 
     std::string name_;
     std::vector<op> ops_;
-    std::vector<compact_op> compact_;            // derived from ops_ in push: one per op
-    std::vector<std::uint32_t> input_indices_;   // the ops' inputs, op after op (compact_op::in_begin)
     std::unordered_map<std::string, std::size_t> by_name_;
 };
 

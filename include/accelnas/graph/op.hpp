@@ -94,7 +94,7 @@ struct op {
     int kernel_h = 1, kernel_w = 1;
     int stride_h = 1, stride_w = 1;
     padding pad = padding::same;
-    std::int64_t groups = 1;           ///< conv2d: channel groups (depthwise: groups == input channels)
+    std::int64_t groups = 1;           ///< conv2d: channel groups (depthwise: graph::is_depthwise, graph/geometry.hpp)
     bool count_include_pad = false;    ///< avg_pool: divide by the full window (true) or by valid taps
 
     // conv2d, fully_connected
@@ -109,11 +109,6 @@ struct op {
     tensor_shape target{};                         ///< reshape: target shape (n is kept)
 
     tensor_shape out{};                ///< inferred output shape
-
-    /// True for conv2d whose groups equal its input channels (one filter group per channel).
-    bool is_depthwise(std::int64_t in_channels) const noexcept {
-        return kind == op_kind::conv2d && groups > 1 && groups == in_channels;
-    }
 };
 
 }  // namespace accelnas::graph

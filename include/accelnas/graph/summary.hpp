@@ -3,6 +3,7 @@
 /// Printable summaries of a network: a per-op table and one-line totals.
 
 #include <accelnas/graph/cost.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 
 #include <cstdio>
@@ -32,7 +33,7 @@ inline std::string describe(const network& net, std::size_t i) {
     switch (o.kind) {
     case op_kind::conv2d:
         os << o.kernel_h << 'x' << o.kernel_w << '/' << o.stride_h << ' ' << to_string(o.pad);
-        if (o.is_depthwise(net.in_channels(i))) os << " dw";
+        if (is_depthwise(o, net.in_channels(i))) os << " dw";
         else if (o.groups > 1) os << " g=" << o.groups;
         break;
     case op_kind::max_pool:

@@ -2,7 +2,7 @@
 /// \file
 /// Plain configuration structs describing devices: the Edge TPU family (tiles of cells with MAC
 /// lanes, tile memories, a parameter cache, a host link), a mobile CPU, and a generic systolic array.
-/// Every model of one device (simulator, roofline) takes the same struct. `validate()` rejects
+/// Every model of one device (simulator, APM) takes the same struct. `validate()` rejects
 /// zero, negative or non-finite resources with an `accelnas::error` naming the field.
 
 #include <accelnas/core/error.hpp>

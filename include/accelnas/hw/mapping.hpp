@@ -2,7 +2,7 @@
 /// \file
 /// How one op of a network maps onto an Edge TPU-like device: which path runs it (MAC array, vector
 /// path, nothing), how its work is split over tiles, how many weight blocks (passes) each tile runs,
-/// and the bytes it moves. Shared by the simulator and the roofline so both price the same mapping.
+/// and the bytes it moves. Shared by the simulator and the APM so both price the same mapping.
 ///
 /// MAC ops (conv2d, fully_connected, and avg_pool as a depthwise conv) are seen as output rows x positions per row x output channels
 /// with a reduction of length R per output:
@@ -15,6 +15,7 @@
 /// - dense: one position, R = input features.
 
 #include <accelnas/core/error.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/config.hpp>
 
@@ -55,16 +56,13 @@ struct op_work {
 };
 
 namespace detail {
-// Input geometry of a sliding-window op (TensorFlow SAME padding puts the smaller half on top).
+// Input geometry of a sliding-window op (graph::window_along: SAME padding puts the smaller half on top).
 inline void set_window(op_work& w, const graph::tensor_shape& in, const graph::op& o) noexcept {
     w.kernel_h = o.kernel_h;
     w.stride_h = o.stride_h;
     w.in_h = in.h;
     w.in_w = in.w;
-    if (o.pad == graph::padding::same) {
-        const std::int64_t total = std::max<std::int64_t>(0, (o.out.h - 1) * o.stride_h + o.kernel_h - in.h);
-        w.pad_top = total / 2;
-    }
+    w.pad_top = graph::window_along(in.h, o.kernel_h, o.stride_h, o.pad).pad_before;
 }
 }  // namespace detail
 
@@ -85,17 +83,18 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
     case op_kind::conv2d: {
         const auto cin = net.in_channels(i);
         const auto taps = std::int64_t{o.kernel_h} * o.kernel_w;
-        const bool dw = o.groups > 1 && o.groups == cin;
+        const bool dw = graph::is_depthwise(cin, o.groups);
         w.cls = dw ? op_class::depthwise : op_class::conv;
         w.rows = o.out.h;
         w.width = o.out.w;
         w.k = o.filters;
-        w.r = dw ? taps : taps * (cin / o.groups);
+        w.r = dw ? taps : taps * graph::channels_per_group(cin, o.groups);
         w.kernel_w = o.kernel_w;
         w.taps = taps;
         detail::set_window(w, net.in_shape(i), o);
-        w.macs = o.out.h * o.out.w * o.filters * taps * (cin / o.groups);
-        w.param_bytes = taps * (cin / o.groups) * o.filters + 4 * o.filters;  // int32 bias (folded BN)
+        w.macs = graph::conv_macs(o.out.h, o.out.w, o.filters, o.kernel_h, o.kernel_w, cin, o.groups);
+        // int8 weights and an int32 bias per filter (batch norm folded into it)
+        w.param_bytes = graph::conv_weights(o.kernel_h, o.kernel_w, cin, o.groups, o.filters) + 4 * o.filters;
         return w;
     }
     case op_kind::fully_connected: {
@@ -103,8 +102,8 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.cls = op_class::dense;
         w.k = o.filters;
         w.r = x.h * x.w * x.c;
-        w.macs = w.r * w.k;
-        w.param_bytes = w.r * w.k + 4 * w.k;
+        w.macs = graph::dense_weights(w.r, w.k);
+        w.param_bytes = graph::dense_weights(w.r, w.k) + 4 * w.k;
         return w;
     }
     case op_kind::avg_pool:
@@ -174,7 +173,7 @@ struct mac_mapping {
 
 namespace detail {
 // ceil(a / b) for a >= 0, b > 0. Powers of two (tiles, lanes, cells of the Edge TPU) take a shift:
-// the roofline evaluates a few dozen of these per op and a 64-bit division costs tens of cycles.
+// the APM evaluates a few dozen of these per op and a 64-bit division costs tens of cycles.
 constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept {
     if ((b & (b - 1)) == 0) return (a + b - 1) >> __builtin_ctzll(static_cast<unsigned long long>(b));
     return (a + b - 1) / b;
@@ -198,7 +197,7 @@ inline mac_mapping map_mac(const op_work& w, const edgetpu_config& c) noexcept {
     };
     if ((c.tiles & (c.tiles - 1)) == 0 && (lanes & (lanes - 1)) == 0) {
         // Power-of-two tiles and lanes (the Edge TPU's 16 and 4): the divisors of `tiles` are the powers
-        // of two and every ceil_div is a shift, which matters for the roofline's speed. Same values and
+        // of two and every ceil_div is a shift, which matters for the APM's speed. Same values and
         // the same tie rule as `consider`.
         const int lt = __builtin_ctzll(static_cast<unsigned long long>(c.tiles));
         const int ll = __builtin_ctzll(static_cast<unsigned long long>(lanes));

@@ -49,7 +49,7 @@ inline op_cycles simulate_tile(const op_work& w, const mac_mapping& m, const edg
     auto block_weights = [&](std::int64_t kb, std::int64_t rb) {
         const std::int64_t kc = std::min(m.lanes, kt - kb * m.lanes);
         const std::int64_t rc = std::min(c.cells_per_tile, w.r - rb * c.cells_per_tile);
-        return cycles_for_bytes(static_cast<double>(kc * rc), wbw);
+        return cycles_for(static_cast<double>(kc * rc), wbw);
     };
     std::int64_t t = block_weights(0, 0), comp = 0;
     for (std::int64_t kb = 0; kb < k_blocks; ++kb) {
@@ -115,8 +115,8 @@ inline op_cycles simulate_vector(const op_work& w, const edgetpu_config& c) noex
     const std::int64_t pieces = w.rows >= c.tiles ? w.rows : c.tiles;  // rows, or equal element chunks
     const double ops_per_piece = static_cast<double>(w.vector_ops) / static_cast<double>(pieces);
     const double bytes_per_piece = static_cast<double>(w.in_bytes + w.out_bytes) / static_cast<double>(pieces);
-    const std::int64_t piece_comp = cycles_for_bytes(ops_per_piece, static_cast<double>(c.vector_width));
-    const std::int64_t piece_mem = cycles_for_bytes(bytes_per_piece, c.tile_bytes_per_cycle);
+    const std::int64_t piece_comp = cycles_for(ops_per_piece, static_cast<double>(c.vector_width));
+    const std::int64_t piece_mem = cycles_for(bytes_per_piece, c.tile_bytes_per_cycle);
     for (std::int64_t s = 0; s < c.tiles; ++s) {
         const std::int64_t n = pieces / c.tiles + (s < pieces % c.tiles ? 1 : 0);
         std::int64_t t = 0, comp = 0;

@@ -14,6 +14,7 @@
 /// has no depthwise layer); a dense layer is a GEMM with one output pixel. Other ops (element-wise,
 /// pooling) are outside SCALE-Sim's model and cost no cycles here.
 
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/accelerator.hpp>
 #include <accelnas/hw/config.hpp>
@@ -48,7 +49,9 @@ inline std::int64_t scalesim_cycles(const gemm_shape& g, const systolic_config& 
     return folds * per_fold - 1;
 }
 
-/// SCALE-Sim output size of a sliding window: ceil((H - R + s) / s).
+/// SCALE-Sim output size of a sliding window: ceil((H - R + s) / s). Deliberately SCALE-Sim's own
+/// convention, not `graph::window_along`: the systolic model counts cycles as SCALE-Sim does, on the
+/// padded input it would be given (op_cycles passes (out - 1) stride + R so the sizes agree).
 constexpr std::int64_t scalesim_output_size(std::int64_t h, std::int64_t r, std::int64_t s) noexcept {
     return (h - r + s + s - 1) / s;
 }
@@ -76,8 +79,8 @@ public:
         const std::int64_t wp = (o.out.w - 1) * o.stride_w + o.kernel_w;
         const std::int64_t e = scalesim_output_size(hp, o.kernel_h, o.stride_h);
         const std::int64_t f = scalesim_output_size(wp, o.kernel_w, o.stride_w);
-        const std::int64_t cg = x.c / o.groups;
-        const gemm_shape g{e * f, o.filters / o.groups, std::int64_t{o.kernel_h} * o.kernel_w * cg};
+        const std::int64_t cg = graph::channels_per_group(x.c, o.groups);
+        const gemm_shape g{e * f, graph::filters_per_group(o.filters, o.groups), std::int64_t{o.kernel_h} * o.kernel_w * cg};
         // Groups run one after another; each reports folds * per_fold - 1, the layer total adds them.
         return o.groups * (scalesim_cycles(g, cfg_) + 1) - 1;
     }

@@ -10,7 +10,7 @@
 #include <accelnas/hw/config.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/cpu.hpp>
-#include <accelnas/hw/roofline.hpp>
+#include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/hw/systolic.hpp>
 
@@ -165,7 +165,7 @@ inline edgetpu_config edgetpu(std::string_view name) {
 
 namespace accelnas::hw {
 
-/// Builds target `name` with `estimator` ("sim" = cycle-level simulator, "apm" = roofline; CPU and
+/// Builds target `name` with `estimator` ("sim" = cycle-level simulator, "apm" = the analytical model `apm`; CPU and
 /// systolic targets have one model and accept either). `config`, when given, replaces the shipped
 /// description (e.g. a file written by accelnas-calibrate); its kind must match the target's.
 inline any_accelerator make_target(std::string_view name, std::string_view estimator = "sim",
@@ -193,7 +193,7 @@ inline any_accelerator make_target(std::string_view name, std::string_view estim
         require(std::holds_alternative<edgetpu_config>(*config), "target '", name, "' needs an edgetpu config, got a cpu one");
         c = std::get<edgetpu_config>(*config);
     }
-    if (estimator == "apm") return roofline(c);
+    if (estimator == "apm") return apm(c);
     return simulator(c);
 }
 

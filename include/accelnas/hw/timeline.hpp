@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// The inference timeline shared by the Edge TPU simulator and roofline: partitioning, parameter
+/// The inference timeline shared by the Edge TPU simulator and APM: partitioning, parameter
 /// caching in network order, streaming of uncached parameters over the host link (each op's stream
 /// may start when the previous op starts), activation spills, per-op overhead, input and output
 /// transfers, and the host-CPU part. The per-op device cost comes from the model (`Pricer`).
@@ -28,8 +28,9 @@ struct op_cycles {
 
 namespace detail {
 
-inline std::int64_t cycles_for_bytes(double bytes, double bytes_per_cycle) noexcept {
-    return static_cast<std::int64_t>(std::ceil(bytes / bytes_per_cycle));
+/// Whole cycles to process `amount` units (bytes moved, element operations) at `per_cycle` units a cycle.
+inline std::int64_t cycles_for(double amount, double per_cycle) noexcept {
+    return static_cast<std::int64_t>(std::ceil(amount / per_cycle));
 }
 inline std::int64_t link_cycles(std::int64_t bytes, const edgetpu_config& c) noexcept {
     if (bytes <= 0) return 0;
@@ -92,7 +93,7 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
         const std::int64_t spill = activation_spill(w, c);
         const std::int64_t host_spill = std::max<std::int64_t>(0, spill - c.param_cache_bytes);
         if (spill > 0) {
-            const auto s = cycles_for_bytes(2.0 * static_cast<double>(spill - host_spill), c.sram_bytes_per_cycle);
+            const auto s = cycles_for(2.0 * static_cast<double>(spill - host_spill), c.sram_bytes_per_cycle);
             body.total += s;
             body.memory += s;
         }

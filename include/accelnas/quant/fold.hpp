@@ -25,6 +25,7 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/quant/parameters.hpp>
 #include <accelnas/train/parameters.hpp>
@@ -82,7 +83,7 @@ inline void fold_before(fold_work& w, const channel_affine& a, const graph::op& 
     const std::size_t f = w.shape[3], cin = w.shape[2];
     if (w.bias.empty()) w.bias.assign(f, 0.0);
     const std::size_t groups = o.kind == graph::op_kind::conv2d ? std::size_t(o.groups) : 1;
-    const std::size_t fg = f / groups, c = std::size_t(x.c);
+    const std::size_t fg = std::size_t(graph::filters_per_group(std::int64_t(f), std::int64_t(groups))), c = std::size_t(x.c);
     for (std::size_t e = 0; e < w.weight.size(); ++e) {
         const std::size_t oo = e % f, ci = (e / f) % cin;
         const std::size_t ch = o.kind == graph::op_kind::conv2d ? (oo / fg) * cin + ci : ci % c;

@@ -206,7 +206,7 @@ private:
 
     static void build_lut(detail::int8_op& q, graph::activation act) {
         for (int c = -128; c <= 127; ++c)
-            q.lut[std::size_t(c + 128)] = q.out.quantize(apply_activation(act, q.stage.dequantize(c)));
+            q.lut[std::size_t(c + 128)] = q.out.quantize(graph::activation_value(act, q.stage.dequantize(c)));
     }
 
     void prepare_weights(std::size_t i, const train::op_parameters& p) {
@@ -298,10 +298,10 @@ private:
     static detail::qtensor conv(const graph::op& o, const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
         const detail::window2d win(o, x.shape);
         const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
-        const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups, cg = c / g, fg = f / g;
+        const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups, cg = graph::channels_per_group(c, g), fg = graph::filters_per_group(f, g);
         const std::int64_t k = q.taps;
         detail::qtensor y{{n, oh, ow, f}, std::vector<std::int8_t>(std::size_t(n * oh * ow * f))};
-        if (cg == 1) {  // depthwise with channel multiplier fg: [tap][filter] kernel
+        if (graph::one_channel_per_group(c, g)) {  // depthwise with channel multiplier fg: [tap][filter] kernel
             detail::depthwise<std::int32_t>(
                 win, n, c, fg, x.data.data(), q.kernel.data(),
                 [&](std::int32_t* acc) { std::copy(q.bias.begin(), q.bias.end(), acc); },

@@ -7,6 +7,7 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/train/parameters.hpp>
 
@@ -77,7 +78,7 @@ private:
         const auto& x = net.in_shape(i);
         std::array<std::size_t, 4> want{};
         if (o.kind == graph::op_kind::conv2d)
-            want = {std::size_t(o.kernel_h), std::size_t(o.kernel_w), std::size_t(x.c / o.groups),
+            want = {std::size_t(o.kernel_h), std::size_t(o.kernel_w), std::size_t(graph::channels_per_group(x.c, o.groups)),
                     std::size_t(o.filters)};
         else
             want = {1, 1, std::size_t(x.h * x.w * x.c), std::size_t(o.filters)};

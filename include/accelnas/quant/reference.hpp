@@ -9,8 +9,8 @@
 ///
 /// Semantics of every op kind (TensorFlow conventions):
 /// - conv2d: HWIO weights, groups (group g reads input channels [g*C/G, (g+1)*C/G) and writes
-///   filters [g*F/G, (g+1)*F/G)), stride, SAME (out = ceil(in/s), pad_total = max((out-1)s + k - in, 0),
-///   pad_top = pad_total/2) or VALID; then bias, then batch norm, then the fused activation.
+///   filters [g*F/G, (g+1)*F/G)), stride, SAME or VALID (graph::window_along); then bias, then batch
+///   norm, then the fused activation.
 /// - fully_connected: dot product with the NHWC-flattened input; bias, batch norm, activation.
 /// - add (any number of inputs), mul (equal shapes, or a 1x1xC second input broadcast over H, W), each
 ///   followed by its fused activation; concat along channels.
@@ -18,11 +18,12 @@
 ///   count_include_pad (padded taps count as zeros); global_avg_pool is the mean over H and W.
 /// - batch_norm (standalone) and activation apply their activation; reshape keeps NHWC element order;
 ///   pad adds zeros; softmax is over channels (max-subtracted).
-/// - activations: relu, relu6, sigmoid, hard_sigmoid = relu6(x + 3) / 6, hard_swish = x hard_sigmoid(x),
-///   swish = x sigmoid(x).
+/// - activations: graph::activation_value (graph/activation.hpp).
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
+#include <accelnas/graph/activation.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/quant/parameters.hpp>
 #include <accelnas/quant/window.hpp>
@@ -41,21 +42,6 @@
 #include <vector>
 
 namespace accelnas::quant {
-
-/// Value of activation `a` at `x` (see the file comment for the definitions).
-inline float apply_activation(graph::activation a, float x) noexcept {
-    using graph::activation;
-    switch (a) {
-    case activation::none: return x;
-    case activation::relu: return x > 0.0f ? x : 0.0f;
-    case activation::relu6: return std::min(std::max(x, 0.0f), 6.0f);
-    case activation::sigmoid: return 1.0f / (1.0f + std::exp(-x));
-    case activation::hard_sigmoid: return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
-    case activation::hard_swish: return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
-    case activation::swish: return x / (1.0f + std::exp(-x));
-    }
-    return x;
-}
 
 /// The op whose output is the network's result: the last op that no other op consumes.
 inline std::size_t output_op(const graph::network& net) {
@@ -116,9 +102,9 @@ inline ftensor conv2d_f32(const graph::op& o, const ftensor& x, const float* w, 
     const window2d win(o, x.shape);
     const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
     const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups;
-    const std::int64_t cg = c / g, fg = f / g, kh = o.kernel_h, kw = o.kernel_w;
+    const std::int64_t cg = graph::channels_per_group(c, g), fg = graph::filters_per_group(f, g), kh = o.kernel_h, kw = o.kernel_w;
     ftensor y{{n, oh, ow, f}, std::vector<float>(std::size_t(n * oh * ow * f), 0.0f)};
-    if (cg == 1) {  // depthwise (with channel multiplier fg): direct loops over channels
+    if (graph::one_channel_per_group(c, g)) {  // depthwise (with channel multiplier fg): direct loops over channels
         detail::depthwise<float>(
             win, n, c, fg, x.data.data(), w, [f](float* acc) { std::fill_n(acc, f, 0.0f); }, [](float v) { return v; },
             [&](std::int64_t pos, const float* acc) { std::copy_n(acc, f, &y.data[std::size_t(pos * f)]); });
@@ -351,7 +337,7 @@ private:
             }
             if (fused && o.act != graph::activation::none) {
                 report(i, true, y);
-                for (auto& v : y.data) v = apply_activation(o.act, v);
+                for (auto& v : y.data) v = graph::activation_value(o.act, v);
             }
             report(i, false, y);
             t[i] = std::move(y);

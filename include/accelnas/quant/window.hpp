@@ -1,13 +1,14 @@
 #pragma once
 /// \file
 /// Loop nests shared by the float reference (`float_model`) and the int8 model (`int8_model`):
-/// SAME / VALID window geometry, the walk over output positions and the taps of their window that
+/// the walk over output positions (window geometry: graph::window_along) and the taps of their window that
 /// fall inside the input, and the kernels built on it (im2col rows, depthwise convolution,
 /// max / average pooling), zero padding and the 1x1xC broadcast of mul. Each is written once,
 /// templated on the element and accumulator types; the arithmetic (float, or int32 accumulation
 /// with the int8 model's rounding and saturation) stays in the functors the callers pass, which are
 /// template parameters (inlined, no type erasure in the inner loops).
 
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/op.hpp>
 
 #include <algorithm>
@@ -16,20 +17,6 @@
 #include <vector>
 
 namespace accelnas::quant {
-
-/// Placement of a sliding window along one dimension: output size and padding before the first tap.
-struct window_geometry {
-    std::int64_t out = 0;         ///< output size
-    std::int64_t pad_before = 0;  ///< implicit padding before the input (top or left)
-};
-
-/// TensorFlow SAME / VALID geometry of a window of size `k` and stride `s` over `in` elements.
-inline window_geometry window_of(std::int64_t in, int k, int s, graph::padding p) noexcept {
-    if (p == graph::padding::valid) return {(in - k) / s + 1, 0};
-    const std::int64_t out = (in + s - 1) / s;
-    const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - in, 0);
-    return {out, total / 2};
-}
 
 namespace detail {
 
@@ -42,11 +29,12 @@ struct nhwc_tensor {
 
 /// The 2-D window of a conv2d / pooling op `o` over an input of `in.h` x `in.w` pixels.
 struct window2d {
-    window_geometry gh, gw;
+    graph::window_geometry gh, gw;
     std::int64_t ih, iw, kh, kw, sh, sw;
 
     window2d(const graph::op& o, const graph::tensor_shape& in) noexcept
-        : gh(window_of(in.h, o.kernel_h, o.stride_h, o.pad)), gw(window_of(in.w, o.kernel_w, o.stride_w, o.pad)),
+        : gh(graph::window_along(in.h, o.kernel_h, o.stride_h, o.pad)),
+          gw(graph::window_along(in.w, o.kernel_w, o.stride_w, o.pad)),
           ih(in.h), iw(in.w), kh(o.kernel_h), kw(o.kernel_w), sh(o.stride_h), sw(o.stride_w) {}
 
     std::int64_t oh() const noexcept { return gh.out; }

@@ -1,8 +1,10 @@
 #pragma once
 /// \file
-/// A small Adam for the controllers' policy parameters (gradient *ascent*), JSON-serialisable.
+/// A small Adam for the controllers' policy parameters (gradient *ascent*), JSON-serialisable; the
+/// update itself is `accelnas::adam_step` (core/adam.hpp).
 /// TuNAS uses beta1 = 0 (no momentum: the RL gradient's noise is already averaged by the baseline).
 
+#include <accelnas/core/adam.hpp>
 #include <accelnas/core/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -39,13 +41,9 @@ public:
     void ascend(std::vector<double>& theta, const std::vector<double>& g) {
         require(theta.size() == m_.size() && g.size() == m_.size(), "adam: parameter/gradient size mismatch");
         ++t_;
-        const double c1 = 1.0 - std::pow(opt_.beta1, static_cast<double>(t_));
-        const double c2 = 1.0 - std::pow(opt_.beta2, static_cast<double>(t_));
-        for (std::size_t i = 0; i < theta.size(); ++i) {
-            m_[i] = opt_.beta1 * m_[i] + (1.0 - opt_.beta1) * g[i];
-            v_[i] = opt_.beta2 * v_[i] + (1.0 - opt_.beta2) * g[i] * g[i];
-            theta[i] += opt_.learning_rate * (m_[i] / c1) / (std::sqrt(v_[i] / c2) + opt_.epsilon);
-        }
+        const adam_corrections<double> c(opt_.beta1, opt_.beta2, t_);
+        for (std::size_t i = 0; i < theta.size(); ++i)
+            theta[i] += adam_step(m_[i], v_[i], g[i], opt_.learning_rate, opt_.beta1, opt_.beta2, opt_.epsilon, c);
     }
     /// Steps taken.
     std::size_t steps() const noexcept { return t_; }

@@ -73,18 +73,11 @@ std::vector<evaluation> evaluate_steps(thread_pool* pool, std::span<const space:
         out[i] = evaluate_one(evaluate, reward, archs[i], steps[i]);
         if (on_done) on_done(out[i]);
     };
-    if (!pool || pool->size() == 1 || archs.size() == 1) {
+    if (!pool || pool->threads() == 1 || archs.size() == 1) {
         for (std::size_t i = 0; i < archs.size(); ++i) body(i);
         return out;
     }
-    std::vector<std::future<void>> futs;
-    futs.reserve(archs.size());
-    for (std::size_t i = 0; i < archs.size(); ++i) futs.push_back(pool->submit([&body, i] { body(i); }));
-    std::exception_ptr first;
-    for (auto& f : futs) {
-        try { f.get(); } catch (...) { if (!first) first = std::current_exception(); }
-    }
-    if (first) std::rethrow_exception(first);
+    pool->parallel_for(0, archs.size(), body);
     return out;
 }
 }  // namespace detail

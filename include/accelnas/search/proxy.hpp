@@ -15,6 +15,7 @@
 /// This header includes the trainer; the rest of `search` does not.
 
 #include <accelnas/core/error.hpp>
+#include <accelnas/core/rng.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/space/registry.hpp>
 #include <accelnas/space/scaling.hpp>
@@ -79,10 +80,7 @@ inline double proxy_accuracy(const graph::network& net, const train::dataset& da
 
 /// A seed for step `step` of a search seeded with `seed` (SplitMix64 of both).
 inline std::uint64_t step_seed(std::uint64_t seed, std::uint64_t step) {
-    std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + step + 0x632BE59BD9B4E019ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return derive_seed(seed, step + 0x632BE59BD9B4E019ull);
 }
 
 }  // namespace accelnas::search

@@ -2,9 +2,10 @@
 /// \file
 /// The heavy kernels behind the differentiable ops: convolution (1x1 as one GEMM, general kernels as
 /// im2col + GEMM through Eigen, depthwise as hand-written channel loops), all on NHWC float buffers
-/// and split over images with a `train::executor`.
+/// and split over images with the tape's `thread_pool`.
 
 #include <accelnas/core/error.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/op.hpp>
 #include <accelnas/train/tape.hpp>
 
@@ -12,12 +13,14 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 namespace accelnas::train {
 
-/// Sizes of one convolution (or pooling window) on an NHWC input, TensorFlow SAME/VALID padding.
+/// Sizes of one convolution (or pooling window) on an NHWC input, TensorFlow SAME/VALID padding
+/// (graph::window_along).
 struct conv_geometry {
     std::size_t n = 0, h = 0, w = 0, c = 0;      ///< input
     std::size_t oh = 0, ow = 0, oc = 0;          ///< output
@@ -26,13 +29,13 @@ struct conv_geometry {
     std::size_t groups = 1;                      ///< channel groups
 
     /// Input channels per group.
-    std::size_t cg() const noexcept { return c / groups; }
+    std::size_t cg() const noexcept { return std::size_t(graph::channels_per_group(std::int64_t(c), std::int64_t(groups))); }
     /// Output channels per group.
-    std::size_t ocg() const noexcept { return oc / groups; }
+    std::size_t ocg() const noexcept { return std::size_t(graph::filters_per_group(std::int64_t(oc), std::int64_t(groups))); }
     /// True when the conv is a plain per-pixel GEMM (1x1, stride 1).
     bool pointwise() const noexcept { return kh == 1 && kw == 1 && sh == 1 && sw == 1; }
     /// True when every group has a single input channel (depthwise, any multiplier).
-    bool depthwise() const noexcept { return groups > 1 && groups == c; }
+    bool depthwise() const noexcept { return graph::is_depthwise(std::int64_t(c), std::int64_t(groups)); }
 };
 
 /// Geometry of a window op; `what` names the op in errors.
@@ -45,18 +48,14 @@ inline conv_geometry make_geometry(const shape4& in, std::size_t kh, std::size_t
     conv_geometry g;
     g.n = in[0]; g.h = in[1]; g.w = in[2]; g.c = in[3];
     g.kh = kh; g.kw = kw; g.sh = sh; g.sw = sw; g.groups = groups; g.oc = out_channels;
-    if (pad == graph::padding::same) {
-        g.oh = (g.h + sh - 1) / sh;
-        g.ow = (g.w + sw - 1) / sw;
-        const auto th = (g.oh - 1) * sh + kh, tw = (g.ow - 1) * sw + kw;
-        g.pad_top = th > g.h ? (th - g.h) / 2 : 0;
-        g.pad_left = tw > g.w ? (tw - g.w) / 2 : 0;
-    } else {
-        require(kh <= g.h && kw <= g.w, what, ": VALID window ", kh, "x", kw, " is larger than the input ", g.h, "x",
-                g.w);
-        g.oh = (g.h - kh) / sh + 1;
-        g.ow = (g.w - kw) / sw + 1;
-    }
+    require(pad == graph::padding::same || (kh <= g.h && kw <= g.w), what, ": VALID window ", kh, "x", kw,
+            " is larger than the input ", g.h, "x", g.w);
+    const auto y = graph::window_along(std::int64_t(g.h), std::int64_t(kh), std::int64_t(sh), pad);
+    const auto x = graph::window_along(std::int64_t(g.w), std::int64_t(kw), std::int64_t(sw), pad);
+    g.oh = std::size_t(y.out);
+    g.ow = std::size_t(x.out);
+    g.pad_top = std::size_t(y.pad_before);
+    g.pad_left = std::size_t(x.pad_before);
     return g;
 }
 
@@ -166,7 +165,7 @@ inline void conv_forward(tape& t, const float* x, const float* w, float* y, cons
     const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow;
     if (g.depthwise()) {
         const std::size_t m = g.oc / g.c;
-        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
             for (std::size_t n = lo; n < hi; ++n)
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
                     for (std::size_t ox = 0; ox < g.ow; ++ox) {
@@ -188,7 +187,7 @@ inline void conv_forward(tape& t, const float* x, const float* w, float* y, cons
     }
     const std::size_t nb = images_per_block(g);
     const auto wm = rows_view(w, k, g.oc, g.oc);
-    t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+    t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
         float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
         for_each_gemm_block(g, lo, hi, nb, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
             auto ym = rows_view(y + n0 * pix * g.oc + gi * ocg, rows, ocg, g.oc);
@@ -211,12 +210,12 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
     const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow, wsize = k * g.oc;
     // Weight gradients are accumulated per chunk and summed in chunk order: deterministic whichever
     // thread ran which chunk.
-    const std::size_t chunks = t.executor().chunks_for(g.n);
+    const std::size_t chunks = t.pool().chunks_for(g.n);
     std::vector<float> partials(dw ? chunks * wsize : 0, 0.0f);
     if (g.depthwise()) {
         const std::size_t m = g.oc / g.c;
-        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
-            float* pw = dw ? partials.data() + executor::chunk_index(lo, g.n, chunks) * wsize : nullptr;
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            float* pw = dw ? partials.data() + thread_pool::chunk_index(lo, g.n, chunks) * wsize : nullptr;
             if (dx && dx_fresh) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
             for (std::size_t n = lo; n < hi; ++n)
                 for (std::size_t oy = 0; oy < g.oh; ++oy)
@@ -242,8 +241,8 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
     } else {
         const std::size_t nb = images_per_block(g);
         const auto wm = rows_view(w, k, g.oc, g.oc);
-        t.executor().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            float* pw = dw ? partials.data() + executor::chunk_index(lo, g.n, chunks) * wsize : nullptr;
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+            float* pw = dw ? partials.data() + thread_pool::chunk_index(lo, g.n, chunks) * wsize : nullptr;
             float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
             float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
             // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).

@@ -7,6 +7,7 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
+#include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/train/ops.hpp>
 #include <accelnas/train/parameters.hpp>
@@ -75,11 +76,12 @@ public:
             std::size_t bn_channels = 0;
             if (o.kind == graph::op_kind::conv2d) {
                 const auto kh = std::size_t(o.kernel_h), kw = std::size_t(o.kernel_w);
-                const auto f = std::size_t(o.filters), gr = std::size_t(o.groups);
-                tensor w = xt::empty<float>(shape4{kh, kw, std::size_t(in.c) / gr, f});
-                const double fan_in = double(kh * kw * std::size_t(in.c) / gr);
+                const auto f = std::size_t(o.filters);
+                const auto cg = std::size_t(graph::channels_per_group(in.c, o.groups));
+                tensor w = xt::empty<float>(shape4{kh, kw, cg, f});
+                const double fan_in = double(kh * kw * cg);
                 if (opt.init == init_scheme::torch_default) fill_uniform(w, g, 1.0 / std::sqrt(fan_in));
-                else for (auto& v : w) v = float(normal01(g) * std::sqrt(2.0 / double(kh * kw * f / gr)));
+                else for (auto& v : w) v = float(normal01(g) * std::sqrt(2.0 / double(kh * kw * std::size_t(graph::filters_per_group(o.filters, o.groups)))));
                 s.weight = add_param(o.name + "/weight", std::move(w), true);
                 if (o.bias) s.bias = add_param(o.name + "/bias", bias_init(f, fan_in, g), false);
                 if (o.batch_norm) bn_channels = f;

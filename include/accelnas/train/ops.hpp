@@ -8,6 +8,7 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
+#include <accelnas/graph/activation.hpp>
 #include <accelnas/graph/op.hpp>
 #include <accelnas/train/kernels.hpp>
 #include <accelnas/train/tape.hpp>
@@ -42,46 +43,16 @@ inline tape& tape_of(var v) {
     return *v.owner;
 }
 
-// Splits [0, n) over the executor unless the work is too small to pay for a thread hand-off;
+// Splits [0, n) over the thread pool unless the work is too small to pay for a thread hand-off;
 // `f(lo, hi, chunk)` gets the chunk index (< row_chunks(t, n, work)), for per-chunk partial sums.
 inline std::size_t row_chunks(tape& t, std::size_t n, std::size_t work) {
-    return work < (std::size_t{1} << 15) ? 1 : t.executor().chunks_for(n);
+    return work < (std::size_t{1} << 15) ? 1 : t.pool().chunks_for(n);
 }
 template <class F>
 void parallel_rows(tape& t, std::size_t n, std::size_t work, F&& f) {
     const std::size_t chunks = row_chunks(t, n, work);
     if (chunks == 1) f(std::size_t{0}, n, std::size_t{0});
-    else t.executor().run(n, [&](std::size_t lo, std::size_t hi, std::size_t) { f(lo, hi, executor::chunk_index(lo, n, chunks)); });
-}
-
-inline float act_value(graph::activation a, float x) {
-    switch (a) {
-    case graph::activation::none: return x;
-    case graph::activation::relu: return x > 0.0f ? x : 0.0f;
-    case graph::activation::relu6: return std::min(std::max(x, 0.0f), 6.0f);
-    case graph::activation::sigmoid: return 1.0f / (1.0f + std::exp(-x));
-    case graph::activation::hard_sigmoid: return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
-    case graph::activation::hard_swish: return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
-    case graph::activation::swish: return x / (1.0f + std::exp(-x));
-    }
-    return x;
-}
-
-// d act / d x, from the input x and the output y.
-inline float act_derivative(graph::activation a, float x, float y) {
-    switch (a) {
-    case graph::activation::none: return 1.0f;
-    case graph::activation::relu: return x > 0.0f ? 1.0f : 0.0f;
-    case graph::activation::relu6: return x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
-    case graph::activation::sigmoid: return y * (1.0f - y);
-    case graph::activation::hard_sigmoid: return x > -3.0f && x < 3.0f ? 1.0f / 6.0f : 0.0f;
-    case graph::activation::hard_swish: return x <= -3.0f ? 0.0f : x >= 3.0f ? 1.0f : (2.0f * x + 3.0f) / 6.0f;
-    case graph::activation::swish: {
-        const float s = 1.0f / (1.0f + std::exp(-x));
-        return s * (1.0f + x * (1.0f - s));
-    }
-    }
-    return 1.0f;
+    else t.pool().run(n, [&](std::size_t lo, std::size_t hi, std::size_t) { f(lo, hi, thread_pool::chunk_index(lo, n, chunks)); });
 }
 
 // The output node of a convolution (or a fully connected layer as one) of `x` by `w` with geometry
@@ -169,13 +140,13 @@ inline var activate(var x, graph::activation a) {
     const std::size_t n = elements(xs);
     switch (a) {  // the common cases as plain loops the compiler vectorises
     case graph::activation::relu:
-        for (std::size_t i = 0; i < n; ++i) yp[i] = xp[i] > 0.0f ? xp[i] : 0.0f;
+        for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(graph::activation::relu, xp[i]);
         break;
     case graph::activation::relu6:
-        for (std::size_t i = 0; i < n; ++i) yp[i] = std::min(std::max(xp[i], 0.0f), 6.0f);
+        for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(graph::activation::relu6, xp[i]);
         break;
     default:
-        for (std::size_t i = 0; i < n; ++i) yp[i] = detail::act_value(a, xp[i]);
+        for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(a, xp[i]);
     }
     if (t.at(y).requires_grad)
         t.at(y).backward = [xi = x.id, a, n](tape& tp, node& self) {
@@ -185,7 +156,7 @@ inline var activate(var x, graph::activation a) {
             bool fresh = false;
             float* dx = tp.grad_slot(xi, fresh).data();
             if (fresh) std::fill(dx, dx + n, 0.0f);
-            for (std::size_t i = 0; i < n; ++i) dx[i] += d[i] * detail::act_derivative(a, xv[i], yv[i]);
+            for (std::size_t i = 0; i < n; ++i) dx[i] += d[i] * graph::activation_derivative(a, xv[i], yv[i]);
         };
     return y;
 }
@@ -494,13 +465,13 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                 for (std::size_t k = 0; k < c; ++k) yr[k] = xr[k] * sc[k] + sh[k];
                 break;
             case graph::activation::relu:
-                for (std::size_t k = 0; k < c; ++k) yr[k] = std::max(xr[k] * sc[k] + sh[k], 0.0f);
+                for (std::size_t k = 0; k < c; ++k) yr[k] = graph::activation_value(graph::activation::relu, xr[k] * sc[k] + sh[k]);
                 break;
             case graph::activation::relu6:
-                for (std::size_t k = 0; k < c; ++k) yr[k] = std::min(std::max(xr[k] * sc[k] + sh[k], 0.0f), 6.0f);
+                for (std::size_t k = 0; k < c; ++k) yr[k] = graph::activation_value(graph::activation::relu6, xr[k] * sc[k] + sh[k]);
                 break;
             default:
-                for (std::size_t k = 0; k < c; ++k) yr[k] = detail::act_value(act, xr[k] * sc[k] + sh[k]);
+                for (std::size_t k = 0; k < c; ++k) yr[k] = graph::activation_value(act, xr[k] * sc[k] + sh[k]);
             }
         }
     });
@@ -532,15 +503,17 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                         const float* __restrict x = xv + r * c;
                         switch (act) {
                         case graph::activation::none: break;
+                        // relu and relu6: the derivative from the output, which is inside (0, 6)
+                        // exactly when the input is (no pass to rebuild the input).
                         case graph::activation::relu:
-                            for (std::size_t k = 0; k < c; ++k) d[k] = y[k] > 0.0f ? d[k] : 0.0f;
+                            for (std::size_t k = 0; k < c; ++k) d[k] *= graph::activation_derivative(graph::activation::relu, y[k], y[k]);
                             break;
                         case graph::activation::relu6:
-                            for (std::size_t k = 0; k < c; ++k) d[k] = y[k] > 0.0f && y[k] < 6.0f ? d[k] : 0.0f;
+                            for (std::size_t k = 0; k < c; ++k) d[k] *= graph::activation_derivative(graph::activation::relu6, y[k], y[k]);
                             break;
                         default:
                             for (std::size_t k = 0; k < c; ++k)
-                                d[k] *= detail::act_derivative(act, (x[k] - mean[k]) * invstd[k] * gv[k] + bv[k], y[k]);
+                                d[k] *= graph::activation_derivative(act, (x[k] - mean[k]) * invstd[k] * gv[k] + bv[k], y[k]);
                         }
                         for (std::size_t k = 0; k < c; ++k) {
                             fd[k] += d[k];

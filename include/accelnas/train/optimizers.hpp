@@ -4,6 +4,7 @@
 /// schedules (constant, cosine, exponential, each with an optional linear warm-up). Weight decay
 /// applies only to parameters flagged `decay` (conv and dense kernels; not biases, not batch norm).
 
+#include <accelnas/core/adam.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/train/model.hpp>
 
@@ -84,7 +85,8 @@ struct rmsprop {
     std::vector<tensor> ms_ = {}, mom_ = {};  ///< state (public so the struct stays an aggregate)
 };
 
-/// Adam (Kingma & Ba) with L2 weight decay added to the gradient of `decay` parameters.
+/// Adam (Kingma & Ba) with L2 weight decay added to the gradient of `decay` parameters (the update is
+/// `accelnas::adam_step`, core/adam.hpp).
 struct adam {
     float beta1 = 0.9f, beta2 = 0.999f;  ///< moment decays
     float epsilon = 1e-8f;               ///< added to the root of the second moment
@@ -95,19 +97,15 @@ struct adam {
         detail::match_state(m_, ps, 0.0f);
         detail::match_state(v_, ps, 0.0f);
         ++t_;
-        const float c1 = 1.0f - std::pow(beta1, float(t_)), c2 = 1.0f - std::pow(beta2, float(t_));
+        const adam_corrections<float> c(beta1, beta2, t_);
         for (std::size_t i = 0; i < ps.size(); ++i) {
             float* w = ps[i].value.data();
             const float* gr = ps[i].grad.data();
             float* m = m_[i].data();
             float* v = v_[i].data();
             const float wd = ps[i].decay ? weight_decay : 0.0f;
-            for (std::size_t j = 0, n = ps[i].value.size(); j < n; ++j) {
-                const float g = gr[j] + wd * w[j];
-                m[j] = beta1 * m[j] + (1.0f - beta1) * g;
-                v[j] = beta2 * v[j] + (1.0f - beta2) * g * g;
-                w[j] -= lr * (m[j] / c1) / (std::sqrt(v[j] / c2) + epsilon);
-            }
+            for (std::size_t j = 0, n = ps[i].value.size(); j < n; ++j)
+                w[j] -= adam_step(m[j], v[j], gr[j] + wd * w[j], lr, beta1, beta2, epsilon, c);
         }
     }
 

@@ -7,18 +7,14 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
+#include <accelnas/core/thread_pool.hpp>
 
 #include <array>
-#include <atomic>
-#include <condition_variable>
 #include <exception>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
-#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -33,163 +29,6 @@ using shape4 = std::array<std::size_t, 4>;
 inline std::size_t elements(const shape4& s) noexcept { return s[0] * s[1] * s[2] * s[3]; }
 /// The shape of a tensor as a `shape4`.
 inline shape4 shape_of(const tensor& t) noexcept { return {t.shape()[0], t.shape()[1], t.shape()[2], t.shape()[3]}; }
-
-/// Splits index ranges over a fixed set of threads: the caller and threads - 1 workers take chunks
-/// from a shared counter, so a worker that the OS schedules late (a busy shared machine) does not
-/// hold the others up - the caller takes its chunks. Workers spin for a while between calls before
-/// they sleep: a training step makes about a hundred short parallel calls, and waking a sleeping
-/// thread costs tens of microseconds on a virtual machine. One thread means no workers at all.
-class executor {
-public:
-    /// An executor using `threads` threads in all (at least 1).
-    explicit executor(std::size_t threads = 1) { set_threads(threads); }
-    executor(const executor&) = delete;
-    executor& operator=(const executor&) = delete;
-    ~executor() { stop(); }
-
-    /// Changes the thread count (0 is rejected: say how many threads).
-    void set_threads(std::size_t threads) {
-        require(threads >= 1, "train::executor: thread count must be at least 1, got ", threads);
-        stop();
-        threads_ = threads;
-        st_ = std::make_unique<state>();
-        st_->errors.resize(threads);
-        for (std::size_t th = 1; th < threads; ++th) workers_.emplace_back([this, th] { work(th); });
-    }
-    /// Number of threads work is split over.
-    std::size_t threads() const noexcept { return threads_; }
-    /// Number of chunks `run(n, ...)` splits [0, n) into.
-    std::size_t chunks_for(std::size_t n) const noexcept {
-        return std::min(n, threads_) <= 1 ? 1 : std::min(n, 4 * threads_);
-    }
-    /// Index of the chunk of a `run(n, ...)` over `chunks` chunks that starts at `lo`: partial results
-    /// kept per chunk (not per thread) and summed in chunk order are the same whichever thread ran
-    /// which chunk, so results do not depend on scheduling.
-    static std::size_t chunk_index(std::size_t lo, std::size_t n, std::size_t chunks) noexcept {
-        return (lo * chunks + n - 1) / n;
-    }
-
-    /// Calls `f(lo, hi, thread)` on contiguous chunks covering [0, n) and waits; `thread` <
-    /// min(n, threads()) identifies the calling thread (one thread may get several chunks, so
-    /// per-thread partial results must accumulate). The first exception of any chunk is rethrown.
-    /// Not reentrant: one caller at a time.
-    template <class F>
-    void run(std::size_t n, F&& f) {
-        if (n == 0) return;
-        const std::size_t workers = std::min(n, threads_);
-        if (workers == 1) {
-            f(std::size_t{0}, n, std::size_t{0});
-            return;
-        }
-        auto& s = *st_;
-        s.n = n;
-        s.chunks = std::min(n, 4 * threads_);
-        s.workers = workers;
-        s.next.store(0, std::memory_order_relaxed);
-        s.ctx = &f;
-        s.call = [](void* ctx, std::size_t lo, std::size_t hi, std::size_t th) {
-            (*static_cast<std::remove_reference_t<F>*>(ctx))(lo, hi, th);
-        };
-        s.joined.fetch_and(~closed, std::memory_order_release);  // open: workers may join
-        s.generation.fetch_add(1, std::memory_order_release);
-        {
-            std::lock_guard lock(s.m);  // pairs with the sleepers' predicate check
-        }
-        s.cv.notify_all();
-        chunks(0);
-        // Close, then wait only for the workers that joined: a worker the OS has not scheduled yet
-        // never holds the call up (the caller has done its chunks).
-        s.joined.fetch_or(closed, std::memory_order_acq_rel);
-        for (std::size_t i = 0; (s.joined.load(std::memory_order_acquire) & ~closed) != 0; ++i) {
-            cpu_relax();
-            if (i > 4096) std::this_thread::yield();
-        }
-        for (auto& e : s.errors)
-            if (e) {
-                auto first = e;
-                for (auto& x : s.errors) x = nullptr;
-                std::rethrow_exception(first);
-            }
-    }
-
-private:
-    struct state {
-        std::atomic<std::uint64_t> generation{0};
-        std::atomic<std::size_t> next{0};
-        std::atomic<std::uint64_t> joined{closed};  ///< workers inside the current call, | closed
-        std::size_t n = 0, chunks = 0, workers = 0;
-        void* ctx = nullptr;
-        void (*call)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
-        std::vector<std::exception_ptr> errors;
-        std::mutex m;
-        std::condition_variable cv;
-        bool stopping = false;
-    };
-
-    static constexpr std::uint64_t closed = std::uint64_t{1} << 62;
-
-    static void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-
-    void chunks(std::size_t th) {
-        auto& s = *st_;
-        try {
-            for (std::size_t c; (c = s.next.fetch_add(1, std::memory_order_relaxed)) < s.chunks;)
-                s.call(s.ctx, s.n * c / s.chunks, s.n * (c + 1) / s.chunks, th);
-        } catch (...) {
-            s.errors[th] = std::current_exception();
-            s.next.store(s.chunks, std::memory_order_relaxed);
-        }
-    }
-
-    void work(std::size_t th) {
-        auto& s = *st_;
-        std::uint64_t seen = 0;
-        for (;;) {
-            std::uint64_t g = s.generation.load(std::memory_order_acquire);
-            for (std::size_t i = 0; g == seen; ++i) {
-                if (i < (std::size_t{1} << 15)) {  // spin about a millisecond: the next call is near
-                    cpu_relax();
-                    g = s.generation.load(std::memory_order_acquire);
-                } else {
-                    std::unique_lock lock(s.m);
-                    s.cv.wait(lock, [&] { return s.stopping || s.generation.load() != seen; });
-                    if (s.stopping) return;
-                    g = s.generation.load(std::memory_order_acquire);
-                }
-            }
-            seen = g;
-            if (s.joined.fetch_add(1, std::memory_order_acq_rel) & closed) {  // too late for that call
-                s.joined.fetch_sub(1, std::memory_order_release);
-                std::lock_guard lock(s.m);
-                if (s.stopping) return;
-                continue;
-            }
-            if (th < s.workers) chunks(th);
-            s.joined.fetch_sub(1, std::memory_order_release);
-        }
-    }
-
-    void stop() {
-        if (st_) {
-            {
-                std::lock_guard lock(st_->m);
-                st_->stopping = true;
-            }
-            st_->generation.fetch_add(1);
-            st_->cv.notify_all();
-        }
-        for (auto& w : workers_) w.join();
-        workers_.clear();
-    }
-
-    std::size_t threads_ = 1;
-    std::unique_ptr<state> st_;
-    std::vector<std::thread> workers_;
-};
 
 class tape;
 
@@ -220,7 +59,7 @@ struct node {
 };
 
 /// A flat tape of nodes in creation order. Not thread-safe: one tape per training thread (ops use
-/// the tape's executor to spread their kernels over threads).
+/// the tape's thread pool to spread their kernels over threads).
 class tape {
 public:
     /// A tape whose kernels run on `threads` threads.
@@ -248,8 +87,8 @@ public:
     /// Switches recording of backward functions on or off.
     void set_recording(bool on) noexcept { recording_ = on; }
 
-    /// The executor kernels use.
-    train::executor& executor() noexcept { return exec_; }
+    /// The thread pool kernels use.
+    thread_pool& pool() noexcept { return exec_; }
     /// Number of threads kernels use.
     std::size_t threads() const noexcept { return exec_.threads(); }
     /// Changes the number of threads kernels use (at least 1).
@@ -385,7 +224,7 @@ private:
     std::vector<std::unique_ptr<node>> nodes_;
     std::size_t size_ = 0;
     bool recording_ = true;
-    train::executor exec_;
+    thread_pool exec_;
     std::vector<std::vector<float>> scratch_;
 };
 

@@ -106,7 +106,7 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
                 std::size_t(in.c) == o.augment.channels,
             "train::fit: network '", m.network().name(), "' takes ", in.h, "x", in.w, "x", in.c, " but batches are ",
             o.augment.size, "x", o.augment.size, "x", o.augment.channels, " (use adapt_network)");
-    rng g(o.seed * 0x9E3779B97F4A7C15ull + 1);
+    rng g(derive_seed(o.seed, 1, /*scramble=*/false));
     tape t(o.threads);
     m.set_threads(o.threads);
     // A last batch of a single image is dropped: batch norm cannot normalise one value per channel

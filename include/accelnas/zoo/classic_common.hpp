@@ -30,8 +30,7 @@ inline classic_setup resolve_classic(const zoo_options& opts, std::string_view m
             "), got ", opts.classes);
     require(opts.channels >= 0, "zoo model '", model, "': input channels must be positive (or 0 for 3), got ",
             opts.channels);
-    return {opts.resolution ? opts.resolution : resolution, opts.classes ? opts.classes : classes,
-            opts.channels ? opts.channels : 3};
+    return {or_default(opts.resolution, resolution), or_default(opts.classes, classes), or_default(opts.channels, 3)};
 }
 
 /// Concatenates strings, characters and integers into an op name. Appending (rather than

@@ -193,8 +193,8 @@ inline std::vector<effnet_block> scaled_effnet_blocks(const effnet_config& cfg) 
 
 /// Builds the network of `cfg`; `opt` overrides resolution, classes and input channels.
 inline graph::network build_effnet(const effnet_config& cfg, const zoo_options& opt = {}) {
-    const auto res = opt.resolution ? opt.resolution : cfg.resolution;
-    const auto classes = opt.classes ? opt.classes : cfg.classes;
+    const auto res = or_default(opt.resolution, cfg.resolution);
+    const auto classes = or_default(opt.classes, cfg.classes);
     require(res > 0 && classes > 0 && opt.channels > 0, "zoo model '", cfg.name, "': resolution ", res,
             ", classes ", classes, " and channels ", opt.channels, " must be positive");
     graph::network net(cfg.name);

@@ -28,7 +28,7 @@ struct resolved_options {
     std::int64_t resolution, classes, channels;
 };
 inline resolved_options resolve(const char* model, const zoo_options& o, std::int64_t res, std::int64_t classes) {
-    resolved_options r{o.resolution ? o.resolution : res, o.classes ? o.classes : classes, o.channels};
+    resolved_options r{or_default(o.resolution, res), or_default(o.classes, classes), o.channels};
     require(r.resolution > 0 && r.classes > 0 && r.channels > 0, "zoo model '", model, "': resolution ",
             r.resolution, ", classes ", r.classes, " and channels ", r.channels, " must be positive");
     return r;

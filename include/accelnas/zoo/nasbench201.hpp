@@ -291,9 +291,9 @@ struct nb201_build {
 /// classes by default (`opts` overrides resolution, a multiple of 4, classes and channels).
 inline graph::network nasbench201(const nb201_cell& cell, nb201_variant v, const zoo_options& opts = {}) {
     using graph::activation;
-    const auto res = opts.resolution ? opts.resolution : 32;
-    const auto classes = opts.classes ? opts.classes : 10;
-    const auto channels = opts.channels ? opts.channels : 3;
+    const auto res = or_default(opts.resolution, 32);
+    const auto classes = or_default(opts.classes, 10);
+    const auto channels = or_default(opts.channels, 3);
     require(res > 0 && res % 4 == 0, "NAS-Bench-201: resolution ", res,
             " must be a positive multiple of 4 (two stride-2 reductions whose shortcut is a 2x2 VALID pool)");
     require(classes > 0, "NAS-Bench-201: classes must be positive, got ", classes);

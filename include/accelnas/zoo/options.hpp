@@ -13,4 +13,10 @@ struct zoo_options {
     std::int64_t channels = 3;    ///< input channels
 };
 
+/// The "0 = the model's default" rule of every zoo option: `value` unless it is 0, then `fallback`.
+/// Negative values pass through (each builder rejects them, naming the model).
+constexpr std::int64_t or_default(std::int64_t value, std::int64_t fallback) noexcept {
+    return value != 0 ? value : fallback;
+}
+
 }  // namespace accelnas::zoo

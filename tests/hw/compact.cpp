@@ -1,7 +1,9 @@
-// Tests of network::compact_ops() and network::input_indices(): the compact op table is derived from
-// ops() as ops are appended and must match it field by field, on every zoo model, after a JSON round
-// trip and in copied and moved networks.
+// Tests of hw::compact_network, the APM's compact op table: built from a network's ops(), it must
+// match them field by field on every zoo model, after a JSON round trip, for copied networks and
+// when a table is rebuilt for another network; and the APM must give the same seconds from it.
 #include <accelnas/graph.hpp>
+#include <accelnas/hw/apm.hpp>
+#include <accelnas/hw/targets.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
 #include <catch2/catch.hpp>
@@ -13,13 +15,16 @@
 
 using namespace accelnas;
 using namespace accelnas::graph;
+using accelnas::hw::compact_network;
+using accelnas::hw::compact_op;
 
 namespace {
 
 // Checks every compact op of `net` against its op; returns the number of ops checked.
-std::size_t check_compact(const network& net) {
-    const auto compact = net.compact_ops();
-    const auto flat = net.input_indices();
+std::size_t check_compact(const compact_network& table, const network& net) {
+    REQUIRE(table.network() == &net);
+    const auto compact = table.ops();
+    const auto flat = table.input_indices();
     REQUIRE(compact.size() == net.size());
     std::size_t next_input = 0;  // the inputs are stored op after op
     for (std::size_t i = 0; i < net.size(); ++i) {
@@ -45,7 +50,7 @@ std::size_t check_compact(const network& net) {
         CHECK(c.stride_h == o.stride_h);
         CHECK(c.in_begin == next_input);
         REQUIRE(c.in_count == o.inputs.size());
-        const auto ins = net.compact_inputs(c);
+        const auto ins = table.inputs_of(c);
         REQUIRE(ins.size() == o.inputs.size());
         for (std::size_t q = 0; q < ins.size(); ++q) {
             CHECK(ins[q] == o.inputs[q]);
@@ -57,23 +62,29 @@ std::size_t check_compact(const network& net) {
     return net.size();
 }
 
+std::size_t check_compact(const network& net) { return check_compact(compact_network(net), net); }
+
 }  // namespace
 
-TEST_CASE("compact op table: one cache line per op") {
+TEST_CASE("compact op table: one cache line per op", "[hw]") {
     STATIC_REQUIRE(sizeof(compact_op) == 64);
     STATIC_REQUIRE(alignof(compact_op) == 64);
+    const compact_network none;
+    CHECK(none.network() == nullptr);
+    CHECK(none.size() == 0);
     const network empty;
-    CHECK(empty.compact_ops().empty());
-    CHECK(empty.input_indices().empty());
+    const compact_network table(empty);
+    CHECK(table.ops().empty());
+    CHECK(table.input_indices().empty());
 }
 
-TEST_CASE("compact op table matches ops() on every zoo model") {
+TEST_CASE("compact op table matches ops() on every zoo model", "[hw]") {
     std::size_t ops = 0;
     for (const auto& name : zoo::names()) ops += check_compact(zoo::build(name));
     CHECK(ops > 1000);
 }
 
-TEST_CASE("compact op table: multi-input ops pools fc reshape and pad") {
+TEST_CASE("compact op table: multi-input ops pools fc reshape and pad", "[hw]") {
     network net("mixed");
     auto x = net.input({1, 32, 32, 3});
     auto y = net.input({1, 32, 32, 5}, "second_input");
@@ -88,48 +99,57 @@ TEST_CASE("compact op table: multi-input ops pools fc reshape and pad") {
     auto g = net.global_avg_pool(s);
     auto e = net.mul(s, net.activate(g, activation::sigmoid));
     net.softmax(net.fully_connected(net.flatten(net.batch_norm(e)), {.units = 10}));
-    check_compact(net);
-    const auto& cc = net.compact_ops()[cat.id];
+    const compact_network table(net);
+    check_compact(table, net);
+    const auto& cc = table.ops()[cat.id];
     CHECK(cc.in_count == 4);
-    CHECK(net.compact_inputs(cc)[3] == a.id);
+    CHECK(table.inputs_of(cc)[3] == a.id);
 }
 
-TEST_CASE("compact op table survives a JSON round trip and copies and moves") {
+TEST_CASE("compact op table of a JSON round trip, of copies, and rebuilt for another network", "[hw]") {
+    compact_network reused;
     for (const char* name : {"efficientnet_edgetpu_s", "mobilenet_v2", "resnet50_v1"}) {
         const network net = zoo::build(name);
         const network back = network_from_json(to_json(net));
         CHECK(structural_difference(net, back).empty());
         check_compact(back);
 
-        network copy = net;  // copy construction
+        const network copy = net;
         check_compact(copy);
-        CHECK(copy.compact_ops().data() != net.compact_ops().data());
-        network assigned("x");
-        assigned.input({1, 8, 8, 1});
-        assigned = net;  // copy assignment replaces the old table
-        check_compact(assigned);
+        CHECK(compact_network(copy).ops().data() != compact_network(net).ops().data());
 
-        network moved = std::move(copy);  // move construction
-        check_compact(moved);
-        network move_assigned;
-        move_assigned = std::move(assigned);
-        check_compact(move_assigned);
-
-        // Appending to a copy leaves the original's table alone.
+        // assign() rebuilds a table in place for networks of other sizes.
+        reused.assign(net);
+        check_compact(reused, net);
         network grown = net;
         grown.activate(node{grown.size() - 1}, activation::relu, "extra");
-        check_compact(grown);
-        check_compact(net);
-        CHECK(grown.compact_ops().size() == net.compact_ops().size() + 1);
+        reused.assign(grown);
+        check_compact(reused, grown);
+        CHECK(reused.size() == net.size() + 1);
     }
 }
 
-TEST_CASE("compact op table flags sizes beyond 32 bits") {
+TEST_CASE("apm::seconds from a prebuilt compact table equals seconds(net) bit for bit", "[hw]") {
+    for (const char* target : {"coral-usb", "pixel4-edgetpu"}) {
+        const hw::apm apm(hw::targets::edgetpu(target));
+        for (const auto& name : zoo::names()) {
+            const network net = zoo::build(name);
+            const compact_network table(net);
+            INFO(target << " " << name);
+            CHECK(apm.seconds(table) == apm.seconds(net));
+            CHECK(apm.seconds(table) == apm.estimate(net).total_seconds);
+        }
+    }
+    CHECK_THROWS_WITH(hw::apm(hw::targets::coral_usb()).seconds(compact_network{}), Catch::Contains("no network"));
+}
+
+TEST_CASE("compact op table flags sizes beyond 32 bits", "[hw]") {
     network net("wide");
     auto x = net.input({1, 1, 1, std::int64_t{3} << 30});  // 3 Gi channels do not fit 32 bits
     auto y = net.activate(x, activation::relu);
     net.global_avg_pool(y);
-    const auto c = net.compact_ops();
+    const compact_network table(net);
+    const auto c = table.ops();
     for (std::size_t i = 0; i < net.size(); ++i) {
         CHECK_FALSE(c[i].exact);
         CHECK(c[i].elements == net.ops()[i].out.elements());  // elements and kind stay exact
@@ -137,6 +157,6 @@ TEST_CASE("compact op table flags sizes beyond 32 bits") {
         CHECK(c[i].out_c == 0);
         CHECK(c[i].out_h == 1);
     }
-    CHECK(net.compact_inputs(c[2]).size() == 1);
-    CHECK(net.compact_inputs(c[2])[0] == 1);
+    CHECK(table.inputs_of(c[2]).size() == 1);
+    CHECK(table.inputs_of(c[2])[0] == 1);
 }
