@@ -89,13 +89,13 @@ static void BM_apm_any_accelerator(benchmark::State& st) {
 }
 BENCHMARK(BM_apm_any_accelerator);
 
-static void BM_cpu_model(benchmark::State& st) {
+static void BM_mobile_cpu(benchmark::State& st) {
     const auto net = zoo::build("efficientnet_edgetpu_s");
-    const hw::cpu_model m(hw::targets::pixel4_cpu());
+    const hw::mobile_cpu m(hw::targets::pixel4_cpu());
     for (auto _ : st) benchmark::DoNotOptimize(m.seconds(net));
     st.SetItemsProcessed(st.iterations());
 }
-BENCHMARK(BM_cpu_model);
+BENCHMARK(BM_mobile_cpu);
 
 static void BM_systolic(benchmark::State& st) {
     const auto net = zoo::build("mobilenet_v1");

@@ -76,11 +76,11 @@ void int8_peer_b64(benchmark::State& state) {
 }
 BENCHMARK(int8_peer_b64)->Unit(benchmark::kMillisecond);
 
-void calibrate_peer_b64(benchmark::State& state) {
+void observe_ranges_peer_b64(benchmark::State& state) {
     const quant::float_model m(data().folded.network, data().folded.parameters);
-    for (auto _ : state) benchmark::DoNotOptimize(quant::calibrate(m, data().batch));
+    for (auto _ : state) benchmark::DoNotOptimize(quant::observe_ranges(m, data().batch));
     state.SetItemsProcessed(std::int64_t(state.iterations()) * 64);
 }
-BENCHMARK(calibrate_peer_b64)->Unit(benchmark::kMillisecond);
+BENCHMARK(observe_ranges_peer_b64)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -28,7 +28,7 @@ namespace {
 // CPU time of this process in seconds (the example is single-threaded).
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
-void print_errors(const char* what, const hw::error_summary& s) {
+void print_errors(const char* what, const error_summary& s) {
     std::printf("  %-34s n=%-5zu spearman %.3f  within10 %5.1f%%  median %5.1f%%  p90 %5.1f%%\n", what, s.n, s.spearman,
                 100 * s.within10, 100 * s.median_rel, 100 * s.p90_rel);
 }
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
         const double sim_s = (c1 - c0) / static_cast<double>(nets.size());
         const double apm_s = (c2 - c1) / static_cast<double>(nets.size() * reps);
         const double apm_hot = (c3 - c2) / static_cast<double>(nets.size() * reps);
-        const auto e = hw::summarize(a, s);
+        const auto e = summarize_errors(a, s);
         double lo = 1e9, hi = 0;
         for (double x : s) { lo = std::min(lo, x); hi = std::max(hi, x); }
         std::printf("1. APM vs simulator, %d random edgetpu-space architectures at 224x224 on %s (sim %.2f..%.2f ms)\n",
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
         const auto lb = hw::read_measurements(ref + "/latbench_edgetpu_calibration.csv", "coral-latbench");
         const auto [fit, held] = hw::holdout_split(lb.size(), 0.5, 20261123);
         std::vector<graph::network> lbn;
-        for (const auto& m : lb) lbn.push_back(zoo::nasbench201(m.model, zoo::nb201_variant::latbench));
+        for (const auto& m : lb) lbn.push_back(zoo::nasbench201(m.network, zoo::nb201_variant::latbench));
         std::printf("2. LatBench on coral-latbench (fitted on %zu rows, %zu held out; accelnas-calibrate --holdout 0.5)\n",
                     fit.size(), held.size());
         for (const char* est : {"sim", "apm"}) {
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
             auto split = [&](const std::vector<std::size_t>& rows) {
                 std::vector<double> p, q;
                 for (auto i : rows) { p.push_back(m.seconds(lbn[i])); q.push_back(lb[i].latency_ms * 1e-3); }
-                return hw::summarize(p, q);
+                return summarize_errors(p, q);
             };
             std::vector<std::size_t> all(lb.size());
             for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -139,15 +139,15 @@ int main(int argc, char** argv) {
                 const auto m = hw::make_target(t, est);
                 std::vector<double> p, q;
                 for (const auto* r : rows) {
-                    p.push_back(m.seconds(zoo::build(r->model, {.resolution = r->input})));
+                    p.push_back(m.seconds(zoo::build(r->network, {.resolution = r->input})));
                     q.push_back(r->latency_ms * 1e-3);
                 }
                 auto sub = [&](const std::vector<std::size_t>& ix) {
                     std::vector<double> pp, qq;
                     for (auto i : ix) { pp.push_back(p[i]); qq.push_back(q[i]); }
-                    return hw::summarize(pp, qq);
+                    return summarize_errors(pp, qq);
                 };
-                const auto sf = sub(f), sh = sub(h), sa = hw::summarize(p, q);
+                const auto sf = sub(f), sh = sub(h), sa = summarize_errors(p, q);
                 std::printf("  %-15s %s: all %5.1f%% (n=%zu)  fit %5.1f%% (n=%zu)  held-out ", t.c_str(), est,
                             100 * sa.median_rel, sa.n, 100 * sf.median_rel, sf.n);
                 if (sh.n) std::printf("%5.1f%% (n=%zu)\n", 100 * sh.median_rel, sh.n);

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
         require(f.good(), "--out: cannot write '", out, "'");
         f << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' font-family='sans-serif' font-size='12'>\n";
         f << "<rect width='100%' height='100%' fill='white'/>\n";
-        f << "<text x='" << L << "' y='24' font-size='15'>Roofline of " << rep.model << " on " << target << " (" << estimator
+        f << "<text x='" << L << "' y='24' font-size='15'>Roofline of " << rep.network << " on " << target << " (" << estimator
           << "), " << rep.total_ms() << " ms</text>\n";
         // Axes with decade ticks.
         f << "<line x1='" << L << "' y1='" << H - B << "' x2='" << W - R << "' y2='" << H - B << "' stroke='black'/>\n";
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
               << "<text x='" << W - R + 25 << "' y='" << y + 4 << "'>" << hw::to_string(static_cast<hw::limiter>(i)) << "</text>\n";
         }
         f << "</svg>\n";
-        std::printf("wrote %s: %zu MAC ops of %s on %s\n", out.c_str(), pts.size(), rep.model.c_str(), target.c_str());
+        std::printf("wrote %s: %zu MAC ops of %s on %s\n", out.c_str(), pts.size(), rep.network.c_str(), target.c_str());
     } catch (const error& e) {
         std::cerr << "example_roofline_svg: error: " << e.what() << '\n';
         return 1;

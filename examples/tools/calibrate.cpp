@@ -15,6 +15,7 @@
 //   accelnas-calibrate --target pixel4-edgetpu --measurements ../shared/reference/edgetpu_measured_calibration.csv
 //                      --holdout 0 --order 'mobilenet_edgetpu<mobilenet_v2' --starts 12
 
+#include <accelnas/core/csv.hpp>
 #include <accelnas/hw.hpp>
 #include <accelnas/spec.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
@@ -24,7 +25,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 using namespace accelnas;
 
@@ -32,10 +32,8 @@ namespace {
 
 std::vector<std::string> split_commas(const std::string& s) {
     std::vector<std::string> r;
-    std::stringstream ss(s);
-    std::string x;
-    while (std::getline(ss, x, ','))
-        if (!x.empty()) r.push_back(x);
+    for (auto& x : split_csv_line(s))
+        if (!x.empty()) r.push_back(std::move(x));
     return r;
 }
 
@@ -46,10 +44,10 @@ std::vector<hw::calibration_row> load_rows(const std::string& path, const std::s
         if (m.target != target) continue;
         hw::calibration_row r;
         r.seconds = m.latency_ms * 1e-3;
-        r.label = m.model + (m.input ? "@" + std::to_string(m.input) : "");
+        r.label = m.network + (m.input ? "@" + std::to_string(m.input) : "");
         try {
-            if (m.model.size() > 0 && m.model[0] == '|') r.net = zoo::nasbench201(m.model, zoo::nb201_variant::latbench);
-            else r.net = zoo::build(m.model, {.resolution = m.input});
+            if (m.network.size() > 0 && m.network[0] == '|') r.net = zoo::nasbench201(m.network, zoo::nb201_variant::latbench);
+            else r.net = zoo::build(m.network, {.resolution = m.input});
         } catch (const error& e) {
             fail("measurements '", path, "' line ", m.line, ": ", e.what());
         }
@@ -82,7 +80,7 @@ void print_result(const hw::calibration_result<Config>& res, const std::vector<h
     std::printf("%-28s %14s %14s\n", "parameter", "before", "after");
     for (std::size_t i = 0; i < res.names.size(); ++i)
         std::printf("%-28s %14.6g %14.6g\n", res.names[i].c_str(), res.before[i], res.after[i]);
-    auto line = [](const char* what, const hw::error_summary& s) {
+    auto line = [](const char* what, const error_summary& s) {
         std::printf("%-9s n=%-5zu median %.1f%%  p90 %.1f%%  within10 %.1f%%  spearman %.3f\n", what, s.n,
                     100 * s.median_rel, 100 * s.p90_rel, 100 * s.within10, s.spearman);
     };
@@ -140,7 +138,7 @@ int main(int argc, char** argv) {
             std::vector<hw::free_parameter<hw::cpu_config>> ps;
             for (const auto& n : split_commas(params.empty() ? "conv_macs_per_second,pointwise_macs_per_second" : params))
                 ps.push_back(hw::cpu_free_parameter(n));
-            const auto res = hw::calibrate<hw::cpu_model>(base, ps, rows, opt);
+            const auto res = hw::fit_config<hw::mobile_cpu>(base, ps, rows, opt);
             print_result(res, rows, per_row, opt.orders);
             if (!out.empty()) hw::write_config(out, res.config);
         } else {
@@ -154,8 +152,8 @@ int main(int argc, char** argv) {
                                              : "host_bytes_per_second,op_overhead_cycles,inference_overhead_seconds";
             std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
             for (const auto& n : split_commas(params.empty() ? def : params)) ps.push_back(hw::edgetpu_free_parameter(n));
-            const auto res = estimator == "sim" ? hw::calibrate<hw::simulator>(base, ps, rows, opt)
-                                                : hw::calibrate<hw::apm>(base, ps, rows, opt);
+            const auto res = estimator == "sim" ? hw::fit_config<hw::simulator>(base, ps, rows, opt)
+                                                : hw::fit_config<hw::apm>(base, ps, rows, opt);
             print_result(res, rows, per_row, opt.orders);
             if (!out.empty()) hw::write_config(out, res.config);
         }

@@ -1,4 +1,4 @@
-// accelnas-estimate: latency of networks on a target, from the simulator or the roofline APM.
+// accelnas-estimate: latency of networks on a target, from the simulator or the APM.
 //
 //   accelnas-estimate --target coral-usb efficientnet_edgetpu_s resnet50_v1@299
 //   accelnas-estimate --target coral-usb --estimator apm --per-op --format csv mobilenet_v2
@@ -22,7 +22,7 @@ using namespace accelnas;
 namespace {
 
 void print_table(const hw::latency_report& r, bool per_op) {
-    std::printf("%-40s %-16s %-4s %10.3f ms", r.model.c_str(), r.target.c_str(), r.estimator.c_str(), r.total_ms());
+    std::printf("%-40s %-16s %-4s %10.3f ms", r.network.c_str(), r.target.c_str(), r.estimator.c_str(), r.total_ms());
     if (r.clock_hz > 0)
         std::printf("  (%lld cycles, params cached %.2f MB, streamed %.2f MB, io %.3f ms%s)",
                     static_cast<long long>(r.total_cycles), r.param_bytes_cached / 1e6, r.param_bytes_streamed / 1e6,

@@ -290,10 +290,7 @@ int run(settings s) {
 
     // ---- outputs ----
     search::write_csv((dir / "results.csv").string(), evals, s.targets);
-    {
-        std::ofstream f(dir / "results.json");
-        f << nlohmann::json{{"space", s.space}, {"config", config_of(s, targets_s)}, {"evaluations", search::to_json(evals)}}.dump(1) << "\n";
-    }
+    search::write_results_json((dir / "results.json").string(), s.space, config_of(s, targets_s), evals);
     std::vector<search::baseline_point> pts;
     for (const auto& b : bases) pts.push_back({b.name, b.accuracy, b.latency[0]});
     search::write_pareto_svg((dir / "pareto.svg").string(), evals, pts,

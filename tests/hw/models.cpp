@@ -49,7 +49,7 @@ double accounted(const hw::latency_report& r, double inference_overhead) {
 TEST_CASE("every model satisfies the concept, and any_accelerator wraps them", "[hw]") {
     STATIC_REQUIRE(hw::accelerator_model<hw::simulator>);
     STATIC_REQUIRE(hw::accelerator_model<hw::apm>);
-    STATIC_REQUIRE(hw::accelerator_model<hw::cpu_model>);
+    STATIC_REQUIRE(hw::accelerator_model<hw::mobile_cpu>);
     STATIC_REQUIRE(hw::accelerator_model<hw::systolic_array>);
     STATIC_REQUIRE(hw::accelerator_model<hw::any_accelerator>);
     const auto net = small_cnn();
@@ -71,7 +71,7 @@ TEST_CASE("the simulator's report is complete, consistent and deterministic", "[
     const auto net = small_cnn();
     const auto r = sim.estimate(net);
     REQUIRE(r.ops.size() == net.size() - 1);  // every op but the input
-    CHECK(r.model == "small");
+    CHECK(r.network == "small");
     CHECK(r.target == "coral-usb");
     CHECK(r.estimator == "sim");
     CHECK(r.total_seconds == Approx(accounted(r, cfg.inference_overhead_seconds)).epsilon(1e-9));
@@ -189,7 +189,7 @@ TEST_CASE("apm tracks the simulator on zoo models and random edgetpu-space archi
         a.push_back(apm.seconds(net));
         CHECK(std::abs(a.back() - s.back()) < 100e-6);  // the issue's RMSE budget, per network
     }
-    CHECK(hw::spearman(a, s) >= 0.98);
+    CHECK(spearman(a, s) >= 0.98);
 }
 
 TEST_CASE("apm::seconds (one-pass fast path) equals estimate().total_seconds exactly", "[hw]") {
@@ -297,7 +297,7 @@ TEST_CASE("the CPU model is linear in work with per-kind rates", "[hw]") {
     c.depthwise_macs_per_second = 0.5e9;
     c.op_overhead_seconds = 1e-6;
     c.inference_overhead_seconds = 0;
-    const hw::cpu_model m(c);
+    const hw::mobile_cpu m(c);
     // 3x3 conv 8x8x4 -> 8: 8*8*8*9*4 = 18432 MACs at 1e9/s + 1 us.
     CHECK(m.seconds(single_conv(8, 4, 8, 3)) == Approx(18432e-9 + 1e-6));
     // 1x1 conv: 8*8*8*4 = 2048 MACs at 2e9/s.
@@ -326,7 +326,7 @@ TEST_CASE("bad input: configs with zero or negative resources", "[hw][bad]") {
     bad([](auto& c) { c.host.conv_macs_per_second = 0; }, "conv_macs_per_second");
     hw::cpu_config cpu;
     cpu.depthwise_macs_per_second = -3;
-    CHECK_THROWS_WITH(hw::cpu_model(cpu), Catch::Contains("depthwise_macs_per_second"));
+    CHECK_THROWS_WITH(hw::mobile_cpu(cpu), Catch::Contains("depthwise_macs_per_second"));
     hw::systolic_config s;
     s.rows = 0;
     CHECK_THROWS_WITH(hw::systolic_array(s), Catch::Contains("rows"));

@@ -132,7 +132,7 @@ TEST_CASE("pixel4-edgetpu is the documented fit of its rows and the paper's orde
     const auto all = hw::read_measurements(std::string(ACCELNAS_REFERENCE_DIR) + "/edgetpu_measured_calibration.csv");
     std::vector<hw::calibration_row> rows;
     for (const auto& r : all)
-        if (r.target == "pixel4-edgetpu") rows.push_back({zoo::build(r.model, {.resolution = r.input}), r.latency_ms * 1e-3, r.model});
+        if (r.target == "pixel4-edgetpu") rows.push_back({zoo::build(r.network, {.resolution = r.input}), r.latency_ms * 1e-3, r.network});
     REQUIRE(rows.size() == 3);
     std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
     for (const char* p : {"clock_hz", "inference_overhead_seconds", "host_bytes_per_second", "param_cache_bytes",
@@ -142,7 +142,7 @@ TEST_CASE("pixel4-edgetpu is the documented fit of its rows and the paper's orde
                v3 = zoo::build("mobilenet_v3_large_minimalistic");
     hw::calibration_options opt{.holdout = 0.0, .starts = 24};
     // The rows alone: the fit prices MobileNetV3-minimalistic below MobilenetEdgeTPU.
-    const auto rows_only = hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
+    const auto rows_only = hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
     const hw::apm free_fit(rows_only.config);
     CHECK(free_fit.seconds(v3) < free_fit.seconds(me));
     CHECK(rows_only.fit.median_rel < 0.1);
@@ -150,7 +150,7 @@ TEST_CASE("pixel4-edgetpu is the documented fit of its rows and the paper's orde
     // shipped config is what the command finds (compared by what it predicts: three rows leave some
     // directions flat, e.g. per-inference overhead against per-transfer latency).
     opt.orders = {{me, v2, 0.06, "mobilenet_edgetpu<mobilenet_v2"}, {me, v3, 0.06, "mobilenet_edgetpu<mobilenet_v3_large_minimalistic"}};
-    const auto res = hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
+    const auto res = hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
     REQUIRE(res.order_ratios.size() == 2);
     CHECK(res.order_ratios[0] > 1.05);
     CHECK(res.order_ratios[1] > 1.05);
@@ -162,14 +162,14 @@ TEST_CASE("pixel4-edgetpu is the documented fit of its rows and the paper's orde
     }
     // Bad orderings are refused by name.
     opt.orders[1].margin = -0.1;
-    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt),
+    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt),
                       Catch::Contains("mobilenet_v3_large_minimalistic") && Catch::Contains("margin"));
     opt.orders[1].margin = 0.06;
     opt.order_weight = 0;
-    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("order_weight"));
+    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("order_weight"));
     opt.order_weight = 10;
     opt.starts = 0;
-    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("starts"));
+    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("starts"));
 }
 
 TEST_CASE("(e) parameters beyond the cache show a latency cliff that MACs do not predict", "[hw][paper]") {
@@ -207,11 +207,11 @@ TEST_CASE("LatBench: held-out Spearman >= 0.9 and >= 80% within 10% on coral-lat
     for (const auto& m : both("coral-latbench")) {
         std::vector<double> p, q;
         for (auto i : held) {
-            p.push_back(m.seconds(zoo::nasbench201(rows[i].model, zoo::nb201_variant::latbench)));
+            p.push_back(m.seconds(zoo::nasbench201(rows[i].network, zoo::nb201_variant::latbench)));
             q.push_back(rows[i].latency_ms * 1e-3);
         }
-        const auto s = hw::summarize(p, q);
-        INFO(m.estimate(zoo::nasbench201(rows[0].model, zoo::nb201_variant::latbench)).estimator
+        const auto s = summarize_errors(p, q);
+        INFO(m.estimate(zoo::nasbench201(rows[0].network, zoo::nb201_variant::latbench)).estimator
              << ": spearman " << s.spearman << " within10 " << s.within10 << " median " << s.median_rel);
         CHECK(s.spearman >= 0.9);
         CHECK(s.within10 >= 0.8);
@@ -227,10 +227,10 @@ TEST_CASE("whole models: median relative error <= 20% for each target", "[hw][ac
         for (const auto& m : both(target)) {
             std::vector<double> p, q;
             for (const auto* r : ms) {
-                p.push_back(m.seconds(zoo::build(r->model, {.resolution = r->input})));
+                p.push_back(m.seconds(zoo::build(r->network, {.resolution = r->input})));
                 q.push_back(r->latency_ms * 1e-3);
             }
-            const auto s = hw::summarize(p, q);
+            const auto s = summarize_errors(p, q);
             INFO(target << ": median " << s.median_rel << " p90 " << s.p90_rel);
             CHECK(s.median_rel <= 0.20);
         }
@@ -254,18 +254,28 @@ TEST_CASE("bad input: measurement CSVs", "[hw][bad]") {
     CHECK_THROWS_WITH(hw::read_measurements(write("text", "target,model,input,latency_ms\ncoral-usb,mobilenet_v1,224,fast\n")),
                       Catch::Contains("not a number"));
     CHECK_THROWS_WITH(hw::read_measurements(dir + "/no_such_file.csv"), Catch::Contains("cannot open"));
+    CHECK_THROWS_WITH(hw::read_measurements(write("quote", "target,model,input,latency_ms\ncoral-usb,\"mobilenet_v1,224,2\n")),
+                      Catch::Contains("line 2") && Catch::Contains("unterminated"));
+    // Quoted fields (RFC 4180) and CRLF line endings are read like plain ones.
+    const auto quoted = hw::read_measurements(write("quoted", "target,model,input,latency_ms,source\r\n"
+                                                              "coral-usb,\"mobilenet_v1\",224,2.5,\"coral.ai, \"\"v2\"\"\"\r\n"));
+    REQUIRE(quoted.size() == 1);
+    CHECK(quoted[0].network == "mobilenet_v1");
+    CHECK(quoted[0].input == 224);
+    CHECK(quoted[0].latency_ms == 2.5);
+    CHECK(quoted[0].source == "coral.ai, \"v2\"");
     // An unknown model is an error naming it when the rows are built.
     const auto rows = hw::read_measurements(write("unknown", "target,model,input,latency_ms\ncoral-usb,mobilenet_v9,224,2\n"));
-    CHECK_THROWS_WITH(zoo::build(rows.at(0).model, {.resolution = rows[0].input}), Catch::Contains("mobilenet_v9"));
+    CHECK_THROWS_WITH(zoo::build(rows.at(0).network, {.resolution = rows[0].input}), Catch::Contains("mobilenet_v9"));
     // Calibration refuses rows without positive latencies and bad hold-out fractions.
     std::vector<hw::calibration_row> cal(1);
     cal[0].net = zoo::build("mobilenet_v1");
     cal[0].seconds = 0;
     cal[0].label = "mobilenet_v1";
     const std::vector<hw::free_parameter<hw::edgetpu_config>> ps{hw::edgetpu_free_parameter("clock_hz")};
-    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::coral_usb(), ps, cal), Catch::Contains("mobilenet_v1"));
+    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::coral_usb(), ps, cal), Catch::Contains("mobilenet_v1"));
     cal[0].seconds = 2e-3;
-    CHECK_THROWS_WITH(hw::calibrate<hw::apm>(hw::targets::coral_usb(), ps, cal, {.holdout = 1.5}),
+    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::coral_usb(), ps, cal, {.holdout = 1.5}),
                       Catch::Contains("holdout"));
     CHECK_THROWS_WITH(hw::edgetpu_free_parameter("warp_factor"), Catch::Contains("warp_factor"));
 }
@@ -287,19 +297,8 @@ TEST_CASE("calibration recovers planted mechanisms from synthetic measurements",
     }
     const std::vector<hw::free_parameter<hw::edgetpu_config>> ps{hw::edgetpu_free_parameter("host_bytes_per_second"),
                                                                   hw::edgetpu_free_parameter("inference_overhead_seconds")};
-    const auto res = hw::calibrate<hw::apm>(hw::targets::coral_usb(), ps, rows, {.holdout = 0.0});
+    const auto res = hw::fit_config<hw::apm>(hw::targets::coral_usb(), ps, rows, {.holdout = 0.0});
     CHECK(res.config.host_bytes_per_second == Approx(300e6).epsilon(0.02));
     CHECK(res.config.inference_overhead_seconds == Approx(0.4e-3).epsilon(0.05));
     CHECK(res.fit.median_rel < 0.01);
-}
-
-TEST_CASE("nelder_mead minimizes a curved valley", "[hw]") {
-    const auto f = [](const Eigen::VectorXd& x) {
-        return 100 * (x[1] - x[0] * x[0]) * (x[1] - x[0] * x[0]) + (1 - x[0]) * (1 - x[0]);
-    };
-    Eigen::VectorXd x0(2);
-    x0 << -1.2, 1.0;
-    const auto x = hw::nelder_mead(f, x0, 0.5, 5000, 1e-16);
-    CHECK(x[0] == Approx(1.0).epsilon(1e-3));
-    CHECK(x[1] == Approx(1.0).epsilon(1e-3));
 }

@@ -390,7 +390,7 @@ TEST_CASE("quant errors name the op at fault", "[quant]") {
     }
     SECTION("unfolded network given to int8_model") {
         const quant::float_model m(net, ps);
-        const auto cal = quant::calibrate(m, random_batch(net, 4, 1));
+        const auto cal = quant::observe_ranges(m, random_batch(net, 4, 1));
         REQUIRE_THROWS_WITH(quant::int8_model(net, ps, cal), Catch::Contains("fold it first"));
     }
     SECTION("wrong input batch shape") {
@@ -403,7 +403,7 @@ TEST_CASE("quant errors name the op at fault", "[quant]") {
         auto in = random_batch(net, 2, 1);
         in(0, 0, 0, 0) = std::numeric_limits<float>::quiet_NaN();
         const quant::float_model m(folded.network, folded.parameters);
-        REQUIRE_THROWS_WITH(quant::calibrate(m, in), Catch::Contains("non-finite"));
+        REQUIRE_THROWS_WITH(quant::observe_ranges(m, in), Catch::Contains("non-finite"));
     }
 }
 

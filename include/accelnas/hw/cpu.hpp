@@ -1,8 +1,8 @@
 #pragma once
 /// \file
-/// `hw::cpu_model`: a mobile CPU (e.g. Pixel 4, int8 TFLite) whose latency is linear in work, with a
-/// per-op-kind efficiency and a per-op dispatch cost. Also prices ops the Edge TPU compiler leaves
-/// on the host.
+/// `hw::mobile_cpu`: the latency model of a mobile CPU (e.g. Pixel 4, int8 TFLite): latency linear
+/// in work, with a per-op-kind efficiency and a per-op dispatch cost. Also prices ops the Edge TPU
+/// compiler leaves on the host.
 
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/accelerator.hpp>
@@ -31,11 +31,11 @@ inline double cpu_op_seconds(const op_work& w, const cpu_config& c) noexcept {
     return 0.0;
 }
 
-/// Latency model of a mobile CPU.
-class cpu_model {
+/// Latency model of a mobile CPU (the estimator of CPU targets such as pixel4-cpu).
+class mobile_cpu {
 public:
     /// A model of `config` (validated here).
-    explicit cpu_model(cpu_config config) : cfg_(std::move(config)) { cfg_.validate(); }
+    explicit mobile_cpu(cpu_config config) : cfg_(std::move(config)) { cfg_.validate(); }
 
     /// Target name.
     const std::string& name() const noexcept { return cfg_.name; }
@@ -54,7 +54,7 @@ public:
     latency_report estimate(const graph::network& net) const {
         net.validate();
         latency_report r;
-        r.model = net.name();
+        r.network = net.name();
         r.target = cfg_.name;
         r.estimator = "cpu";
         r.first_host_op = 0;
@@ -86,6 +86,6 @@ private:
     cpu_config cfg_;
 };
 
-static_assert(accelerator_model<cpu_model>);
+static_assert(accelerator_model<mobile_cpu>);
 
 }  // namespace accelnas::hw

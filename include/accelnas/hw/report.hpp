@@ -51,7 +51,7 @@ struct op_latency {
 
 /// The estimate for a whole network on one target.
 struct latency_report {
-    std::string model;                   ///< network name
+    std::string network;                 ///< name of the network estimated
     std::string target;                  ///< target name (e.g. "coral-usb")
     std::string estimator;               ///< "sim", "apm", "cpu" or "systolic"
     double total_seconds = 0.0;          ///< end-to-end latency of one batch-1 inference

@@ -29,7 +29,7 @@ inline nlohmann::json to_json(const op_latency& o) {
 inline nlohmann::json to_json(const latency_report& r) {
     nlohmann::json ops = nlohmann::json::array();
     for (const auto& o : r.ops) ops.push_back(to_json(o));
-    return {{"model", r.model},
+    return {{"model", r.network},  // key kept: tools and journals already read "model"
             {"target", r.target},
             {"estimator", r.estimator},
             {"latency_ms", r.total_ms()},

@@ -97,7 +97,7 @@ public:
     latency_report estimate(const graph::network& net) const {
         net.validate();
         latency_report r;
-        r.model = net.name();
+        r.network = net.name();
         r.target = cfg_.name;
         r.estimator = "systolic";
         r.clock_hz = cfg_.clock_hz;

@@ -181,7 +181,7 @@ inline any_accelerator make_target(std::string_view name, std::string_view estim
             require(std::holds_alternative<cpu_config>(*config), "target '", name, "' needs a cpu config, got an edgetpu one");
             c = std::get<cpu_config>(*config);
         }
-        return cpu_model(c);
+        return mobile_cpu(c);
     }
     std::string known;
     for (const auto& n : targets::names()) known += (known.empty() ? "" : ", ") + n;

@@ -58,7 +58,7 @@ double run_timeline(const graph::network& net, const edgetpu_config& c, const ch
     const std::size_t p = partition_point(net, c);
     std::int64_t cache_left = cache_capacity(net, c, p);
     if (rep) {
-        rep->model = net.name();
+        rep->network = net.name();
         rep->target = c.name;
         rep->estimator = estimator;
         rep->clock_hz = c.clock_hz;

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// `quant::evaluate_int8`: the one call a training tool makes to report float vs int8 accuracy of a
-/// trained network: fold batch norm, calibrate on some training images, quantize, and classify a
+/// trained network: fold batch norm, observe activation ranges on some training images, quantize, and classify a
 /// test set with both the float model (the unfolded network, as trained) and the int8 model.
 ///
 /// Top-1 is taken on the logits: when the network ends in a softmax, on the softmax's input (same
@@ -11,9 +11,9 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
 #include <accelnas/graph/network.hpp>
-#include <accelnas/quant/calibrate.hpp>
 #include <accelnas/quant/fold.hpp>
 #include <accelnas/quant/int8_model.hpp>
+#include <accelnas/quant/ranges.hpp>
 #include <accelnas/quant/reference.hpp>
 #include <accelnas/train/parameters.hpp>
 
@@ -67,9 +67,10 @@ inline std::size_t argmax_row(const float* v, std::size_t n) {
 }
 }  // namespace detail
 
-/// Folds and quantizes `net` with `params`, calibrating on `calibration_images` (NHWC float, the
-/// same preprocessing as training), then classifies `test_images` (NHWC float) with the float and the
-/// int8 model and compares with `labels` (any random-access container of integers, one per image).
+/// Folds and quantizes `net` with `params`, observing activation ranges on `calibration_images`
+/// (NHWC float, the same preprocessing as training), then classifies `test_images` (NHWC float) with
+/// the float and the int8 model and compares with `labels` (any random-access container of
+/// integers, one per image).
 template <class Labels>
 int8_evaluation evaluate_int8(const graph::network& net, const train::parameter_set& params,
                               const xt::xtensor<float, 4>& calibration_images, const xt::xtensor<float, 4>& test_images,
@@ -81,8 +82,8 @@ int8_evaluation evaluate_int8(const graph::network& net, const train::parameter_
     const float_model original(net, params);
     auto folded = fold_batch_norm(net, params);
     const float_model folded_float(folded.network, folded.parameters);
-    const auto cal = calibrate(folded_float, calibration_images, options.calibration_batch_size);
-    const int8_model q(std::move(folded.network), folded.parameters, cal);
+    const auto ranges = observe_ranges(folded_float, calibration_images, options.calibration_batch_size);
+    const int8_model q(std::move(folded.network), folded.parameters, ranges);
 
     const std::size_t float_logits = detail::logits_op(net);
     const std::string& logits_name = net.ops()[float_logits].name;
@@ -92,7 +93,7 @@ int8_evaluation evaluate_int8(const graph::network& net, const train::parameter_
 
     int8_evaluation r;
     r.images = std::int64_t(n);
-    r.calibration_images = cal.images;
+    r.calibration_images = ranges.images;
     std::int64_t float_ok = 0, int8_ok = 0, agree = 0, logits = 0;
     double err_sum = 0.0, err_max = 0.0;
     for (std::size_t b = 0; b < n; b += options.batch_size) {

@@ -27,7 +27,7 @@
 #include <accelnas/core/tensor.hpp>
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
-#include <accelnas/quant/parameters.hpp>
+#include <accelnas/quant/parameter_index.hpp>
 #include <accelnas/train/parameters.hpp>
 
 #include <algorithm>

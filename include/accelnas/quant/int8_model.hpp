@@ -1,16 +1,13 @@
 #pragma once
 /// \file
-/// `quant::int8_model`: integer inference of a batch-norm-free (folded) network, TFLite's
-/// full-integer scheme. Tensors are int8 with per-tensor asymmetric parameters from `calibrate`;
-/// conv2d / fully_connected weights are per-output-channel symmetric int8 in [-127, 127]; biases are
-/// int32 with scale s_in * s_w[o]. Kernels:
+/// `quant::int8_model`: the int8 interpreter - integer inference of a batch-norm-free (folded)
+/// network quantized by `quantize_ops` (quantizer.hpp holds the scheme: scales, zero points,
+/// multipliers, int8 weights). Kernels:
 /// - conv2d (groups, depthwise, stride, SAME/VALID) and fully_connected: int32 accumulation of
-///   (x - zp_x) * w over the window (padded taps contribute 0, i.e. real zero) plus the int32 bias;
-///   requantization by a per-channel fixed-point multiplier s_in s_w[o] / s_out (fixed_point.hpp),
-///   + zp_out. Operands are widened to int16 (exact); conv2d accumulates one input value times a row
-///   of filters at a time (vectorised over filters, skipping zero inputs), fully_connected uses one
-///   dot product per unit. The constructor checks that no accumulator can overflow int32
-///   (taps * 255 * 127 + |bias| < 2^31) and raises `accelnas::error` naming the op otherwise.
+///   (x - zp_x) * w over the window (padded taps contribute 0, i.e. real zero) plus the int32 bias,
+///   then the per-channel fixed-point multiplier and + zp_out. Operands are widened to int16
+///   (exact); conv2d accumulates one input value times a row of filters at a time (vectorised over
+///   filters, skipping zero inputs), fully_connected uses one dot product per unit.
 /// - add: TFLite's scheme: inputs shifted left by 20 bits (fewer for many inputs), each rescaled to
 ///   a common scale by a fixed-point multiplier, summed in int32, rescaled to the output.
 /// - mul (incl. 1x1xC broadcast): (a - zp_a)(b - zp_b) in int32, rescaled by s_a s_b / s_out.
@@ -18,10 +15,8 @@
 /// - max_pool, avg_pool (integer mean, rounded half away from zero), reshape, pad (with the zero
 ///   point): output parameters equal the input's, as in TFLite.
 /// - global_avg_pool: int32 sum of (x - zp), rescaled by s_in / (H W s_out).
-/// - fused relu / relu6: clamping of the requantized value to the int8 codes of [0, inf) / [0, 6];
-///   fused sigmoid, hard_sigmoid, hard_swish, swish and standalone activations: the op first
-///   requantizes to the calibrated pre-activation parameters, then a 256-entry lookup table maps each
-///   int8 code to the nearest int8 code of the activation's output (exact for int8 in and out).
+/// - fused activations: clamp (relu, relu6) or lookup table of the requantized code; standalone
+///   activations: the lookup table of the input code.
 /// - softmax: no integer kernel; it runs in float between dequantize and quantize, with TFLite's
 ///   fixed output parameters scale 1/256, zero point -128 (probability 1 saturates to 255/256).
 /// Every rescaled result is rounded to nearest and saturated to [-128, 127]: saturation is the
@@ -30,10 +25,10 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/tensor.hpp>
 #include <accelnas/graph/network.hpp>
-#include <accelnas/quant/calibrate.hpp>
 #include <accelnas/quant/fixed_point.hpp>
 #include <accelnas/quant/fold.hpp>
-#include <accelnas/quant/parameters.hpp>
+#include <accelnas/quant/quantizer.hpp>
+#include <accelnas/quant/ranges.hpp>
 #include <accelnas/quant/reference.hpp>
 #include <accelnas/quant/window.hpp>
 #include <accelnas/train/parameters.hpp>
@@ -55,29 +50,9 @@ namespace detail {
 /// NHWC int8 tensor of the integer inference.
 using qtensor = nhwc_tensor<std::int8_t>;
 
-/// Everything one op needs at run time.
-struct int8_op {
-    quant_params out;                      // output parameters
-    quant_params stage;                    // parameters of the requantized value (pre-activation for LUT ops)
-    std::int32_t lo = -128, hi = 127;      // clamp of the requantized value (fused relu / relu6)
-    bool use_lut = false;
-    std::array<std::int8_t, 256> lut{};    // stage code -> output code
-    // conv2d / fully_connected
-    std::int64_t taps = 0;                 // accumulation length per filter
-    std::vector<std::int8_t> weight;       // int8 weights in the float layout (HWIO / [in, units])
-    std::vector<std::int16_t> kernel;      // conv2d: [tap][filter] (HWIO); fully_connected: [unit][input]
-    std::vector<float> weight_scale;       // per filter
-    std::vector<std::int32_t> bias;        // per filter, scale s_in * weight_scale
-    std::vector<fixed_multiplier> requant; // per filter, s_in * weight_scale / stage.scale
-    // add / mul / concat / global_avg_pool
-    std::vector<fixed_multiplier> in_mult;
-    fixed_multiplier out_mult;
-    int left_shift = 0;
-
-    std::int8_t finish(std::int32_t v) const noexcept {
-        v = std::clamp(v, lo, hi);
-        return use_lut ? lut[std::size_t(v + 128)] : static_cast<std::int8_t>(v);
-    }
+/// One op as the interpreter runs it: its quantization plus the weights in the kernels' layout.
+struct int8_op : quantized_op {
+    std::vector<std::int16_t> kernel;  // conv2d: [tap][filter] (HWIO); fully_connected: [unit][input]
 };
 
 inline std::int32_t dot_i16(const std::int16_t* a, const std::int16_t* b, std::int64_t n) noexcept {
@@ -94,61 +69,14 @@ inline std::int8_t saturate8(std::int32_t v) noexcept { return static_cast<std::
 class int8_model {
 public:
     /// Quantizes `folded` (no batch norm: see `fold_batch_norm`) with its parameters and the
-    /// activation ranges `cal` measured on it (`calibrate`).
-    int8_model(graph::network folded, const train::parameter_set& params, const calibration& cal)
-        : net_(std::move(folded)), in_(input_op(net_)), out_(output_op(net_)), ops_(net_.size()) {
-        using graph::op_kind;
-        require(cal.output.size() == net_.size() && cal.pre_activation.size() == net_.size(), "int8_model: calibration has ",
-                cal.output.size(), " op ranges but network '", net_.name(), "' has ", net_.size(), " ops");
-        const parameter_index index(net_, params);
-        for (std::size_t i = 0; i < net_.size(); ++i) {
-            const auto& o = net_.ops()[i];
-            require(o.kind != op_kind::batch_norm && !o.batch_norm, "int8_model: op '", o.name,
-                    "' has batch norm; fold it first (quant::fold_batch_norm)");
-            auto& q = ops_[i];
-            const auto& in = o.inputs.empty() ? q.out : ops_[o.inputs[0]].out;
-            switch (o.kind) {
-            case op_kind::max_pool:
-            case op_kind::avg_pool:
-            case op_kind::reshape:
-            case op_kind::pad: q.out = in; break;
-            case op_kind::softmax: q.out = {1.0f / 256.0f, -128}; break;
-            default: q.out = asymmetric_params(cal.output[i]); break;
-            }
-            q.stage = q.out;
-            if (o.kind == op_kind::activation) {  // table from the input's codes
-                q.use_lut = true;
-                q.stage = in;
-                build_lut(q, o.act);
-            } else if (o.act != graph::activation::none) {
-                if (o.act == graph::activation::relu || o.act == graph::activation::relu6) {
-                    q.lo = std::max(-128, q.out.zero_point);
-                    if (o.act == graph::activation::relu6)
-                        q.hi = std::min<std::int32_t>(127, q.out.zero_point + std::int32_t(std::nearbyint(6.0f / q.out.scale)));
-                } else {
-                    q.use_lut = true;
-                    q.stage = asymmetric_params(cal.pre_activation[i]);
-                    build_lut(q, o.act);
-                }
-            }
-            if (o.kind == op_kind::conv2d || o.kind == op_kind::fully_connected) prepare_weights(i, index.at(i));
-            else if (o.kind == op_kind::add) {
-                double max_s = 0.0;
-                for (auto j : o.inputs) max_s = std::max(max_s, double(ops_[j].out.scale));
-                int extra = 0;  // keep the int32 sum of up to 64 terms below 2^31
-                while ((std::size_t{8} << extra) < o.inputs.size()) ++extra;
-                q.left_shift = 20 - extra;
-                for (auto j : o.inputs) q.in_mult.push_back(fixed_multiplier::from(double(ops_[j].out.scale) / (2.0 * max_s)));
-                q.out_mult = fixed_multiplier::from(2.0 * max_s / (std::ldexp(1.0, q.left_shift) * q.stage.scale));
-            } else if (o.kind == op_kind::mul) {
-                q.out_mult = fixed_multiplier::from(double(ops_[o.inputs[0]].out.scale) * ops_[o.inputs[1]].out.scale /
-                                                    q.stage.scale);
-            } else if (o.kind == op_kind::concat) {
-                for (auto j : o.inputs) q.in_mult.push_back(fixed_multiplier::from(double(ops_[j].out.scale) / q.out.scale));
-            } else if (o.kind == op_kind::global_avg_pool) {
-                const auto& x = net_.in_shape(i);
-                q.out_mult = fixed_multiplier::from(double(in.scale) / (double(x.h * x.w) * q.out.scale));
-            }
+    /// activation ranges measured on it (`observe_ranges`), see `quantize_ops`.
+    int8_model(graph::network folded, const train::parameter_set& params, const activation_ranges& ranges)
+        : net_(std::move(folded)), in_(input_op(net_)), out_(output_op(net_)) {
+        auto ops = quantize_ops(net_, params, ranges);
+        ops_.reserve(ops.size());
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            ops_.push_back({std::move(ops[i]), {}});
+            lay_out_kernel(i);
         }
     }
 
@@ -204,44 +132,12 @@ private:
         return {std::size_t(s.n), std::size_t(s.h), std::size_t(s.w), std::size_t(s.c)};
     }
 
-    static void build_lut(detail::int8_op& q, graph::activation act) {
-        for (int c = -128; c <= 127; ++c)
-            q.lut[std::size_t(c + 128)] = q.out.quantize(graph::activation_value(act, q.stage.dequantize(c)));
-    }
-
-    void prepare_weights(std::size_t i, const train::op_parameters& p) {
+    // The int16 kernel of conv2d / fully_connected op `i` in the layout its loop reads.
+    void lay_out_kernel(std::size_t i) {
         const auto& o = net_.ops()[i];
         auto& q = ops_[i];
-        const float s_in = ops_[o.inputs[0]].out.scale;
-        const std::int64_t f = o.filters, k = std::int64_t(p.weight.size()) / f;
-        q.taps = k;
-        constexpr std::int64_t acc_max = std::numeric_limits<std::int32_t>::max();
-        const std::int64_t bias_room = acc_max - k * 255 * 127;
-        require(bias_room > 0, "int8_model: op '", o.name, "' accumulates ", k,
-                " products per output; int32 accumulation could overflow (at most ", acc_max / (255 * 127), ")");
-        q.weight.resize(std::size_t(k * f));
-        q.weight_scale.resize(std::size_t(f));
-        q.bias.resize(std::size_t(f));
-        q.requant.resize(std::size_t(f));
-        const float* w = p.weight.data();
-        for (std::int64_t oo = 0; oo < f; ++oo) {
-            double wmax = 0.0;
-            for (std::int64_t e = 0; e < k; ++e) wmax = std::max(wmax, std::abs(double(w[e * f + oo])));
-            const double b = p.bias.size() ? double(p.bias(std::size_t(oo))) : 0.0;
-            require(std::isfinite(wmax) && std::isfinite(b), "int8_model: op '", o.name, "': filter ", oo,
-                    " has a non-finite weight or bias");
-            // Symmetric per-channel scale; raised when needed so that the int32 bias fits next to the
-            // worst-case accumulation (a near-dead filter with a large folded bias).
-            double s_w = std::max(wmax / 127.0, std::abs(b) / (double(s_in) * double(bias_room)));
-            if (s_w == 0.0) s_w = 1.0;
-            q.weight_scale[std::size_t(oo)] = float(s_w);
-            for (std::int64_t e = 0; e < k; ++e)
-                q.weight[std::size_t(e * f + oo)] =
-                    static_cast<std::int8_t>(std::clamp(std::nearbyint(double(w[e * f + oo]) / s_w), -127.0, 127.0));
-            const double bq = std::nearbyint(b / (double(s_in) * s_w));
-            q.bias[std::size_t(oo)] = std::int32_t(std::clamp(bq, -double(bias_room), double(bias_room)));
-            q.requant[std::size_t(oo)] = fixed_multiplier::from(double(s_in) * s_w / double(q.stage.scale));
-        }
+        if (o.kind != graph::op_kind::conv2d && o.kind != graph::op_kind::fully_connected) return;
+        const std::int64_t f = o.filters, k = q.taps;
         q.kernel.resize(q.weight.size());
         if (o.kind == graph::op_kind::conv2d) {  // [tap][filter]: accumulate a row of filters per input value
             std::copy(q.weight.begin(), q.weight.end(), q.kernel.begin());
@@ -298,10 +194,10 @@ private:
     static detail::qtensor conv(const graph::op& o, const detail::int8_op& q, const detail::qtensor& x, std::int32_t zp) {
         const detail::window2d win(o, x.shape);
         const std::int64_t n = x.shape.n, ih = x.shape.h, iw = x.shape.w, c = x.shape.c;
-        const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups, cg = graph::channels_per_group(c, g), fg = graph::filters_per_group(f, g);
+        const std::int64_t oh = win.oh(), ow = win.ow(), f = o.filters, g = o.groups, cg = c / g, fg = f / g;
         const std::int64_t k = q.taps;
         detail::qtensor y{{n, oh, ow, f}, std::vector<std::int8_t>(std::size_t(n * oh * ow * f))};
-        if (graph::one_channel_per_group(c, g)) {  // depthwise with channel multiplier fg: [tap][filter] kernel
+        if (cg == 1) {  // depthwise with channel multiplier fg: [tap][filter] kernel
             detail::depthwise<std::int32_t>(
                 win, n, c, fg, x.data.data(), q.kernel.data(),
                 [&](std::int32_t* acc) { std::copy(q.bias.begin(), q.bias.end(), acc); },
@@ -332,8 +228,8 @@ private:
     }
 
     /// Output codes of filters [first, first + count) of one output position from their int32
-    /// accumulators. Kept out of line on purpose: inlined into the conv loop nests it runs out of
-    /// registers (measured about 5% slower on bench_quant's int8 model).
+    /// accumulators. Kept out of line on purpose: inlined into the conv loop nests it competes with
+    /// them for registers.
     [[gnu::noinline]] static void requantize(const detail::int8_op& q, const std::int32_t* acc, std::int8_t* dst,
                                              std::int64_t first, std::int64_t count) {
         const std::int32_t zp_stage = q.stage.zero_point;
@@ -464,14 +360,14 @@ private:
     std::vector<detail::int8_op> ops_;
 };
 
-/// Folds `net`, calibrates it on `calibration_images` (NHWC, in batches of `batch_size`) and
-/// returns the int8 model: the one-call post-training quantization.
+/// Folds `net`, observes its activation ranges on `calibration_images` (NHWC, in batches of
+/// `batch_size`) and returns the int8 model: the one-call post-training quantization.
 inline int8_model quantize(const graph::network& net, const train::parameter_set& params,
                            const xt::xtensor<float, 4>& calibration_images, std::size_t batch_size = 256) {
     auto folded = fold_batch_norm(net, params);
     const float_model reference(folded.network, folded.parameters);
-    const auto cal = calibrate(reference, calibration_images, batch_size);
-    return int8_model(std::move(folded.network), folded.parameters, cal);
+    const auto ranges = observe_ranges(reference, calibration_images, batch_size);
+    return int8_model(std::move(folded.network), folded.parameters, ranges);
 }
 
 }  // namespace accelnas::quant

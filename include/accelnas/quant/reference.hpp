@@ -25,7 +25,7 @@
 #include <accelnas/graph/activation.hpp>
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
-#include <accelnas/quant/parameters.hpp>
+#include <accelnas/quant/parameter_index.hpp>
 #include <accelnas/quant/window.hpp>
 #include <accelnas/train/parameters.hpp>
 

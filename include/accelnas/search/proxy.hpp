@@ -73,9 +73,11 @@ inline double proxy_accuracy(const graph::network& net, const train::dataset& da
     fo.augment.channels = static_cast<std::size_t>(o.channels);
     fo.augment.flip = false;
     fo.seed = seed;
-    const auto r = train::fit(net, fo, data);
-    require(r.failed.empty(), "training failed: ", r.failed);
-    return r.test_acc;
+    try {
+        return train::fit(net, data, fo).test_acc;
+    } catch (const train::diverged& e) {
+        fail("training failed: ", e.what());
+    }
 }
 
 /// A seed for step `step` of a search seeded with `seed` (SplitMix64 of both).

@@ -1,9 +1,11 @@
 #pragma once
 /// \file
 /// The training loop: shuffled mini-batches by seed, augmentation, a learning-rate schedule, an
-/// optimizer step, evaluation after each epoch and a per-epoch callback. A non-finite loss or
-/// gradient stops training with `train::diverged` instead of continuing on garbage. `fit(network,
-/// options, data)` is the one-call entry point for searches (proxy accuracy of a candidate).
+/// optimizer step, evaluation after each epoch and a per-epoch callback. Both `fit` overloads take
+/// (what to train, data, options) and report failure one way: a non-finite loss or gradient throws
+/// `train::diverged` instead of continuing on garbage, bad input throws `accelnas::error`.
+/// `fit(network, data, options)` is the one-call entry point for searches (proxy accuracy of a
+/// candidate).
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
@@ -25,7 +27,8 @@
 
 namespace accelnas::train {
 
-/// Thrown when the loss or a gradient becomes NaN or infinite.
+/// Thrown by `fit` when the loss or a gradient becomes NaN or infinite (a search marks such a
+/// candidate failed; a tool reports it as an error).
 class diverged : public error {
 public:
     using error::error;
@@ -56,18 +59,17 @@ struct fit_options {
     batch_options augment{32, 1, true, 0};         ///< 32x32, 1 channel, flips, no shift
     std::uint64_t seed = 0;                        ///< initial weights, order, augmentation
     std::size_t eval_batch = 250;                  ///< images per inference batch
-    model_options model{};                         ///< BN settings for `fit(network, ...)`
+    model_options model{};                         ///< BN settings of the model `fit(network, ...)` builds
     std::function<void(const epoch_report&)> on_epoch;              ///< after each epoch
     std::function<void(std::size_t step, std::size_t steps)> on_step;  ///< after each step of an epoch
 };
 
-/// Outcome of `fit`.
+/// Outcome of a completed `fit`.
 struct fit_result {
-    double test_acc = 0;                ///< top-1 after the last epoch (0 when failed)
+    double test_acc = 0;                ///< top-1 after the last epoch
     std::size_t epochs = 0;             ///< epochs completed
     double img_per_s = 0;               ///< training images/s over all epochs
-    std::string failed;                 ///< empty, or why training stopped (divergence)
-    std::vector<epoch_report> history;  ///< one entry per completed epoch
+    std::vector<epoch_report> history;  ///< one entry per epoch
 };
 
 /// Top-1 accuracy of `m` on `s` (inference mode, batches of `batch`).
@@ -97,7 +99,8 @@ inline double evaluate(const model& m, const dataset& d, const image_set& s, con
 }
 
 /// Trains `m` on `d.train`, evaluating on `d.test` after each epoch. Throws `train::diverged` on a
-/// non-finite loss or gradient (naming the epoch, step and parameter), `accelnas::error` on bad input.
+/// non-finite loss or gradient (naming the epoch, step and parameter; `m` then holds the weights of
+/// the failed step), `accelnas::error` on bad input.
 inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
     require(o.epochs > 0 && o.batch > 0 && o.threads > 0, "train::fit: epochs, batch and threads must be positive");
     require(d.train.count > 0, "train::fit: the training set is empty");
@@ -198,21 +201,16 @@ inline graph::network adapt_network(const graph::network& net, std::size_t size,
     return r;
 }
 
-/// One call for searches: adapts `net` to `d` (32x32, `o.augment.channels`, d.classes), builds a model
-/// seeded by `o.seed`, trains it and reports. Divergence is reported in `failed`, not thrown.
-inline fit_result fit(const graph::network& net, const fit_options& o, const dataset& d) {
+/// One call for searches: adapts `net` to `d` (`o.augment.size` square, `o.augment.channels`,
+/// d.classes), builds a model seeded by `o.seed` and trains it with `fit(model&, d, o)`: the same
+/// reports, and the same failures (`train::diverged`, `accelnas::error`).
+inline fit_result fit(const graph::network& net, const dataset& d, const fit_options& o) {
     const auto adapted = adapt_network(net, o.augment.size, o.augment.channels, d.classes);
     rng g(o.seed);
     model_options mo = o.model;
     mo.threads = o.threads;
     model m(adapted, g, mo);
-    try {
-        return fit(m, d, o);
-    } catch (const diverged& e) {
-        fit_result r;
-        r.failed = e.what();
-        return r;
-    }
+    return fit(m, d, o);
 }
 
 }  // namespace accelnas::train

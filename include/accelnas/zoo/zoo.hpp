@@ -182,7 +182,7 @@ inline const zoo_entry& entry(std::string_view name) {
 
 }  // namespace detail
 
-/// Names of all zoo models, in the order of the zoo table (issue 2).
+/// Names of all zoo models, in the order of the zoo table.
 inline std::vector<std::string> names() {
     std::vector<std::string> r;
     for (const auto& e : detail::registry()) r.emplace_back(e.name);
