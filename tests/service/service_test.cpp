@@ -111,7 +111,7 @@ TEST_CASE("remote estimates equal the in-process models bit for bit", "[service]
                 CHECK(b.total_cycles == a.total_cycles);
                 CHECK(b.param_bytes_cached == a.param_bytes_cached);
                 CHECK(b.param_bytes_streamed == a.param_bytes_streamed);
-                CHECK(b.model == a.model);
+                CHECK(b.network == a.network);
                 CHECK(b.estimator == a.estimator);
                 REQUIRE(b.ops.size() == a.ops.size());
                 for (std::size_t i = 0; i < a.ops.size(); ++i) {

@@ -174,7 +174,7 @@ inline graph::network from_proto(const pb::Network& m) {
 
 /// Copies report `r` into `out`, as much of it as `detail` (the request's) asks for.
 inline void fill(const hw::latency_report& r, pb::Detail detail, pb::EstimateResponse& out) {
-    out.set_network(r.model);
+    out.set_network(r.network);
     out.set_target(r.target);
     out.set_estimator(r.estimator);
     out.set_total_seconds(r.total_seconds);
@@ -210,7 +210,7 @@ inline void fill(const hw::latency_report& r, pb::Detail detail, pb::EstimateRes
 /// The latency report an answer carries (ops present when it was asked with `PER_OP`).
 inline hw::latency_report report_of(const pb::EstimateResponse& m) {
     hw::latency_report r;
-    r.model = m.network();
+    r.network = m.network();
     r.target = m.target();
     r.estimator = m.estimator();
     r.total_seconds = m.total_seconds();

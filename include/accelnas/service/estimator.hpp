@@ -196,7 +196,7 @@ public:
             out.set_network_id(id);
             if (req.detail() == pb::TOTAL_ONLY) {
                 hw::latency_report r;
-                r.model = net->name();
+                r.network = net->name();
                 r.target = model.name();
                 r.estimator = std::string(est);  // as asked (a CPU target's report would say "cpu")
                 r.total_seconds = model.seconds(*net);
