@@ -12,6 +12,9 @@
 #include "cli.hpp"
 
 #include <accelnas/app/search_run.hpp>
+#ifdef ACCELNAS_WITH_SERVICE
+#include <accelnas/service/remote_accelerator.hpp>
+#endif
 
 #include <iostream>
 
@@ -56,10 +59,21 @@ int main(int argc, char** argv) {
     cli.add_option("--width", s.proxy.width, "proxy width multiplier")->capture_default_str()->check(CLI::Range(1e-3, 100.0));
     cli.add_option("--controller-lr", s.lr, "REINFORCE learning rate (Adam, beta1 = 0)")->capture_default_str()
         ->check(CLI::Range(1e-12, 1e6));
+#ifdef ACCELNAS_WITH_SERVICE
+    std::string server;
+    cli.add_option("--estimator-server", server,
+                   "HOST:PORT of an accelnas-serve that prices the candidates (token file: $ACCELNAS_SERVICE_TOKEN_FILE)");
+#endif
     bool no_baselines = false;
     cli.add_flag("--no-baselines", no_baselines, "do not train the published models for comparison");
     return tools::run("accelnas-search", cli, argc, argv, [&] {
         s.baselines = !no_baselines;
+#ifdef ACCELNAS_WITH_SERVICE
+        if (!server.empty())
+            s.make_model = [&](const std::string& t, const std::string& e) {
+                return hw::any_accelerator(service::remote_accelerator(server, t, e));
+            };
+#endif
         const bool ok = app::search_run::run(s, std::cout, std::cerr, search::is_terminal(2));
         return ok ? app::exit_success : app::exit_failure;
     });

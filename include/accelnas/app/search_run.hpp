@@ -33,6 +33,7 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ struct settings {
     proxy_options proxy;                             ///< the proxy task
     bool baselines = true;                           ///< train the published models for comparison
     double lr = 0.1;                                 ///< REINFORCE learning rate
+    /// Builds the latency model of (target, estimator); empty: `hw::make_target` in this process. The
+    /// tool sets it to a remote model (`--estimator-server`) when the optional service is built.
+    std::function<hw::any_accelerator(const std::string&, const std::string&)> make_model;
 };
 
 /// Everything a resumed search must agree with (written into the journal header).
@@ -95,10 +99,11 @@ struct pricing {
 };
 
 /// The models of `targets` with `estimator`, and each target's on-chip parameter memory.
-inline pricing price_on(const std::vector<std::string>& targets, const std::string& estimator) {
+inline pricing price_on(const std::vector<std::string>& targets, const std::string& estimator,
+                        const std::function<hw::any_accelerator(const std::string&, const std::string&)>& make_model = {}) {
     pricing p;
     for (const auto& t : targets) {
-        p.models.push_back(hw::make_target(t, estimator));
+        p.models.push_back(make_model ? make_model(t, estimator) : hw::make_target(t, estimator));
         p.cache_bytes.push_back(on_chip_parameter_bytes(shipped_config(t)));
     }
     return p;
@@ -291,7 +296,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     require(s.quality == "proxy" || s.quality == "none", "unknown --quality '", s.quality, "' (expected proxy or none)");
     require(!s.targets.empty(), "--target needs at least one target");
     const auto& space = space::find_space(s.space);
-    const auto prices = price_on(s.targets, s.estimator);
+    const auto prices = price_on(s.targets, s.estimator, s.make_model);
     const search::decision_layout layout{space.cardinalities};
     search::controller_options copt;
     copt.reinforce.adam.learning_rate = s.lr;

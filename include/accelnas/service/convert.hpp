@@ -1,0 +1,246 @@
+#pragma once
+/// \file
+/// Conversions between accelnas types and the messages of the latency service
+/// (include/accelnas/service/latency.proto): `graph::network` <-> `Network`, `hw::latency_report` <->
+/// `EstimateResponse`. Part of the optional service component (links the generated stubs).
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/graph/network.hpp>
+#include <accelnas/hw/report.hpp>
+#include <accelnas/service/latency.pb.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace accelnas::service {
+
+/// The protobuf namespace of the generated messages.
+namespace pb = ::accelnas::service::v1;
+
+/// The protobuf form of `net` (op inputs as indices, attributes the kind does not use left unset).
+inline pb::Network to_proto(const graph::network& net) {
+    pb::Network m;
+    m.set_name(net.name());
+    m.mutable_ops()->Reserve(static_cast<int>(net.size()));
+    for (const auto& o : net.ops()) {
+        auto& p = *m.add_ops();
+        p.set_name(o.name);
+        p.set_kind(std::string(graph::to_string(o.kind)));
+        for (auto i : o.inputs) p.add_inputs(static_cast<std::uint32_t>(i));
+        auto shape = [&](const graph::tensor_shape& s) {
+            for (auto v : {s.n, s.h, s.w, s.c}) p.add_shape(v);
+        };
+        auto window = [&] {
+            p.add_kernel(o.kernel_h), p.add_kernel(o.kernel_w);
+            p.add_stride(o.stride_h), p.add_stride(o.stride_w);
+            p.set_padding(std::string(graph::to_string(o.pad)));
+        };
+        using graph::op_kind;
+        switch (o.kind) {
+        case op_kind::input: shape(o.out); break;
+        case op_kind::conv2d:
+            window();
+            p.set_filters(o.filters);
+            p.set_groups(o.groups);
+            p.set_bias(o.bias);
+            p.set_batch_norm(o.batch_norm);
+            p.set_activation(std::string(graph::to_string(o.act)));
+            break;
+        case op_kind::fully_connected:
+            p.set_filters(o.filters);
+            p.set_bias(o.bias);
+            p.set_batch_norm(o.batch_norm);
+            p.set_activation(std::string(graph::to_string(o.act)));
+            break;
+        case op_kind::add:
+        case op_kind::mul:
+        case op_kind::batch_norm:
+        case op_kind::activation: p.set_activation(std::string(graph::to_string(o.act))); break;
+        case op_kind::max_pool: window(); break;
+        case op_kind::avg_pool:
+            window();
+            p.set_count_include_pad(o.count_include_pad);
+            break;
+        case op_kind::reshape: shape(o.target); break;
+        case op_kind::pad:
+            for (auto v : o.pads) p.add_pads(v);
+            break;
+        default: break;
+        }
+    }
+    return m;
+}
+
+namespace detail {
+/// "network.ops[i]" in error messages, formatted only when one is raised (decoding stays allocation-light).
+struct op_path {
+    int i;
+    friend std::ostream& operator<<(std::ostream& os, const op_path& p) { return os << "network.ops[" << p.i << "]"; }
+};
+}  // namespace detail
+
+/// Reads a network from its protobuf form; bad input raises `accelnas::error` naming the field
+/// ("network.ops[3].kernel: ..."). The IR's own checks (shapes, groups, names) give the library's messages.
+inline graph::network from_proto(const pb::Network& m) {
+    graph::network net(m.name());
+    require(m.ops_size() > 0, "network: the network is empty (no ops)");
+    for (int i = 0; i < m.ops_size(); ++i) {
+        const auto& p = m.ops(i);
+        const detail::op_path where{i};
+        graph::op o;
+        o.name = p.name();
+        require(!o.name.empty(), where, ".name: must not be empty");
+        try {
+            o.kind = graph::parse_op_kind(p.kind());
+        } catch (const error& e) {
+            fail(where, ".kind: ", e.what());
+        }
+        using graph::op_kind;
+        const auto k = o.kind;
+        const bool window = k == op_kind::conv2d || k == op_kind::max_pool || k == op_kind::avg_pool;
+        const bool dense = k == op_kind::conv2d || k == op_kind::fully_connected;
+        const bool act = dense || k == op_kind::add || k == op_kind::mul || k == op_kind::batch_norm || k == op_kind::activation;
+        const bool shape = k == op_kind::input || k == op_kind::reshape;
+        auto unused = [&](bool used, bool set, const char* field) {
+            require(used || !set, where, ".", field, ": unknown field for a ", graph::to_string(k), " op");
+        };
+        unused(shape, p.shape_size() != 0, "shape");
+        unused(dense, p.filters() != 0, k == op_kind::fully_connected ? "units" : "filters");
+        unused(window, p.kernel_size() != 0, "kernel");
+        unused(window, p.stride_size() != 0, "stride");
+        unused(window, !p.padding().empty(), "padding");
+        unused(k == op_kind::conv2d, p.groups() != 0, "groups");
+        unused(dense, p.bias(), "bias");
+        unused(dense, p.batch_norm(), "batch_norm");
+        unused(act, !p.activation().empty(), "activation");
+        unused(k == op_kind::avg_pool, p.count_include_pad(), "count_include_pad");
+        unused(k == op_kind::pad, p.pads_size() != 0, "pads");
+        require(k != op_kind::input || p.inputs_size() == 0, where, ".inputs: an input op takes no inputs");
+        for (auto in : p.inputs()) {
+            require(in < static_cast<std::uint32_t>(i), where, ".inputs: op '", o.name, "' refers to op ", in,
+                    ", which is not an earlier op (ops must be in topological order)");
+            o.inputs.push_back(in);
+        }
+        auto shape4 = [&](const char* field) {
+            require(p.shape_size() == 4, where, ".", field, ": expected 4 values [n, h, w, c], got ", p.shape_size());
+            return graph::tensor_shape{p.shape(0), p.shape(1), p.shape(2), p.shape(3)};
+        };
+        if (window) {
+            require(p.kernel_size() == 2, where, ".kernel: expected 2 values [kh, kw], got ", p.kernel_size());
+            require(p.stride_size() == 2, where, ".stride: expected 2 values [sh, sw], got ", p.stride_size());
+            o.kernel_h = p.kernel(0), o.kernel_w = p.kernel(1);
+            o.stride_h = p.stride(0), o.stride_w = p.stride(1);
+            try {
+                o.pad = graph::parse_padding(p.padding());
+            } catch (const error& e) {
+                fail(where, ".padding: ", e.what());
+            }
+        }
+        if (dense) {
+            o.filters = p.filters();
+            o.bias = p.bias();
+            o.batch_norm = p.batch_norm();
+        }
+        if (act && !p.activation().empty()) {
+            try {
+                o.act = graph::parse_activation(p.activation());
+            } catch (const error& e) {
+                fail(where, ".activation: ", e.what());
+            }
+        }
+        switch (k) {
+        case op_kind::input: o.out = shape4("shape"); break;
+        case op_kind::conv2d: o.groups = p.groups() == 0 ? 1 : p.groups(); break;
+        case op_kind::avg_pool: o.count_include_pad = p.count_include_pad(); break;
+        case op_kind::reshape: o.target = shape4("shape"); break;
+        case op_kind::pad:
+            require(p.pads_size() == 4, where, ".pads: expected 4 values [top, bottom, left, right], got ", p.pads_size());
+            o.pads = {p.pads(0), p.pads(1), p.pads(2), p.pads(3)};
+            break;
+        default: break;
+        }
+        try {
+            net.append(std::move(o));
+        } catch (const error& e) {
+            fail(where, ": ", e.what());
+        }
+    }
+    return net;
+}
+
+/// Copies report `r` into `out`, as much of it as `detail` (the request's) asks for.
+inline void fill(const hw::latency_report& r, pb::Detail detail, pb::EstimateResponse& out) {
+    out.set_network(r.network);
+    out.set_target(r.target);
+    out.set_estimator(r.estimator);
+    out.set_total_seconds(r.total_seconds);
+    if (detail == pb::TOTAL_ONLY) return;
+    out.set_total_cycles(r.total_cycles);
+    out.set_clock_hz(r.clock_hz);
+    out.set_param_bytes_cached(r.param_bytes_cached);
+    out.set_param_bytes_streamed(r.param_bytes_streamed);
+    out.set_param_cache_capacity(r.param_cache_capacity);
+    out.set_input_bytes(r.input_bytes);
+    out.set_output_bytes(r.output_bytes);
+    out.set_io_seconds(r.io_seconds);
+    out.set_host_seconds(r.host_seconds);
+    out.set_first_host_op(r.first_host_op);
+    if (detail != pb::PER_OP) return;
+    out.mutable_ops()->Reserve(static_cast<int>(r.ops.size()));
+    for (const auto& o : r.ops) {
+        auto& p = *out.add_ops();
+        p.set_index(o.index);
+        p.set_name(o.name);
+        p.set_kind(std::string(graph::to_string(o.kind)));
+        p.set_cycles(o.cycles);
+        p.set_seconds(o.seconds);
+        p.set_limiter(std::string(hw::to_string(o.bound)));
+        p.set_utilization(o.utilization);
+        p.set_placement(std::string(hw::to_string(o.where)));
+        p.set_macs(o.macs);
+        p.set_param_bytes(o.param_bytes);
+        p.set_params_streamed(o.params_streamed);
+    }
+}
+
+/// The latency report an answer carries (ops present when it was asked with `PER_OP`).
+inline hw::latency_report report_of(const pb::EstimateResponse& m) {
+    hw::latency_report r;
+    r.network = m.network();
+    r.target = m.target();
+    r.estimator = m.estimator();
+    r.total_seconds = m.total_seconds();
+    r.total_cycles = m.total_cycles();
+    r.clock_hz = m.clock_hz();
+    r.param_bytes_cached = m.param_bytes_cached();
+    r.param_bytes_streamed = m.param_bytes_streamed();
+    r.param_cache_capacity = m.param_cache_capacity();
+    r.input_bytes = m.input_bytes();
+    r.output_bytes = m.output_bytes();
+    r.io_seconds = m.io_seconds();
+    r.host_seconds = m.host_seconds();
+    r.first_host_op = static_cast<std::size_t>(m.first_host_op());
+    r.ops.reserve(static_cast<std::size_t>(m.ops_size()));
+    for (const auto& p : m.ops()) {
+        hw::op_latency o;
+        o.index = static_cast<std::size_t>(p.index());
+        o.name = p.name();
+        o.kind = graph::parse_op_kind(p.kind());
+        o.cycles = p.cycles();
+        o.seconds = p.seconds();
+        o.bound = graph::detail::parse_enum<hw::limiter>(p.limiter(), hw::limiter_names, "limiter");
+        o.utilization = p.utilization();
+        o.where = graph::detail::parse_enum<hw::placement>(p.placement(), hw::placement_names, "placement");
+        o.macs = p.macs();
+        o.param_bytes = p.param_bytes();
+        o.params_streamed = p.params_streamed();
+        r.ops.push_back(std::move(o));
+    }
+    return r;
+}
+
+}  // namespace accelnas::service

@@ -1,0 +1,311 @@
+#pragma once
+/// \file
+/// `service::latency_service`: what the latency server does for one request, apart from the
+/// transport - target lookup, network decoding (with a cache of decoded networks), limits, the
+/// estimate. Thread-safe: the server's workers share one instance; the models are immutable.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/graph/json.hpp>
+#include <accelnas/graph/network.hpp>
+#include <accelnas/hw/config_json.hpp>
+#include <accelnas/hw/targets.hpp>
+#include <accelnas/service/convert.hpp>
+#include <accelnas/service/latency.pb.h>
+#include <accelnas/spec.hpp>
+
+#include <grpcpp/support/status.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace accelnas::service {
+
+/// A failed request: the gRPC status code it ends with and the message (for INVALID_ARGUMENT, the
+/// library's `accelnas::error` text).
+class status_error : public error {
+public:
+    /// A failure answered with `code`.
+    status_error(grpc::StatusCode code, const std::string& what) : error(what), code_(code) {}
+    /// The status code.
+    grpc::StatusCode code() const noexcept { return code_; }
+
+private:
+    grpc::StatusCode code_;
+};
+
+/// Limits and configs of a latency service.
+struct service_options {
+    std::size_t max_ops = 4096;                      ///< ops per network (RESOURCE_EXHAUSTED beyond)
+    std::size_t max_request_bytes = 4u << 20;        ///< message size limit (enforced by the transport)
+    /// Elements of any one tensor: the simulator's time grows with tensor rows (resnet50_v1@8192 takes
+    /// seconds), so this bounds the work one request can ask for. 2^26 admits resnet50_v1@2048.
+    std::int64_t max_tensor_elements = std::int64_t{1} << 26;
+    std::size_t cache_networks = 256;                ///< decoded networks kept for reuse (0 = none)
+    /// Configs replacing the shipped ones: target name -> (config, file it came from).
+    std::map<std::string, std::pair<hw::device_config, std::string>> configs;
+};
+
+/// Decoded networks by content (JSON text, model spec) and by id, least recently used dropped
+/// first. Lets a client send the same network many times (or its id) and pay the decoding once.
+class network_cache {
+public:
+    /// Which request field a text key came from.
+    enum class source { json, spec };
+
+    /// A cache of at most `capacity` networks (0 keeps none).
+    explicit network_cache(std::size_t capacity) : capacity_(capacity) {}
+
+    /// The network decoded from `text`, or null.
+    std::pair<std::shared_ptr<const graph::network>, std::uint64_t> find(source s, std::string_view text) {
+        std::lock_guard lock(mutex_);
+        auto& m = by_text_[static_cast<int>(s)];
+        const auto it = m.find(text);
+        if (it == m.end()) return {nullptr, 0};
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return {it->second->net, it->second->id};
+    }
+    /// The network with id `id`, or null.
+    std::shared_ptr<const graph::network> find(std::uint64_t id) {
+        std::lock_guard lock(mutex_);
+        const auto it = by_id_.find(id);
+        if (it == by_id_.end()) return nullptr;
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return it->second->net;
+    }
+    /// Keeps `net` (under `text` when given); returns its id (0 when the cache keeps nothing).
+    std::uint64_t insert(std::shared_ptr<const graph::network> net, std::optional<std::pair<source, std::string_view>> key) {
+        if (capacity_ == 0) return 0;
+        std::lock_guard lock(mutex_);
+        if (key) {  // another worker may have decoded the same text meanwhile
+            auto& m = by_text_[static_cast<int>(key->first)];
+            if (const auto it = m.find(key->second); it != m.end()) return it->second->id;
+        }
+        lru_.push_front(entry{next_id_++, std::move(net), key ? std::optional(key->first) : std::nullopt,
+                              key ? std::string(key->second) : std::string{}});
+        const auto e = lru_.begin();
+        by_id_.emplace(e->id, e);
+        if (e->key_source) by_text_[static_cast<int>(*e->key_source)].emplace(e->text, e);
+        while (lru_.size() > capacity_) {
+            auto& old = lru_.back();
+            by_id_.erase(old.id);
+            if (old.key_source) by_text_[static_cast<int>(*old.key_source)].erase(old.text);
+            lru_.pop_back();
+        }
+        return e->id;
+    }
+
+private:
+    struct entry {
+        std::uint64_t id;
+        std::shared_ptr<const graph::network> net;
+        std::optional<source> key_source;
+        std::string text;
+    };
+    using iter = std::list<entry>::iterator;
+    struct text_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::mutex mutex_;
+    std::size_t capacity_;
+    std::uint64_t next_id_ = 1;
+    std::list<entry> lru_;
+    std::unordered_map<std::uint64_t, iter> by_id_;
+    std::unordered_map<std::string, iter, text_hash, std::equal_to<>> by_text_[2];
+};
+
+/// Where the shipped configs come from (docs/hw.md, "Targets").
+inline std::string shipped_provenance(std::string_view target) {
+    if (target == "coral-usb" || target == "coral-devboard")
+        return "shipped: chip mechanisms fitted on LatBench; host link, inference overhead and tile bandwidth fitted "
+               "with accelnas-calibrate on the " + std::string(target) + " rows of edgetpu_measured_calibration.csv";
+    if (target == "pixel4-edgetpu")
+        return "shipped: fitted with accelnas-calibrate on the 3 pixel4-edgetpu rows plus the paper's two orderings on this device";
+    if (target == "coral-latbench") return "shipped: fitted with accelnas-calibrate on the LatBench rows (NAS-Bench-201 on the Edge TPU)";
+    if (target == "pixel4-cpu") return "shipped: conv and pointwise rates fitted with accelnas-calibrate on the pixel4-cpu rows";
+    return "shipped";
+}
+
+/// The latency service: answers ListTargets and Estimate requests.
+class latency_service {
+public:
+    /// Builds every shipped target with both estimators (configs from `opt.configs` where given).
+    explicit latency_service(service_options opt) : opt_(std::move(opt)), cache_(opt_.cache_networks) {
+        for (const auto& [name, c] : opt_.configs) {
+            bool known = false;
+            for (const auto& n : hw::targets::names()) known = known || n == name;
+            require(known, "--config ", name, "=", c.second, ": unknown target '", name, "' (a config replaces a shipped target)");
+        }
+        for (const auto& name : hw::targets::names()) {
+            target t;
+            t.name = name;
+            std::optional<hw::device_config> cfg;
+            if (auto it = opt_.configs.find(name); it != opt_.configs.end()) {
+                cfg = it->second.first;
+                t.provenance = "--config " + it->second.second;
+            } else {
+                t.provenance = shipped_provenance(name);
+            }
+            if (name == "pixel4-cpu") t.config = cfg ? *cfg : hw::device_config{hw::targets::pixel4_cpu()};
+            else t.config = cfg ? *cfg : hw::device_config{hw::targets::edgetpu(name)};
+            t.sim = std::make_unique<hw::any_accelerator>(hw::make_target(name, "sim", t.config));
+            t.apm = std::make_unique<hw::any_accelerator>(hw::make_target(name, "apm", t.config));
+            targets_.push_back(std::move(t));
+        }
+    }
+
+    /// The options it was built with.
+    const service_options& options() const noexcept { return opt_; }
+
+    /// Fills the ListTargets answer.
+    void list_targets(pb::ListTargetsResponse& out) const {
+        for (const auto& t : targets_) {
+            auto& i = *out.add_targets();
+            i.set_name(t.name);
+            i.add_estimators("sim");
+            i.add_estimators("apm");
+            i.set_kind(std::holds_alternative<hw::cpu_config>(t.config) ? "cpu" : "edgetpu");
+            i.set_config_json(hw::config_to_json(t.config).dump());
+            i.set_provenance(t.provenance);
+        }
+        out.add_target_patterns("systolic-<rows>x<cols>-<os|ws|is>");
+        out.set_max_ops(static_cast<std::uint32_t>(opt_.max_ops));
+        out.set_max_request_bytes(opt_.max_request_bytes);
+        out.set_server_version("accelnas 0.1");
+    }
+
+    /// Answers one estimate request into `out`; failures raise `status_error`.
+    void estimate(const pb::EstimateRequest& req, pb::EstimateResponse& out) {
+        try {
+            out.set_id(req.id());
+            const auto est = req.estimator().empty() ? std::string_view("sim") : std::string_view(req.estimator());
+            const hw::any_accelerator model = model_for(req.target(), est);
+            std::uint64_t id = 0;
+            const auto net = network_of(req, id);
+            out.set_network_id(id);
+            if (req.detail() == pb::TOTAL_ONLY) {
+                hw::latency_report r;
+                r.network = net->name();
+                r.target = model.name();
+                r.estimator = std::string(est);  // as asked (a CPU target's report would say "cpu")
+                r.total_seconds = model.seconds(*net);
+                fill(r, pb::TOTAL_ONLY, out);
+            } else {
+                fill(model.estimate(*net), req.detail(), out);
+            }
+        } catch (const status_error&) {
+            throw;
+        } catch (const error& e) {
+            throw status_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+        } catch (const std::bad_alloc&) {
+            throw status_error(grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory while answering the request");
+        } catch (const std::exception& e) {
+            throw status_error(grpc::StatusCode::INTERNAL, e.what());
+        }
+    }
+
+private:
+    struct target {
+        std::string name, provenance;
+        hw::device_config config;
+        std::unique_ptr<hw::any_accelerator> sim, apm;
+    };
+
+    hw::any_accelerator model_for(std::string_view name, std::string_view est) const {
+        if (est == "sim" || est == "apm")
+            for (const auto& t : targets_)
+                if (t.name == name) return est == "sim" ? *t.sim : *t.apm;
+        return hw::make_target(name, est);  // a systolic array, or the library's error naming what is wrong
+    }
+
+    void check_ops(std::size_t n) const {
+        if (n > opt_.max_ops)
+            throw status_error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "network has " + std::to_string(n) + " ops, over the server's limit of " +
+                                   std::to_string(opt_.max_ops) + " ops per network (--max-ops)");
+    }
+
+    std::shared_ptr<const graph::network> network_of(const pb::EstimateRequest& req, std::uint64_t& id) {
+        using src = network_cache::source;
+        switch (req.network_source_case()) {
+        case pb::EstimateRequest::kNetworkJson: {
+            const auto& text = req.network_json();
+            if (auto [net, i] = cache_.find(src::json, text); net) {
+                id = i;
+                return net;
+            }
+            nlohmann::json doc;
+            try {
+                doc = nlohmann::json::parse(text);
+            } catch (const nlohmann::json::parse_error& e) {
+                fail("JSON: not valid JSON (", e.what(), ")");
+            }
+            if (doc.is_object())
+                if (const auto it = doc.find("ops"); it != doc.end() && it->is_array()) check_ops(it->size());
+            auto net = std::make_shared<const graph::network>(checked(graph::network_from_json(doc)));
+            id = cache_.insert(net, std::pair{src::json, std::string_view(text)});
+            return net;
+        }
+        case pb::EstimateRequest::kNetwork: {
+            check_ops(static_cast<std::size_t>(req.network().ops_size()));
+            auto net = std::make_shared<const graph::network>(checked(from_proto(req.network())));
+            id = cache_.insert(net, std::nullopt);
+            return net;
+        }
+        case pb::EstimateRequest::kSpec: {
+            const auto& text = req.spec();
+            if (auto [net, i] = cache_.find(src::spec, text); net) {
+                id = i;
+                return net;
+            }
+            const auto p = parse_spec(text);
+            // A remote client must not make the server read its files.
+            require(p.kind != spec_kind::file, "model spec '", text,
+                    "': the server does not read files; send the network itself (network_json or network)");
+            auto built = resolve_spec(p);
+            check_ops(built.size());
+            auto net = std::make_shared<const graph::network>(checked(std::move(built)));
+            id = cache_.insert(net, std::pair{src::spec, std::string_view(text)});
+            return net;
+        }
+        case pb::EstimateRequest::kNetworkId: {
+            auto net = cache_.find(req.network_id());
+            if (!net)
+                throw status_error(grpc::StatusCode::NOT_FOUND, "network_id " + std::to_string(req.network_id()) +
+                                                                    " is not held by the server (never given, or dropped "
+                                                                    "from its cache): send the network again");
+            id = req.network_id();
+            return net;
+        }
+        default: fail("request has no network (set one of network_json, network, spec, network_id)");
+        }
+    }
+
+    graph::network checked(graph::network net) const {
+        net.validate();
+        for (const auto& o : net.ops())
+            if (o.out.elements() > opt_.max_tensor_elements)
+                throw status_error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   "op '" + o.name + "' of network '" + net.name() + "' outputs " + std::to_string(o.out.elements()) +
+                                       " elements, over the server's limit of " + std::to_string(opt_.max_tensor_elements) +
+                                       " elements per tensor (--max-tensor-elements)");
+        return net;
+    }
+
+    service_options opt_;
+    std::vector<target> targets_;
+    network_cache cache_;
+};
+
+}  // namespace accelnas::service

@@ -1,0 +1,316 @@
+#pragma once
+/// \file
+/// `service::server`: the gRPC transport of the latency service (accelnas-serve). A fixed pool of
+/// worker threads, each polling its own completion queue and answering the calls that arrive on it
+/// (unary and streaming, gRPC's asynchronous API): one thread does a call's I/O and its estimates, so
+/// an estimate costs no hand-off between threads and a call's state needs no lock. Health checking
+/// (grpc.health.v1) and server reflection come from Debian's grpc++.
+
+#include <accelnas/core/error.hpp>
+#include <accelnas/service/estimator.hpp>
+#include <accelnas/service/latency.grpc.pb.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace accelnas::service {
+
+/// Settings of a latency server.
+struct server_options {
+    std::string listen = "127.0.0.1:50051";  ///< ADDR:PORT (port 0: pick a free one, see `server::port`)
+    std::size_t threads = 2;                 ///< worker threads (each serves whole calls)
+    std::string token;                       ///< shared secret every call must carry; required beyond loopback
+    std::size_t stream_backlog = 64;         ///< unanswered requests per stream before the server stops reading it
+    service_options service;                 ///< limits, configs, cache
+};
+
+/// True when `address` (ADDR:PORT, [ADDR]:PORT, ipv4:/ipv6:/unix: URIs) reaches only this machine.
+inline bool is_loopback(std::string_view address) {
+    if (address.rfind("unix:", 0) == 0 || address.rfind("unix-abstract:", 0) == 0) return true;
+    for (std::string_view scheme : {"ipv4:", "ipv6:", "dns:"})
+        if (address.rfind(scheme, 0) == 0) address.remove_prefix(scheme.size());
+    std::string_view host;
+    if (!address.empty() && address.front() == '[') {
+        const auto close = address.find(']');
+        if (close == std::string_view::npos) return false;
+        host = address.substr(1, close - 1);
+    } else {
+        const auto colon = address.rfind(':');
+        host = address.substr(0, colon);
+    }
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+/// The latency server: listens on construction, serves until `shutdown`.
+class server {
+public:
+    /// Starts listening and serving; `accelnas::error` when the address cannot be bound or when it
+    /// reaches beyond loopback without a token.
+    explicit server(server_options opt) : opt_(std::move(opt)), core_(opt_.service) {
+        require(opt_.threads >= 1, "--threads must be at least 1");
+        require(opt_.stream_backlog >= 1, "stream backlog must be at least 1");
+        require(is_loopback(opt_.listen) || !opt_.token.empty(), "--listen ", opt_.listen,
+                " reaches beyond this machine: give a shared token with --token-file");
+        require(opt_.service.max_request_bytes >= 64 && opt_.service.max_request_bytes <= (1u << 30),
+                "--max-request-bytes must be between 64 and 1 GiB, got ", opt_.service.max_request_bytes);
+        expected_auth_ = "Bearer " + opt_.token;
+        grpc::EnableDefaultHealthCheckService(true);
+        grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+        grpc::ServerBuilder b;
+        int port = 0;
+        b.AddListeningPort(opt_.listen, grpc::InsecureServerCredentials(), &port);
+        b.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a second server on a taken port must fail, not share it
+        b.SetMaxReceiveMessageSize(static_cast<int>(opt_.service.max_request_bytes));
+        b.RegisterService(&async_);
+        for (std::size_t i = 0; i < opt_.threads; ++i) cqs_.push_back(b.AddCompletionQueue());
+        server_ = b.BuildAndStart();
+        require(server_ != nullptr && port != 0, "cannot listen on ", opt_.listen, " (address taken or invalid)");
+        port_ = port;
+        // A few calls of each kind requested per queue, so a burst of clients is matched at once.
+        for (auto& cq : cqs_)
+            for (int k = 0; k < 8; ++k) {
+                arm_list(cq.get());
+                arm_estimate(cq.get());
+                arm_stream(cq.get());
+            }
+        for (auto& cq : cqs_) workers_.emplace_back([q = cq.get()] { run(q); });
+    }
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+    ~server() { shutdown(std::chrono::system_clock::now()); }
+
+    /// The port it listens on (the chosen one when the options said port 0).
+    int port() const noexcept { return port_; }
+    /// Its options.
+    const server_options& options() const noexcept { return opt_; }
+
+    /// Stops accepting calls, lets the calls in flight finish until `deadline` (then cancels them),
+    /// and stops the workers. Idempotent; returns when everything is stopped.
+    void shutdown(std::chrono::system_clock::time_point deadline) {
+        std::lock_guard once(shutdown_mutex_);
+        if (stopped_) return;
+        if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(false);
+        server_->Shutdown(deadline);
+        {
+            std::unique_lock lock(arm_mutex_);
+            stopping_ = true;  // no call is requested on a queue after this
+        }
+        for (auto& cq : cqs_) cq->Shutdown();
+        for (auto& t : workers_) t.join();
+        stopped_ = true;
+    }
+
+private:
+    using service_type = pb::LatencyEstimator::AsyncService;
+
+    struct tag {
+        virtual void proceed(bool ok) = 0;
+        virtual ~tag() = default;
+    };
+
+    static void run(grpc::ServerCompletionQueue* cq) {
+        void* t = nullptr;
+        bool ok = false;
+        while (cq->Next(&t, &ok)) static_cast<tag*>(t)->proceed(ok);
+    }
+
+    bool authorized(const grpc::ServerContext& ctx) const {
+        if (opt_.token.empty()) return true;
+        const auto range = ctx.client_metadata().equal_range("authorization");
+        bool ok = false;
+        for (auto it = range.first; it != range.second; ++it) {
+            const std::string_view v(it->second.data(), it->second.size());
+            // constant time in the token's length: no early exit on the first differing byte
+            unsigned diff = v.size() == expected_auth_.size() ? 0u : 1u;
+            for (std::size_t i = 0; i < expected_auth_.size(); ++i)
+                diff |= static_cast<unsigned char>(expected_auth_[i]) ^ static_cast<unsigned char>(i < v.size() ? v[i] : 0);
+            ok = ok || diff == 0;
+        }
+        return ok;
+    }
+    static grpc::Status unauthenticated() {
+        return {grpc::StatusCode::UNAUTHENTICATED, "missing or wrong token (metadata 'authorization: Bearer <token>')"};
+    }
+    static bool expired(const grpc::ServerContext& ctx) { return ctx.deadline() <= std::chrono::system_clock::now(); }
+    static grpc::Status deadline_status() {
+        return {grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before the estimate started"};
+    }
+
+    /// Answers one request into `out`; failures come back as the status.
+    grpc::Status answer(const pb::EstimateRequest& req, pb::EstimateResponse& out) {
+        try {
+            core_.estimate(req, out);
+            return grpc::Status::OK;
+        } catch (const status_error& e) {
+            return {e.code(), e.what()};
+        }
+    }
+
+    // ---- unary calls ----
+    template <class Req, class Resp, class Handle>
+    struct unary_call final : tag {
+        using request_fn = void (service_type::*)(grpc::ServerContext*, Req*, grpc::ServerAsyncResponseWriter<Resp>*,
+                                                   grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
+        unary_call(server& s, grpc::ServerCompletionQueue* cq, request_fn fn, Handle h)
+            : s(s), cq(cq), fn(fn), handle(std::move(h)) {
+            (s.async_.*fn)(&ctx, &req, &responder, cq, cq, static_cast<tag*>(this));
+        }
+        void proceed(bool ok) override {
+            if (finished || !ok) {  // answered, or the server is shutting down
+                delete this;
+                return;
+            }
+            s.arm(cq, [&] { new unary_call(s, cq, fn, handle); });
+            finished = true;
+            Resp resp;
+            grpc::Status st;
+            if (!s.authorized(ctx)) st = unauthenticated();
+            else if (expired(ctx)) st = deadline_status();
+            else st = handle(s, req, resp);
+            if (st.ok()) responder.Finish(resp, st, static_cast<tag*>(this));
+            else responder.FinishWithError(st, static_cast<tag*>(this));
+        }
+        server& s;
+        grpc::ServerCompletionQueue* cq;
+        request_fn fn;
+        Handle handle;
+        grpc::ServerContext ctx;
+        Req req;
+        grpc::ServerAsyncResponseWriter<Resp> responder{&ctx};
+        bool finished = false;
+    };
+
+    template <class F>
+    void arm(grpc::ServerCompletionQueue*, F&& make) {
+        std::shared_lock lock(arm_mutex_);
+        if (!stopping_) make();
+    }
+
+    void arm_list(grpc::ServerCompletionQueue* cq) {
+        auto h = [](server& s, const pb::ListTargetsRequest&, pb::ListTargetsResponse& r) {
+            s.core_.list_targets(r);
+            return grpc::Status::OK;
+        };
+        arm(cq, [&] {
+            new unary_call<pb::ListTargetsRequest, pb::ListTargetsResponse, decltype(h)>(
+                *this, cq, &service_type::RequestListTargets, h);
+        });
+    }
+    void arm_estimate(grpc::ServerCompletionQueue* cq) {
+        auto h = [](server& s, const pb::EstimateRequest& q, pb::EstimateResponse& r) { return s.answer(q, r); };
+        arm(cq, [&] {
+            new unary_call<pb::EstimateRequest, pb::EstimateResponse, decltype(h)>(*this, cq, &service_type::RequestEstimate, h);
+        });
+    }
+
+    // ---- EstimateStream: one read and one write in flight at a time, answers queued in between ----
+    struct stream_call final {
+        struct step final : tag {
+            step(stream_call* c, void (stream_call::*f)(bool)) : c(c), f(f) {}
+            void proceed(bool ok) override { (c->*f)(ok); }
+            stream_call* c;
+            void (stream_call::*f)(bool);
+        };
+        stream_call(server& s, grpc::ServerCompletionQueue* cq) : s(s), cq(cq) {
+            s.async_.RequestEstimateStream(&ctx, &rw, cq, cq, static_cast<tag*>(&on_start));
+        }
+        void started(bool ok) {
+            if (!ok) {
+                delete this;
+                return;
+            }
+            s.arm_stream(cq);
+            if (!s.authorized(ctx)) {
+                finishing = true;
+                rw.Finish(unauthenticated(), static_cast<tag*>(&on_finish));
+                return;
+            }
+            read();
+        }
+        void read() {
+            reading = true;
+            rw.Read(&req, static_cast<tag*>(&on_read));
+        }
+        void write() {
+            writing = true;
+            rw.Write(out.front(), static_cast<tag*>(&on_write));
+        }
+        void got(bool ok) {
+            reading = false;
+            if (!ok) {  // the client closed its side, or the call ended
+                read_closed = true;
+                maybe_finish();
+                return;
+            }
+            out.emplace_back();
+            auto& r = out.back();
+            const auto st = expired(ctx) ? deadline_status() : s.answer(req, r);
+            if (!st.ok()) {
+                r.Clear();
+                r.set_id(req.id());
+                r.set_code(st.error_code());
+                r.set_error(st.error_message());
+            }
+            if (!writing) write();
+            if (out.size() < s.opt_.stream_backlog) read();  // else the next write completion resumes reading
+        }
+        void wrote(bool ok) {
+            writing = false;
+            if (!ok) {  // the client is gone: drop what is queued, wait for the read to fail too
+                out.clear();
+                broken = true;
+            } else {
+                out.pop_front();
+                if (!out.empty()) write();
+                if (!reading && !read_closed) read();
+            }
+            maybe_finish();
+        }
+        void maybe_finish() {
+            if (finishing || reading || writing || !(broken || (read_closed && out.empty()))) return;
+            finishing = true;
+            rw.Finish(grpc::Status::OK, static_cast<tag*>(&on_finish));
+        }
+        void finished(bool) { delete this; }
+
+        server& s;
+        grpc::ServerCompletionQueue* cq;
+        grpc::ServerContext ctx;
+        grpc::ServerAsyncReaderWriter<pb::EstimateResponse, pb::EstimateRequest> rw{&ctx};
+        pb::EstimateRequest req;
+        std::deque<pb::EstimateResponse> out;
+        bool reading = false, writing = false, read_closed = false, broken = false, finishing = false;
+        step on_start{this, &stream_call::started}, on_read{this, &stream_call::got}, on_write{this, &stream_call::wrote},
+            on_finish{this, &stream_call::finished};
+    };
+    void arm_stream(grpc::ServerCompletionQueue* cq) {
+        arm(cq, [&] { new stream_call(*this, cq); });
+    }
+
+    server_options opt_;
+    latency_service core_;
+    std::string expected_auth_;
+    service_type async_;
+    std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs_;
+    std::unique_ptr<grpc::Server> server_;
+    std::vector<std::thread> workers_;
+    int port_ = 0;
+    std::shared_mutex arm_mutex_;
+    bool stopping_ = false;
+    std::mutex shutdown_mutex_;
+    bool stopped_ = false;
+};
+
+}  // namespace accelnas::service

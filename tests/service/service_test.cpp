@@ -1,0 +1,401 @@
+// The latency service against a running accelnas-serve (the ctest fixture "service server" starts one
+// on an ephemeral loopback port with a token, --max-ops 1000 and --max-request-bytes 1 MiB, and
+// writes its port and token into ACCELNAS_BINARY_DIR/service-fixture/).
+#include <accelnas/core/rng.hpp>
+#include <accelnas/graph/json.hpp>
+#include <accelnas/hw/targets.hpp>
+#include <accelnas/service/remote_accelerator.hpp>
+#include <accelnas/service/token.hpp>
+#include <accelnas/space/registry.hpp>
+#include <accelnas/spec.hpp>
+#include <accelnas/zoo/zoo.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace accelnas;
+namespace pb = service::pb;
+
+namespace {
+
+const std::string fixture_dir = std::string(ACCELNAS_BINARY_DIR) + "/service-fixture";
+
+std::string address() {
+    std::ifstream f(fixture_dir + "/port");
+    int port = 0;
+    f >> port;
+    REQUIRE(port > 0);
+    return "127.0.0.1:" + std::to_string(port);
+}
+std::string token() { return service::read_token_file(fixture_dir + "/token"); }
+
+/// A raw client: the stub plus a context with or without the token.
+struct client {
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+    std::unique_ptr<pb::LatencyEstimator::Stub> stub = pb::LatencyEstimator::NewStub(channel);
+    static void auth(grpc::ClientContext& ctx, const std::string& t = token()) {
+        ctx.AddMetadata("authorization", "Bearer " + t);
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    }
+    grpc::Status estimate(const pb::EstimateRequest& q, pb::EstimateResponse& r) const {
+        grpc::ClientContext ctx;
+        auth(ctx);
+        return stub->Estimate(&ctx, q, &r);
+    }
+};
+
+pb::EstimateRequest json_request(const std::string& json, std::string target = "coral-usb", std::string est = "apm") {
+    pb::EstimateRequest q;
+    q.set_network_json(json);
+    q.set_target(std::move(target));
+    q.set_estimator(std::move(est));
+    return q;
+}
+
+/// The message in-process code raises for `f`, to compare with the server's.
+template <class F>
+std::string library_message(F&& f) {
+    try {
+        f();
+    } catch (const error& e) {
+        return e.what();
+    }
+    FAIL("expected accelnas::error");
+    return {};
+}
+
+/// The server still answers a good request.
+void still_serves() {
+    client c;
+    pb::EstimateResponse r;
+    pb::EstimateRequest q;
+    q.set_spec("mobilenet_v2");
+    q.set_target("coral-usb");
+    q.set_estimator("apm");
+    const auto st = c.estimate(q, r);
+    REQUIRE(st.ok());
+    CHECK(r.total_seconds() == hw::make_target("coral-usb", "apm").seconds(zoo::build("mobilenet_v2")));
+}
+
+std::vector<graph::network> some_networks() {
+    std::vector<graph::network> nets;
+    for (const char* n : {"efficientnet_edgetpu_s", "mobilenet_v2", "mobilenet_v3_large", "resnet50_v1", "inception_v3"})
+        nets.push_back(zoo::build(n));
+    const auto& space = space::find_space("edgetpu");
+    rng g(7);
+    for (int i = 0; i < 6; ++i) nets.push_back(space.decode(space.sample(g), {1, 224, 224, 3}, 1000));
+    return nets;
+}
+
+}  // namespace
+
+TEST_CASE("remote estimates equal the in-process models bit for bit", "[service]") {
+    const auto nets = some_networks();
+    for (const std::string target : {"coral-usb", "pixel4-edgetpu", "coral-latbench", "pixel4-cpu", "systolic-32x32-ws"})
+        for (const std::string est : {"sim", "apm"}) {
+            const auto local = hw::make_target(target, est);
+            const service::remote_accelerator remote(address(), target, est, {.token = token()});
+            std::vector<double> expect;
+            for (const auto& net : nets) {
+                INFO(target << " " << est << " " << net.name());
+                expect.push_back(local.seconds(net));
+                CHECK(remote.seconds(net) == expect.back());
+                const auto a = local.estimate(net), b = remote.estimate(net);
+                CHECK(b.total_seconds == a.total_seconds);
+                CHECK(b.total_cycles == a.total_cycles);
+                CHECK(b.param_bytes_cached == a.param_bytes_cached);
+                CHECK(b.param_bytes_streamed == a.param_bytes_streamed);
+                CHECK(b.network == a.network);
+                CHECK(b.estimator == a.estimator);
+                REQUIRE(b.ops.size() == a.ops.size());
+                for (std::size_t i = 0; i < a.ops.size(); ++i) {
+                    CHECK(b.ops[i].seconds == a.ops[i].seconds);
+                    CHECK(b.ops[i].cycles == a.ops[i].cycles);
+                    CHECK(b.ops[i].bound == a.ops[i].bound);
+                    CHECK(b.ops[i].where == a.ops[i].where);
+                    CHECK(b.ops[i].utilization == a.ops[i].utilization);
+                }
+            }
+            CHECK(remote.seconds_many(nets) == expect);
+        }
+}
+
+TEST_CASE("every network form gives the same total: JSON, protobuf, spec, id", "[service]") {
+    client c;
+    const auto net = zoo::build("efficientnet_edgetpu_s");
+    const double expect = hw::make_target("pixel4-edgetpu", "sim").seconds(net);
+    pb::EstimateResponse r1, r2, r3, r4;
+    REQUIRE(c.estimate(json_request(graph::to_json(net).dump(), "pixel4-edgetpu", "sim"), r1).ok());
+    CHECK(r1.total_seconds() == expect);
+    CHECK(r1.network() == "efficientnet_edgetpu_s");
+    CHECK(r1.param_bytes_cached() > 0);
+    pb::EstimateRequest q;
+    *q.mutable_network() = service::to_proto(net);
+    q.set_target("pixel4-edgetpu");
+    REQUIRE(c.estimate(q, r2).ok());  // estimator unset: sim
+    CHECK(r2.total_seconds() == expect);
+    q.set_spec("efficientnet_edgetpu_s");
+    REQUIRE(c.estimate(q, r3).ok());
+    CHECK(r3.total_seconds() == expect);
+    // The same JSON text again: answered from the server's cache, with the same id.
+    pb::EstimateResponse again;
+    REQUIRE(c.estimate(json_request(graph::to_json(net).dump(), "pixel4-edgetpu", "sim"), again).ok());
+    CHECK(again.network_id() == r1.network_id());
+    q.set_network_id(r1.network_id());
+    q.set_estimator("apm");
+    q.set_detail(pb::PER_OP);
+    REQUIRE(c.estimate(q, r4).ok());
+    const auto local = hw::make_target("pixel4-edgetpu", "apm").estimate(net);
+    CHECK(r4.total_seconds() == local.total_seconds);
+    CHECK(r4.ops_size() == static_cast<int>(local.ops.size()));
+    // protobuf round trip of a network keeps every op
+    const auto back = service::from_proto(service::to_proto(net));
+    CHECK(graph::to_json(back) == graph::to_json(net));
+}
+
+TEST_CASE("ListTargets lists the shipped targets with their configs", "[service]") {
+    const service::remote_accelerator remote(address(), "coral-usb", "sim", {.token = token()});
+    const auto r = remote.list_targets();
+    std::vector<std::string> names;
+    for (const auto& t : r.targets()) names.push_back(t.name());
+    CHECK(names == hw::targets::names());
+    CHECK(r.max_ops() == 1000);
+    CHECK(r.max_request_bytes() == (1u << 20));
+    for (const auto& t : r.targets()) {
+        CHECK_FALSE(t.provenance().empty());
+        const auto cfg = hw::config_from_json(nlohmann::json::parse(t.config_json()));
+        if (t.name() == "pixel4-cpu") CHECK(std::get<hw::cpu_config>(cfg).name == "pixel4-cpu");
+        else CHECK(hw::to_json(std::get<hw::edgetpu_config>(cfg)) == hw::to_json(hw::targets::edgetpu(t.name())));
+    }
+}
+
+TEST_CASE("bad requests get their documented status and the server keeps serving", "[service]") {
+    client c;
+    const auto good_json = graph::to_json(zoo::build("mobilenet_v2")).dump();
+    auto expect = [&](const pb::EstimateRequest& q, grpc::StatusCode code, const std::string& message_part) {
+        pb::EstimateResponse r;
+        const auto st = c.estimate(q, r);
+        INFO(st.error_message());
+        CHECK(st.error_code() == code);
+        CHECK(st.error_message().find(message_part) != std::string::npos);
+        still_serves();
+        return st.error_message();
+    };
+    using code = grpc::StatusCode;
+
+    SECTION("1 malformed JSON: the library's message") {
+        const std::string bad = "{\"schema\": \"accelnas.network\", \"ops\": [";
+        const auto msg = expect(json_request(bad), code::INVALID_ARGUMENT, "not valid JSON");
+        CHECK(msg == library_message([&] { graph::network_from_json_text(bad); }));
+    }
+    SECTION("2 unknown op kind (JSON): the library's message") {
+        auto j = nlohmann::json::parse(good_json);
+        j["ops"][3]["kind"] = "conv3d";
+        const auto msg = expect(json_request(j.dump()), code::INVALID_ARGUMENT, "unknown op kind 'conv3d'");
+        CHECK(msg == library_message([&] { graph::network_from_json(j); }));
+    }
+    SECTION("3 unknown op kind (protobuf)") {
+        pb::EstimateRequest q = json_request("");
+        *q.mutable_network() = service::to_proto(zoo::build("mobilenet_v2"));
+        q.mutable_network()->mutable_ops(2)->set_kind("conv3d");
+        expect(q, code::INVALID_ARGUMENT, "network.ops[2].kind: unknown op kind 'conv3d'");
+    }
+    SECTION("4 unknown target: make_target's message") {
+        const auto msg = expect(json_request(good_json, "tpu9"), code::INVALID_ARGUMENT, "unknown target 'tpu9'");
+        CHECK(msg == library_message([] { hw::make_target("tpu9", "apm"); }));
+    }
+    SECTION("5 unknown estimator") {
+        expect(json_request(good_json, "coral-usb", "magic"), code::INVALID_ARGUMENT, "unknown estimator 'magic'");
+    }
+    SECTION("6 a network over the op limit") {
+        graph::network big("long_chain");
+        auto x = big.input({1, 8, 8, 4});
+        for (int i = 0; i < 1200; ++i) x = big.activate(x, graph::activation::relu);
+        expect(json_request(graph::to_json(big).dump()), code::RESOURCE_EXHAUSTED, "limit of 1000 ops");
+        pb::EstimateRequest q = json_request("");
+        *q.mutable_network() = service::to_proto(big);
+        expect(q, code::RESOURCE_EXHAUSTED, "--max-ops");
+    }
+    SECTION("6b a network whose tensors are over the size limit (the simulator's work)") {
+        pb::EstimateRequest q = json_request("", "coral-usb", "sim");
+        q.set_spec("resnet50_v1@8192");
+        expect(q, code::RESOURCE_EXHAUSTED, "elements per tensor (--max-tensor-elements)");
+    }
+    SECTION("7 an oversized message") {
+        expect(json_request(std::string(2u << 20, ' ') + good_json), code::RESOURCE_EXHAUSTED, "");
+    }
+    SECTION("8 a missing token") {
+        grpc::ClientContext ctx;
+        pb::EstimateResponse r;
+        const auto st = c.stub->Estimate(&ctx, json_request(good_json), &r);
+        CHECK(st.error_code() == code::UNAUTHENTICATED);
+        still_serves();
+    }
+    SECTION("9 a wrong token (same length, and longer)") {
+        for (std::string t : {std::string(token().size(), 'x'), token() + "x"}) {
+            grpc::ClientContext ctx;
+            client::auth(ctx, t);
+            pb::EstimateResponse r;
+            CHECK(c.stub->Estimate(&ctx, json_request(good_json), &r).error_code() == code::UNAUTHENTICATED);
+            grpc::ClientContext ctx2;
+            client::auth(ctx2, t);
+            pb::ListTargetsResponse lr;
+            CHECK(c.stub->ListTargets(&ctx2, {}, &lr).error_code() == code::UNAUTHENTICATED);
+        }
+        still_serves();
+    }
+    SECTION("10 a deadline of 1 us") {
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("authorization", "Bearer " + token());
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::microseconds(1));
+        pb::EstimateResponse r;
+        pb::EstimateRequest q = json_request(good_json, "coral-usb", "sim");
+        CHECK(c.stub->Estimate(&ctx, q, &r).error_code() == code::DEADLINE_EXCEEDED);
+        still_serves();
+    }
+    SECTION("11 a file path as model spec") {
+        pb::EstimateRequest q = json_request("");
+        q.set_spec("/etc/passwd");
+        expect(q, code::INVALID_ARGUMENT, "the server does not read files");
+    }
+    SECTION("12 an unknown network id") {
+        pb::EstimateRequest q = json_request("");
+        q.set_network_id(987654321);
+        expect(q, code::NOT_FOUND, "network_id 987654321");
+    }
+    SECTION("13 no network at all") {
+        pb::EstimateRequest q;
+        q.set_target("coral-usb");
+        expect(q, code::INVALID_ARGUMENT, "request has no network");
+    }
+    SECTION("14 a dangling input and a cycle (JSON)") {
+        auto j = nlohmann::json::parse(good_json);
+        j["ops"][5]["inputs"][0] = "nowhere";
+        expect(json_request(j.dump()), code::INVALID_ARGUMENT, "dangling input");
+        auto k = nlohmann::json::parse(good_json);
+        k["ops"][1]["inputs"][0] = k["ops"][2]["name"];
+        expect(json_request(k.dump()), code::INVALID_ARGUMENT, "cycle");
+    }
+    SECTION("15 a protobuf input that is not an earlier op, and bad shapes") {
+        pb::EstimateRequest q = json_request("");
+        *q.mutable_network() = service::to_proto(zoo::build("mobilenet_v2"));
+        q.mutable_network()->mutable_ops(3)->set_inputs(0, 40);
+        expect(q, code::INVALID_ARGUMENT, "not an earlier op");
+        *q.mutable_network() = service::to_proto(zoo::build("mobilenet_v2"));
+        q.mutable_network()->mutable_ops(1)->set_groups(5);  // 3 input channels
+        expect(q, code::INVALID_ARGUMENT, "not divisible by groups");
+    }
+    SECTION("16 a JSON document nested 500,000 levels deep") {
+        expect(json_request(std::string(500000, '[') + std::string(500000, ']')), code::INVALID_ARGUMENT, "expected an object");
+    }
+    SECTION("17 an empty network") {
+        expect(json_request(R"({"schema": "accelnas.network", "version": 1, "name": "e", "ops": []})"), code::INVALID_ARGUMENT,
+               "the network is empty");
+    }
+    SECTION("18 a malformed search-space spec: the library's message") {
+        pb::EstimateRequest q = json_request("");
+        q.set_spec("edgetpu:garbage");
+        const auto msg = expect(q, code::INVALID_ARGUMENT, "model spec 'edgetpu:garbage'");
+        CHECK(msg == library_message([] { resolve_spec("edgetpu:garbage"); }));
+    }
+}
+
+TEST_CASE("a stream answers every request by id, errors included, and ends cleanly", "[service]") {
+    client c;
+    grpc::ClientContext ctx;
+    client::auth(ctx);
+    auto s = c.stub->EstimateStream(&ctx);
+    const auto net = zoo::build("mobilenet_edgetpu");
+    for (int i = 0; i < 20; ++i) {
+        pb::EstimateRequest q;
+        q.set_id(100 + i);
+        if (i == 7) q.set_spec("no_such_model");
+        else q.set_network_json(graph::to_json(net).dump());
+        q.set_target(i == 11 ? "nowhere" : "coral-devboard");
+        q.set_estimator(i % 2 ? "sim" : "apm");
+        REQUIRE(s->Write(q));
+    }
+    s->WritesDone();
+    pb::EstimateResponse r;
+    std::vector<bool> seen(20, false);
+    while (s->Read(&r)) {
+        const auto i = static_cast<int>(r.id()) - 100;
+        REQUIRE((i >= 0 && i < 20 && !seen[i]));
+        seen[i] = true;
+        if (i == 7) CHECK((r.code() == grpc::StatusCode::INVALID_ARGUMENT && r.error().find("no_such_model") != std::string::npos));
+        else if (i == 11) CHECK((r.code() == grpc::StatusCode::INVALID_ARGUMENT && r.error().find("unknown target 'nowhere'") != std::string::npos));
+        else CHECK((r.code() == 0 && r.total_seconds() == hw::make_target("coral-devboard", i % 2 ? "sim" : "apm").seconds(net)));
+    }
+    CHECK(s->Finish().ok());
+    CHECK(std::all_of(seen.begin(), seen.end(), [](bool b) { return b; }));
+}
+
+TEST_CASE("a stream without the token is refused", "[service]") {
+    client c;
+    grpc::ClientContext ctx;
+    auto s = c.stub->EstimateStream(&ctx);
+    pb::EstimateRequest q;
+    q.set_spec("mobilenet_v2");
+    q.set_target("coral-usb");
+    s->Write(q);
+    s->WritesDone();
+    pb::EstimateResponse r;
+    CHECK_FALSE(s->Read(&r));
+    CHECK(s->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
+    still_serves();
+}
+
+TEST_CASE("a client that disconnects mid-stream leaves the server serving", "[service]") {
+    for (int round = 0; round < 3; ++round) {
+        client c;
+        grpc::ClientContext ctx;
+        client::auth(ctx);
+        auto s = c.stub->EstimateStream(&ctx);
+        pb::EstimateRequest q;
+        q.set_spec("efficientnet_edgetpu_m");
+        q.set_target("coral-usb");
+        q.set_estimator("sim");
+        for (int i = 0; i < 10; ++i) {
+            q.set_id(i);
+            if (!s->Write(q)) break;
+        }
+        if (round > 0) {
+            pb::EstimateResponse r;
+            s->Read(&r);  // one answer, then gone
+        }
+        ctx.TryCancel();
+        CHECK(s->Finish().error_code() == grpc::StatusCode::CANCELLED);
+    }
+    still_serves();
+}
+
+TEST_CASE("64 clients at once all get their answers", "[service]") {
+    const auto net = zoo::build("efficientnet_edgetpu_s");
+    const double expect_apm = hw::make_target("coral-usb", "apm").seconds(net);
+    const double expect_sim = hw::make_target("coral-usb", "sim").seconds(net);
+    std::atomic<int> ok{0}, wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 64; ++t)
+        threads.emplace_back([&, t] {
+            try {
+                // each thread its own channel: 64 connections, not 64 calls on one
+                const service::remote_accelerator m(address(), "coral-usb", t % 4 ? "apm" : "sim", {.token = token()});
+                for (int i = 0; i < 5; ++i) {
+                    if (m.seconds(net) == (t % 4 ? expect_apm : expect_sim)) ++ok;
+                    else ++wrong;
+                }
+            } catch (const std::exception&) {
+                ++wrong;
+            }
+        });
+    for (auto& th : threads) th.join();
+    CHECK(ok == 64 * 5);
+    CHECK(wrong == 0);
+    still_serves();
+}
