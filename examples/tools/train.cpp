@@ -13,9 +13,11 @@
 
 #include <accelnas/app/training.hpp>
 #include <accelnas/graph/json.hpp>
+#include <accelnas/search/progress.hpp>
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 using namespace accelnas;
@@ -95,15 +97,15 @@ int main(int argc, char** argv) {
                         net.name().c_str(), m.parameter_count(), data.train.count, data.test.count, o.batch, o.threads,
                         double(o.lr), optimizer.c_str(), schedule.c_str());
         std::size_t epoch = 1;
+        // One bar per epoch: redrawn in place on a terminal, one plain line per tenth when piped.
+        std::optional<search::progress_bar> bar;
         o.on_step = [&](std::size_t s, std::size_t steps) {
-            if (s % std::max<std::size_t>(1, steps / 50) != 0 && s != steps) return;
-            const std::size_t w = 40, k = s * w / steps;
-            std::fprintf(stderr, "\repoch %zu [%s%s] %zu/%zu", epoch, std::string(k, '#').c_str(),
-                         std::string(w - k, ' ').c_str(), s, steps);
-            std::fflush(stderr);
+            if (!bar) bar.emplace(std::cerr, steps, search::is_terminal(2), std::max<std::size_t>(1, steps / 10),
+                                  "epoch " + std::to_string(epoch));
+            bar->update(s);
         };
         o.on_epoch = [&](const train::epoch_report& r) {
-            std::fprintf(stderr, "\n");
+            bar.reset();
             // With --json, stdout holds only the final object: the epoch lines go to stderr.
             std::fprintf(json ? stderr : stdout, "epoch %2zu  loss %.4f  test_acc %.4f  train %.1f s  %.0f img/s  lr %.4g\n",
                          r.epoch, r.train_loss, r.test_acc, r.train_seconds, r.img_per_s, double(r.lr));

@@ -11,7 +11,7 @@
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/service/convert.hpp>
 #include <accelnas/service/latency.pb.h>
-#include <accelnas/spec.hpp>
+#include <accelnas/app/spec.hpp>
 
 #include <grpcpp/support/status.h>
 #include <nlohmann/json.hpp>
@@ -269,11 +269,11 @@ private:
                 id = i;
                 return net;
             }
-            const auto p = parse_spec(text);
+            const auto p = app::parse_spec(text);
             // A remote client must not make the server read its files.
-            require(p.kind != spec_kind::file, "model spec '", text,
+            require(p.kind != app::spec_kind::file, "model spec '", text,
                     "': the server does not read files; send the network itself (network_json or network)");
-            auto built = resolve_spec(p);
+            auto built = app::resolve_spec(p);
             check_ops(built.size());
             auto net = std::make_shared<const graph::network>(checked(std::move(built)));
             id = cache_.insert(net, std::pair{src::spec, std::string_view(text)});
