@@ -7,3 +7,5 @@ accelnas_smoke_test(train_peer_tiny $<TARGET_FILE:accelnas-train>
 accelnas_smoke_test(train_throughput $<TARGET_FILE:accelnas-train>
   --model ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json --channels 3 --throughput 3)
 accelnas_doc_example(train_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/train_quickstart.cpp --quick)
+accelnas_smoke_test("train: progress into a pipe" bash ${PROJECT_SOURCE_DIR}/tests/train/progress_pipe.sh
+  $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json)

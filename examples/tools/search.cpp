@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     cli.add_option("--budget", s.budget, "candidates to evaluate")->capture_default_str()->check(count_range(1, 1000000));
     cli.add_option("--out", s.out, "output directory (journal, results.csv, results.json, pareto.svg, best.json)")->required();
     cli.add_flag("--resume", s.resume, "continue the search journaled in --out");
-    cli.add_option("--estimator", s.estimator, "latency model: sim (cycle-level simulator) or apm (roofline)")
+    cli.add_option("--estimator", s.estimator, "latency model: sim (cycle-level simulator) or apm (analytical performance model)")
         ->capture_default_str()->check(CLI::IsMember({"sim", "apm"}));
     cli.add_option("--threads", s.threads, "candidates evaluated at once (each trains single-threaded)")
         ->capture_default_str()->check(count_range(1, 256));
