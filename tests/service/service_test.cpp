@@ -7,7 +7,7 @@
 #include <accelnas/service/remote_accelerator.hpp>
 #include <accelnas/service/token.hpp>
 #include <accelnas/space/registry.hpp>
-#include <accelnas/spec.hpp>
+#include <accelnas/app/spec.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
 #include <catch2/catch.hpp>
@@ -302,7 +302,7 @@ TEST_CASE("bad requests get their documented status and the server keeps serving
         pb::EstimateRequest q = json_request("");
         q.set_spec("edgetpu:garbage");
         const auto msg = expect(q, code::INVALID_ARGUMENT, "model spec 'edgetpu:garbage'");
-        CHECK(msg == library_message([] { resolve_spec("edgetpu:garbage"); }));
+        CHECK(msg == library_message([] { app::resolve_spec("edgetpu:garbage"); }));
     }
 }
 
