@@ -1,13 +1,13 @@
 // The latency service against a running accelnas-serve (the ctest fixture "service server" starts one
 // on an ephemeral loopback port with a token, --max-ops 1000 and --max-request-bytes 1 MiB, and
 // writes its port and token into ACCELNAS_BINARY_DIR/service-fixture/).
+#include <accelnas/app/spec.hpp>
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/service/remote_accelerator.hpp>
 #include <accelnas/service/token.hpp>
 #include <accelnas/space/registry.hpp>
-#include <accelnas/app/spec.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
 #include <catch2/catch.hpp>
@@ -94,6 +94,16 @@ std::vector<graph::network> some_networks() {
 }
 
 }  // namespace
+
+TEST_CASE("the remote_accelerator lines of docs/service.md", "[service]") {
+    // docs/service.md shows these three lines (an excerpt); address() and token() are the fixture's.
+    accelnas::service::remote_accelerator m(address(), "coral-usb", "apm", {.token = token()});
+    double s = m.seconds(accelnas::zoo::build("efficientnet_edgetpu_s"));   // == hw::apm's, bit for bit
+    accelnas::hw::any_accelerator any = m;                                   // anywhere a model is taken
+    const auto net = zoo::build("efficientnet_edgetpu_s");
+    CHECK(s == hw::make_target("coral-usb", "apm").seconds(net));
+    CHECK(any.seconds(net) == s);
+}
 
 TEST_CASE("remote estimates equal the in-process models bit for bit", "[service]") {
     const auto nets = some_networks();
