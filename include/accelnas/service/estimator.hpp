@@ -7,6 +7,7 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/service/convert.hpp>
@@ -47,7 +48,7 @@ private:
 /// Limits and configs of a latency service.
 struct service_options {
     std::size_t max_ops = 4096;                      ///< ops per network (RESOURCE_EXHAUSTED beyond)
-    std::size_t max_request_bytes = 4u << 20;        ///< message size limit (enforced by the transport)
+    std::size_t max_request_bytes = 4u << 20;        ///< message size limit (checked by the server's handlers)
     /// Elements of any one tensor: the simulator's time grows with tensor rows (resnet50_v1@8192 takes
     /// seconds), so this bounds the work one request can ask for. 2^26 admits resnet50_v1@2048.
     std::int64_t max_tensor_elements = std::int64_t{1} << 26;
@@ -161,6 +162,7 @@ public:
             else t.config = cfg ? *cfg : hw::device_config{hw::targets::edgetpu(name)};
             t.sim = std::make_unique<hw::any_accelerator>(hw::make_target(name, "sim", t.config));
             t.apm = std::make_unique<hw::any_accelerator>(hw::make_target(name, "apm", t.config));
+            if (const auto* e = std::get_if<hw::edgetpu_config>(&t.config)) t.apm_model.emplace(*e);
             targets_.push_back(std::move(t));
         }
     }
@@ -190,6 +192,7 @@ public:
         try {
             out.set_id(req.id());
             const auto est = req.estimator().empty() ? std::string_view("sim") : std::string_view(req.estimator());
+            if (fast_total(req, est, out)) return;
             const hw::any_accelerator model = model_for(req.target(), est);
             std::uint64_t id = 0;
             const auto net = network_of(req, id);
@@ -220,7 +223,35 @@ private:
         std::string name, provenance;
         hw::device_config config;
         std::unique_ptr<hw::any_accelerator> sim, apm;
+        std::optional<hw::apm> apm_model;  // Edge TPU targets: the APM itself, for fast_total
     };
+
+    /// The search loop's request - an APM total of a protobuf network on an Edge TPU target - priced
+    /// straight from the message (`compact_from_proto`, no IR built, nothing kept: network_id 0).
+    /// False when the request is another kind, or the network is outside what the fast decoder or
+    /// the APM's fast path vouch for: the general path then answers it and raises the errors.
+    bool fast_total(const pb::EstimateRequest& req, std::string_view est, pb::EstimateResponse& out) const {
+        if (req.detail() != pb::TOTAL_ONLY || est != "apm" || req.network_source_case() != pb::EstimateRequest::kNetwork)
+            return false;
+        const target* t = nullptr;
+        for (const auto& c : targets_)
+            if (c.name == req.target()) t = &c;
+        if (t == nullptr || !t->apm_model) return false;
+        const auto& m = req.network();
+        check_ops(static_cast<std::size_t>(m.ops_size()));
+        // per worker thread, so decoding reuses its storage and takes no lock
+        thread_local hw::compact_network table;
+        thread_local proto_scratch scratch;
+        if (!compact_from_proto(m, opt_.max_tensor_elements, table, scratch)) return false;
+        const auto total = t->apm_model->fast_seconds(table);
+        if (!total) return false;
+        out.set_network_id(0);
+        out.set_network(m.name());
+        out.set_target(t->apm_model->name());
+        out.set_estimator("apm");
+        out.set_total_seconds(*total);
+        return true;
+    }
 
     hw::any_accelerator model_for(std::string_view name, std::string_view est) const {
         if (est == "sim" || est == "apm")

@@ -72,7 +72,9 @@ public:
         int port = 0;
         b.AddListeningPort(opt_.listen, grpc::InsecureServerCredentials(), &port);
         b.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a second server on a taken port must fail, not share it
-        b.SetMaxReceiveMessageSize(static_cast<int>(opt_.service.max_request_bytes));
+        // gRPC takes messages up to a ceiling above the limit, and the handlers check the limit, so
+        // that a client over it is told the limit and the option (gRPC's own refusal names neither).
+        b.SetMaxReceiveMessageSize(static_cast<int>(opt_.service.max_request_bytes + request_slack_bytes));
         b.RegisterService(&async_);
         for (std::size_t i = 0; i < opt_.threads; ++i) cqs_.push_back(b.AddCompletionQueue());
         server_ = b.BuildAndStart();
@@ -147,15 +149,39 @@ private:
     static grpc::Status deadline_status() {
         return {grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before the estimate started"};
     }
+    /// True when the request's own deadline (deadline_unix_micros, 0 = none) has passed.
+    static bool request_expired(const pb::EstimateRequest& req) {
+        if (req.deadline_unix_micros() == 0) return false;
+        const auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
+        return now.count() >= req.deadline_unix_micros();
+    }
+    /// RESOURCE_EXHAUSTED for a message of `bytes` over the size limit, naming the limit and its option.
+    grpc::Status oversized(std::size_t bytes) const {
+        const auto limit = std::to_string(opt_.service.max_request_bytes);
+        return {grpc::StatusCode::RESOURCE_EXHAUSTED, "request message of " + std::to_string(bytes) +
+                                                          " bytes is over the server's limit of " + limit +
+                                                          " bytes per request (--max-request-bytes " + limit + ")"};
+    }
+    /// OK, or the status of a message over the size limit.
+    template <class Message>
+    grpc::Status size_checked(const Message& m) const {
+        const std::size_t bytes = m.ByteSizeLong();
+        return bytes > opt_.service.max_request_bytes ? oversized(bytes) : grpc::Status::OK;
+    }
 
-    /// Answers one request into `out`; failures come back as the status.
+    /// Answers one request into `out`; failures come back as the status. The size limit and the
+    /// request's own deadline are checked here, so unary calls and stream answers treat them alike.
     grpc::Status answer(const pb::EstimateRequest& req, pb::EstimateResponse& out) {
+        if (auto st = size_checked(req); !st.ok()) return st;
+        static const grpc::Status late{grpc::StatusCode::DEADLINE_EXCEEDED,
+                                       "the request's deadline_unix_micros passed before its estimate was done"};
+        if (request_expired(req)) return late;
         try {
             core_.estimate(req, out);
-            return grpc::Status::OK;
         } catch (const status_error& e) {
             return {e.code(), e.what()};
         }
+        return request_expired(req) ? late : grpc::Status::OK;
     }
 
     // ---- unary calls ----
@@ -199,7 +225,8 @@ private:
     }
 
     void arm_list(grpc::ServerCompletionQueue* cq) {
-        auto h = [](server& s, const pb::ListTargetsRequest&, pb::ListTargetsResponse& r) {
+        auto h = [](server& s, const pb::ListTargetsRequest& q, pb::ListTargetsResponse& r) {
+            if (auto st = s.size_checked(q); !st.ok()) return st;
             s.core_.list_targets(r);
             return grpc::Status::OK;
         };
@@ -223,8 +250,16 @@ private:
             stream_call* c;
             void (stream_call::*f)(bool);
         };
-        stream_call(server& s, grpc::ServerCompletionQueue* cq) : s(s), cq(cq) {
+        stream_call(server& s, grpc::ServerCompletionQueue* cq) : s(s), cq(cq), arena(arena_options(block)) {
+            req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
             s.async_.RequestEstimateStream(&ctx, &rw, cq, cq, static_cast<tag*>(&on_start));
+        }
+        static google::protobuf::ArenaOptions arena_options(std::unique_ptr<char[]>& block) {
+            google::protobuf::ArenaOptions o;
+            block = std::make_unique<char[]>(arena_block_bytes);
+            o.initial_block = block.get();
+            o.initial_block_size = arena_block_bytes;
+            return o;
         }
         void started(bool ok) {
             if (!ok) {
@@ -241,7 +276,7 @@ private:
         }
         void read() {
             reading = true;
-            rw.Read(&req, static_cast<tag*>(&on_read));
+            rw.Read(req, static_cast<tag*>(&on_read));
         }
         void write() {
             writing = true;
@@ -254,15 +289,26 @@ private:
                 maybe_finish();
                 return;
             }
-            out.emplace_back();
+            // An answer object from the spares (their strings keep their storage), or a new one.
+            if (spare.empty()) out.emplace_back();
+            else {
+                out.push_back(std::move(spare.back()));
+                spare.pop_back();
+                out.back().Clear();
+            }
             auto& r = out.back();
-            const auto st = expired(ctx) ? deadline_status() : s.answer(req, r);
+            const auto st = expired(ctx) ? deadline_status() : s.answer(*req, r);
             if (!st.ok()) {
                 r.Clear();
-                r.set_id(req.id());
+                r.set_id(req->id());
                 r.set_code(st.error_code());
                 r.set_error(st.error_message());
             }
+            // The request's network (a oneof member: protobuf frees it on every parse) lives in the
+            // arena; resetting it keeps the first block, so reading the next request allocates nothing
+            // until a network outgrows the block.
+            arena.Reset();
+            req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
             if (!writing) write();
             if (out.size() < s.opt_.stream_backlog) read();  // else the next write completion resumes reading
         }
@@ -272,6 +318,7 @@ private:
                 out.clear();
                 broken = true;
             } else {
+                if (spare.size() < spare_answers) spare.push_back(std::move(out.front()));
                 out.pop_front();
                 if (!out.empty()) write();
                 if (!reading && !read_closed) read();
@@ -289,8 +336,12 @@ private:
         grpc::ServerCompletionQueue* cq;
         grpc::ServerContext ctx;
         grpc::ServerAsyncReaderWriter<pb::EstimateResponse, pb::EstimateRequest> rw{&ctx};
-        pb::EstimateRequest req;
+        static constexpr std::size_t arena_block_bytes = 64 << 10, spare_answers = 8;
+        std::unique_ptr<char[]> block;     // the arena's first block (kept across resets)
+        google::protobuf::Arena arena;
+        pb::EstimateRequest* req;          // in `arena`
         std::deque<pb::EstimateResponse> out;
+        std::vector<pb::EstimateResponse> spare;  // written answers kept for reuse
         bool reading = false, writing = false, read_closed = false, broken = false, finishing = false;
         step on_start{this, &stream_call::started}, on_read{this, &stream_call::got}, on_write{this, &stream_call::wrote},
             on_finish{this, &stream_call::finished};
@@ -298,6 +349,10 @@ private:
     void arm_stream(grpc::ServerCompletionQueue* cq) {
         arm(cq, [&] { new stream_call(*this, cq); });
     }
+
+    /// How far over --max-request-bytes gRPC still takes a message (for the handlers to refuse it
+    /// with the limit named); beyond that gRPC refuses it with its own text.
+    static constexpr std::size_t request_slack_bytes = 16u << 20;
 
     server_options opt_;
     latency_service core_;
