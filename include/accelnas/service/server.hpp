@@ -109,6 +109,12 @@ public:
             std::unique_lock lock(arm_mutex_);
             stopping_ = true;  // no call is requested on a queue after this
         }
+        // The calls cancelled by Shutdown still finish through their queues (a Finish after a failed
+        // read, a write completing): a queue shut down before they are gone would see an operation
+        // started on it, which gRPC aborts on. So the workers drain every call first.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (live_calls_.load() > 0 && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         for (auto& cq : cqs_) cq->Shutdown();
         for (auto& t : workers_) t.join();
         stopped_ = true;
@@ -120,6 +126,14 @@ private:
     struct tag {
         virtual void proceed(bool ok) = 0;
         virtual ~tag() = default;
+    };
+    /// Counts the call objects alive (requested or in progress), for `shutdown`.
+    struct counted {
+        explicit counted(std::atomic<long>& n) : n(n) { ++n; }
+        counted(const counted&) = delete;
+        counted& operator=(const counted&) = delete;
+        ~counted() { --n; }
+        std::atomic<long>& n;
     };
 
     static void run(grpc::ServerCompletionQueue* cq) {
@@ -190,7 +204,7 @@ private:
         using request_fn = void (service_type::*)(grpc::ServerContext*, Req*, grpc::ServerAsyncResponseWriter<Resp>*,
                                                    grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
         unary_call(server& s, grpc::ServerCompletionQueue* cq, request_fn fn, Handle h)
-            : s(s), cq(cq), fn(fn), handle(std::move(h)) {
+            : alive(s.live_calls_), s(s), cq(cq), fn(fn), handle(std::move(h)) {
             (s.async_.*fn)(&ctx, &req, &responder, cq, cq, static_cast<tag*>(this));
         }
         void proceed(bool ok) override {
@@ -208,6 +222,7 @@ private:
             if (st.ok()) responder.Finish(resp, st, static_cast<tag*>(this));
             else responder.FinishWithError(st, static_cast<tag*>(this));
         }
+        counted alive;
         server& s;
         grpc::ServerCompletionQueue* cq;
         request_fn fn;
@@ -250,7 +265,7 @@ private:
             stream_call* c;
             void (stream_call::*f)(bool);
         };
-        stream_call(server& s, grpc::ServerCompletionQueue* cq) : s(s), cq(cq), arena(arena_options(block)) {
+        stream_call(server& s, grpc::ServerCompletionQueue* cq) : alive(s.live_calls_), s(s), cq(cq), arena(arena_options(block)) {
             req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
             s.async_.RequestEstimateStream(&ctx, &rw, cq, cq, static_cast<tag*>(&on_start));
         }
@@ -332,6 +347,7 @@ private:
         }
         void finished(bool) { delete this; }
 
+        counted alive;
         server& s;
         grpc::ServerCompletionQueue* cq;
         grpc::ServerContext ctx;
@@ -362,6 +378,7 @@ private:
     std::unique_ptr<grpc::Server> server_;
     std::vector<std::thread> workers_;
     int port_ = 0;
+    std::atomic<long> live_calls_{0};
     std::shared_mutex arm_mutex_;
     bool stopping_ = false;
     std::mutex shutdown_mutex_;
