@@ -7,6 +7,7 @@
 #include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/targets.hpp>
+#include <accelnas/service/estimator.hpp>
 #include <accelnas/service/remote_accelerator.hpp>
 #include <accelnas/service/token.hpp>
 #include <accelnas/space/registry.hpp>
@@ -206,6 +207,31 @@ TEST_CASE("compact_from_proto builds the compact table of from_proto's network, 
             CHECK(std::tie(a.in_begin, a.in_count, a.kind, a.act, a.exact) == std::tie(b.in_begin, b.in_count, b.kind, b.act, b.exact));
         }
         CHECK(std::equal(table.input_indices().begin(), table.input_indices().end(), ref.input_indices().begin(), ref.input_indices().end()));
+        // the same from the encoded request (the server's stream path reads it without protobuf's parser)
+        pb::EstimateRequest q;
+        q.set_id(77);
+        *q.mutable_network() = m;
+        q.set_target("coral-usb");
+        q.set_estimator("apm");
+        q.set_detail(pb::TOTAL_ONLY);
+        q.set_deadline_unix_micros(123);
+        const auto encoded = q.SerializeAsString();
+        service::wire_request w;
+        REQUIRE(w.read(encoded));
+        CHECK((w.id == 77 && w.fast_form && w.target == "coral-usb" && w.estimator == "apm" && w.deadline_unix_micros == 123));
+        CHECK(w.detail_level == static_cast<std::uint64_t>(pb::TOTAL_ONLY));
+        hw::compact_network from_wire;
+        std::string_view wire_name;
+        REQUIRE(service::compact_from_wire(w.network, std::int64_t{1} << 40, from_wire, scratch, wire_name));
+        CHECK(wire_name == net.name());
+        REQUIRE(from_wire.size() == ref.size());
+        auto fields = [](const hw::compact_op& c) {
+            return std::tuple(c.elements, c.out_h, c.out_w, c.out_c, c.in_h, c.in_w, c.in_c, c.filters, c.groups, c.kernel_h, c.kernel_w,
+                              c.stride_h, c.in_begin, c.in_count, c.kind, c.act, c.exact);
+        };
+        for (std::size_t i = 0; i < ref.size(); ++i) CHECK(fields(from_wire.ops()[i]) == fields(ref.ops()[i]));
+        CHECK(std::equal(from_wire.input_indices().begin(), from_wire.input_indices().end(), ref.input_indices().begin(),
+                         ref.input_indices().end()));
         for (const auto& target : {"coral-usb", "coral-devboard", "pixel4-edgetpu", "coral-latbench"}) {
             const hw::apm model(hw::targets::edgetpu(target));
             const auto fast = model.fast_seconds(table);
@@ -246,9 +272,22 @@ TEST_CASE("compact_from_proto builds the compact table of from_proto's network, 
         auto m = base;
         spoil(m);
         CHECK_FALSE(service::compact_from_proto(m, std::int64_t{1} << 40, table, scratch));
+        std::string_view wire_name;
+        CHECK_FALSE(service::compact_from_wire(m.SerializeAsString(), std::int64_t{1} << 40, table, scratch, wire_name));
         CHECK_THROWS_AS(service::from_proto(m).validate(), error);  // the server's general path refuses it
     }
     CHECK(service::compact_from_proto(base, std::int64_t{1} << 40, table, scratch));
+    // encodings the wire reader leaves to protobuf's parser: truncated, a non-ASCII name, a field of
+    // another wire type
+    std::string_view wire_name;
+    const auto encoded = base.SerializeAsString();
+    CHECK(service::compact_from_wire(encoded, std::int64_t{1} << 40, table, scratch, wire_name));
+    CHECK_FALSE(service::compact_from_wire(std::string_view(encoded).substr(0, encoded.size() - 3), std::int64_t{1} << 40, table,
+                                           scratch, wire_name));
+    auto accented = base;
+    accented.mutable_ops(3)->set_name("op\xc3\xa9");
+    CHECK_FALSE(service::compact_from_wire(accented.SerializeAsString(), std::int64_t{1} << 40, table, scratch, wire_name));
+    CHECK_FALSE(service::compact_from_wire(encoded + std::string("\x10\x05", 2), std::int64_t{1} << 40, table, scratch, wire_name));
     CHECK_FALSE(service::compact_from_proto(base, 1000, table, scratch));  // 224x224x3 is over 1000 elements
 }
 

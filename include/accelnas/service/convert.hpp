@@ -177,11 +177,165 @@ inline graph::network from_proto(const pb::Network& m) {
     return net;
 }
 
-/// Reusable storage of `compact_from_proto` (one per worker thread: decoding then allocates nothing).
+/// Reusable storage of `compact_from_proto` and `compact_from_wire` (one per worker thread: decoding
+/// then allocates nothing).
 struct proto_scratch {
     std::vector<graph::tensor_shape> shapes;  ///< output shape of each op decoded so far
     std::vector<std::string_view> names;      ///< open-addressing set of the op names seen (empty = free)
+    std::vector<std::string_view> op_bytes;   ///< compact_from_wire: the encoded ops
+    std::vector<std::uint32_t> inputs;        ///< compact_from_wire: the inputs of the op being read
 };
+
+namespace detail {
+/// A reader of protobuf's wire format over one contiguous buffer (what `compact_from_wire` reads).
+struct wire_reader {
+    const unsigned char* p;
+    const unsigned char* end;
+    explicit wire_reader(std::string_view b)
+        : p(reinterpret_cast<const unsigned char*>(b.data())), end(reinterpret_cast<const unsigned char*>(b.data()) + b.size()) {}
+    bool done() const noexcept { return p == end; }
+    bool varint(std::uint64_t& v) noexcept {
+        v = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            if (p == end) return false;
+            const unsigned char b = *p++;
+            v |= std::uint64_t{b & 0x7fu} << shift;
+            if (!(b & 0x80u)) return true;
+        }
+        return false;
+    }
+    bool bytes(std::string_view& out) noexcept {
+        std::uint64_t n = 0;
+        if (!varint(n) || n > static_cast<std::uint64_t>(end - p)) return false;
+        out = {reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
+        p += n;
+        return true;
+    }
+    bool skip(unsigned wire_type) noexcept {
+        std::uint64_t v = 0;
+        std::string_view s;
+        switch (wire_type) {
+        case 0: return varint(v);
+        case 1: return end - p >= 8 ? (p += 8, true) : false;
+        case 2: return bytes(s);
+        case 5: return end - p >= 4 ? (p += 4, true) : false;
+        default: return false;  // groups and invalid types: protobuf's own parser decides
+        }
+    }
+    /// Appends the values of a repeated integer field (packed, wire type 2, or one value, wire type 0).
+    template <class F>
+    bool repeated(unsigned wire_type, F&& add) noexcept {
+        std::uint64_t v = 0;
+        if (wire_type == 0) return varint(v) && add(v);
+        if (wire_type != 2) return false;
+        std::string_view s;
+        if (!bytes(s)) return false;
+        wire_reader in(s);
+        while (!in.done())
+            if (!in.varint(v) || !add(v)) return false;
+        return true;
+    }
+};
+
+/// True when `s` is ASCII (valid UTF-8 as protobuf requires of strings; other text takes protobuf's parser).
+inline bool ascii(std::string_view s) noexcept {
+    for (const char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
+/// One encoded `Op`, read with the accessors of `pb::Op` that `compact_from` uses.
+struct wire_op {
+    std::string_view name_, kind_, padding_, activation_;
+    std::span<const std::uint32_t> inputs_;
+    std::int64_t shape_[4] = {}, filters_ = 0, groups_ = 0;
+    std::int32_t kernel_[2] = {}, stride_[2] = {};
+    int shape_n = 0, kernel_n = 0, stride_n = 0, pads_n = 0;
+    bool bias_ = false, batch_norm_ = false, count_include_pad_ = false;
+
+    /// Reads op `b`; false for anything protobuf's parser should judge (bad encoding, a field of
+    /// another wire type, an input beyond 32 bits, non-ASCII text).
+    bool read(std::string_view b, std::vector<std::uint32_t>& inputs) {
+        inputs.clear();
+        wire_reader r(b);
+        while (!r.done()) {
+            std::uint64_t key = 0, v = 0;
+            if (!r.varint(key)) return false;
+            const auto field = key >> 3;
+            const auto type = static_cast<unsigned>(key & 7);
+            auto text = [&](std::string_view& out) { return type == 2 && r.bytes(out) && ascii(out); };
+            auto scalar = [&](std::uint64_t& out) { return type == 0 && r.varint(out); };
+            bool ok = true;
+            switch (field) {
+            case 1: ok = text(name_); break;
+            case 2: ok = text(kind_); break;
+            case 3:
+                ok = r.repeated(type, [&](std::uint64_t x) {
+                    if (x > std::numeric_limits<std::uint32_t>::max()) return false;
+                    inputs.push_back(static_cast<std::uint32_t>(x));
+                    return true;
+                });
+                break;
+            case 4:
+                ok = r.repeated(type, [&](std::uint64_t x) {
+                    if (shape_n < 4) shape_[shape_n] = static_cast<std::int64_t>(x);
+                    ++shape_n;
+                    return true;
+                });
+                break;
+            case 5: ok = scalar(v), filters_ = static_cast<std::int64_t>(v); break;
+            case 6:
+                ok = r.repeated(type, [&](std::uint64_t x) {
+                    if (kernel_n < 2) kernel_[kernel_n] = static_cast<std::int32_t>(x);
+                    ++kernel_n;
+                    return true;
+                });
+                break;
+            case 7:
+                ok = r.repeated(type, [&](std::uint64_t x) {
+                    if (stride_n < 2) stride_[stride_n] = static_cast<std::int32_t>(x);
+                    ++stride_n;
+                    return true;
+                });
+                break;
+            case 8: ok = text(padding_); break;
+            case 9: ok = scalar(v), groups_ = static_cast<std::int64_t>(v); break;
+            case 10: ok = scalar(v), bias_ = v != 0; break;
+            case 11: ok = scalar(v), batch_norm_ = v != 0; break;
+            case 12: ok = text(activation_); break;
+            case 13: ok = scalar(v), count_include_pad_ = v != 0; break;
+            case 14:
+                ok = r.repeated(type, [&](std::uint64_t) {
+                    ++pads_n;
+                    return true;
+                });
+                break;
+            default: ok = r.skip(type);  // an unknown field: protobuf keeps it aside, it means nothing here
+            }
+            if (!ok) return false;
+        }
+        inputs_ = inputs;
+        return true;
+    }
+    std::string_view name() const noexcept { return name_; }
+    std::string_view kind() const noexcept { return kind_; }
+    std::string_view padding() const noexcept { return padding_; }
+    std::string_view activation() const noexcept { return activation_; }
+    std::span<const std::uint32_t> inputs() const noexcept { return inputs_; }
+    int shape_size() const noexcept { return shape_n; }
+    std::int64_t shape(int i) const noexcept { return shape_[i]; }
+    std::int64_t filters() const noexcept { return filters_; }
+    std::int64_t groups() const noexcept { return groups_; }
+    int kernel_size() const noexcept { return kernel_n; }
+    std::int32_t kernel(int i) const noexcept { return kernel_[i]; }
+    int stride_size() const noexcept { return stride_n; }
+    std::int32_t stride(int i) const noexcept { return stride_[i]; }
+    int pads_size() const noexcept { return pads_n; }
+    bool bias() const noexcept { return bias_; }
+    bool batch_norm() const noexcept { return batch_norm_; }
+    bool count_include_pad() const noexcept { return count_include_pad_; }
+};
+}  // namespace detail
 
 /// Reads a protobuf network straight into a compact op table (`hw::compact_network::push`), doing
 /// what `from_proto` and `graph::network::append` check and infer, without building the IR: the
@@ -190,11 +344,12 @@ struct proto_scratch {
 /// a tensor over `max_tensor_elements` -: `from_proto` then decodes the message and raises the error
 /// with the library's message. When it returns true, `out` equals `hw::compact_network(from_proto(m))`
 /// op for op (the service tests check the estimates bit for bit).
-inline bool compact_from_proto(const pb::Network& m, std::int64_t max_tensor_elements, hw::compact_network& out,
-                               proto_scratch& scratch) {
+/// `compact_from_proto` over any source of ops: `n` ops, `op_at(i)` giving an object with the accessors
+/// of `pb::Op` (a `pb::Op` itself, or a `detail::wire_op`); false when `op_at` returns null.
+template <class OpAt>
+bool compact_from(int n, OpAt&& op_at, std::int64_t max_tensor_elements, hw::compact_network& out, proto_scratch& scratch) {
     using graph::op_kind;
     using graph::tensor_shape;
-    const int n = m.ops_size();
     if (n <= 0) return false;
     out.clear();
     auto& shapes = scratch.shapes;
@@ -203,7 +358,7 @@ inline bool compact_from_proto(const pb::Network& m, std::int64_t max_tensor_ele
     while (cap < 2 * static_cast<std::size_t>(n)) cap *= 2;
     auto& names = scratch.names;
     names.assign(cap, std::string_view{});
-    auto find_enum = [](const std::string& text, const auto& all, int& v) {
+    auto find_enum = [](std::string_view text, const auto& all, int& v) {
         for (std::size_t i = 0; i < all.size(); ++i)
             if (all[i] == text) {
                 v = static_cast<int>(i);
@@ -224,8 +379,10 @@ inline bool compact_from_proto(const pb::Network& m, std::int64_t max_tensor_ele
     };
     bool has_input = false, has_compute = false;
     for (int i = 0; i < n; ++i) {
-        const auto& p = m.ops(i);
-        const std::string& name = p.name();
+        const auto* op = op_at(i);
+        if (op == nullptr) return false;
+        const auto& p = *op;
+        const std::string_view name = p.name();
         if (name.empty()) return false;
         // the names are unique (graph::network refuses a duplicate)
         for (std::size_t h = std::hash<std::string_view>{}(name) & (cap - 1);; h = (h + 1) & (cap - 1)) {
@@ -363,6 +520,46 @@ inline bool compact_from_proto(const pb::Network& m, std::int64_t max_tensor_ele
         out.push(c, std::span<const std::uint32_t>(ins.data(), nin));
     }
     return has_input && has_compute;
+}
+
+/// See above: the fast decoder of a `pb::Network` message.
+inline bool compact_from_proto(const pb::Network& m, std::int64_t max_tensor_elements, hw::compact_network& out,
+                               proto_scratch& scratch) {
+    return compact_from(m.ops_size(), [&](int i) { return &m.ops(i); }, max_tensor_elements, out, scratch);
+}
+
+/// `compact_from_proto` of an encoded `Network` message (`bytes`, protobuf's wire format), read
+/// without protobuf's parser; `name` gets the network's name (a view into `bytes`). False, as there,
+/// for anything it does not vouch for - including encodings it leaves to protobuf's parser.
+inline bool compact_from_wire(std::string_view bytes, std::int64_t max_tensor_elements, hw::compact_network& out,
+                              proto_scratch& scratch, std::string_view& name) {
+    detail::wire_reader r(bytes);
+    auto& ops = scratch.op_bytes;
+    ops.clear();
+    name = {};
+    while (!r.done()) {
+        std::uint64_t key = 0;
+        if (!r.varint(key)) return false;
+        const auto field = key >> 3;
+        const auto type = static_cast<unsigned>(key & 7);
+        std::string_view v;
+        if (field == 1) {
+            if (type != 2 || !r.bytes(name) || !detail::ascii(name)) return false;
+        } else if (field == 2) {
+            if (type != 2 || !r.bytes(v)) return false;
+            ops.push_back(v);
+        } else if (!r.skip(type)) {
+            return false;
+        }
+    }
+    if (ops.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
+    detail::wire_op op;
+    return compact_from(static_cast<int>(ops.size()),
+                        [&](int i) -> const detail::wire_op* {
+                            op = detail::wire_op{};
+                            return op.read(ops[static_cast<std::size_t>(i)], scratch.inputs) ? &op : nullptr;
+                        },
+                        max_tensor_elements, out, scratch);
 }
 
 /// Copies report `r` into `out`, as much of it as `detail` (the request's) asks for.

@@ -126,6 +126,46 @@ private:
     std::unordered_map<std::string, iter, text_hash, std::equal_to<>> by_text_[2];
 };
 
+/// The fields of an encoded `EstimateRequest` the search loop's fast path reads (`latency_service::
+/// fast_total`), taken from protobuf's wire format without its parser.
+struct wire_request {
+    std::uint64_t id = 0;
+    std::string_view network, target, estimator;  ///< views into the encoded message
+    std::int64_t deadline_unix_micros = 0;
+    std::uint64_t detail_level = 0;  ///< the Detail enum's value
+    bool fast_form = false;  ///< the network is a `Network` message given once, and nothing else is unusual
+
+    /// Reads `bytes`; false (protobuf's parser then reads the message) for an encoding it leaves to it.
+    bool read(std::string_view bytes) {
+        detail::wire_reader r(bytes);
+        int source = 0, networks = 0;
+        while (!r.done()) {
+            std::uint64_t key = 0, v = 0;
+            if (!r.varint(key)) return false;
+            const auto field = key >> 3;
+            const auto type = static_cast<unsigned>(key & 7);
+            std::string_view b;
+            const bool ok = [&] {
+                switch (field) {
+                case 1: return type == 0 && r.varint(id);
+                case 2:
+                case 4: source = static_cast<int>(field); return type == 2 && r.bytes(b);
+                case 3: source = 3, ++networks; return type == 2 && r.bytes(network);
+                case 5: source = 5; return type == 0 && r.varint(v);
+                case 6: return type == 2 && r.bytes(target) && detail::ascii(target);
+                case 7: return type == 2 && r.bytes(estimator) && detail::ascii(estimator);
+                case 8: return type == 0 && r.varint(detail_level);
+                case 9: return type == 0 && r.varint(v) && (deadline_unix_micros = static_cast<std::int64_t>(v), true);
+                default: return r.skip(type);
+                }
+            }();
+            if (!ok) return false;
+        }
+        fast_form = source == 3 && networks == 1;  // a repeated message field merges: protobuf's parser does that
+        return true;
+    }
+};
+
 /// Where the shipped configs come from (docs/hw.md, "Targets").
 inline std::string shipped_provenance(std::string_view target) {
     if (target == "coral-usb" || target == "coral-devboard")
@@ -185,6 +225,31 @@ public:
         out.set_max_ops(static_cast<std::uint32_t>(opt_.max_ops));
         out.set_max_request_bytes(opt_.max_request_bytes);
         out.set_server_version("accelnas 0.1");
+    }
+
+    /// The search loop's fast path (see `fast_total`) of a request read from its encoding (`wire_request`):
+    /// true when it answered into `out`; false when the general path must (the message then parsed by
+    /// protobuf). Raises `status_error` for a network over the op limit, as the general path would.
+    bool fast_total(const wire_request& q, pb::EstimateResponse& out) const {
+        if (!q.fast_form || q.detail_level != static_cast<std::uint64_t>(pb::TOTAL_ONLY) || q.estimator != "apm") return false;
+        const target* t = nullptr;
+        for (const auto& c : targets_)
+            if (c.name == q.target) t = &c;
+        if (t == nullptr || !t->apm_model) return false;
+        thread_local hw::compact_network table;
+        thread_local proto_scratch scratch;
+        std::string_view name;
+        if (!compact_from_wire(q.network, opt_.max_tensor_elements, table, scratch, name)) return false;
+        if (table.size() > opt_.max_ops) return false;  // the general path names the limit
+        const auto total = t->apm_model->fast_seconds(table);
+        if (!total) return false;
+        out.set_id(q.id);
+        out.set_network_id(0);
+        out.set_network(name.data(), name.size());
+        out.set_target(t->apm_model->name());
+        out.set_estimator("apm");
+        out.set_total_seconds(*total);
+        return true;
     }
 
     /// Answers one estimate request into `out`; failures raise `status_error`.

@@ -121,7 +121,9 @@ public:
     }
 
 private:
-    using service_type = pb::LatencyEstimator::AsyncService;
+    // The asynchronous service, EstimateStream with raw (encoded) messages: see stream_call::respond.
+    using service_type = pb::LatencyEstimator::WithAsyncMethod_ListTargets<
+        pb::LatencyEstimator::WithAsyncMethod_Estimate<pb::LatencyEstimator::WithRawMethod_EstimateStream<pb::LatencyEstimator::Service>>>;
 
     struct tag {
         virtual void proceed(bool ok) = 0;
@@ -163,11 +165,14 @@ private:
     static grpc::Status deadline_status() {
         return {grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before the estimate started"};
     }
-    /// True when the request's own deadline (deadline_unix_micros, 0 = none) has passed.
-    static bool request_expired(const pb::EstimateRequest& req) {
-        if (req.deadline_unix_micros() == 0) return false;
+    /// True when a request's own deadline (deadline_unix_micros, 0 = none) has passed.
+    static bool request_expired(std::int64_t deadline_unix_micros) {
+        if (deadline_unix_micros == 0) return false;
         const auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
-        return now.count() >= req.deadline_unix_micros();
+        return now.count() >= deadline_unix_micros;
+    }
+    static grpc::Status late_status() {
+        return {grpc::StatusCode::DEADLINE_EXCEEDED, "the request's deadline_unix_micros passed before its estimate was done"};
     }
     /// RESOURCE_EXHAUSTED for a message of `bytes` over the size limit, naming the limit and its option.
     grpc::Status oversized(std::size_t bytes) const {
@@ -183,19 +188,18 @@ private:
         return bytes > opt_.service.max_request_bytes ? oversized(bytes) : grpc::Status::OK;
     }
 
-    /// Answers one request into `out`; failures come back as the status. The size limit and the
-    /// request's own deadline are checked here, so unary calls and stream answers treat them alike.
-    grpc::Status answer(const pb::EstimateRequest& req, pb::EstimateResponse& out) {
-        if (auto st = size_checked(req); !st.ok()) return st;
-        static const grpc::Status late{grpc::StatusCode::DEADLINE_EXCEEDED,
-                                       "the request's deadline_unix_micros passed before its estimate was done"};
-        if (request_expired(req)) return late;
+    /// Answers one request of `bytes` bytes into `out`; failures come back as the status. The size
+    /// limit and the request's own deadline are checked here, so unary calls and stream answers treat
+    /// them alike.
+    grpc::Status answer(const pb::EstimateRequest& req, std::size_t bytes, pb::EstimateResponse& out) {
+        if (bytes > opt_.service.max_request_bytes) return oversized(bytes);
+        if (request_expired(req.deadline_unix_micros())) return late_status();
         try {
             core_.estimate(req, out);
         } catch (const status_error& e) {
             return {e.code(), e.what()};
         }
-        return request_expired(req) ? late : grpc::Status::OK;
+        return request_expired(req.deadline_unix_micros()) ? late_status() : grpc::Status::OK;
     }
 
     // ---- unary calls ----
@@ -251,7 +255,7 @@ private:
         });
     }
     void arm_estimate(grpc::ServerCompletionQueue* cq) {
-        auto h = [](server& s, const pb::EstimateRequest& q, pb::EstimateResponse& r) { return s.answer(q, r); };
+        auto h = [](server& s, const pb::EstimateRequest& q, pb::EstimateResponse& r) { return s.answer(q, q.ByteSizeLong(), r); };
         arm(cq, [&] {
             new unary_call<pb::EstimateRequest, pb::EstimateResponse, decltype(h)>(*this, cq, &service_type::RequestEstimate, h);
         });
@@ -291,11 +295,42 @@ private:
         }
         void read() {
             reading = true;
-            rw.Read(req, static_cast<tag*>(&on_read));
+            rw.Read(&in, static_cast<tag*>(&on_read));
         }
         void write() {
             writing = true;
             rw.Write(out.front(), static_cast<tag*>(&on_write));
+        }
+        // Answers the request in `in` into `answer`, or returns the status of its failure; `id` gets its id.
+        grpc::Status respond(std::uint64_t& id) {
+            grpc::Slice slice;
+            if (in.Length() > 0 && !in.TrySingleSlice(&slice).ok() && !in.DumpToSingleSlice(&slice).ok())
+                return {grpc::StatusCode::INTERNAL, "cannot read the request message"};
+            const std::string_view bytes(reinterpret_cast<const char*>(slice.begin()), slice.size());
+            if (expired(ctx)) return deadline_status();
+            // The search loop's request (an APM total of a protobuf network) read straight from its
+            // encoding; anything else, or anything that path does not vouch for, through protobuf.
+            wire_request w;
+            if (bytes.size() <= s.opt_.service.max_request_bytes && w.read(bytes)) {
+                id = w.id;
+                if (request_expired(w.deadline_unix_micros)) return late_status();
+                bool done = false;
+                try {
+                    done = s.core_.fast_total(w, answer);
+                } catch (const std::exception&) {
+                    done = false;  // the general path answers it, with the library's message
+                }
+                if (done) return request_expired(w.deadline_unix_micros) ? late_status() : grpc::Status::OK;
+                answer.Clear();
+            }
+            // The request (its network a oneof member, which protobuf frees on every parse) lives in
+            // the arena; resetting it keeps the first block, so parsing allocates little.
+            arena.Reset();
+            req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
+            if (!req->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+                return {grpc::StatusCode::INVALID_ARGUMENT, "the request is not a valid EstimateRequest message (protobuf)"};
+            id = req->id();
+            return s.answer(*req, bytes.size(), answer);
         }
         void got(bool ok) {
             reading = false;
@@ -304,28 +339,25 @@ private:
                 maybe_finish();
                 return;
             }
-            // An answer object from the spares (their strings keep their storage), or a new one.
-            if (spare.empty()) out.emplace_back();
-            else {
-                out.push_back(std::move(spare.back()));
-                spare.pop_back();
-                out.back().Clear();
-            }
-            auto& r = out.back();
-            const auto st = expired(ctx) ? deadline_status() : s.answer(*req, r);
+            answer.Clear();
+            std::uint64_t id = 0;
+            const auto st = respond(id);
+            in.Clear();
             if (!st.ok()) {
-                r.Clear();
-                r.set_id(req->id());
-                r.set_code(st.error_code());
-                r.set_error(st.error_message());
+                answer.Clear();
+                answer.set_id(id);
+                answer.set_code(st.error_code());
+                answer.set_error(st.error_message());
             }
-            // The request's network (a oneof member: protobuf frees it on every parse) lives in the
-            // arena; resetting it keeps the first block, so reading the next request allocates nothing
-            // until a network outgrows the block.
-            arena.Reset();
-            req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
-            if (!writing) write();
-            if (out.size() < s.opt_.stream_backlog) read();  // else the next write completion resumes reading
+            out.emplace_back();
+            bool own = false;
+            if (!grpc::SerializationTraits<pb::EstimateResponse>::Serialize(answer, &out.back(), &own).ok()) {
+                out.pop_back();  // cannot happen for a message this server built; the stream ends broken
+                broken = true;
+            }
+            if (!writing && !out.empty()) write();
+            if (!broken && out.size() < s.opt_.stream_backlog) read();  // else the next write completion resumes reading
+            maybe_finish();
         }
         void wrote(bool ok) {
             writing = false;
@@ -333,7 +365,6 @@ private:
                 out.clear();
                 broken = true;
             } else {
-                if (spare.size() < spare_answers) spare.push_back(std::move(out.front()));
                 out.pop_front();
                 if (!out.empty()) write();
                 if (!reading && !read_closed) read();
@@ -351,13 +382,15 @@ private:
         server& s;
         grpc::ServerCompletionQueue* cq;
         grpc::ServerContext ctx;
-        grpc::ServerAsyncReaderWriter<pb::EstimateResponse, pb::EstimateRequest> rw{&ctx};
-        static constexpr std::size_t arena_block_bytes = 64 << 10, spare_answers = 8;
+        // Raw messages: requests are read from their encoding (see respond), answers written encoded.
+        grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer> rw{&ctx};
+        static constexpr std::size_t arena_block_bytes = 64 << 10;
         std::unique_ptr<char[]> block;     // the arena's first block (kept across resets)
         google::protobuf::Arena arena;
         pb::EstimateRequest* req;          // in `arena`
-        std::deque<pb::EstimateResponse> out;
-        std::vector<pb::EstimateResponse> spare;  // written answers kept for reuse
+        grpc::ByteBuffer in;               // the request being read
+        pb::EstimateResponse answer;       // reused from one answer to the next (its strings keep their storage)
+        std::deque<grpc::ByteBuffer> out;  // encoded answers not yet written
         bool reading = false, writing = false, read_closed = false, broken = false, finishing = false;
         step on_start{this, &stream_call::started}, on_read{this, &stream_call::got}, on_write{this, &stream_call::wrote},
             on_finish{this, &stream_call::finished};
