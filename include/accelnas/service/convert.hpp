@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace accelnas::service {
@@ -265,6 +266,14 @@ struct wire_op {
             const auto type = static_cast<unsigned>(key & 7);
             auto text = [&](std::string_view& out) { return type == 2 && r.bytes(out) && ascii(out); };
             auto scalar = [&](std::uint64_t& out) { return type == 0 && r.varint(out); };
+            // a repeated integer field: its count, and its first `cap` values (all that is read of it)
+            auto first = [&](auto* values, int& count, int cap) {
+                return r.repeated(type, [&](std::uint64_t x) {
+                    if (count < cap) values[count] = static_cast<std::remove_pointer_t<decltype(values)>>(x);
+                    ++count;
+                    return true;
+                });
+            };
             bool ok = true;
             switch (field) {
             case 1: ok = text(name_); break;
@@ -276,40 +285,17 @@ struct wire_op {
                     return true;
                 });
                 break;
-            case 4:
-                ok = r.repeated(type, [&](std::uint64_t x) {
-                    if (shape_n < 4) shape_[shape_n] = static_cast<std::int64_t>(x);
-                    ++shape_n;
-                    return true;
-                });
-                break;
+            case 4: ok = first(shape_, shape_n, 4); break;
             case 5: ok = scalar(v), filters_ = static_cast<std::int64_t>(v); break;
-            case 6:
-                ok = r.repeated(type, [&](std::uint64_t x) {
-                    if (kernel_n < 2) kernel_[kernel_n] = static_cast<std::int32_t>(x);
-                    ++kernel_n;
-                    return true;
-                });
-                break;
-            case 7:
-                ok = r.repeated(type, [&](std::uint64_t x) {
-                    if (stride_n < 2) stride_[stride_n] = static_cast<std::int32_t>(x);
-                    ++stride_n;
-                    return true;
-                });
-                break;
+            case 6: ok = first(kernel_, kernel_n, 2); break;
+            case 7: ok = first(stride_, stride_n, 2); break;
             case 8: ok = text(padding_); break;
             case 9: ok = scalar(v), groups_ = static_cast<std::int64_t>(v); break;
             case 10: ok = scalar(v), bias_ = v != 0; break;
             case 11: ok = scalar(v), batch_norm_ = v != 0; break;
             case 12: ok = text(activation_); break;
             case 13: ok = scalar(v), count_include_pad_ = v != 0; break;
-            case 14:
-                ok = r.repeated(type, [&](std::uint64_t) {
-                    ++pads_n;
-                    return true;
-                });
-                break;
+            case 14: ok = first(static_cast<std::int64_t*>(nullptr), pads_n, 0); break;  // counted only
             default: ok = r.skip(type);  // an unknown field: protobuf keeps it aside, it means nothing here
             }
             if (!ok) return false;
