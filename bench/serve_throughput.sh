@@ -36,10 +36,16 @@ inproc2=$(grep "threads=2" "$work/inproc" | rate)
 echo "== EstimateStream, APM, 8 streams, server --threads 2"
 load
 start --threads 2
+ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/pid")/stat"; }  # the server's user + system CPU time
 for form in proto json id; do
+  t0=$(ticks)
   line=$(c --form "$form" --seconds 4 stream --streams 8)
+  t1=$(ticks)
   r=$(echo "$line" | rate)
+  n=$(echo "$line" | sed -E 's/.*\(([0-9]+) in .*/\1/')
   echo "$line  -> $(awk -v a="$r" -v b="$inproc1" -v c="$inproc2" 'BEGIN{printf "%.3f of in-process APM on 1 thread, %.3f on 2", a/b, a/c}')"
+  # CPU per estimate depends less on the other jobs than the rate does (it includes the client's setup calls)
+  awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN{printf "   server CPU time: %.1f us per estimate\n", 1e6 * t / hz / n}'
 done
 stop
 start --threads 2 --cache 0
