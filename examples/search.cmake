@@ -1,5 +1,8 @@
 # Search: the main job accelnas-search, the block-histogram example (issue 6(b)), and their tests.
 accelnas_add_tool(search ${CMAKE_CURRENT_SOURCE_DIR}/tools/search.cpp)
+if(TARGET accelnas_image_io)  # --data folder:DIR
+  target_link_libraries(accelnas-search PRIVATE accelnas::image_io)
+endif()
 
 set(_sd ${CMAKE_CURRENT_BINARY_DIR}/search-smoke)
 # A tiny search end to end (proxy training on a few hundred images).

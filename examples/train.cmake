@@ -1,6 +1,9 @@
 # The trainer's command-line tool and its smoke test (a few hundred images, one epoch).
 accelnas_add_tool(train ${CMAKE_CURRENT_SOURCE_DIR}/tools/train.cpp)
 target_link_libraries(accelnas-train PRIVATE ZLIB::ZLIB)
+if(TARGET accelnas_image_io)  # --data folder:DIR
+  target_link_libraries(accelnas-train PRIVATE accelnas::image_io)
+endif()
 accelnas_smoke_test(train_peer_tiny $<TARGET_FILE:accelnas-train>
   --model ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json --epochs 1 --train-limit 512 --test-limit 256
   --threads 2 --json)
