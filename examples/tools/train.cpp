@@ -1,7 +1,7 @@
 // accelnas-train: trains any network spec of the IR on a data set with the from-scratch trainer.
 //
 //   accelnas-train --model examples/specs/peer_mbconv.json --epochs 10 --json
-//   accelnas-train --model mobilenet_v2 --data cifar10:DIR --shift 4 --validation 0.1
+//   accelnas-train --model examples/specs/peer_mbconv.json --data cifar10:DIR --shift 4 --validation 0.1
 //
 // --data is fashion-mnist[:DIR] (the default), cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR or
 // folder:DIR (app/data.hpp); a bare DIR holds Fashion-MNIST's IDX files. The spec is adapted to the
