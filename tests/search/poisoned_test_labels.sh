@@ -17,7 +17,7 @@ b = bytearray(gzip.open(sys.argv[1]).read())
 b[8:] = bytes((v + 1) % 10 for v in b[8:])
 gzip.open(sys.argv[2], "wb").write(bytes(b))
 PY
-args=(--budget 6 --threads 2 --seed 3 --train-images 400 --validation-images 300 --test-images 300)
+args=(--budget 4 --threads 2 --seed 3 --train-images 2000 --validation-images 500 --test-images 500)
 "$exe" "${args[@]}" --data "fashion-mnist:$fmnist" --out "$work/real" > "$work/real.txt" 2> "$work/real.err"
 "$exe" "${args[@]}" --data "fashion-mnist:$work/poisoned" --out "$work/poisoned-run" > "$work/poisoned.txt" 2> "$work/poisoned.err"
 # results.csv: step, arch, ok, accuracy, latency, param bytes, reward (the seconds column is wall time).
@@ -34,6 +34,6 @@ diff <(baselines "$work/real.txt") <(baselines "$work/poisoned.txt") || { echo "
 test_acc() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["best"]["test_accuracy"])' "$1"; }
 real=$(test_acc "$work/real/best.json") poisoned=$(test_acc "$work/poisoned-run/best.json")
 echo "best: $(best "$work/real/best.json"); test accuracy real $real, poisoned $poisoned"
-/usr/bin/python3 -c "import sys; r, p = float('$real'), float('$poisoned'); sys.exit(0 if r > 0.3 and p < r - 0.2 else 1)" ||
+/usr/bin/python3 -c "import sys; r, p = float('$real'), float('$poisoned'); sys.exit(0 if r > 0.2 and p < r - 0.1 else 1)" ||
   { echo "FAIL: the reported test accuracy did not see the poisoned labels ($real vs $poisoned)" >&2; exit 1; }
 echo "OK: same search on poisoned test labels"

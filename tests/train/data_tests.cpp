@@ -174,9 +174,11 @@ TEST_CASE("validation split: the given fraction, disjoint from training, fixed b
     CHECK(a.test.count == 3);
     // Every training image is in exactly one part: identify images by their first 4 bytes.
     auto key = [](const image_set& s, std::size_t i) {
-        return std::vector<std::uint8_t>(s.pixels.begin() + std::ptrdiff_t(i * 3072), s.pixels.begin() + std::ptrdiff_t(i * 3072 + 4));
+        std::uint32_t k = 0;
+        for (std::size_t j = 0; j < 4; ++j) k = (k << 8) | s.pixels[i * 3072 + j];
+        return k;
     };
-    std::set<std::vector<std::uint8_t>> seen;
+    std::set<std::uint32_t> seen;
     for (std::size_t i = 0; i < a.train.count; ++i) seen.insert(key(a.train, i));
     for (std::size_t i = 0; i < a.validation.count; ++i) CHECK(seen.insert(key(a.validation, i)).second);
     CHECK(seen.size() == 100);
