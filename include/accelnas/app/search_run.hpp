@@ -322,7 +322,10 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     search::controller_options copt;
     copt.reinforce.adam.learning_rate = s.lr;
     auto ctrl = search::make_controller(s.controller, layout, copt);
-    if (s.quality == "proxy") validate(s.proxy);
+    if (s.quality == "proxy") {
+        validate(s.proxy);
+        parse_data_spec(data_of(s));  // a bad --data fails before DIR is created
+    }
     require(is_reward_name(s.reward.name), "unknown --reward '", s.reward.name, "' (expected ", reward_list(), ")");
 
     std::vector<double> targets_s;
