@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "scratch.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -17,15 +19,9 @@
 using namespace accelnas;
 using namespace accelnas::train;
 namespace fs = std::filesystem;
+using accelnas_test::fresh_dir;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-    const auto d = fs::temp_directory_path() / ("accelnas_data_" + name);
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
 
 // The byte the tests write at pixel p (0..1023) of colour plane c of record i of file f.
 std::uint8_t cifar_byte(std::size_t f, std::size_t i, std::size_t c, std::size_t p) {
@@ -169,9 +165,8 @@ TEST_CASE("validation split: the given fraction, disjoint from training, fixed b
     o.validation = 0.1;
     o.seed = 5;
     const auto a = load_cifar10(dir.string(), o);
-    CHECK(a.train.count == 90);
-    CHECK(a.validation.count == 10);
-    CHECK(a.test.count == 3);
+    auto counts = [](const dataset& d) { return std::vector<std::size_t>{d.train.count, d.validation.count, d.test.count}; };
+    CHECK(counts(a) == std::vector<std::size_t>{90, 10, 3});
     // Every training image is in exactly one part: identify images by their first 4 bytes.
     auto key = [](const image_set& s, std::size_t i) {
         std::uint32_t k = 0;
@@ -193,9 +188,7 @@ TEST_CASE("validation split: the given fraction, disjoint from training, fixed b
     o.validation_limit = 4;
     o.test_limit = 2;
     const auto l = load_cifar10(dir.string(), o);
-    CHECK(l.train.count == 30);
-    CHECK(l.validation.count == 4);
-    CHECK(l.test.count == 2);
+    CHECK(counts(l) == std::vector<std::size_t>{30, 4, 2});
     CHECK(l.validation.pixels == std::vector<std::uint8_t>(c.validation.pixels.begin(), c.validation.pixels.begin() + 4 * 3072));
     o.validation = 1.0;
     CHECK_THROWS_WITH(load_cifar10(dir.string(), o), Catch::Contains("fraction must be in [0, 1)"));

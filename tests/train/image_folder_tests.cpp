@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "scratch.hpp"
+
 #include <jpeglib.h>
 #include <png.h>
 
@@ -20,15 +22,9 @@
 using namespace accelnas;
 using namespace accelnas::train;
 namespace fs = std::filesystem;
+using accelnas_test::fresh_dir;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-    const auto d = fs::temp_directory_path() / ("accelnas_folder_" + name);
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
 
 // Writes `px` (rows x cols x channels, channels 1 or 3) as a PNG with libpng's simplified API.
 void write_png(const fs::path& path, std::size_t rows, std::size_t cols, std::size_t channels,
