@@ -9,7 +9,10 @@
 //     out of its fit (and on all rows);
 //  3. whole models: median relative error per target, on fitted and held-out rows.
 //
+//  4. (--leave-family-out N) each model family's error when its rows are left out of the fit.
+//
 //   example_hw_accuracy [--count 1000] [--seed 1] [--fit-count 300] [--fit-seed 11] [--target coral-usb]
+//                       [--leave-family-out 200]
 
 #include <accelnas/hw.hpp>
 #include <accelnas/space/registry.hpp>
@@ -18,6 +21,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <cmath>
 #include <cstdio>
@@ -42,12 +46,14 @@ int main(int argc, char** argv) {
     int count = 1000;
     std::string target = "coral-usb";
     std::uint64_t seed = 1, fit_seed = 11;
-    int fit_count = 300;
+    int fit_count = 300, family_evals = 0;
     app.add_option("--count", count, "random edgetpu-space architectures the APM is checked on");
     app.add_option("--target", target, "Edge TPU target for APM vs simulator");
     app.add_option("--seed", seed, "seed of the checked sample");
     app.add_option("--fit-count", fit_count, "random architectures the APM's ceilings are fitted on");
     app.add_option("--fit-seed", fit_seed, "seed of the fit sample (must differ from --seed)");
+    app.add_option("--leave-family-out", family_evals,
+                   "also refit each Coral target without each model family (Nelder-Mead evaluations per fit; 0: skip)");
     CLI11_PARSE(app, argc, argv);
     try {
         // ---- 1. APM vs simulator ----
@@ -187,6 +193,55 @@ int main(int argc, char** argv) {
                             100 * sa.median_rel, sa.n, 100 * sf.median_rel, sf.n);
                 if (sh.n) std::printf("%5.1f%% (n=%zu)\n", 100 * sh.median_rel, sh.n);
                 else std::printf("  none (all rows fitted)\n");
+            }
+        }
+
+        // ---- 4. leave one family out (simulator) ----
+        if (family_evals > 0) {
+            // Per Coral target, each model family's rows are left out, the target's three link and
+            // memory mechanisms are refitted on the other families' rows, and the left-out rows are
+            // priced: what a model family the calibration never saw gets.
+            std::printf("4. leave one family out (simulator; host_bytes_per_second, inference_overhead_seconds,"
+                        " tile_bytes_per_cycle refitted on the other families, %d evaluations)\n", family_evals);
+            auto family = [](const std::string& m) {
+                for (const char* f : {"mobilenet", "inception", "resnet", "vgg", "efficientnet"})
+                    if (m.rfind(f, 0) == 0) return std::string(f);
+                return m;
+            };
+            std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
+            for (const char* n : {"host_bytes_per_second", "inference_overhead_seconds", "tile_bytes_per_cycle"})
+                ps.push_back(hw::edgetpu_free_parameter(n));
+            for (const char* t : {"coral-usb", "coral-devboard"}) {
+                std::vector<hw::calibration_row> rows;
+                std::vector<std::string> fam;
+                for (const auto& m : wm)
+                    if (m.target == t) {
+                        rows.push_back({zoo::build(m.network, {.resolution = m.input}), m.latency_ms * 1e-3, m.network});
+                        fam.push_back(family(m.network));
+                    }
+                std::vector<std::string> fams = fam;
+                std::sort(fams.begin(), fams.end());
+                fams.erase(std::unique(fams.begin(), fams.end()), fams.end());
+                std::vector<double> all_out;
+                for (const auto& f : fams) {
+                    std::vector<hw::calibration_row> in;
+                    for (std::size_t i = 0; i < rows.size(); ++i)
+                        if (fam[i] != f) in.push_back(rows[i]);
+                    const auto res = hw::fit_config<hw::simulator>(hw::targets::edgetpu(t), ps, in,
+                                                                   {.holdout = 0.0, .max_evaluations = family_evals});
+                    const hw::simulator sim_f(res.config);
+                    std::printf("  %-15s %-13s out:", t, f.c_str());
+                    for (std::size_t i = 0; i < rows.size(); ++i)
+                        if (fam[i] == f) {
+                            const double e = sim_f.seconds(rows[i].net) / rows[i].seconds - 1;
+                            all_out.push_back(std::abs(e));
+                            std::printf(" %s %+.1f%%", rows[i].label.c_str(), 100 * e);
+                        }
+                    std::printf("  (fit rows median %.1f%%)\n", 100 * res.fit.median_rel);
+                    std::fflush(stdout);
+                }
+                std::printf("  %-15s worst left-out family row %.1f%%\n", t,
+                            100 * *std::max_element(all_out.begin(), all_out.end()));
             }
         }
     } catch (const error& e) {
