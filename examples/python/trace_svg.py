@@ -60,14 +60,27 @@ def main():
         y = top + row[tid] * rh
         out.append(f'<text x="{left - 6}" y="{y + rh - 5}" text-anchor="end">{html.escape(tracks.get(tid, str(tid)))}</text>')
         out.append(f'<line x1="{left}" y1="{y + rh}" x2="{left + plot}" y2="{y + rh}" stroke="#eee"/>')
-    for s in spans:
+    # Spans of one track and category closer than half a pixel merge into one bar (a whole-inference
+    # picture has thousands of short passes); each bar's tooltip names its first op.
+    bars = {}
+    for s in sorted(spans, key=lambda s: (s["tid"], s.get("cat", ""), s["ts"])):
         if s["ts"] + s["dur"] < t0 or s["ts"] > t1:
             continue
-        y = top + row[s["tid"]] * rh
+        key = (s["tid"], s.get("cat", ""))
         xa, xb = x(s["ts"]), x(s["ts"] + s["dur"])
-        c = COLOURS.get(s.get("cat", ""), "#999")
-        out.append(f'<rect x="{xa:.2f}" y="{y + 2}" width="{max(xb - xa, 0.5):.2f}" height="{rh - 4}" fill="{c}">'
-                   f'<title>{html.escape(s["name"])} ({html.escape(s.get("cat", ""))}) {s["dur"]:.2f} us</title></rect>')
+        lst = bars.setdefault(key, [])
+        if lst and xa - lst[-1][1] < 0.5:
+            lst[-1][1] = max(lst[-1][1], xb)
+            lst[-1][3] += 1
+        else:
+            lst.append([xa, xb, s["name"], 1])
+    for (tid, cat), lst in bars.items():
+        y = top + row[tid] * rh
+        c = COLOURS.get(cat, "#999")
+        for xa, xb, name, n in lst:
+            more = f" + {n - 1} more" if n > 1 else ""
+            out.append(f'<rect x="{xa:.1f}" y="{y + 2}" width="{max(xb - xa, 0.5):.1f}" height="{rh - 4}" fill="{c}">'
+                       f'<title>{html.escape(name)}{more} ({html.escape(cat)})</title></rect>')
     # Time axis and legend.
     ya = top + rh * len(used) + 4
     for i in range(11):
