@@ -1,4 +1,4 @@
-// Per-op mapping speed: work extraction and the tile-split search, per op of a real network.
+// Per-op speed: work extraction and the compiler pass over a real network; one op simulated and estimated.
 #include <accelnas/hw.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
@@ -14,19 +14,14 @@ static void BM_work_of_all_ops(benchmark::State& st) {
 }
 BENCHMARK(BM_work_of_all_ops);
 
-static void BM_map_mac_all_ops(benchmark::State& st) {
+static void BM_compile_all_ops(benchmark::State& st) {
+    // The compiler pass (splits, passes, weight blocks) the simulator executes.
     const auto net = zoo::build("efficientnet_edgetpu_s");
     const auto cfg = hw::targets::coral_usb();
-    std::vector<hw::op_work> ws;
-    for (std::size_t i = 0; i < net.size(); ++i) {
-        auto w = hw::work_of(net, i);
-        if (w.cls == hw::op_class::conv || w.cls == hw::op_class::depthwise || w.cls == hw::op_class::dense) ws.push_back(w);
-    }
-    for (auto _ : st)
-        for (const auto& w : ws) benchmark::DoNotOptimize(hw::map_mac(w, cfg));
-    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * ws.size()));
+    for (auto _ : st) benchmark::DoNotOptimize(hw::compile(net, cfg));
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * net.size()));
 }
-BENCHMARK(BM_map_mac_all_ops);
+BENCHMARK(BM_compile_all_ops);
 
 static void BM_simulate_one_op(benchmark::State& st) {
     // The largest layer of EfficientNet-EdgeTPU-S's first stage: 3x3 conv 32 -> 96 at 112x112.
@@ -42,8 +37,7 @@ static void BM_apm_one_op(benchmark::State& st) {
     graph::network n("op");
     auto x = n.input({1, 112, 112, 32});
     n.conv2d(x, {.filters = 96, .kernel = 3});
-    const auto w = hw::work_of(n, 1);
-    const auto cfg = hw::targets::coral_usb();
-    for (auto _ : st) benchmark::DoNotOptimize(hw::apm_op(w, cfg));
+    const hw::apm apm(hw::targets::coral_usb());
+    for (auto _ : st) benchmark::DoNotOptimize(apm.seconds(n));
 }
 BENCHMARK(BM_apm_one_op);

@@ -1,13 +1,18 @@
-// The accuracy figures of the accelerator models (issue 4, items 4 and 7):
-//  1. APM vs simulator over random architectures of the `edgetpu` space at 224x224: RMSE,
-//     Spearman, and the speed-up of the APM over the simulator (CPU time, measured in the same run,
-//     on those architectures and on EfficientNet-EdgeTPU-S);
+// The accuracy figures of the accelerator models:
+//  1. APM vs simulator over random architectures of the `edgetpu` space at 224x224: the APM's
+//     ceilings are fitted against the simulator on one sample (--fit-count, --fit-seed) and
+//     reported on another (--count, --seed): RMSE, Spearman, and the speed-up of the APM over the
+//     simulator (CPU time, measured in the same run, on those architectures and on
+//     EfficientNet-EdgeTPU-S);
 //  2. LatBench (2,000 NAS-Bench-201 networks measured on the Edge TPU): Spearman, share within
 //     +-10%, median and p90 relative error of the shipped `coral-latbench` config on the rows held
 //     out of its fit (and on all rows);
 //  3. whole models: median relative error per target, on fitted and held-out rows.
 //
-//   example_hw_accuracy [--count 1000] [--target coral-usb] [--seed 1]
+//  4. (--leave-family-out N) each model family's error when its rows are left out of the fit.
+//
+//   example_hw_accuracy [--count 1000] [--seed 1] [--fit-count 300] [--fit-seed 11] [--target coral-usb]
+//                       [--leave-family-out 200]
 
 #include <accelnas/hw.hpp>
 #include <accelnas/space/registry.hpp>
@@ -16,6 +21,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <cmath>
 #include <cstdio>
@@ -39,20 +45,36 @@ int main(int argc, char** argv) {
     CLI::App app{"Accuracy of the accelerator models against each other and against measured latencies"};
     int count = 1000;
     std::string target = "coral-usb";
-    std::uint64_t seed = 1;
-    app.add_option("--count", count, "random edgetpu-space architectures for APM vs simulator");
+    std::uint64_t seed = 1, fit_seed = 11;
+    int fit_count = 300, family_evals = 0;
+    app.add_option("--count", count, "random edgetpu-space architectures the APM is checked on");
     app.add_option("--target", target, "Edge TPU target for APM vs simulator");
-    app.add_option("--seed", seed, "seed of the architecture sample");
+    app.add_option("--seed", seed, "seed of the checked sample");
+    app.add_option("--fit-count", fit_count, "random architectures the APM's ceilings are fitted on");
+    app.add_option("--fit-seed", fit_seed, "seed of the fit sample (must differ from --seed)");
+    app.add_option("--leave-family-out", family_evals,
+                   "also refit each Coral target without each model family (Nelder-Mead evaluations per fit; 0: skip)");
     CLI11_PARSE(app, argc, argv);
     try {
         // ---- 1. APM vs simulator ----
         const auto cfg = hw::targets::edgetpu(target);
+        require(fit_seed != seed, "--fit-seed must differ from --seed: the APM is checked on networks it was not fitted on");
+        require(count > 0 && fit_count > 0, "--count and --fit-count must be positive");
         const hw::simulator sim(cfg);
-        const hw::apm apm(cfg);
         const auto& space = space::find_space("edgetpu");
-        rng g(seed);
-        std::vector<graph::network> nets;
-        for (int i = 0; i < count; ++i) nets.push_back(space.decode(space.sample(g), space.deployment.shape(), space.deployment.classes));
+        auto sample = [&](std::uint64_t sd, int n) {
+            rng g(sd);
+            std::vector<graph::network> v;
+            for (int i = 0; i < n; ++i) v.push_back(space.decode(space.sample(g), space.deployment.shape(), space.deployment.classes));
+            return v;
+        };
+        // Ceilings fitted against the simulator on the fit sample only.
+        const auto fit_nets = sample(fit_seed, fit_count);
+        std::vector<double> fit_sim;
+        for (const auto& n : fit_nets) fit_sim.push_back(sim.seconds(n));
+        const hw::apm_ceilings k = hw::fit_apm_ceilings(cfg, fit_nets, fit_sim);
+        const hw::apm apm(cfg, k);
+        const auto nets = sample(seed, count);
         std::vector<double> s(nets.size()), a(nets.size());
         // Timings are CPU time of this (single-threaded) process, measured in this run, so the
         // speed-up does not depend on other jobs sharing the machine.
@@ -82,9 +104,24 @@ int main(int argc, char** argv) {
         const auto e = summarize_errors(a, s);
         double lo = 1e9, hi = 0;
         for (double x : s) { lo = std::min(lo, x); hi = std::max(hi, x); }
-        std::printf("1. APM vs simulator, %d random edgetpu-space architectures at 224x224 on %s (sim %.2f..%.2f ms)\n",
-                    count, target.c_str(), lo * 1e3, hi * 1e3);
-        std::printf("  RMSE %.1f us  Spearman %.4f  median rel. diff %.2f%%  max rel. diff %.2f%%\n", e.rmse * 1e6,
+        const auto kv = k.values();
+        std::printf("1. APM vs simulator on %s: ceilings fitted on %d architectures (seed %llu): overhead %.3f compute %.3f"
+                    " narrow %.3f strided %.3f network %.3f vector %.3f\n",
+                    target.c_str(), fit_count, static_cast<unsigned long long>(fit_seed), kv[0], kv[1], kv[2], kv[3], kv[4], kv[5]);
+        std::printf("  checked on %d other random edgetpu-space architectures at 224x224 (seed %llu; sim %.2f..%.2f ms)\n",
+                    count, static_cast<unsigned long long>(seed), lo * 1e3, hi * 1e3);
+        {
+            // The plain roofline (all ceilings 1) and the shipped ceilings, on the same checked sample.
+            for (const auto& [what, m] : {std::pair{"plain roofline (ceilings 1)", hw::apm(cfg, hw::apm_ceilings{})},
+                                          {"shipped ceilings", hw::apm(cfg, hw::targets::apm_ceilings_of(target))}}) {
+                std::vector<double> p;
+                for (const auto& n : nets) p.push_back(m.seconds(n));
+                const auto ep = summarize_errors(p, s);
+                std::printf("  %-28s RMSE %.1f us  Spearman %.4f\n", what, ep.rmse * 1e6, ep.spearman);
+            }
+        }
+        std::printf("  %-28s ", "ceilings fitted above");
+        std::printf("RMSE %.1f us  Spearman %.4f  median rel. diff %.2f%%  max rel. diff %.2f%%\n", e.rmse * 1e6,
                     e.spearman, 100 * e.median_rel, 100 * [&] {
                         double m = 0;
                         for (std::size_t i = 0; i < s.size(); ++i) m = std::max(m, std::abs(a[i] - s[i]) / s[i]);
@@ -156,6 +193,55 @@ int main(int argc, char** argv) {
                             100 * sa.median_rel, sa.n, 100 * sf.median_rel, sf.n);
                 if (sh.n) std::printf("%5.1f%% (n=%zu)\n", 100 * sh.median_rel, sh.n);
                 else std::printf("  none (all rows fitted)\n");
+            }
+        }
+
+        // ---- 4. leave one family out (simulator) ----
+        if (family_evals > 0) {
+            // Per Coral target, each model family's rows are left out, the target's three link and
+            // memory mechanisms are refitted on the other families' rows, and the left-out rows are
+            // priced: what a model family the calibration never saw gets.
+            std::printf("4. leave one family out (simulator; host_bytes_per_second, inference_overhead_seconds,"
+                        " tile_bytes_per_cycle refitted on the other families, %d evaluations)\n", family_evals);
+            auto family = [](const std::string& m) {
+                for (const char* f : {"mobilenet", "inception", "resnet", "vgg", "efficientnet"})
+                    if (m.rfind(f, 0) == 0) return std::string(f);
+                return m;
+            };
+            std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
+            for (const char* n : {"host_bytes_per_second", "inference_overhead_seconds", "tile_bytes_per_cycle"})
+                ps.push_back(hw::edgetpu_free_parameter(n));
+            for (const char* t : {"coral-usb", "coral-devboard"}) {
+                std::vector<hw::calibration_row> rows;
+                std::vector<std::string> fam;
+                for (const auto& m : wm)
+                    if (m.target == t) {
+                        rows.push_back({zoo::build(m.network, {.resolution = m.input}), m.latency_ms * 1e-3, m.network});
+                        fam.push_back(family(m.network));
+                    }
+                std::vector<std::string> fams = fam;
+                std::sort(fams.begin(), fams.end());
+                fams.erase(std::unique(fams.begin(), fams.end()), fams.end());
+                std::vector<double> all_out;
+                for (const auto& f : fams) {
+                    std::vector<hw::calibration_row> in;
+                    for (std::size_t i = 0; i < rows.size(); ++i)
+                        if (fam[i] != f) in.push_back(rows[i]);
+                    const auto res = hw::fit_config<hw::simulator>(hw::targets::edgetpu(t), ps, in,
+                                                                   {.holdout = 0.0, .max_evaluations = family_evals});
+                    const hw::simulator sim_f(res.config);
+                    std::printf("  %-15s %-13s out:", t, f.c_str());
+                    for (std::size_t i = 0; i < rows.size(); ++i)
+                        if (fam[i] == f) {
+                            const double e = sim_f.seconds(rows[i].net) / rows[i].seconds - 1;
+                            all_out.push_back(std::abs(e));
+                            std::printf(" %s %+.1f%%", rows[i].label.c_str(), 100 * e);
+                        }
+                    std::printf("  (fit rows median %.1f%%)\n", 100 * res.fit.median_rel);
+                    std::fflush(stdout);
+                }
+                std::printf("  %-15s worst left-out family row %.1f%%\n", t,
+                            100 * *std::max_element(all_out.begin(), all_out.end()));
             }
         }
     } catch (const error& e) {

@@ -6,6 +6,7 @@
 #include <accelnas/hw/accelerator.hpp>
 #include <accelnas/hw/any_accelerator.hpp>
 #include <accelnas/hw/apm.hpp>
+#include <accelnas/hw/apm_fit.hpp>
 #include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/compiler.hpp>
 #include <accelnas/hw/config.hpp>
@@ -24,4 +25,3 @@
 #include <accelnas/hw/simulator.hpp>
 #include <accelnas/hw/systolic.hpp>
 #include <accelnas/hw/targets.hpp>
-#include <accelnas/hw/timeline.hpp>

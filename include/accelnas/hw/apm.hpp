@@ -1,24 +1,31 @@
 #pragma once
 /// \file
-/// `hw::apm`: the analytical performance model (APM) of an Edge TPU-like device. Per op, in
-/// closed form, the time is the highest of its ceilings plus its fixed costs:
-/// - compute: MACs / (peak MAC rate x mapping utilization) - the utilization lost to shape mapping
-///   (tile split, partial blocks, shallow reductions, depthwise lanes, per-block fill) comes from the
-///   same mapping as the simulator's (hw/mapping.hpp);
-/// - narrow (tile) memory: activation bytes read and written / tile bandwidth;
-/// - shared SRAM: weight bytes / SRAM bandwidth, and activation spills;
-/// - host link: streamed parameters and spills beyond the SRAM (overlapped with the previous op);
-/// - fixed per-op overhead, plus input/output transfer and per-inference overhead.
-/// It takes the same `edgetpu_config` as the simulator, so the two compare on one description.
+/// `hw::apm`: the analytical performance model (APM) of an Edge TPU-like device. One closed-form
+/// formula, evaluated op by op in one walk over the network: per op the highest of its ceilings
+/// plus its fixed costs,
+/// - compute: the busiest tile's weight blocks x (its positions + pipeline fill), with the tile split
+///   the compiler pass picks (fewest positions through the busiest tile, then fewest blocks);
+/// - narrow (tile) memory: activation bytes read and written / tile bandwidth (depthwise lanes read
+///   strided, which bank conflicts slow: their own ceiling);
+/// - on-chip network: weight bytes / SRAM bandwidth (every weight group contends for it), activation
+///   spills and memory moves (concat, reshapes that change rows);
+/// - vector path: element operations / vector width, or bytes through the tile port;
+/// - host link: input, streamed parameters (fetched while the previous op runs), spills beyond the
+///   SRAM and outputs; fixed per-op and per-inference overheads.
+/// Each ceiling is scaled by a factor of `apm_ceilings`, calibrated against the cycle-level simulator
+/// (hw/apm_fit.hpp), not against measurements. The APM shares no timing code with the simulator:
+/// only graph facts (`work_of`'s definitions) and the device config. Filling the per-op report is a
+/// compile-time policy of the same walk (`estimate` fills it, `seconds` does not).
 
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/hw/accelerator.hpp>
 #include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/config.hpp>
+#include <accelnas/hw/cpu.hpp>
 #include <accelnas/hw/mapping.hpp>
+#include <accelnas/hw/partition.hpp>
 #include <accelnas/hw/report.hpp>
-#include <accelnas/hw/timeline.hpp>
 
 #include <algorithm>
 #include <array>
@@ -26,84 +33,74 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace accelnas::hw {
 
-/// Closed-form device cycles of one op (overhead and transfers excluded).
-inline op_cycles apm_op(const op_work& w, const edgetpu_config& c) noexcept {
-    using detail::ceil_div;
-    using detail::cycles_for;
-    switch (w.cls) {
-    case op_class::free: return {};
-    case op_class::conv:
-    case op_class::depthwise:
-    case op_class::dense: {
-        const mac_mapping m = map_mac(w, c);
-        const bool dw = w.cls == op_class::depthwise;
-        // The line buffer fetches each needed input row once per block (halo rows included).
-        const std::int64_t in_rows = std::min(w.in_h, (m.rows_t - 1) * w.stride_h + w.kernel_h);
-        const double channels = dw ? static_cast<double>(m.k_t * m.r_blocks)
-                                   : static_cast<double>(m.k_blocks * w.r) / static_cast<double>(w.taps);
-        const double read = static_cast<double>(in_rows * w.in_w) * channels;
-        const double write = static_cast<double>(m.rows_t * w.width * m.k_t);
-        const std::int64_t mem = cycles_for(read + write, c.tile_bytes_per_cycle);
-        const double wbw = c.sram_bytes_per_cycle / static_cast<double>(m.tk);
-        const std::int64_t weights = cycles_for(static_cast<double>(m.k_t * w.r), wbw);
-        const std::int64_t first = cycles_for(
-            static_cast<double>(std::min(w.r, c.cells_per_tile) * std::min(m.lanes, m.k_t)), wbw);
-        const std::int64_t body = std::max({m.compute_cycles, mem, weights}) + first;
-        return {body, m.compute_cycles, std::max(mem, weights), m.utilization};  // memory: its ceiling
+/// Scale factors of the APM's ceilings, calibrated against the simulator (hw/apm_fit.hpp). Each is
+/// dimensionless: 1 is the plain roofline; below 1 means the simulator hides part of that cost
+/// (e.g. set-up overlapped with the producer's drain), above 1 that it loses time there (contention,
+/// bank conflicts, per-pass maxima the roofline sums).
+struct apm_ceilings {
+    double overhead = 1.0;  ///< share of each op's fixed set-up on the critical path
+    double compute = 1.0;   ///< MAC-array ceiling (positions + fill per block)
+    double narrow = 1.0;    ///< narrow-memory ceiling of contiguous (channel-blocked) accesses
+    double strided = 1.0;   ///< narrow-memory ceiling of depthwise (strided) reads, on top of `narrow`
+    double network = 1.0;   ///< on-chip network ceiling (weights, spills, moves)
+    double vector = 1.0;    ///< vector-path ceiling
+
+    /// Throws `accelnas::error` naming the first factor outside [0.05, 20] (a factor outside it is
+    /// a fit gone wrong, not a device).
+    void validate() const {
+        for (auto [f, v] : {std::pair{"overhead", overhead}, {"compute", compute}, {"narrow", narrow},
+                            {"strided", strided}, {"network", network}, {"vector", vector}})
+            require(std::isfinite(v) && v >= 0.05 && v <= 20, "apm_ceilings: ", f, " must be in [0.05, 20], got ", v);
     }
-    case op_class::vector: {
-        const std::int64_t pieces = w.rows >= c.tiles ? w.rows : c.tiles;
-        const std::int64_t per_tile = ceil_div(pieces, c.tiles);
-        const std::int64_t comp = per_tile * cycles_for(static_cast<double>(w.vector_ops) / static_cast<double>(pieces),
-                                                              static_cast<double>(c.vector_width));
-        const std::int64_t mem = per_tile * cycles_for(static_cast<double>(w.in_bytes + w.out_bytes) / static_cast<double>(pieces),
-                                                             c.tile_bytes_per_cycle);
-        const std::int64_t body = std::max(comp, mem);
-        const double peak = static_cast<double>(body) * static_cast<double>(c.tiles * c.vector_width);
-        return {body, comp, mem, peak > 0 ? std::min(1.0, static_cast<double>(w.vector_ops) / peak) : 0.0};
-    }
-    }
-    return {};
-}
+    /// The factors as a vector (overhead, compute, narrow, strided, network, vector).
+    std::array<double, 6> values() const noexcept { return {overhead, compute, narrow, strided, network, vector}; }
+    /// The factors from `values()`' order.
+    static apm_ceilings from(const std::array<double, 6>& v) noexcept { return {v[0], v[1], v[2], v[3], v[4], v[5]}; }
+};
+
+/// The ceilings shipped with the APM: fitted against the simulator on coral-usb over 300 random
+/// `edgetpu`-space architectures at 224 (seed 11), `example_hw_accuracy --fit-count 300 --fit-seed 11`.
+inline apm_ceilings default_apm_ceilings() noexcept { return {}; }
 
 /// The analytical performance model (APM) of an Edge TPU-like device: per op the highest of its
-/// roofline ceilings plus fixed costs.
+/// calibrated ceilings plus fixed costs (see the file comment).
 class apm {
 public:
-    /// An APM of `config` (validated here: zero or negative resources throw).
-    explicit apm(edgetpu_config config) : cfg_(std::move(config)) { cfg_.validate(); }
+    /// An APM of `config` with the shipped ceilings (both validated here: invalid values throw).
+    explicit apm(edgetpu_config config) : apm(std::move(config), default_apm_ceilings()) {}
+    /// An APM of `config` with ceilings `k` (e.g. from `fit_apm_ceilings`).
+    apm(edgetpu_config config, apm_ceilings k) : cfg_(std::move(config)), k_(k) {
+        cfg_.validate();
+        k_.validate();
+        init();
+    }
 
     /// Target name.
     const std::string& name() const noexcept { return cfg_.name; }
     /// The device description.
     const edgetpu_config& config() const noexcept { return cfg_; }
+    /// The ceiling factors.
+    const apm_ceilings& ceilings() const noexcept { return k_; }
 
     /// Total seconds of one inference of `net` (no per-op table: the fast path for search loops).
-    /// The same number as `estimate(net).total_seconds`, bit for bit. Reads the ops, making each
-    /// compact on the fly (`compact_of`); nothing is allocated.
+    /// The same number as `estimate(net).total_seconds`, bit for bit (one formula, two policies).
     double seconds(const graph::network& net) const {
-        double t = 0.0;
-        if (try_fast(network_source{net.ops().data(), net.size()}, t)) {
-            detail::require_latency(t, net, cfg_);
-            return t;
-        }
-        return general_seconds(net);
+        return run<false>(network_source{net.ops().data(), net.size()}, net, nullptr);
     }
 
     /// `seconds(*table.network())` from a prebuilt compact table (`hw::compact_network`): one cache
     /// line per op, for sweeps that estimate one network on many configs or repeatedly. The table's
-    /// network must still be alive (the general path reads it).
+    /// network must still be alive (partitioned networks and errors read it).
     double seconds(const compact_network& table) const {
         require(table.network() != nullptr, "hw::apm::seconds: the compact table was built from no network");
-        double t = 0.0;
-        if (try_fast(table_source{table.ops().data(), table.input_indices().data(), table.size()}, t)) {
-            detail::require_latency(t, *table.network(), cfg_);
-            return t;
-        }
-        return general_seconds(*table.network());
+        const graph::network& net = *table.network();
+        for (const auto& c : table.ops())
+            if (!c.exact) return seconds(net);  // sizes beyond 32 bits: read the network itself
+        return run<false>(table_source{table.ops().data(), table.input_indices().data(), table.size()}, net, nullptr);
     }
 
     /// The total of a table that may have no network behind it (filled with `compact_network::push`),
@@ -121,31 +118,12 @@ public:
     /// The full report with one entry per non-input op.
     latency_report estimate(const graph::network& net) const {
         latency_report r;
-        detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return apm_op(w, cfg_); }, &r);
+        run<true>(network_source{net.ops().data(), net.size()}, net, &r);
         return r;
     }
 
 private:
-    double general_seconds(const graph::network& net) const {
-        return detail::run_timeline(net, cfg_, "apm", [this](const op_work& w) { return apm_op(w, cfg_); }, nullptr);
-    }
-
-    // The common case walked over the compact ops with no heap allocation, no op_work and no report:
-    // every op runs on the device, inputs come first, at most 1024 ops, power-of-two tiles, cells and
-    // lanes. Returns false when the network or config is outside that case (or invalid); `seconds`
-    // then takes the general timeline, which also raises the errors. Per op it repeats what
-    // `work_of`, `apm_op`, `op_overhead` and `detail::run_timeline` compute, with the same expressions
-    // in the same order (the tests check seconds() == estimate().total_seconds exactly).
-    template <class Source>
-    bool try_fast(const Source& src, double& total) const {
-        // The Edge TPU's 16 tiles get an unrolled split search with constant shifts.
-        return log_tiles_ == 4 ? fast_seconds<4>(src, total) : fast_seconds<-1>(src, total);
-    }
-
-    // What fast_walk reads: a prebuilt compact table, or a network's ops. `at(i)` is a view of op i
-    // with the same accessors on both (the compact op's fields; the first input's shape as in_h,
-    // in_w, in_c); `kind(i)` and `elements(i)` serve the leading inputs; `prefetch(i)` asks for an op
-    // that will be read soon (the 216-byte ops of a network swept from memory; a table needs none).
+    // ---- what the walk reads: a compact table or a network's ops (same accessors) ----
     struct table_source {
         struct view {
             const compact_op* c;
@@ -154,7 +132,6 @@ private:
             std::uint8_t act_code() const noexcept { return c->act; }
             graph::op_kind kind() const noexcept { return c->kind_of(); }
             std::int64_t elements() const noexcept { return c->elements; }
-            bool exact() const noexcept { return c->exact; }
             std::int64_t out_h() const noexcept { return c->out_h; }
             std::int64_t out_w() const noexcept { return c->out_w; }
             std::int64_t out_c() const noexcept { return c->out_c; }
@@ -173,8 +150,6 @@ private:
         const std::uint32_t* inputs;
         std::size_t n;
         view at(std::size_t i) const noexcept { return {ops + i, inputs}; }
-        std::uint8_t kind(std::size_t i) const noexcept { return ops[i].kind; }
-        std::int64_t elements(std::size_t i) const noexcept { return ops[i].elements; }
         void prefetch(std::size_t) const noexcept {}
         void prefetch_inputs(std::size_t) const noexcept {}
     };
@@ -186,7 +161,6 @@ private:
             std::uint8_t act_code() const noexcept { return static_cast<std::uint8_t>(o->act); }
             graph::op_kind kind() const noexcept { return o->kind; }
             std::int64_t elements() const noexcept { return o->out.elements(); }
-            bool exact() const noexcept { return true; }  // 64-bit sizes: nothing narrowed
             std::int64_t out_h() const noexcept { return o->out.h; }
             std::int64_t out_w() const noexcept { return o->out.w; }
             std::int64_t out_c() const noexcept { return o->out.c; }
@@ -207,8 +181,7 @@ private:
             const graph::op& o = ops[i];
             return {&o, o.inputs.empty() ? &o.out : &ops[o.inputs[0]].out};
         }
-        std::uint8_t kind(std::size_t i) const noexcept { return static_cast<std::uint8_t>(ops[i].kind); }
-        std::int64_t elements(std::size_t i) const noexcept { return ops[i].out.elements(); }
+        // Ops swept from memory (216 bytes each): fetch them ahead.
         void prefetch(std::size_t i) const noexcept {
             if (i >= n) return;
             const char* p = reinterpret_cast<const char*>(ops + i);
@@ -220,125 +193,226 @@ private:
         }
     };
 
-    template <int LT, class Source>  // LT: log2(tiles) when known at compile time, -1 otherwise
-    bool fast_seconds(const Source& src, double& total) const {
-        if (!pow2_) return false;
+    // Per op what the timeline needs; `detail` only when the report is filled.
+    // Trivial (no initializers): the walk sets every entry it reads, and the stack array is not zeroed per call.
+    struct op_cost {
+        std::int64_t cost;   // cycles on the device: set-up + body (+ SRAM spill)
+        std::int64_t param;  // parameter bytes
+        std::int64_t link;   // host-link bytes of spills beyond the SRAM (both ways)
+        bool device;         // a device op (inputs are not)
+    };
+    struct op_detail {
+        std::int64_t overhead = 0, compute = 0, memory = 0, macs = 0;
+    };
+    struct body_cycles {
+        std::int64_t total = 0, compute = 0, memory = 0;
+    };
+
+    static constexpr std::size_t stack_ops = 1024;
+
+    // The one formula. Walks ops [0, n) (stopping at the first op the device cannot run), prices each
+    // op, then runs the timeline; fills `rep` when Report. Errors (invalid networks, no host fallback,
+    // overflow) come from the network's own checks, `partition_point` and `require_latency`.
+    template <bool Report, class Source>
+    double run(const Source& src, const graph::network& net, latency_report* rep) const {
         const std::size_t n = src.n;
-        if (n == 0 || n > max_fast_ops) return false;
-        fast_ops o;
-        if (!fast_walk<LT>(src, o)) return false;
-        // The parameter cache is the SRAM minus the largest activation spill (cache_capacity). When all
-        // weights fit it and nothing spills beyond the SRAM, every op is cached and no op waits for the
-        // host link: the timeline is the input transfer plus the sum of the ops' cycles.
-        const std::int64_t capacity = std::max<std::int64_t>(0, cfg_.param_cache_bytes - o.max_spill);
-        const std::int64_t in = detail::link_cycles(o.in_total, cfg_);
-        std::int64_t now = in, link_free = in;
-        if (o.host_spill || o.params > capacity) {
-            // The timeline of detail::run_timeline: parameters cached in order until the cache is
-            // full, the rest and host spills over the link, at the earliest when the previous op starts.
+        if (n == 0 || n > (std::size_t{1} << 31)) net.validate();  // throws: empty (or absurd) network
+        // Scratch: on the stack for common sizes, on the heap otherwise (and for the report's detail).
+        op_cost stack_cost[Report ? 1 : stack_ops];
+        std::int64_t stack_elems[Report ? 1 : stack_ops];
+        std::vector<op_cost> heap_cost;
+        std::vector<std::int64_t> heap_elems;
+        std::vector<op_detail> detail;
+        op_cost* cost = stack_cost;
+        std::int64_t* elems = stack_elems;
+        if (Report || n > stack_ops) {
+            heap_cost.resize(n);
+            heap_elems.resize(n);
+            cost = heap_cost.data();
+            elems = heap_elems.data();
+        }
+        if constexpr (Report) detail.resize(n);
+        walk_result w;
+        const bool ok = log_tiles_ == 4 && pow2_ ? walk<Report, 4>(src, cost, elems, detail.data(), w)
+                        : pow2_              ? walk<Report, -1>(src, cost, elems, detail.data(), w)
+                                             : walk<Report, -2>(src, cost, elems, detail.data(), w);
+        if (!ok) {
+            // An invalid network (zero-sized tensors, inputs out of order, no compute op): its own
+            // checks name the problem.
+            net.validate();
+            for (std::size_t i = 0; i < net.size(); ++i) (void)work_of(net, i);
+            fail("hw::apm: network '", net.name(), "' has no op the device runs");
+        }
+        const std::size_t p = w.end;
+        if (p < n) (void)partition_point(net, cfg_);  // throws when the target has no host fallback
+        // Outputs of the device part: its ops no later device op reads, and tensors crossing to the host.
+        std::int64_t out_bytes = w.out_bytes;
+        if (p < n) {
+            out_bytes = crossing_bytes(net, p);
+            for (auto o : net.outputs())
+                if (o < p && net.ops()[o].kind != graph::op_kind::input) out_bytes += net.ops()[o].out.elements();
+        }
+        if (!w.device_used) out_bytes = 0;
+        // ---- timeline ----
+        // Parameters stay in the cache (the SRAM minus the largest activation spill) in network order
+        // until it is full; the rest and spills beyond the SRAM go over the host link every inference,
+        // each op's transfer starting at the earliest when the previous op starts.
+        const std::int64_t capacity = std::max<std::int64_t>(0, cfg_.param_cache_bytes - w.max_spill);
+        const std::int64_t in = w.device_used ? link(w.in_total) : 0;
+        std::int64_t now = in, link_free = in, cached = 0, streamed = 0;
+        if (Report) {
+            rep->network = net.name();
+            rep->target = cfg_.name;
+            rep->estimator = "apm";
+            rep->clock_hz = cfg_.clock_hz;
+            rep->param_cache_capacity = capacity;
+            rep->first_host_op = p;
+        }
+        if (Report || w.host_spill || w.params > capacity) {
             std::int64_t prev_start = 0, cache_left = capacity;
-            for (std::size_t i = o.first; i < n; ++i) {
-                std::int64_t ready = now, link_bytes = o.op[i].link;
-                const std::int64_t params = o.op[i].param;
-                if (params > 0) {
-                    if (params <= cache_left) cache_left -= params;
-                    else link_bytes += params;  // streamed over the link every inference
+            for (std::size_t i = 0; i < p; ++i) {
+                const op_cost& c = cost[i];
+                if (!c.device) continue;
+                std::int64_t ready = now, link_bytes = c.link;
+                bool stream = false;
+                if (c.param > 0) {
+                    if (c.param <= cache_left) { cache_left -= c.param; cached += c.param; }
+                    else { link_bytes += c.param; stream = true; streamed += c.param; }
                 }
                 if (link_bytes > 0) {
                     const std::int64_t start = std::max(link_free, prev_start);
-                    link_free = start + detail::link_cycles(link_bytes, cfg_);
+                    link_free = start + link(link_bytes);
                     ready = std::max(ready, link_free);
                 }
+                if constexpr (Report) add_op(*rep, net, i, now, ready, c, detail[i], stream);
                 prev_start = ready;
-                now = ready + o.op[i].cost;
+                now = ready + c.cost;
             }
         } else {
-            now += o.cycles;
+            now += w.cycles;
         }
-        const std::int64_t start = std::max(now, link_free);
-        now = start + detail::link_cycles(o.out_bytes, cfg_);
-        total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz;
-        return true;
+        std::int64_t io = in;
+        if (w.device_used) {
+            const std::int64_t start = std::max(now, link_free);
+            const std::int64_t oc = link(out_bytes);
+            io += oc + (start - now);
+            now = start + oc;
+        }
+        const double host = p < n ? host_part_seconds(net, p, cfg_.host, rep) : 0.0;
+        const double total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
+        require(std::isfinite(total) && total > 0, "'", net.name(), "' on '", cfg_.name, "' gives a latency of ", total,
+                " s: a cycle or byte count overflowed (check the config's rates and sizes)");
+        if (Report) {
+            rep->total_cycles = now;
+            rep->total_seconds = total;
+            rep->param_bytes_cached = cached;
+            rep->param_bytes_streamed = streamed;
+            rep->input_bytes = w.device_used ? w.in_total : 0;
+            rep->output_bytes = out_bytes;
+            rep->io_seconds = static_cast<double>(io) / cfg_.clock_hz;
+            rep->host_seconds = host;
+        }
+        return total;
     }
 
-    static constexpr std::size_t max_fast_ops = 1024;
-    // What fast_walk leaves for the timeline: per op its cycles on the device (overhead, body and SRAM
-    // spill), parameter bytes and host-link spill bytes, and the totals.
-    struct fast_ops {
-        std::size_t first = 0;          // the first non-input op
-        std::int64_t in_total = 0;      // input bytes
-        std::int64_t out_bytes = 0;     // bytes of the network outputs
-        std::int64_t cycles = 0;        // sum of cost
-        std::int64_t params = 0;        // sum of param
-        std::int64_t max_spill = 0;     // largest activation spill of the non-free ops
-        bool host_spill = false;        // some op spills beyond the SRAM
-        struct {
-            std::int64_t cost, param, link;  // link: 2 x host spill
-        } op[max_fast_ops];  // per op (24 KiB on the stack with fast_walk's 8 KiB of elements)
+    // One report entry: the op's span, its limiter (the largest of host stall, set-up, compute and
+    // memory ceilings) and achieved MACs over peak MACs during the span.
+    void add_op(latency_report& rep, const graph::network& net, std::size_t i, std::int64_t now, std::int64_t ready,
+                const op_cost& c, const op_detail& d, bool stream) const {
+        const auto& o = net.ops()[i];
+        op_latency l;
+        l.index = i;
+        l.name = o.name;
+        l.kind = o.kind;
+        l.cycles = ready - now + c.cost;
+        l.seconds = static_cast<double>(l.cycles) / cfg_.clock_hz;
+        const std::int64_t stall = ready - now;
+        l.bound = detail::largest_limiter(static_cast<double>(d.compute), static_cast<double>(d.memory),
+                                          static_cast<double>(stall), static_cast<double>(d.overhead));
+        l.utilization = l.cycles > 0 ? std::min(1.0, static_cast<double>(d.macs) /
+                                                         (static_cast<double>(cfg_.peak_macs_per_cycle()) * static_cast<double>(l.cycles)))
+                                     : 0.0;
+        l.macs = d.macs;
+        l.param_bytes = c.param;
+        l.params_streamed = stream;
+        rep.ops.push_back(std::move(l));
+    }
+
+    struct walk_result {
+        std::size_t end = 0;           // the partition point (first op the device does not run, or n)
+        bool device_used = false;      // some op before `end` is not an input
+        std::int64_t in_total = 0;     // input bytes
+        std::int64_t out_bytes = 0;    // bytes of the device ops no later op reads
+        std::int64_t cycles = 0;       // sum of the ops' cost
+        std::int64_t params = 0;       // sum of the ops' parameter bytes
+        std::int64_t max_spill = 0;    // largest activation spill (reshapes excluded)
+        bool host_spill = false;       // some op spills beyond the SRAM
     };
 
-    // One walk over the ops: fills `f` (see fast_ops). Returns false outside the fast path's case.
-    // It reads each op as a compact op (the first input's shape in it) from `src` (see table_source).
-    template <int LT, class Source>
-    bool fast_walk(const Source& src, fast_ops& f) const {
+    // Prices every op before the partition point. LT: log2(tiles) when known at compile time, -1
+    // for other powers of two, -2 for tiles, cells or lanes that are not powers of two. Returns false
+    // for networks the formula cannot price (the caller raises the error).
+    template <bool Report, int LT, class Source>
+    bool walk(const Source& src, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
         using graph::op_kind;
         const std::size_t n = src.n;
-        // One bit per op consumed by a later op (the others are the network outputs), in a local
-        // array: no allocation, and the compiler knows it aliases neither the ops nor the config.
-        std::uint64_t used[max_fast_ops / 64] = {};
-        std::int64_t elements[max_fast_ops];  // output elements of the ops walked so far
+        // One bit per op that a later op reads (the others are outputs): on the stack for common sizes.
+        std::uint64_t used_stack[stack_ops / 64] = {};
+        std::vector<std::uint64_t> used_heap;
+        std::uint64_t* used = used_stack;
+        if (n > stack_ops) {
+            used_heap.assign((n + 63) / 64, 0);
+            used = used_heap.data();
+        }
         constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
-        // Ops read from memory (a network swept by a search): fetch them ahead.
         constexpr std::size_t ahead = 12;
         for (std::size_t q = 0; q < ahead; ++q) src.prefetch(q);
+        std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0, in_total = 0;
+        bool device_used = false;
         std::size_t i = 0;
-        std::int64_t in_total = 0;
-        for (; i < n && src.kind(i) == input_kind; ++i) {
-            const std::int64_t elems = src.elements(i);
-            if (elems <= 0) return false;
-            elements[i] = elems;
-            in_total += elems;
-        }
-        // no compute op or no input: the general path throws
-        if (i == n || in_total == 0) return false;
-        f.first = i;
-        f.in_total = in_total;
-        std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0;
         for (; i < n; ++i) {
             src.prefetch(i + ahead);
             src.prefetch_inputs(i + ahead / 2);
-            const auto o = src.at(i);  // a view of op i (see table_source)
-            const op_kind kind = o.kind();
+            const auto o = src.at(i);
             const std::int64_t elems = o.elements();
-            // Zero-sized tensors, sizes beyond the compact table's 32 bits, inputs after compute ops and
-            // ops partitioned to the host take the general path.
-            if (elems <= 0 || !o.exact() || !fast_op_[(unsigned{o.kind_code()} << 3) | (unsigned{o.act_code()} & 7u)]) return false;
+            if (elems <= 0) return false;
             elements[i] = elems;
+            if (o.kind_code() == input_kind) {
+                cost[i] = {0, 0, 0, false};
+                in_total += elems;
+                continue;
+            }
+            if (!fast_op_[(unsigned{o.kind_code()} << 3) | (unsigned{o.act_code()} & 7u)]) break;  // partition point
+            const op_kind kind = o.kind();
             std::int64_t in_bytes = 0;
             const auto* in = o.inputs();
             const std::size_t n_in = o.in_count();
             for (std::size_t q = 0; q < n_in; ++q) {
                 const std::size_t j = in[q];
-                if (j >= i) return false;  // not topologically ordered: general path
+                if (j >= i) return false;  // not topologically ordered
                 in_bytes += elements[j];
                 used[j >> 6] |= std::uint64_t{1} << (j & 63);
             }
             // Activations that do not fit the tiles spill to the SRAM (written and read back), and
-            // beyond it over the host link (activation_spill and detail::run_timeline).
+            // beyond it over the host link.
             const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
             const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
             if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
-            // x: the first input's shape (the op's own without inputs), as in the compact op.
             const std::int64_t x_h = o.in_h(), x_w = o.in_w(), x_c = o.in_c();
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
-            // as a vector op (vrows rows, vops element operations), as work_of describes it.
-            std::int64_t overhead = cfg_.vector_overhead_cycles, params = 0;
+            // as a vector op (vrows rows, vops element operations over vbytes), as work_of describes it.
+            std::int64_t overhead = vector_overhead_, params = 0, move = 0;
             std::int64_t rows = o.out_h(), width = o.out_w(), k = o.filters(), r = 0, cpt = 1;
             std::int64_t kh = o.kernel_h(), sh = o.stride_h(), in_h = x_h, in_w = x_w;
-            std::int64_t vrows = o.out_h(), vops = -1;  // vops < 0: a MAC op
-            bool dw = false;
+            std::int64_t vrows = o.out_h(), vops = -1, vbytes = in_bytes + elems;  // vops < 0: a MAC op
+            bool dw = false, pool = false;
             switch (kind) {
-            case op_kind::reshape: overhead = 0; vops = 0; break;
+            case op_kind::reshape:
+                // A view, or a move over the on-chip network when the row structure changes.
+                vops = 0;
+                if (x_h != o.out_h() && n_in > 0) move = elems;
+                else overhead = 0;
+                break;
             case op_kind::conv2d: {
                 const std::int64_t cin = n_in == 0 ? 0 : x_c;
                 const std::int64_t taps = std::int64_t{o.kernel_h()} * o.kernel_w();
@@ -347,157 +421,222 @@ private:
                 params = graph::conv_weights(o.kernel_h(), o.kernel_w(), cin, o.groups(), o.filters()) + 4 * std::int64_t{o.filters()};
                 r = dw ? taps : taps * per_group;
                 cpt = per_group;
-                overhead = cfg_.op_overhead_cycles;
+                overhead = mac_overhead_;
                 break;
             }
             case op_kind::fully_connected:
                 r = cpt = x_h * x_w * x_c;
                 params = graph::dense_weights(r, o.filters()) + 4 * std::int64_t{o.filters()};
                 rows = width = kh = sh = in_h = in_w = 1;
-                overhead = cfg_.op_overhead_cycles;
+                overhead = mac_overhead_;
                 break;
             case op_kind::avg_pool:
                 r = std::int64_t{o.kernel_h()} * o.kernel_w();
                 k = o.out_c();
-                dw = true;
-                overhead = cfg_.pool_overhead_cycles;
+                dw = pool = true;
+                overhead = pool_overhead_;
                 break;
             case op_kind::max_pool:
                 vops = elems * o.kernel_h() * o.kernel_w();
-                overhead = cfg_.pool_overhead_cycles;
+                overhead = pool_overhead_;
                 break;
             case op_kind::global_avg_pool:
                 vrows = x_h;
                 vops = in_bytes;
-                overhead = cfg_.pool_overhead_cycles;
+                overhead = pool_overhead_;
                 break;
+            case op_kind::concat: {
+                // A move of every input into one tensor, then a rescale of all inputs but the first.
+                move = elems;
+                const std::int64_t first = n_in == 0 ? 0 : elements[in[0]];
+                vops = std::max<std::int64_t>(0, in_bytes - first);
+                vbytes = 2 * vops;
+                break;
+            }
             case op_kind::add:
-            case op_kind::mul:
-            case op_kind::concat: vops = std::max(in_bytes, elems); break;
+            case op_kind::mul: vops = std::max(in_bytes, elems); break;
             case op_kind::softmax: vops = 4 * elems; break;
             case op_kind::batch_norm:
             case op_kind::activation:
             case op_kind::pad: vops = elems; break;
             default: return false;
             }
-            std::int64_t body = 0;
-            if (vops < 0) {
-                // k_blocks * r / taps below becomes the integer k_blocks * cpt: exact while it fits a double.
-                if (params > (std::int64_t{1} << 52)) return false;
-                body = mac_body<LT>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
+            body_cycles b;
+            if (vops < 0) b = mac_body<Report, LT>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
+            else if (vops > 0) b = vector_body<Report>(vrows, vops, vbytes);
+            if (move > 0) {
+                const std::int64_t m = network_cycles(static_cast<double>(move));
+                b.total = std::max(b.total, m);
+                if (Report) b.memory = std::max(b.memory, m);
             }
-            else if (kind != op_kind::reshape) body = vector_body(vrows, vops, in_bytes + elems);
-            if (spill > 0)
-                body += detail::cycles_for(2.0 * static_cast<double>(spill - host_spill), cfg_.sram_bytes_per_cycle);
-            const std::int64_t cost = overhead + body;
-            f.op[i] = {cost, params, 2 * host_spill};
-            cycles += cost;
+            if (spill > 0) {
+                const std::int64_t s = network_cycles(2.0 * static_cast<double>(spill - host_spill));
+                b.total += s;
+                if (Report) b.memory += s;
+            }
+            const std::int64_t c = overhead + b.total;
+            cost[i] = {c, params, 2 * host_spill, true};
+            if constexpr (Report) {
+                const std::int64_t macs = vops < 0 && !pool ? rows * width * k * r : 0;
+                det[i] = {overhead, b.compute, b.memory, macs};
+            }
+            cycles += c;
             params_total += params;
             host_any |= host_spill;
+            device_used = true;
         }
-        f.cycles = cycles;
-        f.params = params_total;
-        f.max_spill = max_spill;
-        f.host_spill = host_any != 0;
-        // Outputs of the device part (all of it here): the non-input ops no later op consumes.
+        if (!device_used && i == n) return false;  // only inputs
+        r.end = i;
+        r.device_used = device_used;
+        r.in_total = in_total;
+        r.cycles = cycles;
+        r.params = params_total;
+        r.max_spill = max_spill;
+        r.host_spill = host_any != 0;
+        // Outputs (when nothing is partitioned): the device ops no later op reads.
         std::int64_t out_bytes = 0;
-        for (std::size_t wi = 0; wi * 64 < n; ++wi) {
+        for (std::size_t wi = 0; wi * 64 < i; ++wi) {
             std::uint64_t m = ~used[wi];
-            if (n - wi * 64 < 64) m &= (std::uint64_t{1} << (n - wi * 64)) - 1;
+            if (i - wi * 64 < 64) m &= (std::uint64_t{1} << (i - wi * 64)) - 1;
             for (; m; m &= m - 1) {
                 const std::size_t j = wi * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
-                if (j >= f.first) out_bytes += elements[j];
+                if (cost[j].device) out_bytes += elements[j];
             }
         }
-        f.out_bytes = out_bytes;
+        r.out_bytes = out_bytes;
         return true;
     }
 
-    // `apm_op(...).total` of a MAC op without building op_work or mac_mapping and without the
-    // utilization: map_mac's power-of-two split search, then the compute, tile-memory and SRAM
-    // ceilings. LT: log2(tiles) or -1 (see fast_seconds).
+    // ceil(a / 2^s) (LT >= -1) or ceil(a / d) (LT == -2).
     template <int LT>
-    [[gnu::always_inline]] std::int64_t mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
-                                                 std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
-                                                 std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
-        using detail::cycles_for;
-        const int lt = LT >= 0 ? LT : log_tiles_;
-        const int ll = dw ? log_dw_lanes_ : log_lanes_;
-        const std::int64_t lanes = std::int64_t{1} << ll;
-        // k_blocks of a split = ceil(ceil(k / tk) / lanes) = ceil(kl / tk) with kl = ceil(k / lanes): one
-        // shift by the lanes here, constant shifts by the tiles in the search.
-        const std::int64_t kl = (k + lanes - 1) >> ll;
-        const std::int64_t r_blocks = (r + cfg_.cells_per_tile - 1) >> log_cells_;
-        const std::int64_t pass = cfg_.pass_overhead_cycles;
-        // map_mac's search: the fewest k_blocks * r_blocks * (rows_t * width + pass) cycles, ties to
-        // more tiles on rows. r_blocks > 0 is common to all splits, so it is applied to the winner only.
-        auto split_cycles = [&](int s) {
-            const std::int64_t rt = (rows + (std::int64_t{1} << s) - 1) >> s;
-            const std::int64_t kb = (kl + (std::int64_t{1} << (lt - s)) - 1) >> (lt - s);
-            return kb * (rt * width + pass);
-        };
-        std::int64_t best = split_cycles(lt);
-        int best_s = lt;
-#pragma GCC unroll 16
-        for (int s = lt - 1; s >= 0; --s) {
-            const std::int64_t cycles = split_cycles(s);
-            if (cycles < best) { best = cycles; best_s = s; }
-        }
-        // Hide the winner from the optimizer: otherwise it specialises the code below on each split, and
-        // every taken branch above then materialises four constants.
-        __asm__("" : "+r"(best_s));
-        best *= r_blocks;
-        const std::int64_t rows_t = (rows + (std::int64_t{1} << best_s) - 1) >> best_s;
-        const std::int64_t k_t = (k + (std::int64_t{1} << (lt - best_s)) - 1) >> (lt - best_s);
-        const std::int64_t k_blocks = (k_t + lanes - 1) >> ll;
-        const std::int64_t tk = std::int64_t{1} << (lt - best_s);
-        const std::int64_t in_rows = std::min(in_h, (rows_t - 1) * stride_h + kernel_h);
-        const double channels = dw ? static_cast<double>(k_t * r_blocks)
-                                   : static_cast<double>(k_blocks * cpt);  // == (k_blocks * r) / taps, r = taps * cpt
-        const double read = static_cast<double>(in_rows * in_w) * channels;
-        const double write = static_cast<double>(rows_t * width * k_t);
-        const std::int64_t mem = cycles_for(read + write, cfg_.tile_bytes_per_cycle);
-        // x / (sram / tk) with tk a power of two is exactly (x * tk) / sram: one division fewer.
-        const double sram = cfg_.sram_bytes_per_cycle, tkd = static_cast<double>(tk);
-        const std::int64_t weights = cycles_for(static_cast<double>(k_t * r) * tkd, sram);
-        const std::int64_t first = cycles_for(
-            static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * tkd, sram);
-        return std::max({best, mem, weights}) + first;
+    static std::int64_t div_up(std::int64_t a, int s, std::int64_t d) noexcept {
+        if constexpr (LT >= -1) return (a + (std::int64_t{1} << s) - 1) >> s;
+        else return (a + d - 1) / d;
+    }
+    std::int64_t network_cycles(double bytes) const noexcept { return cycles_of(bytes, net_bw_); }
+    static std::int64_t cycles_of(double amount, double per_cycle) noexcept {
+        return static_cast<std::int64_t>(std::ceil(amount / per_cycle));
+    }
+    std::int64_t link(std::int64_t bytes) const noexcept {
+        if (bytes <= 0) return 0;
+        return static_cast<std::int64_t>(
+            std::ceil((cfg_.host_latency_seconds + static_cast<double>(bytes) / cfg_.host_bytes_per_second) * cfg_.clock_hz));
     }
 
-    // `apm_op(...).total` of a vector-path op.
-    std::int64_t vector_body(std::int64_t rows, std::int64_t vector_ops, std::int64_t bytes) const noexcept {
-        using detail::cycles_for;
+    // A MAC op's body: the compiler's split (fewest positions through the busiest tile, then fewest
+    // weight blocks, then more row slices), then the compute, narrow-memory and network ceilings and
+    // the first weight block, which no pass can hide.
+    template <bool Report, int LT>
+    [[gnu::always_inline]] body_cycles mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
+                                                std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
+                                                std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
+        const int lt = LT >= 0 ? LT : log_tiles_;
+        const std::int64_t lanes = dw ? cfg_.depthwise_lanes : cfg_.lanes_per_cell;
+        const int ll = dw ? log_dw_lanes_ : log_lanes_;
+        const std::int64_t r_blocks = div_up<LT>(r, log_cells_, cfg_.cells_per_tile);
+        // The split: (positions per block, blocks) compared lexicographically; r_blocks is common.
+        std::int64_t best_pos = -1, best_kb = 0, best_ts = 1, best_tk = 1;
+        auto consider = [&](std::int64_t rt, std::int64_t kt, std::int64_t ts, std::int64_t tk) {
+            const std::int64_t kb = div_up<LT>(kt, ll, lanes);
+            const std::int64_t pos = kb * rt;
+            if (best_pos < 0 || pos < best_pos || (pos == best_pos && kb < best_kb)) {
+                best_pos = pos;
+                best_kb = kb;
+                best_ts = ts;
+                best_tk = tk;
+            }
+        };
+        if constexpr (LT >= -1) {
+#pragma GCC unroll 16
+            for (int s = lt; s >= 0; --s)
+                consider((rows + (std::int64_t{1} << s) - 1) >> s, (k + (std::int64_t{1} << (lt - s)) - 1) >> (lt - s),
+                         std::int64_t{1} << s, std::int64_t{1} << (lt - s));
+        } else {
+            for (std::int64_t ts = cfg_.tiles; ts >= 1; --ts)
+                if (cfg_.tiles % ts == 0) consider((rows + ts - 1) / ts, (k + cfg_.tiles / ts - 1) / (cfg_.tiles / ts), ts, cfg_.tiles / ts);
+        }
+        const std::int64_t rows_t = (rows + best_ts - 1) / best_ts;
+        const std::int64_t k_t = (k + best_tk - 1) / best_tk;
+        const std::int64_t k_blocks = best_kb;
+        const std::int64_t blocks = k_blocks * r_blocks;
+        const std::int64_t compute = static_cast<std::int64_t>(
+            std::ceil(static_cast<double>(blocks * (rows_t * width + cfg_.pass_overhead_cycles)) * k_.compute));
+        // Narrow memory: each block reads the input rows its output rows need (halo included), the
+        // last reduction block writes the outputs.
+        const std::int64_t in_rows = std::min(in_h, (rows_t - 1) * stride_h + kernel_h);
+        const double channels = dw ? static_cast<double>(k_t * r_blocks) : static_cast<double>(k_blocks * cpt);
+        const double read = static_cast<double>(in_rows * in_w) * channels;
+        const double write = static_cast<double>(rows_t * width * k_t);
+        const std::int64_t mem = dw ? cycles_of(read, dw_bw_) + cycles_of(write, narrow_bw_) : cycles_of(read + write, narrow_bw_);
+        // The network multicasts each group's blocks: all weights cross it once.
+        const double tk = static_cast<double>(best_tk);
+        const std::int64_t weights = network_cycles(static_cast<double>(k_t * r) * tk);
+        const std::int64_t first = network_cycles(static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * tk);
+        const std::int64_t memory = std::max(mem, weights);
+        body_cycles b;
+        b.total = std::max(compute, memory) + first;
+        if constexpr (Report) {
+            b.compute = compute;
+            b.memory = memory;
+        }
+        return b;
+    }
+
+    // A vector-path op's body: rows over tiles (or equal chunks when rows are fewer than tiles);
+    // element operations / vector width or bytes through the tile port, the larger.
+    template <bool Report>
+    body_cycles vector_body(std::int64_t rows, std::int64_t vector_ops, std::int64_t bytes) const noexcept {
         const std::int64_t pieces = rows >= cfg_.tiles ? rows : cfg_.tiles;
-        const std::int64_t per_tile = (pieces + cfg_.tiles - 1) >> log_tiles_;
-        const std::int64_t comp = per_tile * cycles_for(static_cast<double>(vector_ops) / static_cast<double>(pieces),
-                                                              static_cast<double>(cfg_.vector_width));
-        const std::int64_t mem = per_tile * cycles_for(static_cast<double>(bytes) / static_cast<double>(pieces),
-                                                             cfg_.tile_bytes_per_cycle);
-        return std::max(comp, mem);
+        const std::int64_t per_tile = (pieces + cfg_.tiles - 1) / cfg_.tiles;
+        const double per_piece = 1.0 / static_cast<double>(pieces);
+        const std::int64_t comp = per_tile * cycles_of(static_cast<double>(vector_ops) * per_piece, vector_rate_);
+        const std::int64_t mem = per_tile * cycles_of(static_cast<double>(bytes) * per_piece, narrow_bw_);
+        body_cycles b;
+        b.total = std::max(comp, mem);
+        if constexpr (Report) {
+            b.compute = comp;
+            b.memory = mem;
+        }
+        return b;
     }
 
     static constexpr bool is_pow2(std::int64_t v) noexcept { return v > 0 && (v & (v - 1)) == 0; }
     static int log2_of(std::int64_t v) noexcept { return is_pow2(v) ? __builtin_ctzll(static_cast<unsigned long long>(v)) : 0; }
 
-    edgetpu_config cfg_;
-    // Per-config constants of the fast path (after cfg_: initialized from it).
-    std::int64_t tile_capacity_ = cfg_.tiles * cfg_.tile_memory_bytes;  // activation bytes the tiles hold
-    bool pow2_ = is_pow2(cfg_.tiles) && is_pow2(cfg_.cells_per_tile) && is_pow2(cfg_.lanes_per_cell) &&
-                 is_pow2(cfg_.depthwise_lanes);
-    int log_tiles_ = log2_of(cfg_.tiles), log_cells_ = log2_of(cfg_.cells_per_tile);
-    int log_lanes_ = log2_of(cfg_.lanes_per_cell), log_dw_lanes_ = log2_of(cfg_.depthwise_lanes);
-    // [kind * 8 + activation]: the op runs on the device in the fast path (inputs excluded: they come
-    // first), i.e. cfg_.support.supports(op).
-    static_assert(graph::activation_names.size() <= 8);
-    std::array<bool, 8 * graph::op_kind_names.size()> fast_op_ = [this] {
-        std::array<bool, 8 * graph::op_kind_names.size()> t{};
+    // Per-config constants of the formula: the ceilings applied to the rates and fixed costs once.
+    void init() {
+        tile_capacity_ = cfg_.tiles * cfg_.tile_memory_bytes;
+        pow2_ = is_pow2(cfg_.tiles) && is_pow2(cfg_.cells_per_tile) && is_pow2(cfg_.lanes_per_cell) &&
+                is_pow2(cfg_.depthwise_lanes);
+        log_tiles_ = log2_of(cfg_.tiles);
+        log_cells_ = log2_of(cfg_.cells_per_tile);
+        log_lanes_ = log2_of(cfg_.lanes_per_cell);
+        log_dw_lanes_ = log2_of(cfg_.depthwise_lanes);
+        narrow_bw_ = cfg_.tile_bytes_per_cycle / k_.narrow;
+        dw_bw_ = narrow_bw_ / k_.strided;
+        net_bw_ = cfg_.sram_bytes_per_cycle / k_.network;
+        vector_rate_ = static_cast<double>(cfg_.vector_width) / k_.vector;
+        auto scaled = [&](std::int64_t c) { return static_cast<std::int64_t>(std::llround(static_cast<double>(c) * k_.overhead)); };
+        mac_overhead_ = scaled(cfg_.op_overhead_cycles);
+        pool_overhead_ = scaled(cfg_.pool_overhead_cycles);
+        vector_overhead_ = scaled(cfg_.vector_overhead_cycles);
+        // [kind * 8 + activation]: the op runs on the device (inputs excluded), i.e. cfg_.support.supports(op).
+        static_assert(graph::activation_names.size() <= 8);
+        fast_op_.fill(false);
         for (std::size_t k = 0; k < cfg_.support.kinds.size(); ++k)
             for (std::size_t a = 0; a < cfg_.support.activations.size(); ++a)
-                t[k * 8 + a] = k != static_cast<std::size_t>(graph::op_kind::input) && cfg_.support.kinds[k] &&
-                               cfg_.support.activations[a];
-        return t;
-    }();
+                fast_op_[k * 8 + a] = k != static_cast<std::size_t>(graph::op_kind::input) && cfg_.support.kinds[k] &&
+                                      cfg_.support.activations[a];
+    }
+
+    edgetpu_config cfg_;
+    apm_ceilings k_;
+    std::int64_t tile_capacity_ = 0;  // activation bytes the tiles hold
+    bool pow2_ = false;
+    int log_tiles_ = 0, log_cells_ = 0, log_lanes_ = 0, log_dw_lanes_ = 0;
+    double narrow_bw_ = 1, dw_bw_ = 1, net_bw_ = 1, vector_rate_ = 1;
+    std::int64_t mac_overhead_ = 0, pool_overhead_ = 0, vector_overhead_ = 0;
+    std::array<bool, 8 * graph::op_kind_names.size()> fast_op_{};
 };
 
 static_assert(accelerator_model<apm>);

@@ -13,7 +13,8 @@
 ///   output-channel blocks outer, reduction blocks inner; the bytes each pass reads from the tile's
 ///   narrow memory (only the input rows its output rows need, padding rows never fetched) and
 ///   writes (outputs leave on the last reduction block); regular convolutions read a channel-blocked
-///   layout (contiguous), depthwise lanes read their own channel of each position (strided);
+///   layout (contiguous), depthwise lanes read their own channel of each position (strided, with the
+///   position pitch padded to an odd number of words so the reads spread over the banks);
 /// - vector-path ops as one chunk per tile (rows, or equal element chunks when rows are fewer than
 ///   tiles); add rescales its second input to the output scale (input scales differ in an int8
 ///   model), concat moves its inputs into one tensor over the on-chip network and rescales every
@@ -158,8 +159,12 @@ inline void compile_mac(op_program& p, const op_work& w, const graph::network& n
     // Channels of the input tensor per position (the stride of a depthwise lane's strided reads).
     const std::int64_t in_c = o.inputs.empty() ? 1 : net.ops()[o.inputs[0]].out.c;
     if (dw) {
+        // Depthwise lanes read their own channel of each position. The compiler pads the position
+        // pitch to an odd number of 4-byte words, so a lane's reads walk over every bank of the
+        // narrow memory; a power-of-two pitch (64 channels) would put every read on one bank.
         p.segment = static_cast<std::int32_t>(std::min<std::int64_t>(lanes, 1 << 20));
-        p.segment_stride = in_c;
+        const std::int64_t words = cdiv(in_c, 4);
+        p.segment_stride = 4 * (words % 2 == 0 ? words + 1 : words);
     }
     p.tile_begin.assign(static_cast<std::size_t>(c.tiles + 1), 0);
     std::int64_t row0_of[4096 + 1];

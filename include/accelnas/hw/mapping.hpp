@@ -3,8 +3,7 @@
 /// How one op of a network maps onto an Edge TPU-like device: which path runs it (MAC array, vector
 /// path, nothing), how its work is split over tiles, how many weight blocks (passes) each tile runs,
 /// and the bytes it moves. `work_of` (graph facts) is shared by the simulator's compiler pass and the
-/// APM; `map_mac`, `op_overhead` and the rest are the APM's closed form (the simulator's compiler
-/// decides its own split, hw/compiler.hpp).
+/// APM's definitions; each decides its split and prices it on its own (hw/compiler.hpp, hw/apm.hpp).
 ///
 /// MAC ops (conv2d, fully_connected, and avg_pool as a depthwise conv) are seen as output rows x positions per row x output channels
 /// with a reduction of length R per output:
@@ -160,105 +159,13 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
     fail("op '", o.name, "': unknown op kind ", static_cast<int>(o.kind));
 }
 
-/// How a MAC op is split over the tiles of a device.
-struct mac_mapping {
-    std::int64_t ts = 1;          ///< tiles along output rows
-    std::int64_t tk = 1;          ///< tiles along output channels
-    std::int64_t rows_t = 1;      ///< rows of the busiest tile
-    std::int64_t k_t = 1;         ///< output channels of the busiest tile
-    std::int64_t lanes = 1;       ///< lanes a block uses (output channels per block)
-    std::int64_t k_blocks = 1;    ///< blocks along output channels on the busiest tile
-    std::int64_t r_blocks = 1;    ///< blocks along the reduction
-    std::int64_t compute_cycles = 0; ///< busiest tile's compute cycles (positions + per-block fill)
-    double utilization = 0.0;     ///< macs / (compute_cycles * peak MACs per cycle)
-};
-
 namespace detail {
 // ceil(a / b) for a >= 0, b > 0. Powers of two (tiles, lanes, cells of the Edge TPU) take a shift:
-// the APM evaluates a few dozen of these per op and a 64-bit division costs tens of cycles.
+// a 64-bit division costs tens of cycles.
 constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept {
     if ((b & (b - 1)) == 0) return (a + b - 1) >> __builtin_ctzll(static_cast<unsigned long long>(b));
     return (a + b - 1) / b;
 }
 }  // namespace detail
-
-/// The tile split of a MAC op with the fewest compute cycles (ties: more tiles on rows).
-inline mac_mapping map_mac(const op_work& w, const edgetpu_config& c) noexcept {
-    using detail::ceil_div;
-    mac_mapping best;
-    best.compute_cycles = -1;
-    const std::int64_t lanes = w.cls == op_class::depthwise ? c.depthwise_lanes : c.lanes_per_cell;
-    const std::int64_t r_blocks = ceil_div(w.r, c.cells_per_tile);
-    auto consider = [&](std::int64_t ts) {
-        const std::int64_t tk = c.tiles / ts;
-        const std::int64_t rows_t = ceil_div(w.rows, ts);
-        const std::int64_t k_t = ceil_div(w.k, tk);
-        const std::int64_t k_blocks = ceil_div(k_t, lanes);
-        const std::int64_t cycles = k_blocks * r_blocks * (rows_t * w.width + c.pass_overhead_cycles);
-        if (best.compute_cycles < 0 || cycles < best.compute_cycles) best = {ts, tk, rows_t, k_t, lanes, k_blocks, r_blocks, cycles, 0.0};
-    };
-    if ((c.tiles & (c.tiles - 1)) == 0 && (lanes & (lanes - 1)) == 0) {
-        // Power-of-two tiles and lanes (the Edge TPU's 16 and 4): the divisors of `tiles` are the powers
-        // of two and every ceil_div is a shift, which matters for the APM's speed. Same values and
-        // the same tie rule as `consider`.
-        const int lt = __builtin_ctzll(static_cast<unsigned long long>(c.tiles));
-        const int ll = __builtin_ctzll(static_cast<unsigned long long>(lanes));
-        const std::int64_t per_row = w.width, pass = c.pass_overhead_cycles;
-        for (int s = lt; s >= 0; --s) {
-            const std::int64_t rows_t = (w.rows + (std::int64_t{1} << s) - 1) >> s;
-            const std::int64_t k_t = (w.k + (std::int64_t{1} << (lt - s)) - 1) >> (lt - s);
-            const std::int64_t k_blocks = (k_t + lanes - 1) >> ll;
-            const std::int64_t cycles = k_blocks * r_blocks * (rows_t * per_row + pass);
-            if (best.compute_cycles < 0 || cycles < best.compute_cycles)
-                best = {std::int64_t{1} << s, std::int64_t{1} << (lt - s), rows_t, k_t, lanes, k_blocks, r_blocks, cycles, 0.0};
-        }
-    } else if ((c.tiles & (c.tiles - 1)) == 0) {
-        for (std::int64_t ts = c.tiles; ts >= 1; ts >>= 1) consider(ts);
-    } else {
-        for (std::int64_t ts = c.tiles; ts >= 1; --ts)
-            if (c.tiles % ts == 0) consider(ts);
-    }
-    const double peak = static_cast<double>(best.compute_cycles) * static_cast<double>(c.peak_macs_per_cycle());
-    best.utilization = peak > 0 ? std::min(1.0, static_cast<double>(w.macs) / peak) : 0.0;
-    return best;
-}
-
-}  // namespace accelnas::hw
-
-namespace accelnas::hw {
-
-/// Fixed cycles of op work `w` on `c`: by kind, since pooling and other vector ops set up differently
-/// from MAC ops (free ops cost nothing).
-inline std::int64_t op_overhead(const op_work& w, const edgetpu_config& c) noexcept {
-    if (w.cls == op_class::free) return 0;
-    if (w.kind == graph::op_kind::avg_pool || w.kind == graph::op_kind::max_pool ||
-        w.kind == graph::op_kind::global_avg_pool)
-        return c.pool_overhead_cycles;
-    if (w.cls == op_class::vector) return c.vector_overhead_cycles;
-    return c.op_overhead_cycles;
-}
-
-/// Activation bytes of op work `w` that do not fit the tile memories (they spill to the shared SRAM).
-inline std::int64_t activation_spill(const op_work& w, const edgetpu_config& c) noexcept {
-    const std::int64_t need = w.in_bytes + w.out_bytes;
-    const std::int64_t have = c.tiles * c.tile_memory_bytes;
-    return need > have ? need - have : 0;
-}
-
-/// Parameter-cache bytes left for ops [0, p) of `net`: the SRAM minus the largest activation spill
-/// (the compiler gives activations that do not fit the tiles the SRAM first), never below zero.
-inline std::int64_t cache_capacity(const graph::network& net, const edgetpu_config& c, std::size_t p) {
-    std::int64_t spill = 0;
-    const std::int64_t have = c.tiles * c.tile_memory_bytes;
-    const auto& ops = net.ops();
-    for (std::size_t i = 0; i < p; ++i) {
-        const auto& o = ops[i];
-        if (o.kind == graph::op_kind::input || o.kind == graph::op_kind::reshape) continue;
-        std::int64_t need = o.out.elements();
-        for (auto j : o.inputs) need += ops[j].out.elements();
-        spill = std::max(spill, need - have);  // same as activation_spill(work_of(net, i), c), without the work
-    }
-    return std::max<std::int64_t>(0, c.param_cache_bytes - spill);
-}
 
 }  // namespace accelnas::hw

@@ -92,13 +92,16 @@ struct transfer_server {
 /// access streams at the full rate; a strided access of `segment`-byte pieces wastes the rest of
 /// each word and, when the stride maps the pieces onto few banks, serialises on them (a bank
 /// conflict: e.g. one byte per position at a stride that is a multiple of the bank interleave).
+/// The bank count is physical and fixed: 16 banks of 4 bytes, the 64-byte port that feeds one byte
+/// to each of a tile's 64 cells per cycle (reference/edgetpu_facts.md: 64 cells per tile). The
+/// fitted `bytes_per_cycle` is the sustained rate; it does not change how many banks there are.
 struct narrow_memory {
-    static constexpr std::int64_t word = 4;  ///< bytes per bank access (int8 x 4)
+    static constexpr std::int64_t word = 4;    ///< bytes per bank access (int8 x 4)
+    static constexpr std::int64_t banks = 16;  ///< banks per tile (fixed by the chip, not fitted)
     double bytes_per_cycle = 64;
-    std::int64_t banks = 16;
 
     /// A memory of `bw` bytes per cycle.
-    explicit narrow_memory(double bw = 64) : bytes_per_cycle(bw), banks(std::max<std::int64_t>(1, static_cast<std::int64_t>(bw / word))) {}
+    explicit narrow_memory(double bw = 64) : bytes_per_cycle(bw) {}
 
     /// Words per cycle a strided stream of `segment`-byte pieces every `stride` bytes sustains.
     double strided_rate(std::int64_t segment, std::int64_t stride) const {
