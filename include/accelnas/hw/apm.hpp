@@ -89,7 +89,7 @@ public:
     /// Total seconds of one inference of `net` (no per-op table: the fast path for search loops).
     /// The same number as `estimate(net).total_seconds`, bit for bit (one formula, two policies).
     double seconds(const graph::network& net) const {
-        return run<false>(network_source{net.ops().data(), net.size()}, net, nullptr);
+        return run<false>(network_source{net.ops().data(), net.size()}, &net, nullptr);
     }
 
     /// `seconds(*table.network())` from a prebuilt compact table (`hw::compact_network`): one cache
@@ -100,7 +100,7 @@ public:
         const graph::network& net = *table.network();
         for (const auto& c : table.ops())
             if (!c.exact) return seconds(net);  // sizes beyond 32 bits: read the network itself
-        return run<false>(table_source{table.ops().data(), table.input_indices().data(), table.size()}, net, nullptr);
+        return run<false>(table_source{table.ops().data(), table.input_indices().data(), table.size()}, &net, nullptr);
     }
 
     /// The total of a table that may have no network behind it (filled with `compact_network::push`),
@@ -108,17 +108,16 @@ public:
     /// 1024 ops, a power-of-two config); bit for bit `seconds(net)` of the network it describes.
     /// nullopt otherwise: `seconds(net)` then answers, and raises the errors.
     std::optional<double> fast_seconds(const compact_network& table) const {
-        double t = 0.0;
-        if (!try_fast(table_source{table.ops().data(), table.input_indices().data(), table.size()}, t) ||
-            !(std::isfinite(t) && t > 0))
-            return std::nullopt;
+        const double t =
+            run<false>(table_source{table.ops().data(), table.input_indices().data(), table.size()}, nullptr, nullptr);
+        if (!(std::isfinite(t) && t > 0)) return std::nullopt;
         return t;
     }
 
     /// The full report with one entry per non-input op.
     latency_report estimate(const graph::network& net) const {
         latency_report r;
-        run<true>(network_source{net.ops().data(), net.size()}, net, &r);
+        run<true>(network_source{net.ops().data(), net.size()}, &net, &r);
         return r;
     }
 
@@ -213,10 +212,22 @@ private:
     // The one formula. Walks ops [0, n) (stopping at the first op the device cannot run), prices each
     // op, then runs the timeline; fills `rep` when Report. Errors (invalid networks, no host fallback,
     // overflow) come from the network's own checks, `partition_point` and `require_latency`.
+    static const graph::network& empty_network() {
+        static const graph::network none;
+        return none;
+    }
+
     template <bool Report, class Source>
-    double run(const Source& src, const graph::network& net, latency_report* rep) const {
+    double run(const Source& src, const graph::network* net_or_null, latency_report* rep) const {
+        // Without a network (fast_seconds of a bare table), every path that needs one (errors, a host
+        // part) answers -1, which the caller turns into "ask seconds(net)".
+        constexpr double no_network = -1.0;
+        const graph::network& net = net_or_null ? *net_or_null : empty_network();
         const std::size_t n = src.n;
-        if (n == 0 || n > (std::size_t{1} << 31)) net.validate();  // throws: empty (or absurd) network
+        if (n == 0 || n > (std::size_t{1} << 31)) {
+            if (!net_or_null) return no_network;
+            net.validate();
+        }  // throws: empty (or absurd) network
         // Scratch: on the stack for common sizes, on the heap otherwise (and for the report's detail).
         op_cost stack_cost[Report ? 1 : stack_ops];
         std::int64_t stack_elems[Report ? 1 : stack_ops];
@@ -237,6 +248,7 @@ private:
                         : pow2_              ? walk<Report, -1>(src, cost, elems, detail.data(), w)
                                              : walk<Report, -2>(src, cost, elems, detail.data(), w);
         if (!ok) {
+            if (!net_or_null) return no_network;
             // An invalid network (zero-sized tensors, inputs out of order, no compute op): its own
             // checks name the problem.
             net.validate();
@@ -244,6 +256,7 @@ private:
             fail("hw::apm: network '", net.name(), "' has no op the device runs");
         }
         const std::size_t p = w.end;
+        if (p < n && !net_or_null) return no_network;
         if (p < n) (void)partition_point(net, cfg_);  // throws when the target has no host fallback
         // Outputs of the device part: its ops no later device op reads, and tensors crossing to the host.
         std::int64_t out_bytes = w.out_bytes;
@@ -300,6 +313,7 @@ private:
         }
         const double host = p < n ? host_part_seconds(net, p, cfg_.host, rep) : 0.0;
         const double total = cfg_.inference_overhead_seconds + static_cast<double>(now) / cfg_.clock_hz + host;
+        if (!net_or_null && !(std::isfinite(total) && total > 0)) return no_network;
         require(std::isfinite(total) && total > 0, "'", net.name(), "' on '", cfg_.name, "' gives a latency of ", total,
                 " s: a cycle or byte count overflowed (check the config's rates and sizes)");
         if (Report) {
