@@ -15,12 +15,18 @@
 #ifdef ACCELNAS_WITH_SERVICE
 #include <accelnas/service/remote_accelerator.hpp>
 #endif
+#ifdef ACCELNAS_WITH_MPI
+#include <accelnas/dist/search_run.hpp>
+#endif
 
 #include <iostream>
 
 using namespace accelnas;
 
 int main(int argc, char** argv) {
+#ifdef ACCELNAS_WITH_MPI
+    const dist::mpi_session mpi(argc, argv);  // joins the job under mpirun/srun; alone, MPI is not touched
+#endif
     app::search_run::settings s;
     auto& r = s.reward;
     using tools::count_range;
@@ -74,7 +80,11 @@ int main(int argc, char** argv) {
                 return hw::any_accelerator(service::remote_accelerator(server, t, e));
             };
 #endif
+#ifdef ACCELNAS_WITH_MPI
+        const bool ok = dist::run_search(mpi, s, std::cout, std::cerr, search::is_terminal(2));
+#else
         const bool ok = app::search_run::run(s, std::cout, std::cerr, search::is_terminal(2));
+#endif
         return ok ? app::exit_success : app::exit_failure;
     });
 }
