@@ -11,6 +11,11 @@ endif()
 if(NOT ACCELNAS_BUILD_TESTS)
   return()
 endif()
+# every MPI header compiles on its own, like the library's
+if(TARGET accelnas_header_checks)
+  set_target_properties(accelnas_mpi PROPERTIES VERIFY_INTERFACE_HEADER_SETS ON)
+  add_dependencies(accelnas_header_checks accelnas_mpi_verify_interface_header_sets)
+endif()
 set(_mpirun ${PROJECT_SOURCE_DIR}/tests/dist/mpirun.sh)
 set(_md ${CMAKE_CURRENT_BINARY_DIR}/mpi-tests)
 # The library API: dist::distributed around a user's evaluator, failures included, against one process.

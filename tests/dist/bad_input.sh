@@ -16,7 +16,7 @@ case $case in
     expect="rank 2 on host [^:]+: .*no-such-dir" ;;
   options)      # rank 1 was given another seed
     cmd=("$mpirun" -np 1 "$tool" "${args[@]}" : -np 1 "$tool" "${args[@]}" --seed 9)
-    expect="rank 1 on host [^:]+: was given other options than rank 0" ;;
+    expect="rank 1 on host [^:]+: was given other options than rank 0 \(/config/seed = 9 \(rank 0: 1\)\)" ;;
   binary)       # rank 1 runs another build (a copy with one more byte: still runnable, another hash)
     cp "$tool" "$work/other-build" && printf 'x' >> "$work/other-build"
     cmd=("$mpirun" -np 1 "$tool" "${args[@]}" : -np 1 "$work/other-build" "${args[@]}")

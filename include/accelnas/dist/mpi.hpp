@@ -25,6 +25,7 @@
 #include <accelnas/space/architecture.hpp>
 
 #include <mpi.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -194,6 +195,21 @@ inline std::string fnv1a(const char* p, std::size_t n, std::uint64_t h = 1469598
     return os.str();
 }
 
+/// Where two option texts differ: the JSON paths of differing values when both are JSON, else their hashes.
+inline std::string differences(const std::string& mine, const std::string& root) {
+    const auto a = nlohmann::json::parse(mine, nullptr, false), b = nlohmann::json::parse(root, nullptr, false);
+    if (a.is_discarded() || b.is_discarded())
+        return "fingerprint " + fnv1a(mine.data(), mine.size()) + ", rank 0 " + fnv1a(root.data(), root.size());
+    std::string out;
+    for (const auto& d : nlohmann::json::diff(b, a)) {
+        if (!out.empty()) out += ", ";
+        const auto path = d.value("path", std::string());
+        out += path + (d.contains("value") ? " = " + d["value"].dump() : std::string(" missing"));
+        if (b.contains(nlohmann::json::json_pointer(path))) out += " (rank 0: " + b[nlohmann::json::json_pointer(path)].dump() + ")";
+    }
+    return out;
+}
+
 /// How a worker's evaluation ended.
 enum class outcome : std::uint8_t { returned = 0, threw = 1, out_of_memory = 2 };
 
@@ -234,9 +250,9 @@ public:
 };
 
 /// Start-up check of every process (collective: every rank must call it once, before any
-/// candidate is sent). Each rank passes the text of the options its evaluation depends on and its
-/// own start-up error (empty when ready, e.g. the data set loaded). Rank 0 compares the options and
-/// a hash of each rank's executable with its own; on any error or difference every rank throws:
+/// candidate is sent). Each rank passes the text of the options its evaluation depends on (JSON
+/// text: a difference is then named by its path) and its own start-up error (empty when ready, e.g.
+/// the data set loaded). Rank 0 compares the options and a hash of each rank's executable with its own; on any error or difference every rank throws:
 /// rank 0 an `accelnas::error` naming the first rank at fault and its host, the workers a
 /// `peer_failure` (rank 0 reports it, so a failing worker's message is printed once, by rank 0).
 inline void agree(const mpi_session& mpi, const std::string& options, const std::string& local_error = {}) {
@@ -249,12 +265,11 @@ inline void agree(const mpi_session& mpi, const std::string& options, const std:
         const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
         return detail::fnv1a(bytes.data(), bytes.size());
     }();
-    const std::string opts = detail::fnv1a(options.data(), options.size());
     if (!mpi.root()) {
         detail::packer p;
         p.put_string(mpi.host());
         p.put_string(binary);
-        p.put_string(opts);
+        p.put_string(options);
         p.put_string(local_error);
         detail::send(p.bytes, 0, detail::tag_hello);
         const auto verdict = detail::receive(detail::wait_for(0, detail::tag_verdict));
@@ -272,10 +287,9 @@ inline void agree(const mpi_session& mpi, const std::string& options, const std:
         else if (bin != binary)
             problem = "runs another executable than rank 0 (hash " + bin + ", rank 0 " + binary +
                       "): give every rank the same build";
-        else if (op != opts)
-            problem = "was given other options than rank 0 (fingerprint " + op + ", rank 0 " + opts +
-                      "): give every rank the same options";
-        if (problem.empty()) continue;
+        else if (op != options)
+            problem = "was given other options than rank 0 (" + detail::differences(op, options) + "): give every rank the same options";
+        if (problem.empty() || problem == local_error) continue;  // the same failure as rank 0's is said once
         if (verdict.empty()) verdict = "rank " + std::to_string(r) + " on host " + host + ": " + problem;
         else ++others;
     }
