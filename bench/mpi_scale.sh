@@ -13,6 +13,7 @@
 set -euo pipefail
 build=${1:-build}
 work=${2:-$(mktemp -d)}
+mkdir -p "$work"
 here=$(cd "$(dirname "$0")/.." && pwd)
 mpirun=$here/tests/dist/mpirun.sh
 cmake --build "$build" -j2 --target accelnas-search > /dev/null
@@ -56,6 +57,16 @@ echo "rank 0 of -np 3: $(echo "$line" | sed -E 's/.*bytes per candidate ([0-9.]+
      "$(echo "$line" | sed -E 's/.*, ([0-9.]+) ms per candidate.*/\1/') ms CPU per candidate"
 train=$(sed -E 's/.*"seconds":([0-9.e+-]+).*/\1/;t;d' "$np3/journal" | awk '{s+=$1; n++} END {printf "%.3f", s/n}')
 echo "mean candidate time seen by rank 0 (send, train, price, answer): $train s"
+# the price of "one batch in flight": a round lasts as long as its slowest candidate
+/usr/bin/python3 - "$np3/journal" 2 <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[1:]]
+batch = int(sys.argv[2])
+rounds = {}
+for r in recs: rounds.setdefault(r["step"] // batch, []).append(r["seconds"])
+busy = sum(sum(v) for v in rounds.values()); span = sum(max(v) for v in rounds.values())
+print(f"round efficiency (candidate seconds / (batch x slowest of each round)): {busy / (batch * span):.3f}")
+PY
 # the journal's cost: appending one line with fsync, as search::journal does, on the scratch disk
 fsync_ms=$(/usr/bin/python3 - "$work/fsync-probe" <<'PY'
 import os, sys, time

@@ -16,7 +16,7 @@
 ///     thread_pool pool(d.slots());
 ///     search::run_search(ctrl, g, {.budget = 100, .batch = d.slots()}, d, reward, &pool, &journal);
 ///
-/// Waiting is done by probing and sleeping (about a millisecond), never by MPI's blocking calls,
+/// Waiting is done by probing and sleeping (0.2 to 4 ms), never by MPI's blocking calls,
 /// which spin a core at 100% in Open MPI and would steal it from the training on a shared machine.
 
 #include <accelnas/core/error.hpp>
@@ -27,6 +27,7 @@
 #include <mpi.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -160,8 +161,21 @@ struct unpacker {
     }
 };
 
+/// Sleep between probes: from 0.2 ms doubling to 4 ms while nothing arrives, so a waiting thread
+/// costs about 250 probes a second (a candidate takes seconds: the latency added is negligible, and
+/// rank 0 can wait on thousands of slots without filling a core with probes).
+struct backoff {
+    std::chrono::microseconds wait{200};
+    void sleep() {
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, std::chrono::microseconds(4000));
+    }
+    void reset() { wait = std::chrono::microseconds(200); }
+};
+
 /// Waits (probe, then sleep) for a message from `source` with `tag`; MPI calls under `m` when given.
 inline MPI_Status wait_for(int source, int tag, std::mutex* m = nullptr) {
+    backoff pause;
     for (;;) {
         int flag = 0;
         MPI_Status st{};
@@ -172,7 +186,7 @@ inline MPI_Status wait_for(int source, int tag, std::mutex* m = nullptr) {
             MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &st);
         }
         if (flag) return st;
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        pause.sleep();
     }
 }
 /// Receives the message `st` announced (bytes).
@@ -437,6 +451,7 @@ void serve(const mpi_session& mpi, Evaluate& evaluate) {
         return detail::tag_result0 + static_cast<int>(step % static_cast<std::size_t>(mpi.tag_ub() - detail::tag_result0));
     };
     bool stopping = false;
+    detail::backoff pause;
     for (;;) {
         bool busy = false;
         for (auto it = running.begin(); it != running.end();) {
@@ -466,13 +481,15 @@ void serve(const mpi_session& mpi, Evaluate& evaluate) {
             space::architecture a;
             a.choices.resize(u.get<std::uint32_t>());
             for (auto& c : a.choices) c = u.get<std::int32_t>();
+            pause.reset();
             j.thread = std::thread([&j, &evaluate, a = std::move(a)] {
                 j.result = detail::evaluate_packed(evaluate, a, j.step);
                 j.done.store(true, std::memory_order_release);
             });
             continue;
         }
-        if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (busy) pause.reset();
+        else pause.sleep();
     }
 }
 
