@@ -49,6 +49,8 @@ echo "all four journals are equal (wall-clock seconds aside)"
 np3="$work/mpirun -np 3 (2 workers x 1 thread)"
 echo "== figures"
 printf 'wall-clock, mpirun -np 3 / one process with 2 threads: %.3f\n' "$(echo "$(cat "$np3.s") / $(cat "$work/1 process, 2 threads.s")" | bc -l)"
+printf 'wall-clock, mpirun -np 2 / mpirun -np 1: %.3f\n' \
+  "$(echo "$(cat "$work/mpirun -np 2 (1 worker x 1 thread).s") / $(cat "$work/mpirun -np 1 (1 thread).s")" | bc -l)"
 printf 'wall-clock, mpirun -np 3 / mpirun -np 2: %.3f\n' \
   "$(echo "$(cat "$np3.s") / $(cat "$work/mpirun -np 2 (1 worker x 1 thread).s")" | bc -l)"
 line=$(grep "mpi:.*candidates sent" "$np3.log")

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     cli.add_flag("--resume", s.resume, "continue the search journaled in --out");
     cli.add_option("--estimator", s.estimator, "latency model: sim (cycle-level simulator) or apm (analytical performance model)")
         ->capture_default_str()->check(CLI::IsMember({"sim", "apm"}));
-    cli.add_option("--threads", s.threads, "candidates evaluated at once (each trains single-threaded)")
+    cli.add_option("--threads", s.threads, "candidates evaluated at once (each trains single-threaded); under mpirun: per worker process")
         ->capture_default_str()->check(count_range(1, 256));
     cli.add_option("--batch", s.batch, "proposals per controller update (default: --threads)")->check(count_range(1, 4096));
     cli.add_option("--seed", s.seed, "seed of the controller and of every training")->capture_default_str()

@@ -26,7 +26,9 @@ inline double process_cpu_seconds() {
 }
 
 /// Runs the search `s` describes on every process of `mpi` (call it on every rank with the same
-/// options). Rank 0 prints what `app::search_run::run` prints, then one line of message figures;
+/// options). Rank 0 prints what `app::search_run::run` prints, then one line of figures (bytes per
+/// candidate; its CPU time from the start of the search loop to the outputs written, in all and per
+/// candidate);
 /// workers print nothing and return true unless they failed on their own after the start-up check.
 /// Start-up failures of any rank (bad option, unreadable data set, another binary or other options
 /// than rank 0) are reported once, by rank 0, naming the rank and host; the workers then return
@@ -34,8 +36,9 @@ inline double process_cpu_seconds() {
 inline bool run_search(const mpi_session& mpi, app::search_run::settings s, std::ostream& out, std::ostream& log,
                        bool log_is_terminal) {
     if (mpi.size() == 1) return app::search_run::run(std::move(s), out, log, log_is_terminal);
-    const auto t0 = std::chrono::steady_clock::now();
-    const double cpu0 = process_cpu_seconds();
+    // rank 0's figures count from the hand-out of the first candidate (set-up excluded) to the end
+    auto t0 = std::chrono::steady_clock::now();
+    double cpu0 = 0;
     bool agreed = false;
     std::unique_ptr<remote_evaluator> remote;
     auto& d = s.dist;
@@ -49,6 +52,8 @@ inline bool run_search(const mpi_session& mpi, app::search_run::settings s, std:
     };
     d.remote = [&]() -> app::search_run::evaluator_fn {
         remote = std::make_unique<remote_evaluator>(mpi, s.threads);
+        t0 = std::chrono::steady_clock::now();
+        cpu0 = process_cpu_seconds();
         log << "accelnas-search: mpi: rank 0 on " << mpi.host() << " hands candidates to " << mpi.workers() << " worker(s) x "
             << s.threads << " thread(s)\n";
         return [r = remote.get()](const space::architecture& a, std::size_t step) { return (*r)(a, step); };
