@@ -28,7 +28,10 @@ if(TARGET accelnas-search)
     ${PROJECT_SOURCE_DIR}/tests/dist/search_journal.sh $<TARGET_FILE:accelnas-search> ${_mpirun} ${_md}/journal)
   add_test(NAME "mpi: kill -9 of a worker, then --resume" COMMAND bash
     ${PROJECT_SOURCE_DIR}/tests/dist/kill_resume.sh $<TARGET_FILE:accelnas-search> ${_mpirun} ${_md}/kill-resume)
-  list(APPEND _mpi_tests "mpi: search on 3 processes writes the single-process journal" "mpi: kill -9 of a worker, then --resume")
+  add_test(NAME "mpi: kill -9 of rank 0, then --resume" COMMAND bash
+    ${PROJECT_SOURCE_DIR}/tests/dist/kill_resume.sh $<TARGET_FILE:accelnas-search> ${_mpirun} ${_md}/kill-resume-0 0)
+  list(APPEND _mpi_tests "mpi: search on 3 processes writes the single-process journal" "mpi: kill -9 of a worker, then --resume"
+       "mpi: kill -9 of rank 0, then --resume")
   foreach(c IN ITEMS np-over-budget worker-data options binary)
     add_test(NAME "mpi: bad input: ${c}" COMMAND bash ${PROJECT_SOURCE_DIR}/tests/dist/bad_input.sh
       $<TARGET_FILE:accelnas-search> ${_mpirun} ${_md}/bad-${c} ${c})
