@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -59,7 +60,7 @@ struct distribution {
 /// Processes of the MPI job this one was started in, from the launcher's environment (1 outside
 /// a job): a tool built without MPI refuses to run as N copies of the same search.
 inline std::size_t launcher_processes() {
-    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"})
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
         if (const char* n = std::getenv(v)) return static_cast<std::size_t>(std::max(1L, std::atol(n)));
     return 1;
 }

@@ -7,6 +7,7 @@
 /// `app::search_run::run` unchanged.
 
 #include <accelnas/app/search_run.hpp>
+#include <accelnas/app/tool.hpp>
 #include <accelnas/dist/mpi.hpp>
 
 #include <sys/resource.h>
