@@ -9,6 +9,7 @@ pkgs=(build-essential clang-19 libclang-rt-19-dev cmake libeigen3-dev libxtensor
       libcli11-dev dataset-fashion-mnist zlib1g-dev libpng-dev libjpeg62-turbo-dev
       # the optional latency service (accelnas-serve) and its Python client
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler python3-grpcio python3-protobuf)
+pkgs+=(libopenmpi-dev openmpi-bin)  # the optional distributed search (accelnas::mpi, mpirun accelnas-search)
 if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy time); fi
 missing=()
 for p in "${pkgs[@]}"; do

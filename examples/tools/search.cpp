@@ -16,12 +16,18 @@
 #ifdef ACCELNAS_WITH_SERVICE
 #include <accelnas/service/remote_accelerator.hpp>
 #endif
+#ifdef ACCELNAS_WITH_MPI
+#include <accelnas/dist/search_run.hpp>
+#endif
 
 #include <iostream>
 
 using namespace accelnas;
 
 int main(int argc, char** argv) {
+#ifdef ACCELNAS_WITH_MPI
+    const dist::mpi_session mpi(argc, argv);  // joins the job under mpirun/srun; alone, MPI is not touched
+#endif
     app::search_run::settings s;
     auto& r = s.reward;
     using tools::count_range;
@@ -35,7 +41,7 @@ int main(int argc, char** argv) {
     cli.add_flag("--resume", s.resume, "continue the search journaled in --out");
     cli.add_option("--estimator", s.estimator, "latency model: sim (cycle-level simulator) or apm (analytical performance model)")
         ->capture_default_str()->check(CLI::IsMember({"sim", "apm"}));
-    cli.add_option("--threads", s.threads, "candidates evaluated at once (each trains single-threaded)")
+    cli.add_option("--threads", s.threads, "candidates evaluated at once (each trains single-threaded); under mpirun: per worker process")
         ->capture_default_str()->check(count_range(1, 256));
     cli.add_option("--batch", s.batch, "proposals per controller update (default: --threads)")->check(count_range(1, 4096));
     cli.add_option("--seed", s.seed, "seed of the controller and of every training")->capture_default_str()
@@ -80,7 +86,11 @@ int main(int argc, char** argv) {
                 return hw::any_accelerator(service::remote_accelerator(server, t, e));
             };
 #endif
+#ifdef ACCELNAS_WITH_MPI
+        const bool ok = dist::run_search(mpi, s, std::cout, std::cerr, search::is_terminal(2));
+#else
         const bool ok = app::search_run::run(s, std::cout, std::cerr, search::is_terminal(2));
+#endif
         return ok ? app::exit_success : app::exit_failure;
     });
 }

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -40,6 +41,31 @@
 #include <vector>
 
 namespace accelnas::app::search_run {
+
+/// A candidate evaluator of the search, type-erased for the hooks of `distribution`.
+using evaluator_fn = std::function<search::evaluation(const space::architecture&, std::size_t)>;
+
+/// Hooks of a search spread over several processes (dist/search_run.hpp fills them under mpirun);
+/// all empty: the whole search runs in this process.
+struct distribution {
+    std::size_t slots = 0;  ///< candidates evaluated at once over all workers (the default --batch)
+    bool root = true;       ///< this process owns the controller, the journal and the outputs
+    /// Start-up check of every process with the text of the options the evaluation depends on;
+    /// throws when any process failed to start or differs.
+    std::function<void(const std::string& options)> agree;
+    /// On the root: an evaluator that runs each call on a worker.
+    std::function<evaluator_fn()> remote;
+    /// On a worker: evaluates with `evaluate` what the root sends until the root is done.
+    std::function<void(evaluator_fn evaluate)> serve;
+};
+
+/// Processes of the MPI job this one was started in, from the launcher's environment (1 outside
+/// a job): a tool built without MPI refuses to run as N copies of the same search.
+inline std::size_t launcher_processes() {
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+        if (const char* n = std::getenv(v)) return static_cast<std::size_t>(std::max(1L, std::atol(n)));
+    return 1;
+}
 
 /// A search as the tool describes it.
 struct settings {
@@ -64,6 +90,7 @@ struct settings {
     /// Builds the latency model of (target, estimator); empty: `hw::make_target` in this process. The
     /// tool sets it to a remote model (`--estimator-server`) when the optional service is built.
     std::function<hw::any_accelerator(const std::string&, const std::string&)> make_model;
+    distribution dist;  ///< processes the candidates are spread over (empty: this one)
 };
 
 /// The data set of the search (app/data.hpp).
@@ -313,7 +340,11 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     // ---- names and numbers first: bad input fails before anything is written ----
     require(s.budget >= 1, "--budget must be at least 1, got ", s.budget);
     require(s.threads >= 1, "--threads must be at least 1");
-    if (s.batch == 0) s.batch = s.threads;
+    if (!s.dist.agree)
+        require(launcher_processes() <= 1, "this accelnas-search was built without MPI (libopenmpi-dev missing at configure "
+                "time) but runs as one of ", launcher_processes(), " processes under mpirun or srun: each would run the whole "
+                "search; rebuild with MPI, or run it without mpirun");
+    if (s.batch == 0) s.batch = s.dist.slots ? s.dist.slots : s.threads;
     require(s.quality == "proxy" || s.quality == "none", "unknown --quality '", s.quality, "' (expected proxy or none)");
     require(!s.targets.empty(), "--target needs at least one target");
     const auto& space = space::find_space(s.space);
@@ -343,30 +374,11 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     const auto reward = make_reward(s.reward, targets_s, prices.cache_bytes);
     const auto config = config_of(s, targets_s);
 
-    check_out_dir(s);
-    const std::filesystem::path dir(s.out);
-    const search::journal_header header{s.space, layout, config};
-    auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
-                       : search::journal::create((dir / "journal").string(), header);
-    if (jr.recovered_tail()) log << "accelnas-search: recovered the journal: dropped a corrupt last line (a killed run)\n";
-
-    log << "accelnas-search: space " << s.space << " (" << layout.size() << " decisions, 10^" << std::setprecision(3)
-        << space.log10_size << " architectures), controller " << s.controller << ", budget " << s.budget << ", "
-        << s.threads << " thread(s), seed " << s.seed << "\n";
-    for (std::size_t i = 0; i < s.targets.size(); ++i)
-        log << "  target " << s.targets[i] << " (" << s.estimator << "): latency target " << ms(targets_s[i]) << " ms"
-            << (target_from.empty() ? "" : " (" + target_from + ")") << "\n";
-    if (!jr.records().empty()) log << "  resuming: " << jr.records().size() << " candidate(s) in the journal\n";
-
     std::optional<train::dataset> data;
-    if (s.quality == "proxy") {
+    auto load_data = [&] {
         data = load_proxy_data(data_of(s), s.proxy, s.seed);
         s.proxy.channels = std::int64_t(data->train.channels);
-        log << "  data " << data_of(s) << ": " << data->train.count << " training, " << data->validation.count
-            << " validation (scores candidates), " << data->test.count << " test images (reports the best at the end), "
-            << data->classes << " classes\n";
-    }
-
+    };
     // accuracy cache over earlier rounds (filled between rounds, so it is the same on resume)
     std::map<space::architecture, double> acc_cache;
     std::mutex cache_mutex;
@@ -391,7 +403,52 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
         return e;
     };
 
-    thread_pool pool(s.threads);
+    evaluator_fn remote;
+    if (s.dist.agree) {
+        // every process checks in (with its data set: workers train, the root scores the best on the
+        // test images) before the root writes anything
+        if (s.quality == "proxy") load_data();
+        s.dist.agree(nlohmann::json{{"config", config}, {"space", s.space}, {"budget", s.budget}, {"threads", s.threads}}.dump());
+        if (!s.dist.root) {
+            s.dist.serve(evaluate);
+            return true;
+        }
+        remote = s.dist.remote();
+    }
+    auto evaluate_anywhere = [&](const space::architecture& a, std::size_t step) {
+        if (remote) {
+            std::unique_lock lock(cache_mutex);
+            if (!acc_cache.contains(a)) {
+                lock.unlock();
+                return remote(a, step);
+            }
+        }
+        return evaluate(a, step);
+    };
+
+    check_out_dir(s);
+    const std::filesystem::path dir(s.out);
+    const search::journal_header header{s.space, layout, config};
+    auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
+                       : search::journal::create((dir / "journal").string(), header);
+    if (jr.recovered_tail()) log << "accelnas-search: recovered the journal: dropped a corrupt last line (a killed run)\n";
+
+    log << "accelnas-search: space " << s.space << " (" << layout.size() << " decisions, 10^" << std::setprecision(3)
+        << space.log10_size << " architectures), controller " << s.controller << ", budget " << s.budget << ", "
+        << s.threads << " thread(s), seed " << s.seed << "\n";
+    for (std::size_t i = 0; i < s.targets.size(); ++i)
+        log << "  target " << s.targets[i] << " (" << s.estimator << "): latency target " << ms(targets_s[i]) << " ms"
+            << (target_from.empty() ? "" : " (" + target_from + ")") << "\n";
+    if (!jr.records().empty()) log << "  resuming: " << jr.records().size() << " candidate(s) in the journal\n";
+
+    if (s.quality == "proxy") {
+        if (!data) load_data();
+        log << "  data " << data_of(s) << ": " << data->train.count << " training, " << data->validation.count
+            << " validation (scores candidates), " << data->test.count << " test images (reports the best at the end), "
+            << data->classes << " classes\n";
+    }
+
+    thread_pool pool(remote ? s.dist.slots : s.threads);
     search::progress_bar bar(log, s.budget, log_is_terminal, std::max<std::size_t>(1, s.budget / 10));
     std::size_t done = 0, replayed = 0;
     double best_reward = -1e300;
@@ -412,7 +469,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
         bar.update(done, note.str());
     };
     rng g(s.seed);
-    const auto evals = search::run_search(ctrl, g, {.budget = s.budget, .batch = s.batch}, evaluate, reward, &pool, &jr, on_done);
+    const auto evals = search::run_search(ctrl, g, {.budget = s.budget, .batch = s.batch}, evaluate_anywhere, reward, &pool, &jr, on_done);
 
     std::vector<baseline> bases;
     if (s.baselines && s.quality == "proxy")

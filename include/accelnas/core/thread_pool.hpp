@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -103,9 +104,12 @@ private:
         // Close, then wait only for the workers that joined: a worker the OS has not scheduled yet
         // never holds the call up (the caller has done its chunks).
         s.joined.fetch_or(closed, std::memory_order_acq_rel);
+        // Spin, then yield, then sleep: a call whose items are long (one candidate each) must not
+        // keep a core busy waiting for the last of them.
         for (std::size_t i = 0; (s.joined.load(std::memory_order_acquire) & ~closed) != 0; ++i) {
             cpu_relax();
-            if (i > 4096) std::this_thread::yield();
+            if (i > 16384) std::this_thread::sleep_for(std::chrono::microseconds(100));
+            else if (i > 4096) std::this_thread::yield();
         }
         for (auto& e : s.errors)
             if (e) {
