@@ -3,6 +3,8 @@
 /// Umbrella header of the trainer: tape and ops (reverse-mode autodiff), gradient checker, model
 /// built from a `graph::network`, optimizers and schedules, Fashion-MNIST, the training loop.
 
+#include <accelnas/train/checkpoint.hpp>
+#include <accelnas/train/diverged.hpp>
 #include <accelnas/train/fashion_mnist.hpp>
 #include <accelnas/train/gradcheck.hpp>
 #include <accelnas/train/kernels.hpp>
