@@ -9,3 +9,5 @@ accelnas_smoke_test(train_throughput $<TARGET_FILE:accelnas-train>
 accelnas_doc_example(train_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/train_quickstart.cpp --quick)
 accelnas_smoke_test("train: progress into a pipe" bash ${PROJECT_SOURCE_DIR}/tests/train/progress_pipe.sh
   $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json)
+accelnas_smoke_test("train: resume to the same weights, eval-only" bash ${PROJECT_SOURCE_DIR}/tests/train/resume_tool.sh
+  $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json)

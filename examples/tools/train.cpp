@@ -8,7 +8,9 @@
 // stdout, as one JSON object with --json (the per-epoch lines then go to stderr, so stdout holds
 // exactly that object; on an error, e.g. a diverged training, stdout stays empty and the message
 // goes to stderr). --throughput N skips the data set and times N training steps on random data
-// (what bench/vs_pytorch.sh compares against PyTorch).
+// (what bench/vs_pytorch.sh compares against PyTorch). --checkpoint PATH writes a training checkpoint
+// after every epoch; --resume PATH continues that run to the same final weights as an uninterrupted
+// one (same settings and threads); --load CKPT --eval-only evaluates saved weights.
 #include "cli.hpp"
 
 #include <accelnas/app/training.hpp>
@@ -65,12 +67,23 @@ int main(int argc, char** argv) {
     cli.add_option("--test-limit", test_limit, "use only the first N test images (0 = all)")->default_val(0)
         ->check(count_range(0, 100000000));
     cli.add_option("--save", save, "write a checkpoint of the trained model here");
+    std::string load;
+    bool eval_only = false;
+    cli.add_option("--checkpoint", o.checkpoint, "write a training checkpoint here after every epoch (for --resume)");
+    cli.add_option("--resume", o.resume, "continue the run of this training checkpoint (same settings)");
+    cli.add_option("--stop-after", o.stop_after, "stop after this epoch (the schedule still spans --epochs)")
+        ->default_val(0)->check(count_range(0, 100000));
+    cli.add_option("--load", load, "start from the weights of this checkpoint (model or training checkpoint)");
+    cli.add_flag("--eval-only", eval_only, "only evaluate the --load weights on the test set");
     cli.add_flag("--int8", int8, "also report int8 post-training-quantized test accuracy");
     cli.add_flag("--json", json, "print the final figures as one JSON object (and nothing else) on stdout");
     cli.add_option("--throughput", throughput_steps, "time N training steps on random data instead (no data set)")
         ->default_val(0)->check(count_range(0, 1000000));
     return tools::run("accelnas-train", cli, argc, argv, [&] {
         if (!save.empty()) require_folder_of(save);
+        if (!o.checkpoint.empty()) require_folder_of(o.checkpoint);
+        require(!eval_only || !load.empty(), "--eval-only needs --load CKPT");
+        require(load.empty() || o.resume.empty(), "--load and --resume exclude each other (--resume loads the weights)");
         o.augment.channels = channels;
         o.augment.flip = !no_flip;
         o.optimizer = training::optimizer_by_name(optimizer, momentum, weight_decay);
@@ -78,6 +91,7 @@ int main(int argc, char** argv) {
         const auto net = train::adapt_network(graph::load_network(spec), 32, channels, 10);
         rng g(o.seed);
         train::model m(net, g, {.init = training::init_by_name(init), .bn_eps = float(bn_eps), .threads = o.threads});
+        if (!load.empty()) train::load_weights(m, load);
 
         if (throughput_steps > 0) {
             const double ips = training::throughput(m, o.batch, o.threads, throughput_steps, 0.01f);
@@ -96,6 +110,14 @@ int main(int argc, char** argv) {
             std::printf("model %s: %zu params | %zu train / %zu test images | batch %zu threads %zu lr %g %s %s\n",
                         net.name().c_str(), m.parameter_count(), data.train.count, data.test.count, o.batch, o.threads,
                         double(o.lr), optimizer.c_str(), schedule.c_str());
+        if (eval_only) {
+            const double acc = train::evaluate(m, data, data.test, o.augment, o.eval_batch);
+            if (json)
+                std::cout << nlohmann::json{{"test_acc", acc}, {"checkpoint", load}, {"test_images", data.test.count}}.dump()
+                          << "\n";
+            else std::printf("EVAL test_acc=%.4f (%zu test images, weights of %s)\n", acc, data.test.count, load.c_str());
+            return app::exit_success;
+        }
         std::size_t epoch = 1;
         // One bar per epoch: redrawn in place on a terminal, one plain line per tenth when piped.
         std::optional<search::progress_bar> bar;
@@ -110,7 +132,7 @@ int main(int argc, char** argv) {
             std::fprintf(json ? stderr : stdout, "epoch %2zu  loss %.4f  test_acc %.4f  train %.1f s  %.0f img/s  lr %.4g\n",
                          r.epoch, r.train_loss, r.test_acc, r.train_seconds, r.img_per_s, double(r.lr));
             std::fflush(json ? stderr : stdout);
-            ++epoch;
+            epoch = r.epoch + 1;
         };
         const auto res = train::fit(m, data, o);
         if (!save.empty()) training::save_checkpoint(m, save);
