@@ -3,6 +3,7 @@
 #
 #   bench/vs_pytorch_specs.sh [BUILD_DIR] [THREADS...]      (defaults: build, 1 2)
 #   NETWORKS="peer resnet50_v1" bench/vs_pytorch_specs.sh    (a subset; names as printed)
+#   QUICK=1 bench/vs_pytorch_specs.sh                        (a few steps per run)
 #
 # Networks: the peer model (examples/specs/peer_mbconv.json), a sampled `edgetpu` space network at
 # width 0.25 (accelnas-space --sample 1 --seed 1, decoded with --scale 0.25 1 1), mobilenet_v2,
@@ -46,8 +47,10 @@ spec() {
     *) "$bin/accelnas-info" --spec-json "$tmp/$1.json" "$1" > /dev/null; echo "$tmp/$1.json" ;;
   esac
 }
-# Steps per run: about the same wall time per network.
+# Steps per run (accelnas timed steps; PyTorch steps, repeats, warm-up): about the same wall time
+# per network. QUICK=1 takes a few steps only (a loaded machine; noisier figures).
 steps() {
+  if [ -n "${QUICK:-}" ]; then echo "3 2 1 1"; return; fi
   case $1 in
     peer) echo "200 30 5 10" ;;
     resnet50_v1|efficientnet_edgetpu_s) echo "15 5 3 3" ;;

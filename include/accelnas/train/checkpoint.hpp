@@ -87,6 +87,19 @@ inline std::vector<tensor> ckpt_get_tensors(std::istream& f, const std::string& 
     return ts;
 }
 
+// The fields of each optimizer in file order; `io` writes or reads one field (a float, a bool, a
+// step count or a vector of state tensors).
+template <class IO>
+void optimizer_fields(sgd& o, IO&& io) { io(o.momentum); io(o.nesterov); io(o.weight_decay); io(o.buf_); }
+template <class IO>
+void optimizer_fields(rmsprop& o, IO&& io) {
+    io(o.decay); io(o.momentum); io(o.epsilon); io(o.weight_decay); io(o.ms_); io(o.mom_);
+}
+template <class IO>
+void optimizer_fields(adam& o, IO&& io) {
+    io(o.beta1); io(o.beta2); io(o.epsilon); io(o.weight_decay); io(o.m_); io(o.v_); io(o.t_);
+}
+
 }  // namespace detail
 
 /// Writes `m` and `s` to `path`, whole or not at all.
@@ -105,20 +118,13 @@ inline void save_training_checkpoint(const std::string& path, const model& m, co
         ckpt_put<std::uint32_t>(f, std::uint32_t(s.opt.index()));
         std::visit(
             [&](const auto& o) {
-                using O = std::decay_t<decltype(o)>;
-                if constexpr (std::is_same_v<O, sgd>) {
-                    ckpt_put(f, o.momentum); ckpt_put(f, o.nesterov); ckpt_put(f, o.weight_decay);
-                    ckpt_put_tensors(f, o.buf_);
-                } else if constexpr (std::is_same_v<O, rmsprop>) {
-                    ckpt_put(f, o.decay); ckpt_put(f, o.momentum); ckpt_put(f, o.epsilon); ckpt_put(f, o.weight_decay);
-                    ckpt_put_tensors(f, o.ms_);
-                    ckpt_put_tensors(f, o.mom_);
-                } else {
-                    ckpt_put(f, o.beta1); ckpt_put(f, o.beta2); ckpt_put(f, o.epsilon); ckpt_put(f, o.weight_decay);
-                    ckpt_put_tensors(f, o.m_);
-                    ckpt_put_tensors(f, o.v_);
-                    ckpt_put<std::uint64_t>(f, o.t_);
-                }
+                // The writer only reads the fields (one field list serves writing and reading).
+                optimizer_fields(const_cast<std::decay_t<decltype(o)>&>(o), [&](const auto& field) {
+                    using F = std::decay_t<decltype(field)>;
+                    if constexpr (std::is_same_v<F, std::vector<tensor>>) ckpt_put_tensors(f, field);
+                    else if constexpr (std::is_same_v<F, std::size_t>) ckpt_put<std::uint64_t>(f, field);
+                    else ckpt_put(f, field);
+                });
             },
             s.opt);
     });
@@ -165,30 +171,19 @@ inline training_state load_training_checkpoint(const std::string& path, model& m
         require(bool(f), "train::load_training_checkpoint: '", path, "': truncated (order)");
         s.train_seconds = ckpt_get<double>(f, path);
         const auto kind = ckpt_get<std::uint32_t>(f, path);
-        if (kind == 0) {
-            sgd o;
-            o.momentum = ckpt_get<float>(f, path); o.nesterov = ckpt_get<bool>(f, path);
-            o.weight_decay = ckpt_get<float>(f, path);
-            o.buf_ = ckpt_get_tensors(f, path, m);
-            s.opt = o;
-        } else if (kind == 1) {
-            rmsprop o;
-            o.decay = ckpt_get<float>(f, path); o.momentum = ckpt_get<float>(f, path);
-            o.epsilon = ckpt_get<float>(f, path); o.weight_decay = ckpt_get<float>(f, path);
-            o.ms_ = ckpt_get_tensors(f, path, m);
-            o.mom_ = ckpt_get_tensors(f, path, m);
-            s.opt = o;
-        } else if (kind == 2) {
-            adam o;
-            o.beta1 = ckpt_get<float>(f, path); o.beta2 = ckpt_get<float>(f, path);
-            o.epsilon = ckpt_get<float>(f, path); o.weight_decay = ckpt_get<float>(f, path);
-            o.m_ = ckpt_get_tensors(f, path, m);
-            o.v_ = ckpt_get_tensors(f, path, m);
-            o.t_ = std::size_t(ckpt_get<std::uint64_t>(f, path));
-            s.opt = o;
-        } else {
-            fail("train::load_training_checkpoint: '", path, "': unknown optimizer kind ", kind);
-        }
+        require(kind < std::variant_size_v<train::optimizer>, "train::load_training_checkpoint: '", path,
+                "': unknown optimizer kind ", kind);
+        s.opt = kind == 0 ? train::optimizer(sgd{}) : kind == 1 ? train::optimizer(rmsprop{}) : train::optimizer(adam{});
+        std::visit(
+            [&](auto& o) {
+                optimizer_fields(o, [&](auto& field) {
+                    using F = std::decay_t<decltype(field)>;
+                    if constexpr (std::is_same_v<F, std::vector<tensor>>) field = ckpt_get_tensors(f, path, m);
+                    else if constexpr (std::is_same_v<F, std::size_t>) field = std::size_t(ckpt_get<std::uint64_t>(f, path));
+                    else field = ckpt_get<F>(f, path);
+                });
+            },
+            s.opt);
         f.peek();
         require(f.eof(), "train::load_training_checkpoint: '", path, "': trailing bytes after the optimizer state");
         return s;
