@@ -19,3 +19,5 @@ accelnas_smoke_test("train: progress into a pipe" bash ${PROJECT_SOURCE_DIR}/tes
 # Users' own data: CIFAR-10/100 and image-folder files written by the test, and bad --data values.
 accelnas_smoke_test("train: CIFAR and image-folder data" bash ${PROJECT_SOURCE_DIR}/tests/train/data_tool.sh
   $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json ${CMAKE_CURRENT_BINARY_DIR}/data-tool)
+accelnas_smoke_test("train: resume to the same weights, eval-only" bash ${PROJECT_SOURCE_DIR}/tests/train/resume_tool.sh
+  $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json)

@@ -14,7 +14,9 @@
 // stdout, as one JSON object with --json (the per-epoch lines then go to stderr, so stdout holds
 // exactly that object; on an error, e.g. a diverged training, stdout stays empty and the message
 // goes to stderr). --throughput N skips the data set and times N training steps on random data
-// (what bench/vs_pytorch.sh compares against PyTorch).
+// (what bench/vs_pytorch.sh compares against PyTorch). --checkpoint PATH writes a training checkpoint
+// after every epoch; --resume PATH continues that run to the same final weights as an uninterrupted
+// one (same settings and threads); --load CKPT --eval-only evaluates saved weights.
 #include "cli.hpp"
 
 #include <accelnas/app/data.hpp>
@@ -83,12 +85,23 @@ int main(int argc, char** argv) {
     cli.add_option("--test-limit", test_limit, "use only the first N test images (0 = all)")->default_val(0)
         ->check(count_range(0, 100000000));
     cli.add_option("--save", save, "write a checkpoint of the trained model here");
+    std::string load;
+    bool eval_only = false;
+    cli.add_option("--checkpoint", o.checkpoint, "write a training checkpoint here after every epoch (for --resume)");
+    cli.add_option("--resume", o.resume, "continue the run of this training checkpoint (same settings)");
+    cli.add_option("--stop-after", o.stop_after, "stop after this epoch (the schedule still spans --epochs)")
+        ->default_val(0)->check(count_range(0, 100000));
+    cli.add_option("--load", load, "start from the weights of this checkpoint (model or training checkpoint)");
+    cli.add_flag("--eval-only", eval_only, "only evaluate the --load weights on the test set");
     cli.add_flag("--int8", int8, "also report int8 post-training-quantized test accuracy");
     cli.add_flag("--json", json, "print the final figures as one JSON object (and nothing else) on stdout");
     cli.add_option("--throughput", throughput_steps, "time N training steps on random data instead (no data set)")
         ->default_val(0)->check(count_range(0, 1000000));
     return tools::run("accelnas-train", cli, argc, argv, [&] {
         if (!save.empty()) require_folder_of(save);
+        if (!o.checkpoint.empty()) require_folder_of(o.checkpoint);
+        require(!eval_only || !load.empty(), "--eval-only needs --load CKPT");
+        require(load.empty() || o.resume.empty(), "--load and --resume exclude each other (--resume loads the weights)");
         const auto data_spec = app::parse_data_spec(data_name);
         require(data_opt.load.mean.size() == data_opt.load.stddev.size(), "--mean has ", data_opt.load.mean.size(),
                 " value(s) but --std ", data_opt.load.stddev.size());
@@ -116,6 +129,7 @@ int main(int argc, char** argv) {
         const auto net = train::adapt_network(source, size, channels, classes);
         rng g(o.seed);
         train::model m(net, g, {.init = training::init_by_name(init), .bn_eps = float(bn_eps), .threads = o.threads});
+        if (!load.empty()) train::load_weights(m, load);
 
         if (throughput_steps > 0) {
             const double ips = training::throughput(m, o.batch, o.threads, throughput_steps, 0.01f);
@@ -138,6 +152,14 @@ int main(int argc, char** argv) {
                 std::printf("validation: %zu images held out of the training images (seed %llu)\n", data.validation.count,
                             static_cast<unsigned long long>(o.seed));
         }
+        if (eval_only) {
+            const double acc = train::evaluate(m, data, data.test, o.augment, o.eval_batch);
+            if (json)
+                std::cout << nlohmann::json{{"test_acc", acc}, {"checkpoint", load}, {"test_images", data.test.count}}.dump()
+                          << "\n";
+            else std::printf("EVAL test_acc=%.4f (%zu test images, weights of %s)\n", acc, data.test.count, load.c_str());
+            return app::exit_success;
+        }
         std::size_t epoch = 1;
         // One bar per epoch: redrawn in place on a terminal, one plain line per tenth when piped.
         std::optional<search::progress_bar> bar;
@@ -154,7 +176,7 @@ int main(int argc, char** argv) {
             if (data.validation.count) std::fprintf(json ? stderr : stdout, "  val_acc %.4f", r.val_acc);
             std::fprintf(json ? stderr : stdout, "\n");
             std::fflush(json ? stderr : stdout);
-            ++epoch;
+            epoch = r.epoch + 1;
         };
         const auto res = train::fit(m, data, o);
         if (!save.empty()) training::save_checkpoint(m, save);

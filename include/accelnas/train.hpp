@@ -5,7 +5,9 @@
 /// image folders are the optional accelnas::image_io part), augmentation, the training loop.
 
 #include <accelnas/train/augment.hpp>
+#include <accelnas/train/checkpoint.hpp>
 #include <accelnas/train/cifar.hpp>
+#include <accelnas/train/diverged.hpp>
 #include <accelnas/train/fashion_mnist.hpp>
 #include <accelnas/train/gradcheck.hpp>
 #include <accelnas/train/image_set.hpp>

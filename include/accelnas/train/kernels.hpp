@@ -2,7 +2,8 @@
 /// \file
 /// The heavy kernels behind the differentiable ops: convolution (1x1 as one GEMM, general kernels as
 /// im2col + GEMM through Eigen, depthwise as hand-written channel loops), all on NHWC float buffers
-/// and split over images with the tape's `thread_pool`.
+/// and split over the tape's `thread_pool`: by images, except weight gradients of GEMM convolutions,
+/// which are split by rows of the weight gradient (see `conv_backward`).
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/geometry.hpp>
@@ -145,6 +146,28 @@ inline void im2col(const float* x, const conv_geometry& g, std::size_t n0, std::
     });
 }
 
+// im2col restricted to the columns [k0, k1) of the full column layout (a range of (ky, kx, ci)):
+// rows (image, oy, ox), k1 - k0 columns. With [0, k) it is `im2col`.
+inline void im2col_columns(const float* x, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
+                           std::size_t k0, std::size_t k1, float* col) {
+    const std::size_t cg = g.cg(), kk = k1 - k0, t0 = k0 / cg, t1 = (k1 + cg - 1) / cg;
+    float* row = col;
+    for (std::size_t n = n0; n < n1; ++n)
+        for (std::size_t oy = 0; oy < g.oh; ++oy)
+            for (std::size_t ox = 0; ox < g.ow; ++ox, row += kk)
+                for (std::size_t tap = t0; tap < t1; ++tap) {
+                    const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.sh + tap / g.kw) - std::ptrdiff_t(g.pad_top);
+                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * g.sw + tap % g.kw) - std::ptrdiff_t(g.pad_left);
+                    const std::size_t a = std::max(k0, tap * cg) - tap * cg, b = std::min(k1, (tap + 1) * cg) - tap * cg;
+                    float* dst = row + tap * cg + a - k0;
+                    if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(g.h) || ix >= std::ptrdiff_t(g.w))
+                        std::fill(dst, dst + (b - a), 0.0f);
+                    else
+                        std::memcpy(dst, x + ((n * g.h + std::size_t(iy)) * g.w + std::size_t(ix)) * g.c + c0 + a,
+                                    (b - a) * sizeof(float));
+                }
+}
+
 // Adds the columns back onto the input gradient (the transpose of im2col).
 inline void col2im_add(const float* col, const conv_geometry& g, std::size_t n0, std::size_t n1, std::size_t c0,
                        float* dx) {
@@ -208,11 +231,11 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                           const conv_geometry& g, bool dx_fresh = false) {
     using namespace detail;
     const std::size_t k = g.kh * g.kw * g.cg(), ocg = g.ocg(), pix = g.oh * g.ow, wsize = k * g.oc;
-    // Weight gradients are accumulated per chunk and summed in chunk order: deterministic whichever
-    // thread ran which chunk.
-    const std::size_t chunks = t.pool().chunks_for(g.n);
-    std::vector<float> partials(dw ? chunks * wsize : 0, 0.0f);
     if (g.depthwise()) {
+        // Depthwise weights are small (kh * kw * c): they are accumulated per chunk of images and
+        // summed in chunk order, deterministic whichever thread ran which chunk.
+        const std::size_t chunks = t.pool().chunks_for(g.n);
+        std::vector<float> partials(dw ? chunks * wsize : 0, 0.0f);
         const std::size_t m = g.ocg();  // channel multiplier (groups == c)
         t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
             float* pw = dw ? partials.data() + thread_pool::chunk_index(lo, g.n, chunks) * wsize : nullptr;
@@ -238,47 +261,61 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                         });
                     }
         });
-    } else {
+        for (std::size_t c = 0; dw && c < chunks; ++c) {
+            const float* p = partials.data() + c * wsize;
+            for (std::size_t i = 0; i < wsize; ++i) dw[i] += p[i];
+        }
+        return;
+    }
+    {
         const std::size_t nb = images_per_block(g);
         const auto wm = rows_view(w, k, g.oc, g.oc);
-        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
-            float* pw = dw ? partials.data() + thread_pool::chunk_index(lo, g.n, chunks) * wsize : nullptr;
-            float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
-            float* dcol = g.pointwise() || !dx ? nullptr : t.scratch(th, 1, nb * pix * k);
-            // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).
-            if (dx && dx_fresh && !g.pointwise()) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
-            for_each_gemm_block(g, lo, hi, nb, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
-                const auto dym = rows_view(dy + n0 * pix * g.oc + gi * ocg, rows, ocg, g.oc);
-                auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
-                if (g.pointwise()) {
-                    if (dx) {
+        // Input gradients: split over images (each image's dx is its own).
+        if (dx)
+            t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
+                float* dcol = g.pointwise() ? nullptr : t.scratch(th, 1, nb * pix * k);
+                // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).
+                if (dx_fresh && !g.pointwise()) std::fill(dx + lo * g.h * g.w * g.c, dx + hi * g.h * g.w * g.c, 0.0f);
+                for_each_gemm_block(g, lo, hi, nb, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
+                    const auto dym = rows_view(dy + n0 * pix * g.oc + gi * ocg, rows, ocg, g.oc);
+                    auto wg = wm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
+                    if (g.pointwise()) {
                         auto dxm = rows_view(dx + n0 * pix * g.c + gi * g.cg(), rows, g.cg(), g.c);
                         if (dx_fresh) dxm.noalias() = dym * wg.transpose();
                         else dxm.noalias() += dym * wg.transpose();
-                    }
-                    if (pw) {
-                        auto pm = rows_view(pw, k, g.oc, g.oc);
-                        pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() +=
-                            rows_view(x + n0 * pix * g.c + gi * g.cg(), rows, g.cg(), g.c).transpose() * dym;
-                    }
-                } else {
-                    if (pw) {
-                        im2col(x, g, n0, n1, gi * g.cg(), col);
-                        auto pm = rows_view(pw, k, g.oc, g.oc);
-                        pm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg)).noalias() +=
-                            rows_view(static_cast<const float*>(col), rows, k, k).transpose() * dym;
-                    }
-                    if (dx) {
+                    } else {
                         rows_view(dcol, rows, k, k).noalias() = dym * wg.transpose();
                         col2im_add(dcol, g, n0, n1, gi * g.cg(), dx);
                     }
-                }
+                });
             });
-        });
-    }
-    for (std::size_t c = 0; dw && c < chunks; ++c) {
-        const float* p = partials.data() + c * wsize;
-        for (std::size_t i = 0; i < wsize; ++i) dw[i] += p[i];
+        // Weight gradients: split over the rows of dw (ranges of kernel tap x input channel), each
+        // part summing over all images in order. Every element has one writer, so no per-chunk
+        // partial buffers (a network's worth of weights per chunk) are kept and summed, and the
+        // result does not depend on which thread ran which part. Each part builds only its own
+        // columns of im2col.
+        if (dw) {
+            const std::size_t parts = std::min(t.threads(), k);
+            auto part = [&](std::size_t p) {
+                const std::size_t k0 = p * k / parts, k1 = (p + 1) * k / parts, kk = k1 - k0;
+                const std::size_t nbk = std::max<std::size_t>(
+                    1, std::min<std::size_t>(g.n, (std::size_t{1} << 19) / std::max<std::size_t>(pix * kk, 1)));
+                float* col = g.pointwise() ? nullptr : t.scratch(p, 2, nbk * pix * kk);
+                auto dwm = rows_view(dw + k0 * g.oc, kk, g.oc, g.oc);
+                for_each_gemm_block(g, 0, g.n, nbk, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
+                    const auto dym = rows_view(dy + n0 * pix * g.oc + gi * ocg, rows, ocg, g.oc);
+                    auto dwg = dwm.middleCols(std::ptrdiff_t(gi * ocg), std::ptrdiff_t(ocg));
+                    if (g.pointwise()) {
+                        dwg.noalias() += rows_view(x + n0 * pix * g.c + gi * g.cg() + k0, rows, kk, g.c).transpose() * dym;
+                    } else {
+                        im2col_columns(x, g, n0, n1, gi * g.cg(), k0, k1, col);
+                        dwg.noalias() += rows_view(static_cast<const float*>(col), rows, kk, kk).transpose() * dym;
+                    }
+                });
+            };
+            if (parts == 1) part(0);
+            else t.pool().parallel_for(0, parts, part);
+        }
     }
 }
 

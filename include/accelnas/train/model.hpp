@@ -9,6 +9,7 @@
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/train/diverged.hpp>
 #include <accelnas/train/ops.hpp>
 #include <accelnas/train/parameters.hpp>
 #include <accelnas/train/tape.hpp>
@@ -17,6 +18,8 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <istream>
+#include <ostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -150,6 +153,39 @@ public:
             return t.parameter(p.value, p.grad);
         };
         for (std::size_t i = 0; i <= output_; ++i) {
+            try {
+                v[i] = forward_op(t, i, batch, training, param);
+            } catch (const diverged& e) {
+                // Name the op, and the first earlier op whose output is already not finite (where a
+                // NaN or infinity appeared, when it is not this op's own statistics).
+                const auto first = first_non_finite_output(t, i);
+                throw diverged(accelnas::detail::concat(
+                    "train::model: op '", net_.ops()[i].name, "' (", graph::to_string(net_.ops()[i].kind), "): ", e.what(),
+                    first < i ? "; the first non-finite output is op '" + net_.ops()[first].name + "'" : std::string()));
+            }
+        }
+        return v[output_];
+    }
+
+    /// Index of the first op (in network order, up to op `last`) whose output in the last forward
+    /// pass on `t` holds a NaN or infinity, or `network().size()` when there is none. Used after a
+    /// failure only: it reads every recorded output.
+    std::size_t first_non_finite_output(tape& t, std::size_t last = std::size_t(-1)) const {
+        for (std::size_t i = 0; i < values_.size() && i <= last; ++i) {
+            const var y = values_[i];
+            if (y.owner != &t || y.id >= t.size()) continue;
+            const auto& val = t.value(y);
+            if (first_non_finite(val.data(), val.size()) < val.size()) return i;
+        }
+        return net_.size();
+    }
+
+private:
+    // Records op `i` of the network (its conv/dense/pool..., bias, batch norm and activation).
+    template <class Param>
+    var forward_op(tape& t, std::size_t i, const tensor& batch, bool training, Param& param) {
+        std::vector<var>& v = values_;
+        {
             const auto& o = net_.ops()[i];
             auto& s = slots_[i];
             auto x = [&](std::size_t k) { return v[o.inputs[k]]; };
@@ -202,10 +238,11 @@ public:
                 act_done = fuse;
             }
             if (!act_done && o.act != graph::activation::none) y = activate(y, o.act);
-            v[i] = y;
+            return y;
         }
-        return v[output_];
     }
+
+public:
 
     /// Float inference of an NHWC batch: logits [n, classes] (the output op's values flattened per
     /// image). Not thread-safe (it reuses one internal tape).
@@ -260,9 +297,14 @@ public:
     void save(const std::string& path) const {
         std::ofstream f(path, std::ios::binary);
         require(bool(f), "train::model::save: cannot open '", path, "' for writing");
+        save(f);
+        require(bool(f), "train::model::save: writing '", path, "' failed");
+    }
+    /// Writes the checkpoint of `save(path)` to a binary stream.
+    void save(std::ostream& f) const {
         f.write(magic, sizeof magic);
-        put<std::uint32_t>(f, 1);
-        put<std::uint64_t>(f, fingerprint());
+        put<std::uint32_t>(f, checkpoint_version);
+        put<std::uint64_t>(f, fingerprint(checkpoint_version));
         const auto ts = state_tensors();
         put<std::uint64_t>(f, ts.size());
         for (const auto& [name, t] : ts) {
@@ -271,20 +313,27 @@ public:
             for (auto d : t->shape()) put<std::uint64_t>(f, d);
             f.write(reinterpret_cast<const char*>(t->data()), std::streamsize(t->size() * sizeof(float)));
         }
-        require(bool(f), "train::model::save: writing '", path, "' failed");
     }
 
     /// Reads a checkpoint written by `save` for the same network; a missing, truncated or foreign
     /// file, or one of another network, raises `accelnas::error` and leaves the model unchanged.
+    /// Checkpoints of version 1 (whose fingerprint left out activations, padding and reshape
+    /// targets) still load.
     void load(const std::string& path) {
         std::ifstream f(path, std::ios::binary);
         require(bool(f), "train::model::load: cannot open '", path, "'");
+        load(f, path, true);
+    }
+    /// Reads the checkpoint of `save(std::ostream&)` from `f` (`path` names it in errors); with
+    /// `whole`, bytes after it are an error, otherwise the stream is left just after it.
+    void load(std::istream& f, const std::string& path, bool whole) {
         auto where = [&] { return "train::model::load: '" + path + "': "; };
         char m[sizeof magic];
         f.read(m, sizeof m);
         require(bool(f) && std::memcmp(m, magic, sizeof magic) == 0, where(), "not an accelnas checkpoint");
-        require(get<std::uint32_t>(f, path) == 1, where(), "unsupported checkpoint version");
-        require(get<std::uint64_t>(f, path) == fingerprint(), where(), "checkpoint of another network (not '",
+        const auto version = get<std::uint32_t>(f, path);
+        require(version == 1 || version == checkpoint_version, where(), "unsupported checkpoint version ", version);
+        require(get<std::uint64_t>(f, path) == fingerprint(version), where(), "checkpoint of another network (not '",
                 net_.name(), "')");
         const auto ts = state_tensors();
         require(get<std::uint64_t>(f, path) == ts.size(), where(), "tensor count differs from the model's");
@@ -304,8 +353,10 @@ public:
             require(bool(f), where(), "truncated (in the values of '", name, "')");
             loaded.push_back(std::move(v));
         }
-        f.peek();
-        require(f.eof(), where(), "trailing bytes after the last tensor");
+        if (whole) {
+            f.peek();
+            require(f.eof(), where(), "trailing bytes after the last tensor");
+        }
         for (std::size_t i = 0; i < ts.size(); ++i) *ts[i].second = std::move(loaded[i]);
     }
 
@@ -315,12 +366,22 @@ public:
         return {slots_[i].running_mean, slots_[i].running_var};
     }
 
+    /// Sets the running statistics of the batch norm of op `i` (shapes as `bn_statistics(i)`).
+    void restore_bn_statistics(std::size_t i, const tensor& mean, const tensor& var) {
+        require(i < slots_.size() && slots_[i].running_mean.shape() == mean.shape() &&
+                    slots_[i].running_var.shape() == var.shape(),
+                "train::model::restore_bn_statistics: op ", i, " has no statistics of these shapes");
+        slots_[i].running_mean = mean;
+        slots_[i].running_var = var;
+    }
+
 private:
     struct slot {
         std::ptrdiff_t weight = -1, bias = -1, gamma = -1, beta = -1;
         tensor running_mean, running_var;
     };
     static constexpr char magic[8] = {'A', 'N', 'A', 'S', 'C', 'K', 'P', 'T'};
+    static constexpr std::uint32_t checkpoint_version = 2;
 
     static void fill_uniform(tensor& t, rng& g, double bound) {
         for (auto& v : t) v = float((2.0 * uniform01(g) - 1.0) * bound);
@@ -353,8 +414,10 @@ private:
         return r;
     }
 
-    // FNV-1a over the structure (kinds, shapes, attributes), so a checkpoint only loads into its network.
-    std::uint64_t fingerprint() const {
+    // FNV-1a over the structure (kinds, shapes, attributes), so a checkpoint only loads into its
+    // network. Version 2 covers every field that changes what the network computes; version 1 left
+    // out the activation, padding, pads, reshape target and count_include_pad.
+    std::uint64_t fingerprint(std::uint32_t version) const {
         std::uint64_t h = 1469598103934665603ull;
         auto mix = [&](std::int64_t v) {
             for (int b = 0; b < 8; ++b) {
@@ -368,14 +431,21 @@ private:
             mix(o.kernel_h); mix(o.kernel_w); mix(o.stride_h); mix(o.stride_w);
             mix(o.groups); mix(o.bias); mix(o.batch_norm);
             for (auto i : o.inputs) mix(std::int64_t(i));
+            if (version < 2) continue;
+            mix(std::int64_t(o.act));
+            mix(std::int64_t(o.pad));
+            mix(o.count_include_pad);
+            mix(o.filters);
+            for (auto p : o.pads) mix(p);
+            mix(o.target.h); mix(o.target.w); mix(o.target.c);
         }
         return h;
     }
 
     template <class T>
-    static void put(std::ofstream& f, T v) { f.write(reinterpret_cast<const char*>(&v), sizeof v); }
+    static void put(std::ostream& f, T v) { f.write(reinterpret_cast<const char*>(&v), sizeof v); }
     template <class T>
-    static T get(std::ifstream& f, const std::string& path) {
+    static T get(std::istream& f, const std::string& path) {
         T v{};
         f.read(reinterpret_cast<char*>(&v), sizeof v);
         require(bool(f), "train::model::load: '", path, "': truncated header");

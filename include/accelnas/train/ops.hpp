@@ -10,6 +10,7 @@
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/activation.hpp>
 #include <accelnas/graph/op.hpp>
+#include <accelnas/train/diverged.hpp>
 #include <accelnas/train/kernels.hpp>
 #include <accelnas/train/tape.hpp>
 
@@ -130,7 +131,8 @@ inline var bias_add(var x, var b) {
     return y;
 }
 
-/// Element-wise activation.
+/// Element-wise activation. A NaN or infinite input throws `train::diverged` (relu would otherwise
+/// turn a NaN into 0 and hide it).
 inline var activate(var x, graph::activation a) {
     auto& t = detail::tape_of(x);
     const auto xs = shape_of(t.value(x));
@@ -138,6 +140,8 @@ inline var activate(var x, graph::activation a) {
     const float* xp = t.value(x).data();
     float* yp = t.value(y).data();
     const std::size_t n = elements(xs);
+    if (const auto bad = first_non_finite(xp, n); bad < n)
+        throw diverged(accelnas::detail::concat("train::activate: input element ", bad, " is ", xp[bad]));
     switch (a) {  // the common cases as plain loops the compiler vectorises
     case graph::activation::relu:
         for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(graph::activation::relu, xp[i]);
@@ -382,7 +386,9 @@ struct batch_norm_state {
 /// Batch norm over n, h and w with scale `gamma` and shift `beta` ([1, 1, 1, c]), followed by the
 /// activation `act` (fused, so relu/relu6 cost no extra pass). Training mode normalises with the
 /// batch statistics and updates the running ones (unbiased variance); inference mode uses the
-/// running statistics.
+/// running statistics. A batch mean or variance that is not finite (a NaN or infinite input, or
+/// squares that overflow) and non-finite running statistics throw `train::diverged` naming the
+/// channel, instead of normalising with them (an infinite variance would make the output beta).
 inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bool training,
                       graph::activation act = graph::activation::none) {
     auto& t = detail::tape_of(x);
@@ -436,15 +442,27 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
             const double m = s / double(rows), var = std::max(0.0, q / double(rows) - m * m);
             mean[k] = float(m + double(xp[k]));
             invstd[k] = float(1.0 / std::sqrt(var + double(st.eps)));
+            if (!std::isfinite(mean[k]) || !std::isfinite(var) || !std::isfinite(float(var)))
+                throw diverged(accelnas::detail::concat("train::batch_norm: batch ",
+                                                        std::isfinite(mean[k]) ? "variance" : "mean", " of channel ", k,
+                                                        " is ", std::isfinite(mean[k]) ? var : double(mean[k]),
+                                                        " (a non-finite input, or values whose squares overflow)"));
             auto& rm = (*st.running_mean)(0, 0, 0, k);
             auto& rv = (*st.running_var)(0, 0, 0, k);
             rm = st.momentum * rm + (1.0f - st.momentum) * mean[k];
             rv = st.momentum * rv + (1.0f - st.momentum) * float(var * double(rows) / double(rows - 1));
+            if (!std::isfinite(rm) || !std::isfinite(rv))
+                throw diverged(accelnas::detail::concat("train::batch_norm: running ", std::isfinite(rm) ? "variance" : "mean",
+                                                        " of channel ", k, " became ", std::isfinite(rm) ? rv : rm));
         }
     } else {
         for (std::size_t k = 0; k < c; ++k) {
             mean[k] = (*st.running_mean)(0, 0, 0, k);
             invstd[k] = 1.0f / std::sqrt((*st.running_var)(0, 0, 0, k) + st.eps);
+            if (!std::isfinite(mean[k]) || !std::isfinite((*st.running_var)(0, 0, 0, k)) || !std::isfinite(invstd[k]))
+                throw diverged(accelnas::detail::concat("train::batch_norm: running statistics of channel ", k,
+                                                        " are not finite (mean ", mean[k], ", variance ",
+                                                        (*st.running_var)(0, 0, 0, k), ")"));
         }
     }
     std::vector<float> scale(c), shift(c);

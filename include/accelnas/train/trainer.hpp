@@ -12,6 +12,8 @@
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/train/augment.hpp>
+#include <accelnas/train/checkpoint.hpp>
+#include <accelnas/train/diverged.hpp>
 #include <accelnas/train/fashion_mnist.hpp>
 #include <accelnas/train/image_set.hpp>
 #include <accelnas/train/model.hpp>
@@ -25,17 +27,11 @@
 #include <cstddef>
 #include <functional>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace accelnas::train {
-
-/// Thrown by `fit` when the loss or a gradient becomes NaN or infinite (a search marks such a
-/// candidate failed; a tool reports it as an error).
-class diverged : public error {
-public:
-    using error::error;
-};
 
 /// Figures of one finished epoch.
 struct epoch_report {
@@ -67,6 +63,9 @@ struct fit_options {
     bool evaluate_test = true;                     ///< false: never read the test part (selection runs)
     std::function<void(const epoch_report&)> on_epoch;              ///< after each epoch
     std::function<void(std::size_t step, std::size_t steps)> on_step;  ///< after each step of an epoch
+    std::string checkpoint;        ///< when set, a training checkpoint is written here after every epoch
+    std::string resume;            ///< when set, the run continues from this training checkpoint
+    std::size_t stop_after = 0;    ///< when set, return after this epoch (the schedule still spans `epochs`)
 };
 
 /// Outcome of a completed `fit`.
@@ -104,10 +103,40 @@ inline double evaluate(const model& m, const dataset& d, const image_set& s, con
     return double(hits) / double(s.count);
 }
 
+namespace detail {
+
+// The settings a resumed run must share with the run that wrote the checkpoint (everything that
+// changes the sequence of steps except the thread count, which changes results only by rounding).
+inline std::string run_key(const fit_options& o, std::size_t train_count) {
+    std::ostringstream k;
+    k.precision(9);
+    k << "epochs=" << o.epochs << " batch=" << o.batch << " train_images=" << train_count << " lr=" << o.lr
+      << " schedule=" << int(o.schedule) << " warmup=" << o.warmup_epochs << " decay=" << o.decay_rate << "/"
+      << o.decay_epochs << " smoothing=" << o.label_smoothing << " augment=" << o.augment.size << "x"
+      << o.augment.channels << (o.augment.flip ? "+flip" : "") << "+shift" << o.augment.shift << " seed=" << o.seed
+      << " optimizer=" << o.optimizer.index();
+    std::visit(
+        [&](const auto& x) {
+            using O = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<O, sgd>) k << "(" << x.momentum << "," << x.nesterov << "," << x.weight_decay << ")";
+            else if constexpr (std::is_same_v<O, rmsprop>)
+                k << "(" << x.decay << "," << x.momentum << "," << x.epsilon << "," << x.weight_decay << ")";
+            else k << "(" << x.beta1 << "," << x.beta2 << "," << x.epsilon << "," << x.weight_decay << ")";
+        },
+        o.optimizer);
+    return k.str();
+}
+
+}  // namespace detail
+
 /// Trains `m` on `d.train`, evaluating on `d.validation` and `d.test` (unless `o.evaluate_test`
-/// is false) after each epoch. Throws `train::diverged` on a
-/// non-finite loss or gradient (naming the epoch, step and parameter; `m` then holds the weights of
-/// the failed step), `accelnas::error` on bad input.
+/// is false) after each epoch. Throws `train::diverged` on a non-finite loss, gradient, weight,
+/// batch-norm statistic or activation (naming the epoch, step and the parameter or op; `m` then
+/// holds the weights of the failed step), `accelnas::error` on bad input. With `o.checkpoint` a
+/// training checkpoint is written after every epoch; with `o.resume` the run continues from one
+/// (its settings must match, else `accelnas::error` names both) and ends with the same weights as
+/// the uninterrupted run at the same thread count. The history of a resumed run lists the epochs it
+/// ran.
 inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
     require(o.epochs > 0 && o.batch > 0 && o.threads > 0, "train::fit: epochs, batch and threads must be positive");
     require(d.train.count > 0, "train::fit: the training set is empty");
@@ -133,8 +162,24 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
     std::vector<std::int32_t> labels;
     fit_result res;
     double train_s = 0;
-    std::size_t step = 0;
-    for (std::size_t e = 1; e <= o.epochs; ++e) {
+    std::size_t step = 0, first_epoch = 1;
+    const std::string key = detail::run_key(o, n);
+    if (!o.resume.empty()) {
+        auto st = load_training_checkpoint(o.resume, m);
+        require(st.run == key, "train::fit: checkpoint '", o.resume, "' is of another run\n  checkpoint: ", st.run,
+                "\n  this run:   ", key);
+        require(st.order.size() == n && st.epoch <= o.epochs, "train::fit: checkpoint '", o.resume,
+                "' does not fit this run");
+        std::istringstream(st.rng_state) >> g;
+        for (std::size_t i = 0; i < n; ++i) perm[i] = std::size_t(st.order[i]);
+        opt = std::move(st.opt);
+        step = st.step;
+        train_s = st.train_seconds;
+        first_epoch = st.epoch + 1;
+        res.epochs = st.epoch;
+    }
+    const std::size_t last_epoch = o.stop_after ? std::min(o.stop_after, o.epochs) : o.epochs;
+    for (std::size_t e = first_epoch; e <= last_epoch; ++e) {
         for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[uniform_index(g, i)]);  // Fisher-Yates
         const auto t0 = std::chrono::steady_clock::now();
         double loss_sum = 0;
@@ -144,20 +189,34 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
             const std::size_t lo = s * o.batch, hi = std::min(n, lo + o.batch);
             make_batch(d, d.train, std::span<const std::size_t>(perm.data() + lo, hi - lo), o.augment, g, x, labels);
             t.clear();
-            auto logits = m.forward(t, x, true);
+            var logits;
+            try {
+                logits = m.forward(t, x, true);
+            } catch (const diverged& err) {
+                throw diverged(accelnas::detail::concat("train::fit: at epoch ", e, ", step ", s + 1, ": ", err.what()));
+            }
             auto loss = softmax_cross_entropy(logits, labels, o.label_smoothing);
             const float lv = t.value(loss)(0, 0, 0, 0);
-            if (!std::isfinite(lv))
-                throw diverged(accelnas::detail::concat("train::fit: loss is ", lv, " at epoch ", e, ", step ", s + 1,
-                                              " (lower the learning rate?)"));
+            if (!std::isfinite(lv)) {
+                const auto first = m.first_non_finite_output(t);
+                throw diverged(accelnas::detail::concat(
+                    "train::fit: loss is ", lv, " at epoch ", e, ", step ", s + 1,
+                    first < m.network().size() ? " (the first non-finite output is op '" + m.network().ops()[first].name + "')"
+                                               : std::string(),
+                    " (lower the learning rate?)"));
+            }
             t.backward(loss);
             for (const auto& p : m.parameters())
-                for (float v : p.grad)
-                    if (!std::isfinite(v))
-                        throw diverged(accelnas::detail::concat("train::fit: gradient of '", p.name, "' is ", v, " at epoch ",
-                                                      e, ", step ", s + 1));
+                if (const auto bad = first_non_finite(p.grad.data(), p.grad.size()); bad < p.grad.size())
+                    throw diverged(accelnas::detail::concat("train::fit: gradient of '", p.name, "' is ", p.grad.data()[bad],
+                                                            " at epoch ", e, ", step ", s + 1));
             lr = sched.at(step);
             train::step(opt, m.parameters(), lr);
+            for (const auto& p : m.parameters())
+                if (const auto bad = first_non_finite(p.value.data(), p.value.size()); bad < p.value.size())
+                    throw diverged(accelnas::detail::concat("train::fit: weight '", p.name, "' became ",
+                                                            p.value.data()[bad], " in the update of epoch ", e, ", step ",
+                                                            s + 1, " (lower the learning rate?)"));
             loss_sum += double(lv) * double(hi - lo);
             seen += hi - lo;
             if (o.on_step) o.on_step(s + 1, steps);
@@ -176,9 +235,22 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
         res.epochs = e;
         res.test_acc = r.test_acc;
         res.val_acc = r.val_acc;
+        if (!o.checkpoint.empty()) {
+            training_state st;
+            st.epoch = e;
+            st.step = step;
+            st.run = key;
+            std::ostringstream rs;
+            rs << g;
+            st.rng_state = rs.str();
+            st.order.assign(perm.begin(), perm.end());
+            st.opt = opt;
+            st.train_seconds = train_s;
+            save_training_checkpoint(o.checkpoint, m, st);
+        }
         if (o.on_epoch) o.on_epoch(r);
     }
-    res.img_per_s = double(std::min(n, steps * o.batch)) * double(o.epochs) / train_s;
+    res.img_per_s = train_s > 0 ? double(std::min(n, steps * o.batch)) * double(res.epochs) / train_s : 0.0;
     return res;
 }
 
