@@ -29,7 +29,7 @@ static_assert(pixel4::log10_size > 20.555 && pixel4::log10_size < 20.557);
 
 // A user space: fixed lists (one value) are not decisions.
 struct mine : search_space<stem<8, 3, 1>, head<0>, stage<8, 1, 2, kernels<3>, expansions<2, 4, 6>>,
-                           stage<16, 2, 1, block_kinds<block_kind::conv, block_kind::fused_ibn>, layer_deltas<0, 1>>> {
+                           stage<16, 2, 1, blocks<conv_block, fused_ibn_block>, layer_deltas<0, 1>>> {
     static constexpr std::string_view name = "mine";
 };
 static_assert(search_space_type<mine>);

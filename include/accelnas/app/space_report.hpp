@@ -47,7 +47,7 @@ inline void print_decisions(std::ostream& out, const space::any_space& s) {
     char buf[64];
     for (const auto& x : d.decisions) {
         std::snprintf(buf, sizeof buf, "%-16s ", x.name.c_str());
-        out << buf << space::values_text(x.what, d.stages[x.stage].values[static_cast<std::size_t>(x.what)]) << '\n';
+        out << buf << space::values_text(d.slots_of(x)) << '\n';
     }
     std::snprintf(buf, sizeof buf, "%zu decisions, log10 size %.3f\n", s.cardinalities.size(), s.log10_size);
     out << buf;
