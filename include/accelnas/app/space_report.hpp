@@ -83,7 +83,7 @@ inline void print_overview(std::ostream& out) {
     char buf[96];
     for (const auto* p : space::all_spaces()) {
         const auto& x = *p;
-        std::snprintf(buf, sizeof buf, "%-8s %3zu decisions  log10 size %7.3f\n", x.name.c_str(), x.cardinalities.size(),
+        std::snprintf(buf, sizeof buf, "%-10s %3zu decisions  log10 size %7.3f\n", x.name.c_str(), x.cardinalities.size(),
                       x.log10_size);
         out << buf;
     }
