@@ -5,6 +5,7 @@
 /// block is the projection alone (carrying the stride).
 
 #include <accelnas/space/block.hpp>
+#include <accelnas/space/blocks/ibn.hpp>
 
 #include <string_view>
 
@@ -14,8 +15,8 @@ namespace accelnas::space {
 struct fused_ibn_block {
     /// Name in architecture text.
     static constexpr std::string_view name = "fused_ibn";
-    /// Reads kernel, expansion, SE ratio and activation.
-    using slots = slot_list<kernel_slot, expand_slot, se_slot, act_slot>;
+    /// Reads kernel, expansion, SE ratio and activation (the IBN's slots).
+    using slots = ibn_block::slots;
     /// Appends the block with graph's shared fused-IBN builder.
     static graph::node build(graph::network& net, graph::node x, const block_context& c) {
         bool expand = true;
@@ -26,17 +27,12 @@ struct fused_ibn_block {
                                                  .se = c.se(c.get<se_slot>(), act), .residual = c.residual,
                                                  .prefix = c.prefix});
     }
-    /// Every slot it reads can change its ops. (Without expansion the kernel has no conv to shape,
-    /// but whether a ratio expands depends on channels under the actual-input rule, which these
-    /// values do not show; canonical encodings catch that case by comparing networks.)
-    static bool uses(std::string_view key, const slot_assignment&) { return slots::has(key); }
-    /// Kernel: centre crop; expansion and SE ratio: channel prefixes; activation: no weights.
-    static constexpr weight_sharing sharing(std::string_view key) {
-        if (key == kernel_slot::key) return weight_sharing::kernel_centre_crop;
-        if (key == expand_slot::key || key == se_slot::key) return weight_sharing::channel_prefix;
-        if (key == act_slot::key) return weight_sharing::no_weights;
-        return weight_sharing::unused;
-    }
+    /// As the IBN: every slot it reads can change its ops. (Without expansion the kernel has no
+    /// conv to shape, but whether a ratio expands depends on channels under the actual-input rule,
+    /// which these values do not show; canonical encodings catch that case by comparing networks.)
+    static bool uses(std::string_view key, const slot_assignment& v) { return ibn_block::uses(key, v); }
+    /// As the IBN: kernel centre crop, expansion and SE channel prefixes, activation no weights.
+    static constexpr weight_sharing sharing(std::string_view key) { return ibn_block::sharing(key); }
 };
 static_assert(block_policy<fused_ibn_block>);
 
