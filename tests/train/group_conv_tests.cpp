@@ -1,7 +1,7 @@
 // Group convolutions in the trainer, as GC-IBN blocks use them: the gradient check on the grouped
 // shapes of the edgetpu_v2 space (several input channels per group with a channel multiplier,
 // one channel per group, stride 2), and a short proxy training of a sampled edgetpu_v2 network
-// (with at least one GC-IBN block) whose loss falls and whose accuracy beats chance.
+// (with at least one GC-IBN block) on 4000 images whose loss falls and whose accuracy beats chance.
 #include <accelnas/app/proxy.hpp>
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/space/registry.hpp>
@@ -56,8 +56,8 @@ TEST_CASE("Grouped conv2d of GC-IBN shapes passes the gradient check", "[train][
 TEST_CASE("A sampled edgetpu_v2 network with GC-IBN blocks trains at proxy size", "[train]") {
     const auto& s = space::find_space("edgetpu_v2");
     app::proxy_options o;
-    o.train_images = 640;
-    o.test_images = 200;
+    o.train_images = 4000;
+    o.test_images = 500;
     // The first sample (seed 4 onwards) whose proxy network has a grouped, non-depthwise conv.
     rng g(4);
     graph::network net("none");
@@ -76,12 +76,12 @@ TEST_CASE("A sampled edgetpu_v2 network with GC-IBN blocks trains at proxy size"
     fo.epochs = 2;
     fo.batch = 64;
     fo.lr = o.lr;
-    fo.warmup_epochs = 0.1;
+    fo.warmup_epochs = 0.3;
     fo.augment.flip = false;
     fo.seed = 3;
     const auto r = fit(net, data, fo);
     REQUIRE(r.history.size() == 2);
     CHECK(std::isfinite(r.history[1].train_loss));
     CHECK(r.history[1].train_loss < r.history[0].train_loss);
-    CHECK(r.test_acc > 0.2);  // 10 classes: chance is 0.1
+    CHECK(r.test_acc > 0.15);  // 10 classes: chance is 0.1 (500 test images: sd about 0.013)
 }
