@@ -4,7 +4,10 @@
 #include <accelnas/app/spec.hpp>
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/json.hpp>
+#include <accelnas/hw/apm.hpp>
+#include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/targets.hpp>
+#include <accelnas/service/estimator.hpp>
 #include <accelnas/service/remote_accelerator.hpp>
 #include <accelnas/service/token.hpp>
 #include <accelnas/space/registry.hpp>
@@ -15,6 +18,8 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <functional>
+#include <tuple>
 #include <string>
 #include <thread>
 #include <vector>
@@ -169,6 +174,168 @@ TEST_CASE("every network form gives the same total: JSON, protobuf, spec, id", "
     CHECK(graph::to_json(back) == graph::to_json(net));
 }
 
+TEST_CASE("compact_from_proto builds the compact table of from_proto's network, or declines", "[service][decode]") {
+    // every zoo network and 40 architectures of each shipped space, at two resolutions
+    std::vector<graph::network> nets;
+    for (const auto& n : zoo::names()) nets.push_back(zoo::build(n));
+    rng g(11);
+    for (const auto& sp : space::names()) {
+        const auto& space = space::find_space(sp);
+        for (int i = 0; i < 40; ++i) nets.push_back(space.decode(space.sample(g), {1, i % 2 ? 224 : 160, i % 2 ? 224 : 160, 3}, 1000));
+    }
+    hw::compact_network table;
+    service::proto_scratch scratch;
+    int taken = 0;
+    for (const auto& net : nets) {
+        INFO(net.name());
+        const auto m = service::to_proto(net);
+        if (!service::compact_from_proto(m, std::int64_t{1} << 40, table, scratch)) {
+            // only networks with ops the fast decoder leaves to from_proto
+            CHECK(std::any_of(net.ops().begin(), net.ops().end(),
+                              [](const graph::op& o) { return o.kind == graph::op_kind::reshape || o.kind == graph::op_kind::pad; }));
+            continue;
+        }
+        ++taken;
+        const hw::compact_network ref(net);
+        REQUIRE(table.size() == ref.size());
+        for (std::size_t i = 0; i < ref.size(); ++i) {
+            const auto &a = table.ops()[i], &b = ref.ops()[i];
+            INFO("op " << i);
+            CHECK(a.elements == b.elements);
+            CHECK(std::tie(a.out_h, a.out_w, a.out_c, a.in_h, a.in_w, a.in_c) == std::tie(b.out_h, b.out_w, b.out_c, b.in_h, b.in_w, b.in_c));
+            CHECK(std::tie(a.filters, a.groups, a.kernel_h, a.kernel_w, a.stride_h) == std::tie(b.filters, b.groups, b.kernel_h, b.kernel_w, b.stride_h));
+            CHECK(std::tie(a.in_begin, a.in_count, a.kind, a.act, a.exact) == std::tie(b.in_begin, b.in_count, b.kind, b.act, b.exact));
+        }
+        CHECK(std::equal(table.input_indices().begin(), table.input_indices().end(), ref.input_indices().begin(), ref.input_indices().end()));
+        // the same from the encoded request (the server's stream path reads it without protobuf's parser)
+        pb::EstimateRequest q;
+        q.set_id(77);
+        *q.mutable_network() = m;
+        q.set_target("coral-usb");
+        q.set_estimator("apm");
+        q.set_detail(pb::TOTAL_ONLY);
+        q.set_deadline_unix_micros(123);
+        const auto encoded = q.SerializeAsString();
+        service::wire_request w;
+        REQUIRE(w.read(encoded));
+        CHECK((w.id == 77 && w.fast_form && w.target == "coral-usb" && w.estimator == "apm" && w.deadline_unix_micros == 123));
+        CHECK(w.detail_level == static_cast<std::uint64_t>(pb::TOTAL_ONLY));
+        hw::compact_network from_wire;
+        std::string_view wire_name;
+        REQUIRE(service::compact_from_wire(w.network, std::int64_t{1} << 40, from_wire, scratch, wire_name));
+        CHECK(wire_name == net.name());
+        REQUIRE(from_wire.size() == ref.size());
+        auto fields = [](const hw::compact_op& c) {
+            return std::tuple(c.elements, c.out_h, c.out_w, c.out_c, c.in_h, c.in_w, c.in_c, c.filters, c.groups, c.kernel_h, c.kernel_w,
+                              c.stride_h, c.in_begin, c.in_count, c.kind, c.act, c.exact);
+        };
+        for (std::size_t i = 0; i < ref.size(); ++i) CHECK(fields(from_wire.ops()[i]) == fields(ref.ops()[i]));
+        CHECK(std::equal(from_wire.input_indices().begin(), from_wire.input_indices().end(), ref.input_indices().begin(),
+                         ref.input_indices().end()));
+        for (const auto& target : {"coral-usb", "coral-devboard", "pixel4-edgetpu", "coral-latbench"}) {
+            const hw::apm model(hw::targets::edgetpu(target));
+            const auto fast = model.fast_seconds(table);
+            if (fast) CHECK(*fast == model.seconds(net));
+        }
+    }
+    CHECK(taken >= 100);
+    // what from_proto refuses, it declines (and a tensor over the limit)
+    const auto base = service::to_proto(zoo::build("mobilenet_v2"));
+    std::vector<std::pair<const char*, std::function<void(pb::Network&)>>> bad = {
+        {"unknown kind", [](pb::Network& m) { m.mutable_ops(2)->set_kind("conv3d"); }},
+        {"input not earlier", [](pb::Network& m) { m.mutable_ops(3)->set_inputs(0, 40); }},
+        {"groups", [](pb::Network& m) { m.mutable_ops(1)->set_groups(5); }},
+        {"duplicate name", [](pb::Network& m) { m.mutable_ops(4)->set_name(m.ops(3).name()); }},
+        {"empty name", [](pb::Network& m) { m.mutable_ops(4)->set_name(""); }},
+        {"unused field", [](pb::Network& m) { m.mutable_ops(0)->set_filters(3); }},
+        {"bad padding", [](pb::Network& m) { m.mutable_ops(1)->set_padding("full"); }},
+        {"bad activation", [](pb::Network& m) { m.mutable_ops(1)->set_activation("gelu"); }},
+        {"zero stride", [](pb::Network& m) { m.mutable_ops(1)->set_stride(0, 0); }},
+        {"VALID kernel larger than the input", [](pb::Network& m) {
+             m.mutable_ops(1)->set_padding("valid");
+             m.mutable_ops(1)->set_kernel(0, 999);
+         }},
+        {"negative input size", [](pb::Network& m) { m.mutable_ops(0)->set_shape(1, -224); }},
+        {"overflowing input size", [](pb::Network& m) { m.mutable_ops(0)->set_shape(1, std::int64_t{1} << 62); }},
+        {"add of two shapes", [](pb::Network& m) {
+             for (auto& o : *m.mutable_ops())
+                 if (o.kind() == "add") {
+                     o.set_inputs(1, 0);
+                     break;
+                 }
+         }},
+        {"inputs only", [](pb::Network& m) { m.mutable_ops()->DeleteSubrange(1, m.ops_size() - 1); }},
+        {"no ops", [](pb::Network& m) { m.clear_ops(); }},
+    };
+    for (auto& [what, spoil] : bad) {
+        INFO(what);
+        auto m = base;
+        spoil(m);
+        CHECK_FALSE(service::compact_from_proto(m, std::int64_t{1} << 40, table, scratch));
+        std::string_view wire_name;
+        CHECK_FALSE(service::compact_from_wire(m.SerializeAsString(), std::int64_t{1} << 40, table, scratch, wire_name));
+        CHECK_THROWS_AS(service::from_proto(m).validate(), error);  // the server's general path refuses it
+    }
+    CHECK(service::compact_from_proto(base, std::int64_t{1} << 40, table, scratch));
+    // encodings the wire reader leaves to protobuf's parser: truncated, a non-ASCII name, a field of
+    // another wire type
+    std::string_view wire_name;
+    const auto encoded = base.SerializeAsString();
+    CHECK(service::compact_from_wire(encoded, std::int64_t{1} << 40, table, scratch, wire_name));
+    CHECK_FALSE(service::compact_from_wire(std::string_view(encoded).substr(0, encoded.size() - 3), std::int64_t{1} << 40, table,
+                                           scratch, wire_name));
+    auto accented = base;
+    accented.mutable_ops(3)->set_name("op\xc3\xa9");
+    CHECK_FALSE(service::compact_from_wire(accented.SerializeAsString(), std::int64_t{1} << 40, table, scratch, wire_name));
+    CHECK_FALSE(service::compact_from_wire(encoded + std::string("\x10\x05", 2), std::int64_t{1} << 40, table, scratch, wire_name));
+    CHECK_FALSE(service::compact_from_proto(base, 1000, table, scratch));  // 224x224x3 is over 1000 elements
+}
+
+TEST_CASE("APM totals of protobuf networks (the server's fast path) equal the in-process APM, errors too", "[service]") {
+    client c;
+    std::vector<graph::network> nets;
+    rng g(5);
+    for (const auto& sp : space::names()) {
+        const auto& space = space::find_space(sp);
+        for (int i = 0; i < 20; ++i) nets.push_back(space.decode(space.sample(g), {1, 224, 224, 3}, 1000));
+    }
+    for (const auto& n : {"resnet50_v1", "inception_v3", "efficientnet_edgetpu_l"}) nets.push_back(zoo::build(n));
+    for (const std::string target : {"coral-usb", "coral-devboard", "pixel4-edgetpu", "coral-latbench"}) {
+        const auto local = hw::make_target(target, "apm");
+        for (const auto& net : nets) {
+            INFO(target << " " << net.name());
+            pb::EstimateRequest q;
+            *q.mutable_network() = service::to_proto(net);
+            q.set_target(target);
+            q.set_estimator("apm");
+            q.set_detail(pb::TOTAL_ONLY);
+            pb::EstimateResponse r;
+            REQUIRE(c.estimate(q, r).ok());
+            CHECK(r.total_seconds() == local.seconds(net));
+            CHECK(r.network() == net.name());
+            CHECK(r.target() == target);
+            CHECK(r.estimator() == "apm");
+        }
+    }
+    // a bad network gets the same status and message on the fast path as on the general one
+    auto m = service::to_proto(zoo::build("mobilenet_v2"));
+    m.mutable_ops(1)->set_groups(5);
+    std::vector<std::string> messages;
+    for (const auto detail : {pb::TOTAL_ONLY, pb::SUMMARY}) {
+        pb::EstimateRequest q;
+        *q.mutable_network() = m;
+        q.set_target("coral-usb");
+        q.set_estimator("apm");
+        q.set_detail(detail);
+        pb::EstimateResponse r;
+        const auto st = c.estimate(q, r);
+        CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+        messages.push_back(st.error_message());
+    }
+    CHECK(messages[0] == messages[1]);
+    CHECK(messages[0].find("not divisible by groups") != std::string::npos);
+}
+
 TEST_CASE("ListTargets lists the shipped targets with their configs", "[service]") {
     const service::remote_accelerator remote(address(), "coral-usb", "sim", {.token = token()});
     const auto r = remote.list_targets();
@@ -237,8 +404,13 @@ TEST_CASE("bad requests get their documented status and the server keeps serving
         q.set_spec("resnet50_v1@8192");
         expect(q, code::RESOURCE_EXHAUSTED, "elements per tensor (--max-tensor-elements)");
     }
-    SECTION("7 an oversized message") {
-        expect(json_request(std::string(2u << 20, ' ') + good_json), code::RESOURCE_EXHAUSTED, "");
+    SECTION("7 an oversized message: the limit and its option named") {
+        const auto msg = expect(json_request(std::string(2u << 20, ' ') + good_json), code::RESOURCE_EXHAUSTED,
+                                "over the server's limit of 1048576 bytes per request (--max-request-bytes 1048576)");
+        REQUIRE(msg.rfind("request message of ", 0) == 0);  // its size: the JSON text plus the other fields
+        CHECK(std::stoull(msg.substr(19)) > (2u << 20) + good_json.size());
+        // far beyond the limit (more than the 16 MiB gRPC takes over it): gRPC's own refusal
+        expect(json_request(std::string(20u << 20, ' ')), code::RESOURCE_EXHAUSTED, "");
     }
     SECTION("8 a missing token") {
         grpc::ClientContext ctx;
@@ -268,6 +440,11 @@ TEST_CASE("bad requests get their documented status and the server keeps serving
         pb::EstimateRequest q = json_request(good_json, "coral-usb", "sim");
         CHECK(c.stub->Estimate(&ctx, q, &r).error_code() == code::DEADLINE_EXCEEDED);
         still_serves();
+    }
+    SECTION("10b a request whose own deadline (deadline_unix_micros) has passed") {
+        pb::EstimateRequest q = json_request(good_json);
+        q.set_deadline_unix_micros(1);
+        expect(q, code::DEADLINE_EXCEEDED, "deadline_unix_micros");
     }
     SECTION("11 a file path as model spec") {
         pb::EstimateRequest q = json_request("");
@@ -344,6 +521,50 @@ TEST_CASE("a stream answers every request by id, errors included, and ends clean
     }
     CHECK(s->Finish().ok());
     CHECK(std::all_of(seen.begin(), seen.end(), [](bool b) { return b; }));
+}
+
+TEST_CASE("in a stream, an oversized or expired request gets its status in its answer and the stream goes on",
+          "[service]") {
+    client c;
+    grpc::ClientContext ctx;
+    client::auth(ctx);
+    auto s = c.stub->EstimateStream(&ctx);
+    const auto net = zoo::build("mobilenet_v2");
+    const double expect = hw::make_target("coral-usb", "apm").seconds(net);
+    const auto now_us = [] {
+        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    };
+    // 0: no deadline; 1: a deadline 1 us ahead (passed by the time the server reads it); 2: an hour ago;
+    // 3: an hour ahead; 4: over the size limit; 5: no deadline again
+    for (int i = 0; i < 6; ++i) {
+        pb::EstimateRequest q = json_request(i == 4 ? std::string(2u << 20, ' ') : graph::to_json(net).dump());
+        q.set_id(i);
+        if (i == 1) q.set_deadline_unix_micros(now_us() + 1);
+        if (i == 2) q.set_deadline_unix_micros(now_us() - 3600'000'000);
+        if (i == 3) q.set_deadline_unix_micros(now_us() + 3600'000'000);
+        REQUIRE(s->Write(q));
+    }
+    s->WritesDone();
+    pb::EstimateResponse r;
+    int answers = 0;
+    while (s->Read(&r)) {
+        ++answers;
+        INFO("answer " << r.id() << ": " << r.error());
+        switch (r.id()) {
+        case 1:
+        case 2:
+            CHECK(r.code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+            CHECK(r.error().find("deadline_unix_micros") != std::string::npos);
+            break;
+        case 4:
+            CHECK(r.code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+            CHECK(r.error().find("(--max-request-bytes 1048576)") != std::string::npos);
+            break;
+        default: CHECK((r.code() == 0 && r.total_seconds() == expect));
+        }
+    }
+    CHECK(answers == 6);
+    CHECK(s->Finish().ok());
 }
 
 TEST_CASE("a stream without the token is refused", "[service]") {

@@ -22,7 +22,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace accelnas::hw {
@@ -102,6 +104,18 @@ public:
             return t;
         }
         return general_seconds(*table.network());
+    }
+
+    /// The total of a table that may have no network behind it (filled with `compact_network::push`),
+    /// when the table is within the fast path's case (every op on the device, inputs first, at most
+    /// 1024 ops, a power-of-two config); bit for bit `seconds(net)` of the network it describes.
+    /// nullopt otherwise: `seconds(net)` then answers, and raises the errors.
+    std::optional<double> fast_seconds(const compact_network& table) const {
+        double t = 0.0;
+        if (!try_fast(table_source{table.ops().data(), table.input_indices().data(), table.size()}, t) ||
+            !(std::isfinite(t) && t > 0))
+            return std::nullopt;
+        return t;
     }
 
     /// The full report with one entry per non-input op.

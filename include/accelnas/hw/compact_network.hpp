@@ -100,7 +100,28 @@ public:
         }
     }
 
-    /// The network the table was built from (null for an empty table).
+    /// Empties the table and detaches it from any network, keeping its storage: for code that fills
+    /// it with `push` from another form of a network (the latency service reads protobuf messages
+    /// straight into it, without building a `graph::network`).
+    void clear() noexcept {
+        net_ = nullptr;
+        ops_.clear();
+        inputs_.clear();
+    }
+    /// Appends op `op` with inputs `in` (sets its `in_begin` and `in_count`). The caller vouches for
+    /// what a `graph::network` guarantees: a valid op whose shapes were inferred as the network
+    /// infers them, inputs naming earlier ops. Throws `accelnas::error` beyond 32-bit indices.
+    void push(const compact_op& op, std::span<const std::uint32_t> in) {
+        require(ops_.size() + 1 < std::numeric_limits<std::uint32_t>::max() && in.size() <= std::numeric_limits<std::uint16_t>::max() &&
+                    inputs_.size() + in.size() <= std::numeric_limits<std::uint32_t>::max(),
+                "hw::compact_network: too many ops or inputs for 32-bit indices");
+        compact_op& c = ops_.emplace_back(op);
+        c.in_begin = static_cast<std::uint32_t>(inputs_.size());
+        c.in_count = static_cast<std::uint16_t>(in.size());
+        inputs_.insert(inputs_.end(), in.begin(), in.end());
+    }
+
+    /// The network the table was built from (null for an empty table or one filled with `push`).
     const graph::network* network() const noexcept { return net_; }
     /// Number of ops.
     std::size_t size() const noexcept { return ops_.size(); }

@@ -6,15 +6,21 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/hw/compact_network.hpp>
 #include <accelnas/hw/report.hpp>
 #include <accelnas/service/latency.pb.h>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 namespace accelnas::service {
 
@@ -170,6 +176,376 @@ inline graph::network from_proto(const pb::Network& m) {
         }
     }
     return net;
+}
+
+/// Reusable storage of `compact_from_proto` and `compact_from_wire` (one per worker thread: decoding
+/// then allocates nothing).
+struct proto_scratch {
+    std::vector<graph::tensor_shape> shapes;  ///< output shape of each op decoded so far
+    std::vector<std::string_view> names;      ///< open-addressing set of the op names seen (empty = free)
+    std::vector<std::string_view> op_bytes;   ///< compact_from_wire: the encoded ops
+    std::vector<std::uint32_t> inputs;        ///< compact_from_wire: the inputs of the op being read
+};
+
+namespace detail {
+/// A reader of protobuf's wire format over one contiguous buffer (what `compact_from_wire` reads).
+struct wire_reader {
+    const unsigned char* p;
+    const unsigned char* end;
+    explicit wire_reader(std::string_view b)
+        : p(reinterpret_cast<const unsigned char*>(b.data())), end(reinterpret_cast<const unsigned char*>(b.data()) + b.size()) {}
+    bool done() const noexcept { return p == end; }
+    bool varint(std::uint64_t& v) noexcept {
+        v = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            if (p == end) return false;
+            const unsigned char b = *p++;
+            v |= std::uint64_t{b & 0x7fu} << shift;
+            if (!(b & 0x80u)) return true;
+        }
+        return false;
+    }
+    bool bytes(std::string_view& out) noexcept {
+        std::uint64_t n = 0;
+        if (!varint(n) || n > static_cast<std::uint64_t>(end - p)) return false;
+        out = {reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
+        p += n;
+        return true;
+    }
+    bool skip(unsigned wire_type) noexcept {
+        std::uint64_t v = 0;
+        std::string_view s;
+        switch (wire_type) {
+        case 0: return varint(v);
+        case 1: return end - p >= 8 ? (p += 8, true) : false;
+        case 2: return bytes(s);
+        case 5: return end - p >= 4 ? (p += 4, true) : false;
+        default: return false;  // groups and invalid types: protobuf's own parser decides
+        }
+    }
+    /// Appends the values of a repeated integer field (packed, wire type 2, or one value, wire type 0).
+    template <class F>
+    bool repeated(unsigned wire_type, F&& add) noexcept {
+        std::uint64_t v = 0;
+        if (wire_type == 0) return varint(v) && add(v);
+        if (wire_type != 2) return false;
+        std::string_view s;
+        if (!bytes(s)) return false;
+        wire_reader in(s);
+        while (!in.done())
+            if (!in.varint(v) || !add(v)) return false;
+        return true;
+    }
+};
+
+/// True when `s` is ASCII (valid UTF-8 as protobuf requires of strings; other text takes protobuf's parser).
+inline bool ascii(std::string_view s) noexcept {
+    for (const char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
+/// One encoded `Op`, read with the accessors of `pb::Op` that `compact_from` uses.
+struct wire_op {
+    std::string_view name_, kind_, padding_, activation_;
+    std::span<const std::uint32_t> inputs_;
+    std::int64_t shape_[4] = {}, filters_ = 0, groups_ = 0;
+    std::int32_t kernel_[2] = {}, stride_[2] = {};
+    int shape_n = 0, kernel_n = 0, stride_n = 0, pads_n = 0;
+    bool bias_ = false, batch_norm_ = false, count_include_pad_ = false;
+
+    /// Reads op `b`; false for anything protobuf's parser should judge (bad encoding, a field of
+    /// another wire type, an input beyond 32 bits, non-ASCII text).
+    bool read(std::string_view b, std::vector<std::uint32_t>& inputs) {
+        inputs.clear();
+        wire_reader r(b);
+        while (!r.done()) {
+            std::uint64_t key = 0, v = 0;
+            if (!r.varint(key)) return false;
+            const auto field = key >> 3;
+            const auto type = static_cast<unsigned>(key & 7);
+            auto text = [&](std::string_view& out) { return type == 2 && r.bytes(out) && ascii(out); };
+            auto scalar = [&](std::uint64_t& out) { return type == 0 && r.varint(out); };
+            // a repeated integer field: its count, and its first `cap` values (all that is read of it)
+            auto first = [&](auto* values, int& count, int cap) {
+                return r.repeated(type, [&](std::uint64_t x) {
+                    if (count < cap) values[count] = static_cast<std::remove_pointer_t<decltype(values)>>(x);
+                    ++count;
+                    return true;
+                });
+            };
+            bool ok = true;
+            switch (field) {
+            case 1: ok = text(name_); break;
+            case 2: ok = text(kind_); break;
+            case 3:
+                ok = r.repeated(type, [&](std::uint64_t x) {
+                    if (x > std::numeric_limits<std::uint32_t>::max()) return false;
+                    inputs.push_back(static_cast<std::uint32_t>(x));
+                    return true;
+                });
+                break;
+            case 4: ok = first(shape_, shape_n, 4); break;
+            case 5: ok = scalar(v), filters_ = static_cast<std::int64_t>(v); break;
+            case 6: ok = first(kernel_, kernel_n, 2); break;
+            case 7: ok = first(stride_, stride_n, 2); break;
+            case 8: ok = text(padding_); break;
+            case 9: ok = scalar(v), groups_ = static_cast<std::int64_t>(v); break;
+            case 10: ok = scalar(v), bias_ = v != 0; break;
+            case 11: ok = scalar(v), batch_norm_ = v != 0; break;
+            case 12: ok = text(activation_); break;
+            case 13: ok = scalar(v), count_include_pad_ = v != 0; break;
+            case 14: ok = first(static_cast<std::int64_t*>(nullptr), pads_n, 0); break;  // counted only
+            default: ok = r.skip(type);  // an unknown field: protobuf keeps it aside, it means nothing here
+            }
+            if (!ok) return false;
+        }
+        inputs_ = inputs;
+        return true;
+    }
+    std::string_view name() const noexcept { return name_; }
+    std::string_view kind() const noexcept { return kind_; }
+    std::string_view padding() const noexcept { return padding_; }
+    std::string_view activation() const noexcept { return activation_; }
+    std::span<const std::uint32_t> inputs() const noexcept { return inputs_; }
+    int shape_size() const noexcept { return shape_n; }
+    std::int64_t shape(int i) const noexcept { return shape_[i]; }
+    std::int64_t filters() const noexcept { return filters_; }
+    std::int64_t groups() const noexcept { return groups_; }
+    int kernel_size() const noexcept { return kernel_n; }
+    std::int32_t kernel(int i) const noexcept { return kernel_[i]; }
+    int stride_size() const noexcept { return stride_n; }
+    std::int32_t stride(int i) const noexcept { return stride_[i]; }
+    int pads_size() const noexcept { return pads_n; }
+    bool bias() const noexcept { return bias_; }
+    bool batch_norm() const noexcept { return batch_norm_; }
+    bool count_include_pad() const noexcept { return count_include_pad_; }
+};
+}  // namespace detail
+
+/// Reads a protobuf network straight into a compact op table (`hw::compact_network::push`), doing
+/// what `from_proto` and `graph::network::append` check and infer, without building the IR: the
+/// fast path of a search's candidates, priced by the APM once and dropped. Returns false, leaving
+/// `out` unspecified, for anything it does not vouch for - an error of any kind, reshape and pad ops,
+/// a tensor over `max_tensor_elements` -: `from_proto` then decodes the message and raises the error
+/// with the library's message. When it returns true, `out` equals `hw::compact_network(from_proto(m))`
+/// op for op (the service tests check the estimates bit for bit).
+/// `compact_from_proto` over any source of ops: `n` ops, `op_at(i)` giving an object with the accessors
+/// of `pb::Op` (a `pb::Op` itself, or a `detail::wire_op`); false when `op_at` returns null.
+template <class OpAt>
+bool compact_from(int n, OpAt&& op_at, std::int64_t max_tensor_elements, hw::compact_network& out, proto_scratch& scratch) {
+    using graph::op_kind;
+    using graph::tensor_shape;
+    if (n <= 0) return false;
+    out.clear();
+    auto& shapes = scratch.shapes;
+    shapes.resize(static_cast<std::size_t>(n));
+    std::size_t cap = 64;
+    while (cap < 2 * static_cast<std::size_t>(n)) cap *= 2;
+    auto& names = scratch.names;
+    names.assign(cap, std::string_view{});
+    auto find_enum = [](std::string_view text, const auto& all, int& v) {
+        for (std::size_t i = 0; i < all.size(); ++i)
+            if (all[i] == text) {
+                v = static_cast<int>(i);
+                return true;
+            }
+        return false;
+    };
+    auto mul = [](std::int64_t a, std::int64_t b, std::int64_t& r) { return !__builtin_mul_overflow(a, b, &r); };
+    auto elements_of = [&](const tensor_shape& t, std::int64_t& e) {
+        std::int64_t a = 0, b = 0;
+        return mul(t.n, t.h, a) && mul(a, t.w, b) && mul(b, t.c, e);
+    };
+    auto narrow = [](std::int64_t v, bool& exact) -> std::int32_t {
+        if (v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max())
+            return static_cast<std::int32_t>(v);
+        exact = false;
+        return 0;
+    };
+    bool has_input = false, has_compute = false;
+    for (int i = 0; i < n; ++i) {
+        const auto* op = op_at(i);
+        if (op == nullptr) return false;
+        const auto& p = *op;
+        const std::string_view name = p.name();
+        if (name.empty()) return false;
+        // the names are unique (graph::network refuses a duplicate)
+        for (std::size_t h = std::hash<std::string_view>{}(name) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+            if (names[h].empty()) {
+                names[h] = name;
+                break;
+            }
+            if (names[h] == name) return false;
+        }
+        int kind_index = 0;
+        if (!find_enum(p.kind(), graph::op_kind_names, kind_index)) return false;
+        const auto k = static_cast<op_kind>(kind_index);
+        const bool window = k == op_kind::conv2d || k == op_kind::max_pool || k == op_kind::avg_pool;
+        const bool dense = k == op_kind::conv2d || k == op_kind::fully_connected;
+        const bool act = dense || k == op_kind::add || k == op_kind::mul || k == op_kind::batch_norm || k == op_kind::activation;
+        if (k == op_kind::reshape || k == op_kind::pad) return false;
+        // attributes the kind does not use must be unset (from_proto's rule)
+        if ((k != op_kind::input && p.shape_size() != 0) || (!dense && (p.filters() != 0 || p.bias() || p.batch_norm())) ||
+            (!window && (p.kernel_size() != 0 || p.stride_size() != 0 || !p.padding().empty())) ||
+            (k != op_kind::conv2d && p.groups() != 0) || (!act && !p.activation().empty()) ||
+            (k != op_kind::avg_pool && p.count_include_pad()) || p.pads_size() != 0)
+            return false;
+        const auto& ins = p.inputs();
+        const std::size_t nin = static_cast<std::size_t>(ins.size());
+        for (auto j : ins)
+            if (j >= static_cast<std::uint32_t>(i)) return false;
+        auto in = [&](std::size_t q) -> const tensor_shape& { return shapes[ins[static_cast<int>(q)]]; };
+        int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_index = 0, act_index = 0;
+        if (window) {
+            if (p.kernel_size() != 2 || p.stride_size() != 2 || !find_enum(p.padding(), graph::padding_names, pad_index))
+                return false;
+            kernel_h = p.kernel(0), kernel_w = p.kernel(1), stride_h = p.stride(0), stride_w = p.stride(1);
+        }
+        if (act && !p.activation().empty() && !find_enum(p.activation(), graph::activation_names, act_index)) return false;
+        const auto pad = static_cast<graph::padding>(pad_index);
+        // graph::network::infer, returning false where it raises
+        auto window_fits = [&](const tensor_shape& x) {
+            return kernel_h > 0 && kernel_w > 0 && stride_h > 0 && stride_w > 0 &&
+                   (pad == graph::padding::same || (kernel_h <= x.h && kernel_w <= x.w));
+        };
+        std::int64_t filters = 0, groups = 1, e = 0, t = 0;
+        tensor_shape o;
+        switch (k) {
+        case op_kind::input:
+            if (nin != 0 || p.shape_size() != 4) return false;
+            o = {p.shape(0), p.shape(1), p.shape(2), p.shape(3)};
+            if (!(o.n > 0 && o.h > 0 && o.w > 0 && o.c > 0) || !elements_of(o, e)) return false;
+            has_input = true;
+            break;
+        case op_kind::conv2d: {
+            if (nin != 1) return false;
+            const auto& x = in(0);
+            filters = p.filters();
+            groups = p.groups() == 0 ? 1 : p.groups();
+            if (!window_fits(x) || filters <= 0 || groups <= 0 || x.c % groups != 0 || filters % groups != 0) return false;
+            o = {x.n, graph::window_output(x.h, kernel_h, stride_h, pad), graph::window_output(x.w, kernel_w, stride_w, pad), filters};
+            const std::int64_t cpg = graph::channels_per_group(x.c, groups);
+            std::int64_t taps = 0, macs = 0, w = 0;
+            if (!elements_of(o, e) || !mul(kernel_h, kernel_w, taps) || !mul(e, taps, macs) || !mul(macs, cpg, t) ||
+                !mul(std::int64_t{kernel_h} * kernel_w, cpg, w) || !mul(w, filters, t))
+                return false;
+            break;
+        }
+        case op_kind::fully_connected: {
+            if (nin != 1) return false;
+            const auto& x = in(0);
+            filters = p.filters();
+            if (filters <= 0 || !mul(x.h * x.w * x.c, filters, t)) return false;
+            o = {x.n, 1, 1, filters};
+            break;
+        }
+        case op_kind::add:
+            if (nin < 2 || nin > 64) return false;
+            for (std::size_t q = 1; q < nin; ++q)
+                if (!(in(q) == in(0))) return false;
+            o = in(0);
+            break;
+        case op_kind::mul: {
+            if (nin != 2) return false;
+            const auto &a = in(0), &b = in(1);
+            if (!(a == b || (b.h == 1 && b.w == 1 && b.c == a.c && b.n == a.n))) return false;
+            o = a;
+            break;
+        }
+        case op_kind::concat: {
+            if (nin < 1 || nin > 1024) return false;
+            o = in(0);
+            for (std::size_t q = 1; q < nin; ++q) {
+                const auto& x = in(q);
+                if (x.n != o.n || x.h != o.h || x.w != o.w || __builtin_add_overflow(o.c, x.c, &o.c)) return false;
+            }
+            if (!elements_of(o, e)) return false;
+            break;
+        }
+        case op_kind::max_pool:
+        case op_kind::avg_pool: {
+            if (nin != 1) return false;
+            const auto& x = in(0);
+            if (!window_fits(x)) return false;
+            o = {x.n, graph::window_output(x.h, kernel_h, stride_h, pad), graph::window_output(x.w, kernel_w, stride_w, pad), x.c};
+            break;
+        }
+        case op_kind::global_avg_pool:
+            if (nin != 1) return false;
+            o = {in(0).n, 1, 1, in(0).c};
+            break;
+        case op_kind::batch_norm:
+        case op_kind::activation:
+        case op_kind::softmax:
+            if (nin != 1) return false;
+            o = in(0);
+            break;
+        default: return false;
+        }
+        has_compute = has_compute || k != op_kind::input;
+        if (o.elements() > max_tensor_elements) return false;  // the server's limit: from_proto's path names it
+        shapes[static_cast<std::size_t>(i)] = o;
+        // hw::compact_of of the op graph::network would hold
+        const tensor_shape& x = nin == 0 ? o : in(0);
+        hw::compact_op c;
+        c.elements = o.elements();
+        c.out_h = narrow(o.h, c.exact);
+        c.out_w = narrow(o.w, c.exact);
+        c.out_c = narrow(o.c, c.exact);
+        c.in_h = narrow(x.h, c.exact);
+        c.in_w = narrow(x.w, c.exact);
+        c.in_c = narrow(x.c, c.exact);
+        c.filters = narrow(filters, c.exact);
+        c.groups = narrow(groups, c.exact);
+        c.kernel_h = kernel_h;
+        c.kernel_w = kernel_w;
+        c.stride_h = stride_h;
+        c.kind = static_cast<std::uint8_t>(k);
+        c.act = static_cast<std::uint8_t>(act_index);
+        out.push(c, std::span<const std::uint32_t>(ins.data(), nin));
+    }
+    return has_input && has_compute;
+}
+
+/// See above: the fast decoder of a `pb::Network` message.
+inline bool compact_from_proto(const pb::Network& m, std::int64_t max_tensor_elements, hw::compact_network& out,
+                               proto_scratch& scratch) {
+    return compact_from(m.ops_size(), [&](int i) { return &m.ops(i); }, max_tensor_elements, out, scratch);
+}
+
+/// `compact_from_proto` of an encoded `Network` message (`bytes`, protobuf's wire format), read
+/// without protobuf's parser; `name` gets the network's name (a view into `bytes`). False, as there,
+/// for anything it does not vouch for - including encodings it leaves to protobuf's parser.
+inline bool compact_from_wire(std::string_view bytes, std::int64_t max_tensor_elements, hw::compact_network& out,
+                              proto_scratch& scratch, std::string_view& name) {
+    detail::wire_reader r(bytes);
+    auto& ops = scratch.op_bytes;
+    ops.clear();
+    name = {};
+    while (!r.done()) {
+        std::uint64_t key = 0;
+        if (!r.varint(key)) return false;
+        const auto field = key >> 3;
+        const auto type = static_cast<unsigned>(key & 7);
+        std::string_view v;
+        if (field == 1) {
+            if (type != 2 || !r.bytes(name) || !detail::ascii(name)) return false;
+        } else if (field == 2) {
+            if (type != 2 || !r.bytes(v)) return false;
+            ops.push_back(v);
+        } else if (!r.skip(type)) {
+            return false;
+        }
+    }
+    if (ops.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
+    detail::wire_op op;
+    return compact_from(static_cast<int>(ops.size()),
+                        [&](int i) -> const detail::wire_op* {
+                            op = detail::wire_op{};
+                            return op.read(ops[static_cast<std::size_t>(i)], scratch.inputs) ? &op : nullptr;
+                        },
+                        max_tensor_elements, out, scratch);
 }
 
 /// Copies report `r` into `out`, as much of it as `detail` (the request's) asks for.

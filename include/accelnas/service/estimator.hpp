@@ -7,6 +7,7 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/hw/apm.hpp>
 #include <accelnas/hw/config_json.hpp>
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/service/convert.hpp>
@@ -47,7 +48,7 @@ private:
 /// Limits and configs of a latency service.
 struct service_options {
     std::size_t max_ops = 4096;                      ///< ops per network (RESOURCE_EXHAUSTED beyond)
-    std::size_t max_request_bytes = 4u << 20;        ///< message size limit (enforced by the transport)
+    std::size_t max_request_bytes = 4u << 20;        ///< message size limit (checked by the server's handlers)
     /// Elements of any one tensor: the simulator's time grows with tensor rows (resnet50_v1@8192 takes
     /// seconds), so this bounds the work one request can ask for. 2^26 admits resnet50_v1@2048.
     std::int64_t max_tensor_elements = std::int64_t{1} << 26;
@@ -125,6 +126,46 @@ private:
     std::unordered_map<std::string, iter, text_hash, std::equal_to<>> by_text_[2];
 };
 
+/// The fields of an encoded `EstimateRequest` the search loop's fast path reads (`latency_service::
+/// fast_total`), taken from protobuf's wire format without its parser.
+struct wire_request {
+    std::uint64_t id = 0;
+    std::string_view network, target, estimator;  ///< views into the encoded message
+    std::int64_t deadline_unix_micros = 0;
+    std::uint64_t detail_level = 0;  ///< the Detail enum's value
+    bool fast_form = false;  ///< the network is a `Network` message given once, and nothing else is unusual
+
+    /// Reads `bytes`; false (protobuf's parser then reads the message) for an encoding it leaves to it.
+    bool read(std::string_view bytes) {
+        detail::wire_reader r(bytes);
+        int source = 0, networks = 0;
+        while (!r.done()) {
+            std::uint64_t key = 0, v = 0;
+            if (!r.varint(key)) return false;
+            const auto field = key >> 3;
+            const auto type = static_cast<unsigned>(key & 7);
+            std::string_view b;
+            const bool ok = [&] {
+                switch (field) {
+                case 1: return type == 0 && r.varint(id);
+                case 2:
+                case 4: source = static_cast<int>(field); return type == 2 && r.bytes(b);
+                case 3: source = 3, ++networks; return type == 2 && r.bytes(network);
+                case 5: source = 5; return type == 0 && r.varint(v);
+                case 6: return type == 2 && r.bytes(target) && detail::ascii(target);
+                case 7: return type == 2 && r.bytes(estimator) && detail::ascii(estimator);
+                case 8: return type == 0 && r.varint(detail_level);
+                case 9: return type == 0 && r.varint(v) && (deadline_unix_micros = static_cast<std::int64_t>(v), true);
+                default: return r.skip(type);
+                }
+            }();
+            if (!ok) return false;
+        }
+        fast_form = source == 3 && networks == 1;  // a repeated message field merges: protobuf's parser does that
+        return true;
+    }
+};
+
 /// Where the shipped configs come from (docs/hw.md, "Targets").
 inline std::string shipped_provenance(std::string_view target) {
     if (target == "coral-usb" || target == "coral-devboard")
@@ -161,6 +202,7 @@ public:
             else t.config = cfg ? *cfg : hw::device_config{hw::targets::edgetpu(name)};
             t.sim = std::make_unique<hw::any_accelerator>(hw::make_target(name, "sim", t.config));
             t.apm = std::make_unique<hw::any_accelerator>(hw::make_target(name, "apm", t.config));
+            if (const auto* e = std::get_if<hw::edgetpu_config>(&t.config)) t.apm_model.emplace(*e);
             targets_.push_back(std::move(t));
         }
     }
@@ -185,11 +227,37 @@ public:
         out.set_server_version("accelnas 0.1");
     }
 
+    /// The search loop's fast path (see `fast_total`) of a request read from its encoding (`wire_request`):
+    /// true when it answered into `out`; false when the general path must (the message then parsed by
+    /// protobuf). Raises `status_error` for a network over the op limit, as the general path would.
+    bool fast_total(const wire_request& q, pb::EstimateResponse& out) const {
+        if (!q.fast_form || q.detail_level != static_cast<std::uint64_t>(pb::TOTAL_ONLY) || q.estimator != "apm") return false;
+        const target* t = nullptr;
+        for (const auto& c : targets_)
+            if (c.name == q.target) t = &c;
+        if (t == nullptr || !t->apm_model) return false;
+        thread_local hw::compact_network table;
+        thread_local proto_scratch scratch;
+        std::string_view name;
+        if (!compact_from_wire(q.network, opt_.max_tensor_elements, table, scratch, name)) return false;
+        if (table.size() > opt_.max_ops) return false;  // the general path names the limit
+        const auto total = t->apm_model->fast_seconds(table);
+        if (!total) return false;
+        out.set_id(q.id);
+        out.set_network_id(0);
+        out.set_network(name.data(), name.size());
+        out.set_target(t->apm_model->name());
+        out.set_estimator("apm");
+        out.set_total_seconds(*total);
+        return true;
+    }
+
     /// Answers one estimate request into `out`; failures raise `status_error`.
     void estimate(const pb::EstimateRequest& req, pb::EstimateResponse& out) {
         try {
             out.set_id(req.id());
             const auto est = req.estimator().empty() ? std::string_view("sim") : std::string_view(req.estimator());
+            if (fast_total(req, est, out)) return;
             const hw::any_accelerator model = model_for(req.target(), est);
             std::uint64_t id = 0;
             const auto net = network_of(req, id);
@@ -220,7 +288,35 @@ private:
         std::string name, provenance;
         hw::device_config config;
         std::unique_ptr<hw::any_accelerator> sim, apm;
+        std::optional<hw::apm> apm_model;  // Edge TPU targets: the APM itself, for fast_total
     };
+
+    /// The search loop's request - an APM total of a protobuf network on an Edge TPU target - priced
+    /// straight from the message (`compact_from_proto`, no IR built, nothing kept: network_id 0).
+    /// False when the request is another kind, or the network is outside what the fast decoder or
+    /// the APM's fast path vouch for: the general path then answers it and raises the errors.
+    bool fast_total(const pb::EstimateRequest& req, std::string_view est, pb::EstimateResponse& out) const {
+        if (req.detail() != pb::TOTAL_ONLY || est != "apm" || req.network_source_case() != pb::EstimateRequest::kNetwork)
+            return false;
+        const target* t = nullptr;
+        for (const auto& c : targets_)
+            if (c.name == req.target()) t = &c;
+        if (t == nullptr || !t->apm_model) return false;
+        const auto& m = req.network();
+        check_ops(static_cast<std::size_t>(m.ops_size()));
+        // per worker thread, so decoding reuses its storage and takes no lock
+        thread_local hw::compact_network table;
+        thread_local proto_scratch scratch;
+        if (!compact_from_proto(m, opt_.max_tensor_elements, table, scratch)) return false;
+        const auto total = t->apm_model->fast_seconds(table);
+        if (!total) return false;
+        out.set_network_id(0);
+        out.set_network(m.name());
+        out.set_target(t->apm_model->name());
+        out.set_estimator("apm");
+        out.set_total_seconds(*total);
+        return true;
+    }
 
     hw::any_accelerator model_for(std::string_view name, std::string_view est) const {
         if (est == "sim" || est == "apm")

@@ -72,7 +72,9 @@ public:
         int port = 0;
         b.AddListeningPort(opt_.listen, grpc::InsecureServerCredentials(), &port);
         b.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a second server on a taken port must fail, not share it
-        b.SetMaxReceiveMessageSize(static_cast<int>(opt_.service.max_request_bytes));
+        // gRPC takes messages up to a ceiling above the limit, and the handlers check the limit, so
+        // that a client over it is told the limit and the option (gRPC's own refusal names neither).
+        b.SetMaxReceiveMessageSize(static_cast<int>(opt_.service.max_request_bytes + request_slack_bytes));
         b.RegisterService(&async_);
         for (std::size_t i = 0; i < opt_.threads; ++i) cqs_.push_back(b.AddCompletionQueue());
         server_ = b.BuildAndStart();
@@ -107,17 +109,33 @@ public:
             std::unique_lock lock(arm_mutex_);
             stopping_ = true;  // no call is requested on a queue after this
         }
+        // The calls cancelled by Shutdown still finish through their queues (a Finish after a failed
+        // read, a write completing): a queue shut down before they are gone would see an operation
+        // started on it, which gRPC aborts on. So the workers drain every call first.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (live_calls_.load() > 0 && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         for (auto& cq : cqs_) cq->Shutdown();
         for (auto& t : workers_) t.join();
         stopped_ = true;
     }
 
 private:
-    using service_type = pb::LatencyEstimator::AsyncService;
+    // The asynchronous service, EstimateStream with raw (encoded) messages: see stream_call::respond.
+    using service_type = pb::LatencyEstimator::WithAsyncMethod_ListTargets<
+        pb::LatencyEstimator::WithAsyncMethod_Estimate<pb::LatencyEstimator::WithRawMethod_EstimateStream<pb::LatencyEstimator::Service>>>;
 
     struct tag {
         virtual void proceed(bool ok) = 0;
         virtual ~tag() = default;
+    };
+    /// Counts the call objects alive (requested or in progress), for `shutdown`.
+    struct counted {
+        explicit counted(std::atomic<long>& n) : n(n) { ++n; }
+        counted(const counted&) = delete;
+        counted& operator=(const counted&) = delete;
+        ~counted() { --n; }
+        std::atomic<long>& n;
     };
 
     static void run(grpc::ServerCompletionQueue* cq) {
@@ -147,15 +165,41 @@ private:
     static grpc::Status deadline_status() {
         return {grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before the estimate started"};
     }
+    /// True when a request's own deadline (deadline_unix_micros, 0 = none) has passed.
+    static bool request_expired(std::int64_t deadline_unix_micros) {
+        if (deadline_unix_micros == 0) return false;
+        const auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
+        return now.count() >= deadline_unix_micros;
+    }
+    static grpc::Status late_status() {
+        return {grpc::StatusCode::DEADLINE_EXCEEDED, "the request's deadline_unix_micros passed before its estimate was done"};
+    }
+    /// RESOURCE_EXHAUSTED for a message of `bytes` over the size limit, naming the limit and its option.
+    grpc::Status oversized(std::size_t bytes) const {
+        const auto limit = std::to_string(opt_.service.max_request_bytes);
+        return {grpc::StatusCode::RESOURCE_EXHAUSTED, "request message of " + std::to_string(bytes) +
+                                                          " bytes is over the server's limit of " + limit +
+                                                          " bytes per request (--max-request-bytes " + limit + ")"};
+    }
+    /// OK, or the status of a message over the size limit.
+    template <class Message>
+    grpc::Status size_checked(const Message& m) const {
+        const std::size_t bytes = m.ByteSizeLong();
+        return bytes > opt_.service.max_request_bytes ? oversized(bytes) : grpc::Status::OK;
+    }
 
-    /// Answers one request into `out`; failures come back as the status.
-    grpc::Status answer(const pb::EstimateRequest& req, pb::EstimateResponse& out) {
+    /// Answers one request of `bytes` bytes into `out`; failures come back as the status. The size
+    /// limit and the request's own deadline are checked here, so unary calls and stream answers treat
+    /// them alike.
+    grpc::Status answer(const pb::EstimateRequest& req, std::size_t bytes, pb::EstimateResponse& out) {
+        if (bytes > opt_.service.max_request_bytes) return oversized(bytes);
+        if (request_expired(req.deadline_unix_micros())) return late_status();
         try {
             core_.estimate(req, out);
-            return grpc::Status::OK;
         } catch (const status_error& e) {
             return {e.code(), e.what()};
         }
+        return request_expired(req.deadline_unix_micros()) ? late_status() : grpc::Status::OK;
     }
 
     // ---- unary calls ----
@@ -164,7 +208,7 @@ private:
         using request_fn = void (service_type::*)(grpc::ServerContext*, Req*, grpc::ServerAsyncResponseWriter<Resp>*,
                                                    grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
         unary_call(server& s, grpc::ServerCompletionQueue* cq, request_fn fn, Handle h)
-            : s(s), cq(cq), fn(fn), handle(std::move(h)) {
+            : alive(s.live_calls_), s(s), cq(cq), fn(fn), handle(std::move(h)) {
             (s.async_.*fn)(&ctx, &req, &responder, cq, cq, static_cast<tag*>(this));
         }
         void proceed(bool ok) override {
@@ -182,6 +226,7 @@ private:
             if (st.ok()) responder.Finish(resp, st, static_cast<tag*>(this));
             else responder.FinishWithError(st, static_cast<tag*>(this));
         }
+        counted alive;
         server& s;
         grpc::ServerCompletionQueue* cq;
         request_fn fn;
@@ -199,7 +244,8 @@ private:
     }
 
     void arm_list(grpc::ServerCompletionQueue* cq) {
-        auto h = [](server& s, const pb::ListTargetsRequest&, pb::ListTargetsResponse& r) {
+        auto h = [](server& s, const pb::ListTargetsRequest& q, pb::ListTargetsResponse& r) {
+            if (auto st = s.size_checked(q); !st.ok()) return st;
             s.core_.list_targets(r);
             return grpc::Status::OK;
         };
@@ -209,7 +255,7 @@ private:
         });
     }
     void arm_estimate(grpc::ServerCompletionQueue* cq) {
-        auto h = [](server& s, const pb::EstimateRequest& q, pb::EstimateResponse& r) { return s.answer(q, r); };
+        auto h = [](server& s, const pb::EstimateRequest& q, pb::EstimateResponse& r) { return s.answer(q, q.ByteSizeLong(), r); };
         arm(cq, [&] {
             new unary_call<pb::EstimateRequest, pb::EstimateResponse, decltype(h)>(*this, cq, &service_type::RequestEstimate, h);
         });
@@ -223,8 +269,16 @@ private:
             stream_call* c;
             void (stream_call::*f)(bool);
         };
-        stream_call(server& s, grpc::ServerCompletionQueue* cq) : s(s), cq(cq) {
+        stream_call(server& s, grpc::ServerCompletionQueue* cq) : alive(s.live_calls_), s(s), cq(cq), arena(arena_options(block)) {
+            req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
             s.async_.RequestEstimateStream(&ctx, &rw, cq, cq, static_cast<tag*>(&on_start));
+        }
+        static google::protobuf::ArenaOptions arena_options(std::unique_ptr<char[]>& block) {
+            google::protobuf::ArenaOptions o;
+            block = std::make_unique<char[]>(arena_block_bytes);
+            o.initial_block = block.get();
+            o.initial_block_size = arena_block_bytes;
+            return o;
         }
         void started(bool ok) {
             if (!ok) {
@@ -241,11 +295,42 @@ private:
         }
         void read() {
             reading = true;
-            rw.Read(&req, static_cast<tag*>(&on_read));
+            rw.Read(&in, static_cast<tag*>(&on_read));
         }
         void write() {
             writing = true;
             rw.Write(out.front(), static_cast<tag*>(&on_write));
+        }
+        // Answers the request in `in` into `answer`, or returns the status of its failure; `id` gets its id.
+        grpc::Status respond(std::uint64_t& id) {
+            grpc::Slice slice;
+            if (in.Length() > 0 && !in.TrySingleSlice(&slice).ok() && !in.DumpToSingleSlice(&slice).ok())
+                return {grpc::StatusCode::INTERNAL, "cannot read the request message"};
+            const std::string_view bytes(reinterpret_cast<const char*>(slice.begin()), slice.size());
+            if (expired(ctx)) return deadline_status();
+            // The search loop's request (an APM total of a protobuf network) read straight from its
+            // encoding; anything else, or anything that path does not vouch for, through protobuf.
+            wire_request w;
+            if (bytes.size() <= s.opt_.service.max_request_bytes && w.read(bytes)) {
+                id = w.id;
+                if (request_expired(w.deadline_unix_micros)) return late_status();
+                bool done = false;
+                try {
+                    done = s.core_.fast_total(w, answer);
+                } catch (const std::exception&) {
+                    done = false;  // the general path answers it, with the library's message
+                }
+                if (done) return request_expired(w.deadline_unix_micros) ? late_status() : grpc::Status::OK;
+                answer.Clear();
+            }
+            // The request (its network a oneof member, which protobuf frees on every parse) lives in
+            // the arena; resetting it keeps the first block, so parsing allocates little.
+            arena.Reset();
+            req = google::protobuf::Arena::CreateMessage<pb::EstimateRequest>(&arena);
+            if (!req->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+                return {grpc::StatusCode::INVALID_ARGUMENT, "the request is not a valid EstimateRequest message (protobuf)"};
+            id = req->id();
+            return s.answer(*req, bytes.size(), answer);
         }
         void got(bool ok) {
             reading = false;
@@ -254,17 +339,25 @@ private:
                 maybe_finish();
                 return;
             }
-            out.emplace_back();
-            auto& r = out.back();
-            const auto st = expired(ctx) ? deadline_status() : s.answer(req, r);
+            answer.Clear();
+            std::uint64_t id = 0;
+            const auto st = respond(id);
+            in.Clear();
             if (!st.ok()) {
-                r.Clear();
-                r.set_id(req.id());
-                r.set_code(st.error_code());
-                r.set_error(st.error_message());
+                answer.Clear();
+                answer.set_id(id);
+                answer.set_code(st.error_code());
+                answer.set_error(st.error_message());
             }
-            if (!writing) write();
-            if (out.size() < s.opt_.stream_backlog) read();  // else the next write completion resumes reading
+            out.emplace_back();
+            bool own = false;
+            if (!grpc::SerializationTraits<pb::EstimateResponse>::Serialize(answer, &out.back(), &own).ok()) {
+                out.pop_back();  // cannot happen for a message this server built; the stream ends broken
+                broken = true;
+            }
+            if (!writing && !out.empty()) write();
+            if (!broken && out.size() < s.opt_.stream_backlog) read();  // else the next write completion resumes reading
+            maybe_finish();
         }
         void wrote(bool ok) {
             writing = false;
@@ -285,12 +378,19 @@ private:
         }
         void finished(bool) { delete this; }
 
+        counted alive;
         server& s;
         grpc::ServerCompletionQueue* cq;
         grpc::ServerContext ctx;
-        grpc::ServerAsyncReaderWriter<pb::EstimateResponse, pb::EstimateRequest> rw{&ctx};
-        pb::EstimateRequest req;
-        std::deque<pb::EstimateResponse> out;
+        // Raw messages: requests are read from their encoding (see respond), answers written encoded.
+        grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer> rw{&ctx};
+        static constexpr std::size_t arena_block_bytes = 64 << 10;
+        std::unique_ptr<char[]> block;     // the arena's first block (kept across resets)
+        google::protobuf::Arena arena;
+        pb::EstimateRequest* req;          // in `arena`
+        grpc::ByteBuffer in;               // the request being read
+        pb::EstimateResponse answer;       // reused from one answer to the next (its strings keep their storage)
+        std::deque<grpc::ByteBuffer> out;  // encoded answers not yet written
         bool reading = false, writing = false, read_closed = false, broken = false, finishing = false;
         step on_start{this, &stream_call::started}, on_read{this, &stream_call::got}, on_write{this, &stream_call::wrote},
             on_finish{this, &stream_call::finished};
@@ -298,6 +398,10 @@ private:
     void arm_stream(grpc::ServerCompletionQueue* cq) {
         arm(cq, [&] { new stream_call(*this, cq); });
     }
+
+    /// How far over --max-request-bytes gRPC still takes a message (for the handlers to refuse it
+    /// with the limit named); beyond that gRPC refuses it with its own text.
+    static constexpr std::size_t request_slack_bytes = 16u << 20;
 
     server_options opt_;
     latency_service core_;
@@ -307,6 +411,7 @@ private:
     std::unique_ptr<grpc::Server> server_;
     std::vector<std::thread> workers_;
     int port_ = 0;
+    std::atomic<long> live_calls_{0};
     std::shared_mutex arm_mutex_;
     bool stopping_ = false;
     std::mutex shutdown_mutex_;
