@@ -7,7 +7,7 @@ namespace sp = accelnas::space;
 // A space is a type: stem, head, stages; each stage = base filters, stride, base layers, choice lists.
 struct my_space : sp::search_space<sp::stem<16>, sp::head<256>,
                                    sp::stage<24, 2, 2, sp::kernels<3, 5>, sp::expansions<4, 8>>,
-                                   sp::stage<48, 2, 3, sp::block_kinds<sp::block_kind::ibn, sp::block_kind::fused_ibn>,
+                                   sp::stage<48, 2, 3, sp::blocks<sp::ibn_block, sp::fused_ibn_block>,
                                              sp::layer_deltas<-1, 0, 1>>> {
     static constexpr std::string_view name = "my_space";
 };

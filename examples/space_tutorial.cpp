@@ -33,7 +33,7 @@ struct mini_space
           sp::stem<16>,   // 3x3 stride-2 conv to 16 channels
           sp::head<256>,  // 1x1 conv to 256 channels before the global pool and the logits
           // stage<filters, stride, base layers, choice lists...>
-          sp::stage<24, 2, 2, sp::block_kinds<sp::block_kind::ibn, sp::block_kind::fused_ibn>, sp::kernels<3, 5>,
+          sp::stage<24, 2, 2, sp::blocks<sp::ibn_block, sp::fused_ibn_block>, sp::kernels<3, 5>,
                     sp::expansions<4, 8>>,
           sp::stage<48, 2, 3, sp::kernels<3, 5>, sp::expansions<4, 8>, sp::layer_deltas<-1, 0, 1>,
                     sp::width_multipliers<0.75, 1.0, 1.25>>,

@@ -34,7 +34,11 @@ int main(int argc, char** argv) {
     CLI::App cli{"accelnas-search: accelerator-aware neural architecture search (controller + accelerator model + proxy training)"};
     cli.add_option("--target", s.targets, "latency target(s), comma-separated: " + app::target_list())
         ->delimiter(',')->capture_default_str();
-    cli.add_option("--space", s.space, "search space: mnasnet, edgetpu, pixel4")->capture_default_str();
+    cli.add_option("--space", s.space, "search space: " + [] {
+        std::string r;
+        for (const auto& n : space::names()) r += (r.empty() ? "" : ", ") + n;
+        return r;
+    }())->capture_default_str();
     cli.add_option("--controller", s.controller, "random, evolution, reinforce or rnn")->capture_default_str();
     cli.add_option("--budget", s.budget, "candidates to evaluate")->capture_default_str()->check(count_range(1, 1000000));
     cli.add_option("--out", s.out, "output directory (journal, results.csv, results.json, pareto.svg, best.json)")->required();

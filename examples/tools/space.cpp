@@ -5,6 +5,7 @@
 //   accelnas-space --space edgetpu --sample 5 --seed 1   sampled architectures with MACs and params
 //   accelnas-space --space edgetpu --decode "<arch text>" [--scale 1.2,1.4,300 | --phi 1] [--net-json]
 //   accelnas-space --known                            the published models that are points of a space
+//   accelnas-space --space edgetpu --size             architectures (raw) and distinct networks
 
 #include "cli.hpp"
 
@@ -21,7 +22,7 @@ namespace report = accelnas::app::space_report;
 int main(int argc, char** argv) {
     CLI::App cli{"accelnas-space: list, sample and decode the shipped search spaces"};
     std::string space_name = "edgetpu";
-    bool decisions = false, known = false, net_json = false, arch_json = false;
+    bool decisions = false, known = false, net_json = false, arch_json = false, size = false, canonical = false;
     int samples = 0;
     unsigned long long seed = 1;
     std::string decode_text;
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
         ->check(tools::count_range(1, 1000000));
     cli.add_flag("--net-json", net_json, "with --decode: print the decoded network as JSON");
     cli.add_flag("--arch-json", arch_json, "with --decode or --sample: print architectures as JSON, not text");
+    cli.add_flag("--size", size, "print the space's size: architectures (raw) and distinct networks");
+    cli.add_flag("--canonical", canonical, "with --decode or --sample: print architectures in canonical form");
     cli.add_flag("--known", known, "print the published models that are points of a shipped space");
     return tools::run("accelnas-space", cli, argc, argv, [&] {
         if (!scale.empty()) {
@@ -58,7 +61,10 @@ int main(int argc, char** argv) {
         const auto& s = space::find_space(space_name);
         if (!dopt.scaling && phi >= 0)
             dopt.scaling = space::compound_coefficients(phi, dopt.resolution ? dopt.resolution : s.deployment.resolution);
-        auto show = [&](const space::architecture& a) { return arch_json ? s.to_json(a).dump() : s.to_text(a); };
+        auto show = [&](const space::architecture& x) {
+            const auto a = canonical ? s.canonical(x) : x;
+            return arch_json ? s.to_json(a).dump() : s.to_text(a);
+        };
         bool did = false;
         if (decisions) {
             did = true;
@@ -78,6 +84,10 @@ int main(int argc, char** argv) {
             const auto net = report::decode(s, a, dopt);
             if (net_json) std::cout << graph::to_json(net).dump(1) << "\n";
             else report::print_costs(std::cout, net, show(a));
+        }
+        if (size) {
+            did = true;
+            report::print_size(std::cout, s);
         }
         if (known) {
             did = true;

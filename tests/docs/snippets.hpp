@@ -5,7 +5,9 @@
 //   <!-- example: examples/graph_tour.cpp -->   the block is that whole file, byte for byte;
 //   <!-- excerpt: examples/hw_quickstart.cpp --> the block's lines appear, in order and contiguous, in that file.
 // A file named by a marker must be an example registered with accelnas_doc_example() in
-// examples/*.cmake (built and smoke-run by ctest), or a file under tests/ (compiled by the tests).
+// examples/*.cmake (built and smoke-run by ctest), a header in the folder of such an example when
+// it has a folder of its own under examples/ (compiled into it), or a file under tests/ (compiled
+// by the tests).
 
 #include <algorithm>
 #include <filesystem>
@@ -99,7 +101,13 @@ inline std::vector<std::string> check_page(const std::filesystem::path& root, co
             problems.push_back(at + "```cpp block without a '<!-- example: FILE -->' or '<!-- excerpt: FILE -->' line before it");
             continue;
         }
-        const bool registered = std::find(doc_examples.begin(), doc_examples.end(), s.file) != doc_examples.end();
+        const auto folder = std::filesystem::path(s.file).parent_path();
+        const bool in_example_folder =
+            folder != "examples" && std::filesystem::path(s.file).extension() == ".hpp" &&
+            std::any_of(doc_examples.begin(), doc_examples.end(),
+                        [&](const std::string& e) { return std::filesystem::path(e).parent_path() == folder; });
+        const bool registered =
+            in_example_folder || std::find(doc_examples.begin(), doc_examples.end(), s.file) != doc_examples.end();
         if (!registered && s.file.rfind("tests/", 0) != 0) {
             problems.push_back(at + s.file + " is neither registered with accelnas_doc_example() in examples/*.cmake nor a test file");
             continue;

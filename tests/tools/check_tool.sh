@@ -94,7 +94,7 @@ space)
   expect 2 "${err}--classes: Value 0 not in range" "$exe" --classes 0
   expect 2 "${err}--seed: Value -1 not in range" "$exe" --seed -1 --sample 2
   expect 2 "${err}--scale: width and depth must be positive" "$exe" --scale 0,1,224 --sample 1
-  expect 1 "${err}unknown search space 'edge' \\(expected one of: mnasnet, edgetpu, pixel4\\)" "$exe" --space edge
+  expect 1 "${err}unknown search space 'edge' \\(expected one of: mnasnet, edgetpu, pixel4, edgetpu_v2\\)" "$exe" --space edge
   expect 1 "${err}space 'edgetpu': architecture text has 1 stage group" "$exe" --space edgetpu --decode "block=ibn"
   stdout_full "$exe" --known
   ;;

@@ -469,7 +469,8 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
         bar.update(done, note.str());
     };
     rng g(s.seed);
-    const auto evals = search::run_search(ctrl, g, {.budget = s.budget, .batch = s.batch}, evaluate_anywhere, reward, &pool, &jr, on_done);
+    const auto evals = search::run_search(ctrl, g, {.budget = s.budget, .batch = s.batch, .canonical = space.canonical},
+                                          evaluate_anywhere, reward, &pool, &jr, on_done);
 
     std::vector<baseline> bases;
     if (s.baselines && s.quality == "proxy")

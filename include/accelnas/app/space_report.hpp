@@ -47,7 +47,7 @@ inline void print_decisions(std::ostream& out, const space::any_space& s) {
     char buf[64];
     for (const auto& x : d.decisions) {
         std::snprintf(buf, sizeof buf, "%-16s ", x.name.c_str());
-        out << buf << space::values_text(x.what, d.stages[x.stage].values[static_cast<std::size_t>(x.what)]) << '\n';
+        out << buf << space::values_text(d.slots_of(x)) << '\n';
     }
     std::snprintf(buf, sizeof buf, "%zu decisions, log10 size %.3f\n", s.cardinalities.size(), s.log10_size);
     out << buf;
@@ -62,11 +62,28 @@ inline void print_known(std::ostream& out) {
     }
 }
 
-/// The shipped spaces (decisions, log10 size) and which published models are points of them.
+/// Raw and distinct sizes of `s`: "raw <n> architectures (10^x)" and "distinct <n> networks
+/// (10^y, exact|sampled from N architectures)".
+inline void print_size(std::ostream& out, const space::any_space& s) {
+    const auto z = space::size_of(*s.description);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s: raw %s architectures (10^%.3f)\n", s.name.c_str(), z.raw.c_str(), z.log10_raw);
+    out << buf;
+    if (z.exact)
+        std::snprintf(buf, sizeof buf, "%s: distinct %s networks (10^%.3f, exact)\n", s.name.c_str(), z.distinct.c_str(),
+                      z.log10_distinct);
+    else
+        std::snprintf(buf, sizeof buf, "%s: distinct %s networks (10^%.3f, estimated from %zu sampled architectures)\n",
+                      s.name.c_str(), z.distinct.c_str(), z.log10_distinct, z.samples);
+    out << buf;
+}
+
+/// The selectable spaces (decisions, log10 size) and which published models are points of them.
 inline void print_overview(std::ostream& out) {
     char buf[96];
-    for (const auto& x : space::shipped_spaces()) {
-        std::snprintf(buf, sizeof buf, "%-8s %3zu decisions  log10 size %7.3f\n", x.name.c_str(), x.cardinalities.size(),
+    for (const auto* p : space::all_spaces()) {
+        const auto& x = *p;
+        std::snprintf(buf, sizeof buf, "%-10s %3zu decisions  log10 size %7.3f\n", x.name.c_str(), x.cardinalities.size(),
                       x.log10_size);
         out << buf;
     }

@@ -103,6 +103,10 @@ std::vector<evaluation> evaluate_batch(thread_pool* pool, std::span<const space:
 struct search_options {
     std::size_t budget = 100;  ///< candidates to evaluate in total (>= 1)
     std::size_t batch = 1;     ///< proposals per round, evaluated in parallel, observed together (>= 1)
+    /// When set, the network identity of a proposal (e.g. `any_space::canonical`): a proposal whose
+    /// canonical form was evaluated before (or earlier in its round) is not evaluated again; it
+    /// reuses that result, with `duplicate_of` naming the step (journaled as "duplicate_of").
+    std::function<space::architecture(const space::architecture&)> canonical = {};
 };
 
 /// Runs a whole search: rounds of `propose_batch` -> `evaluate_batch` -> `observe_batch` until
@@ -129,6 +133,7 @@ std::vector<evaluation> run_search(C& c, rng& g, const search_options& o, Evalua
     }
     std::vector<evaluation> all;
     all.reserve(o.budget);
+    std::map<space::architecture, std::size_t> first_step;  // canonical form -> step evaluated (o.canonical)
     for (std::size_t s = 0; s < o.budget; s += o.batch) {
         const std::size_t n = std::min(o.batch, o.budget - s);
         const auto archs = propose_batch(c, g, n);
@@ -137,6 +142,7 @@ std::vector<evaluation> run_search(C& c, rng& g, const search_options& o, Evalua
         std::vector<bool> replayed(n, false);
         std::vector<space::architecture> todo;
         std::vector<std::size_t> todo_at;
+        std::vector<std::pair<std::size_t, std::size_t>> dups;  // (index in round, step it repeats)
         for (std::size_t i = 0; i < n; ++i) {
             if (auto it = done.find(s + i); it != done.end()) {
                 require(it->second.arch == archs[i], "journal: step ", s + i, " holds architecture ", to_string(it->second.arch),
@@ -144,10 +150,19 @@ std::vector<evaluation> run_search(C& c, rng& g, const search_options& o, Evalua
                         " (the journal was written by another configuration or build)");
                 round[i] = it->second;
                 replayed[i] = true;
-            } else {
-                todo.push_back(archs[i]);
-                todo_at.push_back(i);
+                if (o.canonical && it->second.duplicate_of == evaluation::not_a_duplicate)
+                    first_step.try_emplace(o.canonical(archs[i]), s + i);
+                continue;
             }
+            if (o.canonical) {
+                const auto [at, fresh] = first_step.try_emplace(o.canonical(archs[i]), s + i);
+                if (!fresh) {
+                    dups.emplace_back(i, at->second);
+                    continue;
+                }
+            }
+            todo.push_back(archs[i]);
+            todo_at.push_back(i);
         }
         if (!todo.empty()) {
             std::vector<std::size_t> steps;
@@ -157,6 +172,15 @@ std::vector<evaluation> run_search(C& c, rng& g, const search_options& o, Evalua
             auto fresh = detail::evaluate_steps(pool, std::span<const space::architecture>(todo), std::span<const std::size_t>(steps),
                                                 evaluate, reward, log);
             for (std::size_t k = 0; k < todo.size(); ++k) round[todo_at[k]] = std::move(fresh[k]);
+        }
+        for (const auto& [i, from] : dups) {
+            const auto& src = from >= s ? round[from - s] : all[from];
+            round[i] = src;
+            round[i].step = s + i;
+            round[i].arch = archs[i];
+            round[i].seconds = 0.0;
+            round[i].duplicate_of = from;
+            if (jr) jr->append(round[i]);
         }
         std::vector<space::architecture> obs_a;
         std::vector<double> obs_r;

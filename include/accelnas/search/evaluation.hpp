@@ -22,6 +22,11 @@ struct evaluation {
     double param_bytes = 0.0;        ///< parameter bytes at inference precision (for the memory bonus)
     double reward = 0.0;             ///< the reward the controller observed (0 when not ok)
     double seconds = 0.0;            ///< wall-clock seconds the evaluation took
+    /// The step whose result this candidate reused because it decodes to the same network
+    /// (`search_options::canonical`); `not_a_duplicate` when it was evaluated itself.
+    std::size_t duplicate_of = not_a_duplicate;
+    /// `duplicate_of` of a candidate evaluated itself.
+    static constexpr std::size_t not_a_duplicate = static_cast<std::size_t>(-1);
 };
 
 }  // namespace accelnas::search

@@ -41,6 +41,7 @@ inline nlohmann::json to_json(const evaluation& e) {
     nlohmann::json j{{"step", e.step}, {"arch", e.arch.choices}, {"ok", e.ok}, {"accuracy", e.accuracy}, {"latency", e.latency},
                      {"param_bytes", e.param_bytes}, {"reward", e.reward}, {"seconds", e.seconds}};
     if (!e.ok) j["failure"] = e.failure;
+    if (e.duplicate_of != evaluation::not_a_duplicate) j["duplicate_of"] = e.duplicate_of;
     return j;
 }
 /// Parses an evaluation written by `to_json` (throws `accelnas::error` naming the field at fault).
@@ -57,6 +58,7 @@ inline evaluation evaluation_from_json(const nlohmann::json& j) {
         e.reward = j.at("reward").get<double>();
         e.seconds = j.at("seconds").get<double>();
         if (j.contains("failure")) e.failure = j.at("failure").get<std::string>();
+        if (j.contains("duplicate_of")) e.duplicate_of = j.at("duplicate_of").get<std::size_t>();
     } catch (const nlohmann::json::exception& x) {
         fail("evaluation: ", x.what());
     }

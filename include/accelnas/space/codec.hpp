@@ -71,11 +71,9 @@ inline std::string to_text(const space_description& d, const architecture& a) {
         if (i) r += '/';
         std::string g;
         for (; k < d.decisions.size() && d.decisions[k].stage == i; ++k) {
-            const auto& x = d.decisions[k];
-            const auto s = static_cast<std::size_t>(x.what);
+            const auto& v = d.slot_of(k);
             if (!g.empty()) g += ',';
-            g += std::string(slot_keys[s]) + "=" +
-                 value_text(x.what, d.stages[i].values[s][static_cast<std::size_t>(a.choices[k])]);
+            g += std::string(v.key) + "=" + value_text(v, v.values[static_cast<std::size_t>(a.choices[k])]);
         }
         r += g.empty() ? "-" : g;
     }
@@ -101,27 +99,26 @@ inline std::string_view trim(std::string_view s) {
 // Index of the decision of stage `stage` deciding slot key `key`; npos when none.
 inline std::size_t find_decision(const space_description& d, std::size_t stage, std::string_view key) {
     for (std::size_t k = 0; k < d.decisions.size(); ++k)
-        if (d.decisions[k].stage == stage && slot_keys[static_cast<std::size_t>(d.decisions[k].what)] == key)
+        if (d.decisions[k].stage == stage && d.decisions[k].key == key)
             return k;
     return static_cast<std::size_t>(-1);
 }
 // Choice index of value text `v` for decision k; throws naming the decision.
 inline int choice_of(const space_description& d, std::size_t k, std::string_view v) {
     const auto& x = d.decisions[k];
-    const auto& vals = d.stages[x.stage].values[static_cast<std::size_t>(x.what)];
+    const auto& sv = d.slot_of(k);
     double num = 0;
-    if (parse_value(x.what, v, num))
-        for (std::size_t i = 0; i < vals.size(); ++i)
-            if (vals[i] == num) return static_cast<int>(i);
-    fail("space '", d.name, "': decision '", x.name, "': '", v, "' is not one of its choices (", values_text(x.what, vals),
-         ")");
+    if (parse_value(sv, v, num))
+        for (std::size_t i = 0; i < sv.values.size(); ++i)
+            if (sv.values[i] == num) return static_cast<int>(i);
+    fail("space '", d.name, "': decision '", x.name, "': '", v, "' is not one of its choices (", values_text(sv), ")");
 }
 inline std::string stage_keys(const space_description& d, std::size_t stage) {
     std::string r;
     for (const auto& x : d.decisions)
         if (x.stage == stage) {
             if (!r.empty()) r += ", ";
-            r += slot_keys[static_cast<std::size_t>(x.what)];
+            r += x.key;
         }
     return r.empty() ? "none" : r;
 }
@@ -165,11 +162,11 @@ inline nlohmann::json to_json(const space_description& d, const architecture& a)
     for (std::size_t i = 0; i < d.stages.size(); ++i) stages.push_back(nlohmann::json::object());
     for (std::size_t k = 0; k < d.decisions.size(); ++k) {
         const auto& x = d.decisions[k];
-        const auto s = static_cast<std::size_t>(x.what);
-        const double v = d.stages[x.stage].values[s][static_cast<std::size_t>(a.choices[k])];
-        auto& slot_json = stages[x.stage][std::string(slot_keys[s])];
-        if (is_named_slot(x.what)) slot_json = value_text(x.what, v);
-        else if (x.what == slot::se || x.what == slot::width) slot_json = v;
+        const auto& sv = d.slot_of(k);
+        const double v = sv.values[static_cast<std::size_t>(a.choices[k])];
+        auto& slot_json = stages[x.stage][x.key];
+        if (sv.format == value_format::name) slot_json = value_text(sv, v);
+        else if (sv.format == value_format::real) slot_json = v;
         else slot_json = static_cast<long long>(v);
     }
     return {{"space", d.name}, {"stages", stages}};
@@ -212,7 +209,7 @@ inline architecture from_json(const space_description& d, const nlohmann::json& 
                     ": stage ", i + 1, " has no such decision (its decisions: ", detail::stage_keys(d, i), ")");
             std::string text;
             if (value.is_string()) text = value.get<std::string>();
-            else if (value.is_number()) text = value_text(slot::width, value.get<double>());
+            else if (value.is_number()) text = value_text(slot_values{.format = value_format::real}, value.get<double>());
             else fail("space '", d.name, "': stages[", i, "].", key, " must be a string or a number");
             a.choices[k] = detail::choice_of(d, k, text);
         }
@@ -256,8 +253,39 @@ inline std::vector<architecture> neighbours(const space_description& d, const ar
     return r;
 }
 
-/// The plan of architecture `a` of `d`: each stage's values at the chosen indices; filters =
-/// make_divisible(base * width, 8); repeats = base layers + delta.
+/// The chosen value index of every slot of stage `i` of `d` for architecture `a` (fixed slots: 0).
+inline std::vector<std::size_t> stage_choices(const space_description& d, const architecture& a, std::size_t i) {
+    const auto& sd = d.stages[i];
+    std::vector<std::size_t> r(sd.slots.size(), 0);
+    for (std::size_t k = 0; k < d.decisions.size(); ++k)
+        if (d.decisions[k].stage == i) r[d.decisions[k].slot] = static_cast<std::size_t>(a.choices[k]);
+    return r;
+}
+
+/// The plan row of stage `i` of `d` when its slots take the value indices `choice` (one per slot of
+/// the stage, as `stage_choices` gives): filters = make_divisible(base * width, 8), repeats = base
+/// layers + delta, the block's slot values by key.
+inline stage_plan stage_plan_of(const space_description& d, std::size_t i, const std::vector<std::size_t>& choice) {
+    const auto& sd = d.stages[i];
+    stage_plan st;
+    st.stride = sd.stride;
+    double width = 1.0;
+    int delta = 0;
+    for (std::size_t s = 0; s < sd.slots.size(); ++s) {
+        const auto& sv = sd.slots[s];
+        const double v = sv.values[choice[s]];
+        if (sv.key == block_slot::key) st.block = sd.blocks[static_cast<std::size_t>(v)];
+        else if (sv.key == skip_slot::key) st.skip = static_cast<skip_kind>(static_cast<int>(v));
+        else if (sv.key == width_slot::key) width = v;
+        else if (sv.key == layers_slot::key) delta = static_cast<int>(v);
+        else st.values.values.emplace_back(sv.key, v);
+    }
+    st.filters = graph::blocks::make_divisible(static_cast<double>(sd.filters) * width, 8);
+    st.repeats = sd.layers + delta;
+    return st;
+}
+
+/// The plan of architecture `a` of `d`: each stage's values at the chosen indices (see `stage_plan_of`).
 inline network_plan plan_of(const space_description& d, const architecture& a) {
     validate(d, a);
     network_plan p;
@@ -268,36 +296,7 @@ inline network_plan plan_of(const space_description& d, const architecture& a) {
     p.head_filters = d.head_filters;
     p.act = d.act;
     p.rule = d.rule;
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < d.stages.size(); ++i) {
-        const auto& sd = d.stages[i];
-        std::array<double, num_slots> v{};
-        for (std::size_t s = 0; s < num_slots; ++s) {
-            const auto& vals = sd.values[s];
-            if (vals.empty()) continue;
-            if (vals.size() == 1) {
-                v[s] = vals[0];
-            } else {
-                v[s] = vals[static_cast<std::size_t>(a.choices[k])];
-                ++k;
-            }
-        }
-        auto at = [&](slot s) { return v[static_cast<std::size_t>(s)]; };
-        stage_plan st;
-        st.block = static_cast<block_kind>(static_cast<int>(at(slot::block)));
-        st.kernel = static_cast<int>(at(slot::kernel));
-        st.stride = sd.stride;
-        st.expand = static_cast<int>(at(slot::expand));
-        st.expand_first = sd.values[static_cast<std::size_t>(slot::expand_first)].empty()
-                              ? st.expand
-                              : static_cast<int>(at(slot::expand_first));
-        st.se = at(slot::se);
-        st.act = static_cast<graph::activation>(static_cast<int>(at(slot::act)));
-        st.skip = static_cast<skip_kind>(static_cast<int>(at(slot::skip)));
-        st.filters = graph::blocks::make_divisible(static_cast<double>(sd.filters) * at(slot::width), 8);
-        st.repeats = sd.layers + static_cast<int>(at(slot::layers));
-        p.stages.push_back(st);
-    }
+    for (std::size_t i = 0; i < d.stages.size(); ++i) p.stages.push_back(stage_plan_of(d, i, stage_choices(d, a, i)));
     return p;
 }
 

@@ -6,8 +6,8 @@
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/op.hpp>
+#include <accelnas/space/block.hpp>
 #include <accelnas/space/choices.hpp>
-#include <accelnas/space/plan.hpp>
 
 #include <array>
 #include <charconv>
@@ -35,21 +35,31 @@ struct deployment_input {
     }
 };
 
-/// One stage of a space: base filters, stride, base layer count, and per slot its values
-/// (one value: fixed; two or more: a decision; `expand_first` empty: same as `expand`).
+/// One stage of a space: base filters, stride, base layer count, its block types, and every slot
+/// the stage or its blocks read with the values allowed (one value: fixed; two or more: a
+/// decision), in rank order.
 struct stage_description {
-    std::int64_t filters = 0;                             ///< base output filters
-    int stride = 1;                                       ///< stride of the first block
-    int layers = 1;                                       ///< base layer count
-    std::array<std::vector<double>, num_slots> values{};  ///< values per slot, numeric form
+    std::int64_t filters = 0;                 ///< base output filters
+    int stride = 1;                           ///< stride of the first block
+    int layers = 1;                           ///< base layer count
+    std::vector<const block_entry*> blocks;   ///< the block types (values of the `block` slot index them)
+    std::vector<slot_values> slots;           ///< the slots, rank order
+
+    /// The slot with `key`, or null when the stage has none.
+    const slot_values* find(std::string_view key) const {
+        for (const auto& s : slots)
+            if (s.key == key) return &s;
+        return nullptr;
+    }
 };
 
 /// One decision of a space: which stage and slot it sets, and how many choices it has.
 struct decision_description {
-    std::size_t stage = 0;       ///< stage index (0-based)
-    slot what = slot::block;     ///< the property decided
-    std::size_t cardinality = 0; ///< number of choices
-    std::string name;            ///< "s<stage, 1-based>.<slot key>", e.g. "s3.kernel"
+    std::size_t stage = 0;        ///< stage index (0-based)
+    std::size_t slot = 0;         ///< index into the stage's `slots`
+    std::string key;              ///< the slot's key ("kernel")
+    std::size_t cardinality = 0;  ///< number of choices
+    std::string name;             ///< "s<stage, 1-based>.<slot key>", e.g. "s3.kernel"
 };
 
 /// A whole space as data.
@@ -62,58 +72,55 @@ struct space_description {
     graph::activation act = graph::activation::relu;     ///< stem and head activation
     expansion_rule rule = expansion_rule::actual_input;  ///< how expansion ratios become channels
     std::vector<stage_description> stages;               ///< the stages
-    std::vector<decision_description> decisions;         ///< decisions, stage-major, slot order
+    std::vector<decision_description> decisions;         ///< decisions, stage-major, slot rank order
 
-    /// Fills `decisions` from `stages` (every slot with two or more values, stage-major, slot order).
+    /// Fills `decisions` from `stages` (every slot with two or more values, stage-major, rank order).
     void index_decisions() {
         decisions.clear();
         for (std::size_t i = 0; i < stages.size(); ++i)
-            for (std::size_t s = 0; s < num_slots; ++s)
-                if (stages[i].values[s].size() > 1)
-                    decisions.push_back({i, static_cast<slot>(s), stages[i].values[s].size(),
-                                         accelnas::detail::concat("s", i + 1, ".", slot_keys[s])});
+            for (std::size_t s = 0; s < stages[i].slots.size(); ++s) {
+                const auto& v = stages[i].slots[s];
+                if (v.values.size() > 1)
+                    decisions.push_back({i, s, std::string(v.key), v.values.size(),
+                                         accelnas::detail::concat("s", i + 1, ".", v.key)});
+            }
     }
+    /// The slot decision `x` sets.
+    const slot_values& slots_of(const decision_description& x) const { return stages[x.stage].slots[x.slot]; }
+    /// The slot decision `k` sets.
+    const slot_values& slot_of(std::size_t k) const { return stages[decisions[k].stage].slots[decisions[k].slot]; }
 };
 
-/// Text of one value of `what` as it appears in architecture text: names for block, act and skip;
-/// integers for kernel and expansions; signed integers for layers ("-1", "0", "+1"); shortest
-/// decimal for se and width ("0.25", "1").
-inline std::string value_text(slot what, double v) {
-    const auto i = static_cast<std::size_t>(v);
-    switch (what) {
-    case slot::block: return std::string(block_kind_names.at(i));
-    case slot::act: return std::string(graph::activation_names.at(i));
-    case slot::skip: return std::string(skip_kind_names.at(i));
-    case slot::layers: {
+/// Text of one value of a slot as it appears in architecture text: names for named slots
+/// (block, act, skip); integers; signed integers ("-1", "0", "+1"); shortest decimal for reals
+/// ("0.25", "1").
+inline std::string value_text(const slot_values& what, double v) {
+    switch (what.format) {
+    case value_format::name: return std::string(what.names.at(static_cast<std::size_t>(v)));
+    case value_format::signed_integer: {
         const auto d = static_cast<long long>(v);
         return accelnas::detail::concat(d > 0 ? "+" : "", d);
     }
-    case slot::se:
-    case slot::width: {
+    case value_format::real: {
         char buf[32];
         auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
         return std::string(buf, p);
     }
-    default: return std::to_string(static_cast<long long>(v));
+    case value_format::integer: break;
     }
+    return std::to_string(static_cast<long long>(v));
 }
 
-/// Parses the text of one value of `what` into its numeric form; false when it is not a value of
+/// Parses the text of one value of a slot into its numeric form; false when it is not a value of
 /// that slot (an unknown name or a malformed number).
-inline bool parse_value(slot what, std::string_view text, double& out) {
-    auto named = [&](auto const& names) {
-        for (std::size_t i = 0; i < names.size(); ++i)
-            if (names[i] == text) {
+inline bool parse_value(const slot_values& what, std::string_view text, double& out) {
+    if (what.format == value_format::name) {
+        for (std::size_t i = 0; i < what.names.size(); ++i)
+            if (what.names[i] == text) {
                 out = static_cast<double>(i);
                 return true;
             }
         return false;
-    };
-    switch (what) {
-    case slot::block: return named(block_kind_names);
-    case slot::act: return named(graph::activation_names);
-    case slot::skip: return named(skip_kind_names);
-    default: break;
     }
     if (!text.empty() && text.front() == '+') text.remove_prefix(1);
     if (text.empty()) return false;
@@ -124,10 +131,10 @@ inline bool parse_value(slot what, std::string_view text, double& out) {
     return true;
 }
 
-/// The values of a slot as text, comma separated (for error messages).
-inline std::string values_text(slot what, const std::vector<double>& values) {
+/// The values of a slot as text, comma separated (for error messages and listings).
+inline std::string values_text(const slot_values& what) {
     std::string r;
-    for (auto v : values) {
+    for (auto v : what.values) {
         if (!r.empty()) r += ", ";
         r += value_text(what, v);
     }

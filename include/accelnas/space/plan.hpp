@@ -1,13 +1,14 @@
 #pragma once
 /// \file
 /// `network_plan`: the decoded form of an architecture before it becomes ops. A stem, one row per
-/// stage (block kind, kernel, stride, repeats, expansion, SE, activation, skip, filters) and a head,
-/// as in EfficientNet's block tables. Compound scaling acts on plans; `build` turns a plan into a
-/// `graph::network` with the shared blocks of graph/blocks.hpp.
+/// stage (block type, stride, repeats, skip, filters, and the values of the block's slots) and a
+/// head, as in EfficientNet's block tables. Compound scaling acts on plans; `build` turns a plan
+/// into a `graph::network`, each block appending its own ops through its `block_policy` build.
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/blocks.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/space/block.hpp>
 #include <accelnas/space/choices.hpp>
 
 #include <algorithm>
@@ -17,29 +18,16 @@
 
 namespace accelnas::space {
 
-/// Which channel count an expansion ratio multiplies.
-enum class expansion_rule {
-    /// EfficientNet(-EdgeTPU) and MnasNet TF code: the block's nominal input filters, i.e. the
-    /// previous stage's filters (for the first stage: its own filters, the EdgeTPU table's
-    /// `i24_o24`), later blocks of a stage their stage's filters; expansion skipped when the ratio is 1.
-    nominal_input,
-    /// TF-slim (MobilenetEdgeTPU): make_divisible(actual input channels * ratio, 8), skipped when
-    /// that does not widen the input.
-    actual_input,
-};
-
 /// One stage of a plan: `repeats` blocks; the first has the stage stride, later ones stride 1.
 struct stage_plan {
-    block_kind block = block_kind::ibn;                 ///< block kind
-    int kernel = 3;                                     ///< kernel size
-    int stride = 1;                                     ///< stride of the first block
-    int repeats = 1;                                    ///< number of blocks (0: the stage is absent)
-    int expand = 6;                                     ///< expansion ratio of the blocks
-    int expand_first = 6;                               ///< expansion ratio of the first block
-    double se = 0.0;                                    ///< squeeze-and-excitation ratio (0: none)
-    graph::activation act = graph::activation::relu;    ///< activation of the stage's convs
-    skip_kind skip = skip_kind::identity;               ///< residual of the non-first blocks
-    std::int64_t filters = 0;                           ///< output channels of every block
+    const block_entry* block = nullptr;     ///< block type (see `entry_of<B>()`)
+    int stride = 1;                         ///< stride of the first block
+    int repeats = 1;                        ///< number of blocks (0: the stage is absent)
+    skip_kind skip = skip_kind::identity;   ///< residual of the non-first blocks
+    std::int64_t filters = 0;               ///< output channels of every block
+    /// Values of the slots the blocks read (kernel, expand, se, act, the block's own slots) and
+    /// `expand_first` when the stage has one (it replaces `expand` in the first block).
+    slot_assignment values;
     friend bool operator==(const stage_plan&, const stage_plan&) = default;
 };
 
@@ -56,18 +44,33 @@ struct network_plan {
     friend bool operator==(const network_plan&, const network_plan&) = default;
 };
 
-namespace detail {
-inline std::int64_t expanded_channels(expansion_rule rule, std::int64_t nominal_in, std::int64_t actual_in, int e,
-                                      bool& expand) {
-    if (rule == expansion_rule::nominal_input) {
-        expand = e != 1;
-        return nominal_in * e;
+/// Appends stage `i` (0-based) of `plan` to `net` after `x` and returns its output; `prev_filters`
+/// is the filters of the last present stage before it (0: none), the nominal input of its first block.
+inline graph::node build_stage(graph::network& net, graph::node x, const network_plan& plan, std::size_t i,
+                               std::int64_t prev_filters) {
+    const auto& s = plan.stages[i];
+    const auto tag = accelnas::detail::concat("stage ", i + 1);
+    require(s.block != nullptr, "plan '", plan.name, "': ", tag, " has no block type");
+    require(s.repeats >= 0, "plan '", plan.name, "': ", tag, " repeats must not be negative, got ", s.repeats);
+    require(s.filters > 0, "plan '", plan.name, "': ", tag, " filters must be positive, got ", s.filters);
+    for (const auto* k : {"expand", "expand_first"})
+        require(!s.values.has(k) || s.values.at(k) >= 1, "plan '", plan.name, "': ", tag, " ", k,
+                " ratio must be at least 1");
+    block_context c;
+    c.out = s.filters;
+    c.rule = plan.rule;
+    for (int r = 0; r < s.repeats; ++r) {
+        c.in = net.shape(x).c;
+        c.nominal_in = r > 0 ? s.filters : (prev_filters ? prev_filters : s.filters);
+        c.stride = r == 0 ? s.stride : 1;
+        c.residual = r > 0 && s.skip == skip_kind::identity;
+        c.prefix = accelnas::detail::concat("s", i + 1, "_b", r, "/");
+        c.values = s.values;
+        if (r == 0 && s.values.has("expand_first")) c.values.set("expand", s.values.at("expand_first"));
+        x = s.block->build(net, x, c);
     }
-    const auto x = graph::blocks::make_divisible(static_cast<double>(actual_in) * e, 8);
-    expand = x > actual_in;
     return x;
 }
-}  // namespace detail
 
 /// Builds the network of `plan` on an input of `input` ({1, R, R, C}) with `classes` logits.
 /// Op order (shared with the zoo): input "input" -> stem conv (bn, act) -> blocks -> head 1x1 conv
@@ -84,52 +87,8 @@ inline graph::network build(const network_plan& plan, graph::tensor_shape input,
                        .act = plan.act, .name = "stem"});
     std::int64_t prev_filters = 0;  // filters of the last present stage (0: none yet)
     for (std::size_t i = 0; i < plan.stages.size(); ++i) {
-        const auto& s = plan.stages[i];
-        const auto tag = accelnas::detail::concat("stage ", i + 1);
-        require(s.repeats >= 0, "plan '", plan.name, "': ", tag, " repeats must not be negative, got ", s.repeats);
-        require(s.filters > 0, "plan '", plan.name, "': ", tag, " filters must be positive, got ", s.filters);
-        require(s.expand >= 1 && s.expand_first >= 1, "plan '", plan.name, "': ", tag,
-                " expansion ratios must be at least 1");
-        for (int r = 0; r < s.repeats; ++r) {
-            const auto in = net.shape(x).c;
-            const std::int64_t nominal_in = r > 0 ? s.filters : (prev_filters ? prev_filters : s.filters);
-            const int stride = r == 0 ? s.stride : 1;
-            const int e = r == 0 ? s.expand_first : s.expand;
-            const bool residual = r > 0 && s.skip == skip_kind::identity;
-            const std::string prefix = accelnas::detail::concat("s", i + 1, "_b", r, "/");
-            graph::blocks::se_args se{};
-            if (s.se > 0.0) {
-                // MnasNet/EfficientNet: max(1, int(block input filters * ratio)).
-                const auto base = plan.rule == expansion_rule::nominal_input ? nominal_in : in;
-                se.reduced = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(base) * s.se));
-                se.inner = s.act;
-            }
-            bool expand = true;
-            const auto expanded = detail::expanded_channels(plan.rule, nominal_in, in, e, expand);
-            switch (s.block) {
-            case block_kind::conv: {
-                const auto y = net.conv2d(x, {.filters = s.filters, .kernel = s.kernel, .stride = stride,
-                                              .act = s.act, .name = prefix + "conv"});
-                x = residual && stride == 1 && in == s.filters ? net.add(x, y, {.name = prefix + "add"}) : y;
-                break;
-            }
-            case block_kind::dwsep:
-                x = graph::blocks::ibn(net, x, {.out = s.filters, .kernel = s.kernel, .stride = stride, .expand = false,
-                                                .act = s.act, .se = se, .residual = residual, .prefix = prefix});
-                break;
-            case block_kind::ibn:
-                x = graph::blocks::ibn(net, x, {.expanded = expanded, .out = s.filters, .kernel = s.kernel,
-                                                .stride = stride, .expand = expand, .act = s.act, .se = se,
-                                                .residual = residual, .prefix = prefix});
-                break;
-            case block_kind::fused_ibn:
-                x = graph::blocks::fused_ibn(net, x, {.expanded = expanded, .out = s.filters, .kernel = s.kernel,
-                                                      .stride = stride, .expand = expand, .act = s.act, .se = se,
-                                                      .residual = residual, .prefix = prefix});
-                break;
-            }
-        }
-        if (s.repeats > 0) prev_filters = s.filters;
+        x = build_stage(net, x, plan, i, prev_filters);
+        if (plan.stages[i].repeats > 0) prev_filters = plan.stages[i].filters;
     }
     if (plan.head_filters > 0) x = net.conv2d(x, {.filters = plan.head_filters, .act = plan.act, .name = "head"});
     x = net.global_avg_pool(x, "pool");

@@ -9,9 +9,11 @@
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/space/architecture.hpp>
+#include <accelnas/space/canonical.hpp>
 #include <accelnas/space/codec.hpp>
 #include <accelnas/space/search_space.hpp>
 #include <accelnas/space/spaces/edgetpu.hpp>
+#include <accelnas/space/spaces/edgetpu_v2.hpp>
 #include <accelnas/space/spaces/mnasnet.hpp>
 #include <accelnas/space/spaces/pixel4.hpp>
 
@@ -19,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -45,6 +48,8 @@ struct any_space {
     std::function<architecture(const nlohmann::json&)> from_json;               ///< JSON -> architecture
     /// architecture, input {1, R, R, C}, classes -> network
     std::function<graph::network(const architecture&, graph::tensor_shape, std::int64_t)> decode;
+    /// the lexicographically first architecture decoding to the same network (space/canonical.hpp)
+    std::function<architecture(const architecture&)> canonical;
 };
 
 /// The type-erased form of space type `S`.
@@ -69,38 +74,66 @@ any_space make_any_space() {
     a.decode = [d](const architecture& x, graph::tensor_shape in, std::int64_t classes) {
         return decode(*d, x, in, classes);
     };
+    a.canonical = [d](const architecture& x) { return space::canonical(*d, x); };
     return a;
 }
 
-/// The shipped spaces, type-erased, in the order of `names()`.
+/// The shipped spaces, type-erased.
 inline const std::vector<any_space>& shipped_spaces() {
     static const std::vector<any_space> all{make_any_space<mnasnet>(), make_any_space<edgetpu>(),
-                                            make_any_space<pixel4>()};
+                                            make_any_space<pixel4>(), make_any_space<edgetpu_v2>()};
     return all;
 }
 
-/// Names of the shipped spaces ("mnasnet", "edgetpu", "pixel4").
-inline std::vector<std::string> names() {
-    std::vector<std::string> r;
-    for (const auto& s : shipped_spaces()) r.push_back(s.name);
+namespace detail {
+// Spaces a program registered (a deque: references stay valid as it grows).
+inline std::deque<any_space>& user_spaces() {
+    static std::deque<any_space> all;
+    return all;
+}
+}  // namespace detail
+
+/// Every space the tools can select by name: the shipped ones, then those registered with
+/// `register_space`, in registration order.
+inline std::vector<const any_space*> all_spaces() {
+    std::vector<const any_space*> r;
+    for (const auto& s : shipped_spaces()) r.push_back(&s);
+    for (const auto& s : detail::user_spaces()) r.push_back(&s);
     return r;
 }
 
-/// True when `name` names a shipped space.
+/// Names of the selectable spaces ("mnasnet", "edgetpu", "pixel4", "edgetpu_v2", then registered ones).
+inline std::vector<std::string> names() {
+    std::vector<std::string> r;
+    for (const auto* s : all_spaces()) r.push_back(s->name);
+    return r;
+}
+
+/// True when `name` names a selectable space.
 inline bool is_space_name(std::string_view name) {
-    for (const auto& s : shipped_spaces())
-        if (s.name == name) return true;
+    for (const auto* s : all_spaces())
+        if (s->name == name) return true;
     return false;
 }
 
-/// The shipped space called `name`; `accelnas::error` listing the valid names otherwise.
+/// Makes space type `S` selectable by name in every run-time entry point (`find_space`, model
+/// specs `<space>:<arch>`, the search, space listing and estimation tools' code in app/). Call it
+/// at the start of `main`, before any thread looks a space up; registering a name twice, or a
+/// shipped name, is an `accelnas::error`. Returns the registered type-erased space.
+template <search_space_type S>
+const any_space& register_space() {
+    require(!is_space_name(S::name), "register_space: a space called '", S::name, "' is already selectable");
+    return detail::user_spaces().emplace_back(make_any_space<S>());
+}
+
+/// The space called `name`; `accelnas::error` listing the valid names otherwise.
 inline const any_space& find_space(std::string_view name) {
-    for (const auto& s : shipped_spaces())
-        if (s.name == name) return s;
+    for (const auto* s : all_spaces())
+        if (s->name == name) return *s;
     std::string all;
-    for (const auto& s : shipped_spaces()) {
+    for (const auto& n : names()) {
         if (!all.empty()) all += ", ";
-        all += s.name;
+        all += n;
     }
     fail("unknown search space '", name, "' (expected one of: ", all, ")");
 }

@@ -6,6 +6,10 @@
 /// EfficientNet-EdgeTPU-S's skeleton; per stage the block kind (conv, dwsep, IBN, fused IBN), kernel
 /// 3/5, expansion 4/8, skip identity/none, filter multiplier 0.75/1.0/1.25 and layers -1/0/+1.
 
+#include <accelnas/space/blocks/conv.hpp>
+#include <accelnas/space/blocks/dwsep.hpp>
+#include <accelnas/space/blocks/fused_ibn.hpp>
+#include <accelnas/space/blocks/ibn.hpp>
 #include <accelnas/space/search_space.hpp>
 
 #include <string_view>
@@ -15,7 +19,7 @@ namespace accelnas::space {
 /// The per-stage choices of the Edge TPU space.
 template <std::int64_t Filters, int Stride, int Layers>
 using edgetpu_stage = stage<Filters, Stride, Layers,
-                            block_kinds<block_kind::conv, block_kind::dwsep, block_kind::ibn, block_kind::fused_ibn>,
+                            blocks<conv_block, dwsep_block, ibn_block, fused_ibn_block>,
                             kernels<3, 5>, expansions<4, 8>, skips<skip_kind::identity, skip_kind::none>,
                             width_multipliers<0.75, 1.0, 1.25>, layer_deltas<-1, 0, 1>>;
 

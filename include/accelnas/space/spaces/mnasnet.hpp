@@ -6,6 +6,9 @@
 /// MBConv3/MBConv6 of MnasNet-A1), SE ratio 0/0.25, activation relu/swish, skip identity/none,
 /// filter multiplier 0.75/1.0/1.25 and layers -1/0/+1 around the base.
 
+#include <accelnas/space/blocks/conv.hpp>
+#include <accelnas/space/blocks/dwsep.hpp>
+#include <accelnas/space/blocks/ibn.hpp>
 #include <accelnas/space/search_space.hpp>
 
 #include <string_view>
@@ -15,7 +18,7 @@ namespace accelnas::space {
 /// The per-stage choices of the MnasNet space.
 template <std::int64_t Filters, int Stride, int Layers>
 using mnasnet_stage =
-    stage<Filters, Stride, Layers, block_kinds<block_kind::conv, block_kind::dwsep, block_kind::ibn>, kernels<3, 5>,
+    stage<Filters, Stride, Layers, blocks<conv_block, dwsep_block, ibn_block>, kernels<3, 5>,
           expansions<3, 6>, se_ratios<0.0, 0.25>, activations<graph::activation::relu, graph::activation::swish>,
           skips<skip_kind::identity, skip_kind::none>, width_multipliers<0.75, 1.0, 1.25>, layer_deltas<-1, 0, 1>>;
 

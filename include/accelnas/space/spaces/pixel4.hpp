@@ -10,6 +10,10 @@
 /// - expansion from the actual input channels, skipped when it does not widen them (TF-slim's
 ///   `expand_input_by_factor`, as the MobilenetEdgeTPU definition uses).
 
+#include <accelnas/space/blocks/conv.hpp>
+#include <accelnas/space/blocks/dwsep.hpp>
+#include <accelnas/space/blocks/fused_ibn.hpp>
+#include <accelnas/space/blocks/ibn.hpp>
 #include <accelnas/space/search_space.hpp>
 
 #include <string_view>
@@ -19,7 +23,7 @@ namespace accelnas::space {
 /// The per-stage choices of the Pixel 4 space.
 template <std::int64_t Filters, int Stride, int Layers>
 using pixel4_stage = stage<Filters, Stride, Layers,
-                           block_kinds<block_kind::conv, block_kind::dwsep, block_kind::ibn, block_kind::fused_ibn>,
+                           blocks<conv_block, dwsep_block, ibn_block, fused_ibn_block>,
                            kernels<3, 5>, expansions<4, 8>, first_expansions<1, 4, 8>,
                            skips<skip_kind::identity, skip_kind::none>, width_multipliers<0.75, 1.0, 1.25>,
                            layer_deltas<-1, 0, 1>>;
