@@ -1,0 +1,11 @@
+# ONNX support in the tools (optional: only when accelnas::onnx was built). accelnas-info and
+# accelnas-estimate read model.onnx specs, accelnas-search writes best.onnx, accelnas-export writes
+# networks as ONNX.
+if(NOT TARGET accelnas_onnx)
+  return()
+endif()
+foreach(tool IN ITEMS info estimate search)
+  if(TARGET accelnas-${tool})
+    target_link_libraries(accelnas-${tool} PRIVATE accelnas::onnx)
+  endif()
+endforeach()
