@@ -9,3 +9,6 @@ foreach(tool IN ITEMS info estimate search)
     target_link_libraries(accelnas-${tool} PRIVATE accelnas::onnx)
   endif()
 endforeach()
+
+accelnas_add_tool(export ${CMAKE_CURRENT_SOURCE_DIR}/tools/export.cpp)
+target_link_libraries(accelnas-export PRIVATE accelnas::onnx)

@@ -4,7 +4,8 @@
 /// Only the structure is read (weights give their shapes, never their values), so the result is what
 /// the cost models, the accelerator models and the search need. NCHW becomes the IR's NHWC; batch
 /// norm after a conv or dense layer, and activations after conv, dense, add and batch norm, are
-/// fused into the producing op as the zoo builds them; Identity and Dropout disappear; x*Sigmoid(x)
+/// fused into the producing op as the zoo builds them; Identity and Dropout disappear; the mean over
+/// H and W (ReduceMean) is global average pooling; x*Sigmoid(x)
 /// and x*HardSigmoid(x) become swish and hard swish; shape arithmetic on constants (Shape, Gather,
 /// Unsqueeze, Squeeze, Concat, Cast, Add/Sub/Mul/Div) is folded. ONNX's explicit pads become the IR's
 /// TensorFlow SAME or VALID policy when that gives the same output size (so MACs are exact), else
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -31,9 +33,9 @@ namespace accelnas::onnx {
 struct import_options {
     /// Replaces the shape of the (single) graph input, NCHW as ONNX writes it (e.g. {1, 3, 224, 224}),
     /// for models exported with dynamic sizes; empty keeps the model's own.
-    std::vector<std::int64_t> input_shape;
+    std::vector<std::int64_t> input_shape = {};
     /// Network name; empty takes the ONNX graph's name (or the file stem for `import_file`).
-    std::string name;
+    std::string name = {};
     /// Files larger than this are refused before they are read.
     std::uintmax_t max_bytes = max_model_bytes;
 };
@@ -65,7 +67,7 @@ inline const std::set<std::string>& supported_ops() {
     static const std::set<std::string> s{
         "Conv", "BatchNormalization", "Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "Add", "Sum",
         "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "Flatten", "Reshape", "Pad",
-        "Softmax", "Identity", "Dropout", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Sub",
+        "Softmax", "Identity", "Dropout", "ReduceMean", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Sub",
         "Div"};
     return s;
 }
@@ -170,18 +172,18 @@ private:
                          "', which no node, initializer or graph input produces (a dangling input)");
                 }
             }
+        // Kahn's algorithm taking the earliest ready node first: a file in topological order (as ONNX
+        // requires) keeps its order, so export -> import gives the ops back in place.
         std::vector<std::size_t> order;
-        std::vector<int> ready;
-        for (int i = n - 1; i >= 0; --i)
-            if (!pending[static_cast<std::size_t>(i)]) ready.push_back(i);
+        std::priority_queue<int, std::vector<int>, std::greater<>> ready;
+        for (int i = 0; i < n; ++i)
+            if (!pending[static_cast<std::size_t>(i)]) ready.push(i);
         while (!ready.empty()) {
-            const int i = ready.back();
-            ready.pop_back();
+            const int i = ready.top();
+            ready.pop();
             order.push_back(static_cast<std::size_t>(i));
-            auto& nx = next[static_cast<std::size_t>(i)];
-            // Keep the file's order among ready nodes: push in reverse.
-            for (auto it = nx.rbegin(); it != nx.rend(); ++it)
-                if (--pending[static_cast<std::size_t>(*it)] == 0) ready.push_back(*it);
+            for (auto j : next[static_cast<std::size_t>(i)])
+                if (--pending[static_cast<std::size_t>(j)] == 0) ready.push(j);
         }
         if (order.size() != static_cast<std::size_t>(n)) {
             std::string cyc;
@@ -718,6 +720,16 @@ inline void importer::convert(int index) {
     if (t == "GlobalAveragePool") {
         const auto& x = tensor_in(n, 0);
         return set_tensor(n, push(make(n, graph::op_kind::global_avg_pool, {x.op}), n.output(0)), 4);
+    }
+    if (t == "ReduceMean") {  // x.mean([2, 3]) in PyTorch: global average pooling
+        const auto& x = tensor_in(n, 0);
+        auto axes = ints_attr(n, "axes");
+        for (auto& a : axes) a = a < 0 ? a + x.rank : a;
+        std::sort(axes.begin(), axes.end());
+        require(x.rank == 4 && axes == std::vector<std::int64_t>{2, 3}, node_what(n),
+                ": only the mean over H and W (axes 2, 3) is supported");
+        return set_tensor(n, push(make(n, graph::op_kind::global_avg_pool, {x.op}), n.output(0)),
+                          int_attr(n, "keepdims", 1) ? 4 : 2);
     }
     if (t == "BatchNormalization") {
         const auto& x = tensor_in(n, 0);
