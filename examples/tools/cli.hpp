@@ -7,7 +7,16 @@
 
 #include <CLI/CLI.hpp>
 #ifdef ACCELNAS_WITH_ONNX
+#include <accelnas/app/spec.hpp>
+#include <accelnas/core/atomic_file.hpp>
+#include <accelnas/onnx/export.hpp>
 #include <accelnas/onnx/spec_reader.hpp>
+#include <accelnas/train/model.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
 #endif
 
 #include <cstdint>
@@ -40,6 +49,23 @@ inline void enable_onnx_specs([[maybe_unused]] const std::string& input_shape) {
                        "into this program (configure accelnas with libonnx-dev installed)");
 #endif
 }
+
+#ifdef ACCELNAS_WITH_ONNX
+/// Writes OUT/best.onnx: the best architecture of OUT/best.json at the space's deployment input, with
+/// fresh weights drawn from `seed` (the search trains scaled-down proxies, not this network).
+inline void write_best_onnx(const std::string& out, std::uint64_t seed) {
+    const auto dir = std::filesystem::path(out);
+    std::ifstream f(dir / "best.json");
+    const auto j = nlohmann::json::parse(f);
+    if (j.at("best").is_null()) return;
+    const auto net = app::resolve_spec(j.at("space").get<std::string>() + ":" + j.at("best").at("arch").get<std::string>());
+    rng g(seed);
+    const train::model m(net, g);
+    const auto model = accelnas::onnx::export_model(net, m.export_parameters());
+    accelnas::onnx::check_model(model);
+    accelnas::onnx::write_model(model, (dir / "best.onnx").string());
+}
+#endif
 
 /// Parses `argv` with `cli`, then runs `body` under `app::run_guarded`.
 template <class Body>

@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
             };
 #endif
         const bool ok = app::search_run::run(s, std::cout, std::cerr, search::is_terminal(2));
+#ifdef ACCELNAS_WITH_ONNX
+        if (ok) tools::write_best_onnx(s.out, s.seed);  // best.onnx next to best.json
+#endif
         return ok ? app::exit_success : app::exit_failure;
     });
 }
