@@ -12,3 +12,7 @@ endforeach()
 
 accelnas_add_tool(export ${CMAKE_CURRENT_SOURCE_DIR}/tools/export.cpp)
 target_link_libraries(accelnas-export PRIVATE accelnas::onnx)
+
+# Import of an ONNX model plus its coral-usb estimate, timed (docs/onnx.md "Speed").
+accelnas_add_example(onnx_speed ${CMAKE_CURRENT_SOURCE_DIR}/onnx_speed.cpp)
+target_link_libraries(example_onnx_speed PRIVATE accelnas::onnx)

@@ -13,16 +13,16 @@ import torchvision
 
 # name -> (input size, the accelnas zoo model of the same name, or None)
 MODELS = {
-    "mobilenet_v2": (128, "mobilenet_v2"),
-    "mobilenet_v3_large": (128, "mobilenet_v3_large"),
-    "mobilenet_v3_small": (128, None),
-    "mnasnet1_0": (128, "mnasnet_a1"),
-    "efficientnet_b0": (128, "efficientnet_b0"),
-    "resnet50": (128, "resnet50_v1"),
-    "squeezenet1_0": (128, "squeezenet"),
-    "densenet121": (128, "densenet121"),
-    "inception_v3": (139, "inception_v3"),
-    "googlenet": (128, "inception_v1"),
+    "mobilenet_v2": (64, "mobilenet_v2"),
+    "mobilenet_v3_large": (64, "mobilenet_v3_large"),
+    "mobilenet_v3_small": (64, None),
+    "mnasnet1_0": (64, "mnasnet_a1"),
+    "efficientnet_b0": (64, "efficientnet_b0"),
+    "resnet50": (64, "resnet50_v1"),
+    "squeezenet1_0": (64, "squeezenet"),
+    "densenet121": (64, "densenet121"),
+    "inception_v3": (83, "inception_v3"),  # its smallest input is 75x75
+    "googlenet": (64, "inception_v1"),
 }
 
 
@@ -59,7 +59,7 @@ def main():
     summary = {}
     for name in names:
         size, zoo = MODELS[name]
-        path = os.path.join(out, name + ".onnx")
+        path = os.path.join(out, f"{name}_{size}.onnx")
         kwargs = {"weights": None}
         if name in ("inception_v3", "googlenet"):
             kwargs.update(aux_logits=False, init_weights=False)
