@@ -10,8 +10,12 @@ rm -rf "$out/search"
   --out "$out/search" > /dev/null
 test -s "$out/search/best.onnx"
 arch=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['best']['arch'])" "$out/search/best.json")
-a=$("$bin/accelnas-info" --format csv "mnasnet:$arch" | tail -1 | cut -d, -f3-6)
-b=$("$bin/accelnas-info" --format csv "$out/search/best.onnx" | tail -1 | cut -d, -f3-6)
-echo "best architecture: ops,MACs,params,BN $a; best.onnx imported: $b"
+figures() {  # ops MACs params BN of one spec
+  "$bin/accelnas-info" --format json "$1" |
+    /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin)[0]; print(r['ops'], r['macs'], r['params'], r['bn_params'])"
+}
+a=$(figures "mnasnet:$arch")
+b=$(figures "$out/search/best.onnx")
+echo "best architecture: ops MACs params BN $a; best.onnx imported: $b"
 test "$a" = "$b"
 "$case" "mnasnet:$arch@64" "$out/searched"

@@ -6,9 +6,14 @@
 
 #include <accelnas/core/error.hpp>
 
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/onnx_pb.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -33,14 +38,17 @@ inline ::onnx::ModelProto read_model_file(const std::string& path, std::uintmax_
     require(size <= limit, "ONNX model '", path, "' is ", size, " bytes, over the limit of ", limit,
             " bytes (protobuf reads at most 2 GiB; keep the weights in external data files)");
     require(size > 0, "ONNX model '", path, "' is empty");
-    std::ifstream f(path, std::ios::binary);
-    require(bool(f), "cannot open ONNX model '", path, "'");
-    std::string bytes(size, '\0');
-    f.read(bytes.data(), static_cast<std::streamsize>(size));
-    require(f.gcount() == static_cast<std::streamsize>(size), "cannot read ONNX model '", path, "'");
+    // Parsed straight from the file (no copy of a model that is mostly weights in memory first).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    require(fd >= 0, "cannot open ONNX model '", path, "': ", std::strerror(errno));
     ::onnx::ModelProto m;
-    require(m.ParseFromString(bytes), "'", path,
-            "' is not an ONNX model: the protobuf does not parse (truncated, corrupt or another format)");
+    bool parsed = false;
+    {
+        google::protobuf::io::FileInputStream in(fd, 1 << 20);
+        in.SetCloseOnDelete(true);
+        parsed = m.ParseFromZeroCopyStream(&in);
+    }
+    require(parsed, "'", path, "' is not an ONNX model: the protobuf does not parse (truncated, corrupt or another format)");
     // Arbitrary bytes sometimes parse as a protobuf of unknown fields: an ONNX model has an IR version,
     // an opset and a graph.
     require(m.ir_version() > 0 && m.has_graph() && m.opset_import_size() > 0, "'", path,
