@@ -6,7 +6,7 @@
 # Usage: cmake/install-deps.sh [--with-peer]   (--with-peer adds python3-torch for bench/vs_pytorch.sh)
 set -euo pipefail
 pkgs=(build-essential clang-19 libclang-rt-19-dev cmake libeigen3-dev libxtensor-dev nlohmann-json3-dev catch2 libbenchmark-dev
-      libcli11-dev dataset-fashion-mnist zlib1g-dev
+      libcli11-dev dataset-fashion-mnist zlib1g-dev libpng-dev libjpeg62-turbo-dev
       # the optional latency service (accelnas-serve) and its Python client
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler python3-grpcio python3-protobuf
       # optional ONNX import/export (accelnas::onnx) and its checks against PyTorch, ONNX's checker and OpenCV

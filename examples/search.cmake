@@ -1,10 +1,13 @@
 # Search: the main job accelnas-search, the block-histogram example (issue 6(b)), and their tests.
 accelnas_add_tool(search ${CMAKE_CURRENT_SOURCE_DIR}/tools/search.cpp)
+if(TARGET accelnas_image_io)  # --data folder:DIR
+  target_link_libraries(accelnas-search PRIVATE accelnas::image_io)
+endif()
 
 set(_sd ${CMAKE_CURRENT_BINARY_DIR}/search-smoke)
 # A tiny search end to end (proxy training on a few hundred images).
 accelnas_smoke_test("search: tiny reinforce" ${CMAKE_COMMAND} -E env
-  bash -c "rm -rf ${_sd}/tiny && $<TARGET_FILE:accelnas-search> --out ${_sd}/tiny --budget 4 --threads 2 --train-images 256 --test-images 256 --no-baselines && test -s ${_sd}/tiny/results.csv && test -s ${_sd}/tiny/pareto.svg && test -s ${_sd}/tiny/best.json && test -s ${_sd}/tiny/journal")
+  bash -c "rm -rf ${_sd}/tiny && $<TARGET_FILE:accelnas-search> --out ${_sd}/tiny --budget 4 --threads 2 --train-images 256 --validation-images 256 --test-images 256 --no-baselines && test -s ${_sd}/tiny/results.csv && test -s ${_sd}/tiny/pareto.svg && test -s ${_sd}/tiny/best.json && test -s ${_sd}/tiny/journal")
 # Progress into a pipe (a log, CI): plain lines, one per tenth of the budget, no carriage returns.
 accelnas_smoke_test("search: progress into a pipe" bash ${PROJECT_SOURCE_DIR}/tests/search/progress_pipe.sh
   $<TARGET_FILE:accelnas-search> ${_sd}/progress-pipe)
@@ -13,6 +16,9 @@ accelnas_smoke_test("search: kill and resume" bash ${PROJECT_SOURCE_DIR}/tests/s
   $<TARGET_FILE:accelnas-search> ${_sd}/kill-resume)
 accelnas_smoke_test("search: kill and resume, 2 threads" bash ${PROJECT_SOURCE_DIR}/tests/search/kill_resume.sh
   $<TARGET_FILE:accelnas-search> ${_sd}/kill-resume-2 2)
+# The test images never choose: scrambled test labels leave the search unchanged.
+accelnas_smoke_test("search: poisoned test labels change nothing" bash ${PROJECT_SOURCE_DIR}/tests/search/poisoned_test_labels.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/poisoned)
 # Bad input: each a clear error.
 accelnas_smoke_test("search: unknown target" $<TARGET_FILE:accelnas-search> --target nosuch --out ${_sd}/bad1)
 accelnas_smoke_test("search: unknown space" $<TARGET_FILE:accelnas-search> --space nosuch --out ${_sd}/bad2)
@@ -29,7 +35,8 @@ if(ACCELNAS_BUILD_TESTS)
   set_tests_properties("examples: search: foreign dir" PROPERTIES PASS_REGULAR_EXPRESSION "refusing to write into a foreign directory")
   set_tests_properties("examples: search: unwritable dir" PROPERTIES PASS_REGULAR_EXPRESSION "error: --out /proc/accelnas-search: cannot create")
   set_tests_properties("examples: search: resume without journal" PROPERTIES PASS_REGULAR_EXPRESSION "nothing to resume")
-  set_tests_properties("examples: search: kill and resume" "examples: search: kill and resume, 2 threads" PROPERTIES TIMEOUT 900)
+  set_tests_properties("examples: search: kill and resume" "examples: search: kill and resume, 2 threads"
+                       "examples: search: poisoned test labels change nothing" PROPERTIES TIMEOUT 900)
 endif()
 # A journal of another space, and a corrupt journal line in the middle: clear errors on --resume.
 accelnas_smoke_test("search: journal of another space" bash -c
@@ -43,7 +50,7 @@ endif()
 # Issue 6(b): block-kind histograms of searches for coral-usb and pixel4-cpu with one accuracy signal.
 accelnas_add_example(search_block_histogram ${CMAKE_CURRENT_SOURCE_DIR}/search_block_histogram.cpp)
 accelnas_smoke_test("search: block histogram (tiny)" example_search_block_histogram --budget 4 --top 2
-  --train-images 200 --test-images 200)
+  --train-images 200 --validation-images 200)
 
 # The program of docs/search.md.
 accelnas_doc_example(search_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/search_quickstart.cpp)

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     std::string controller = "reinforce", fmnist = train::default_fashion_mnist_dir;
     app::proxy_options proxy;
     proxy.train_images = 2000;
-    proxy.test_images = 1000;
+    proxy.validation_images = 1000;
     double tunas_beta = -0.3;
     CLI::App app{"Block-kind histogram per stage of searches for coral-usb and pixel4-cpu with one accuracy signal"};
     app.add_option("--budget", budget, "candidates per search")->capture_default_str();
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     app.add_option("--threads", threads, "candidates trained at once")->capture_default_str();
     app.add_option("--seed", seed, "seed")->capture_default_str();
     app.add_option("--train-images", proxy.train_images, "proxy training images")->capture_default_str();
-    app.add_option("--test-images", proxy.test_images, "proxy test images")->capture_default_str();
+    app.add_option("--validation-images", proxy.validation_images, "validation images that score candidates")
+        ->capture_default_str();
     app.add_option("--tunas-beta", tunas_beta, "TuNAS absolute reward cost weight")->capture_default_str();
     app.add_option("--fmnist", fmnist, "Fashion-MNIST directory")->capture_default_str();
     CLI11_PARSE(app, argc, argv);

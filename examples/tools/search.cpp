@@ -4,8 +4,9 @@
 //
 // A controller proposes architectures of the space; each is decoded at the space's deployment input
 // (224x224x3, 1000 classes) and priced by the accelerator model, and decoded at proxy size
-// (32x32x1, width x0.25) and trained briefly on Fashion-MNIST for its accuracy; a multi-objective
-// reward steers the controller. Every evaluated candidate is appended to DIR/journal, so a killed
+// (32x32xC, width x0.25) and trained briefly on a data set (--data, Fashion-MNIST by default) for
+// its accuracy on validation images carved from the training images; a multi-objective reward
+// steers the controller. The test images only report the best architecture and the baselines. Every evaluated candidate is appended to DIR/journal, so a killed
 // search continues with --resume. At the end: DIR/results.csv, DIR/results.json, DIR/pareto.svg,
 // DIR/best.json, and a table of the best architectures against the published models of the shipped
 // spaces at similar latency. The work itself is accelnas/app/search_run.hpp.
@@ -48,13 +49,18 @@ int main(int argc, char** argv) {
     cli.add_option("--tunas-beta", r.tunas_beta, "TuNAS absolute reward cost weight")->capture_default_str();
     cli.add_option("--memory-bonus", r.memory_bonus, "reward bonus when the parameters fit the target's on-chip cache (0 = off)")
         ->capture_default_str();
-    cli.add_option("--quality", s.quality, "proxy (train on Fashion-MNIST) or none (latency-only, quality 0.5)")
+    cli.add_option("--quality", s.quality, "proxy (train on the data set) or none (latency-only, quality 0.5)")
         ->capture_default_str()->check(CLI::IsMember({"proxy", "none"}));
+    cli.add_option("--data", s.data, "proxy data set: " + app::data_spec_list() + " (default: fashion-mnist:--fmnist)");
     cli.add_option("--fmnist", s.fmnist, "Fashion-MNIST directory (IDX .gz files)")->capture_default_str();
     cli.add_option("--train-images", s.proxy.train_images, "proxy training images")->capture_default_str()
-        ->check(count_range(1, 60000));
-    cli.add_option("--test-images", s.proxy.test_images, "proxy test images")->capture_default_str()
-        ->check(count_range(1, 10000));
+        ->check(count_range(1, 100000000));
+    cli.add_option("--validation-images", s.proxy.validation_images, "validation images that score each candidate")
+        ->capture_default_str()->check(count_range(1, 100000000));
+    cli.add_option("--validation", s.proxy.validation, "fraction of the training images held out as validation (by --seed)")
+        ->capture_default_str()->check(CLI::Range(1e-6, 0.999));
+    cli.add_option("--test-images", s.proxy.test_images, "test images that report the best and the baselines at the end")
+        ->capture_default_str()->check(count_range(1, 100000000));
     cli.add_option("--epochs", s.proxy.epochs, "proxy training epochs")->capture_default_str()->check(count_range(1, 1000));
     cli.add_option("--width", s.proxy.width, "proxy width multiplier")->capture_default_str()->check(CLI::Range(1e-3, 100.0));
     cli.add_option("--controller-lr", s.lr, "REINFORCE learning rate (Adam, beta1 = 0)")->capture_default_str()

@@ -1,9 +1,15 @@
-// accelnas-train: trains any network spec of the IR on Fashion-MNIST with the from-scratch trainer.
+// accelnas-train: trains any network spec of the IR on a data set with the from-scratch trainer.
 //
 //   accelnas-train --model examples/specs/peer_mbconv.json --epochs 10 --json
+//   accelnas-train --model examples/specs/peer_mbconv.json --data cifar10:DIR --shift 4 --validation 0.1
 //
-// The spec is adapted to the data set (train::adapt_network): its input becomes 32x32x{1|3}
-// (--channels) and its last conv2d/fully_connected op gets 10 outputs. A progress bar per epoch goes
+// --data is fashion-mnist[:DIR] (the default), cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR or
+// folder:DIR (app/data.hpp); a bare DIR holds Fashion-MNIST's IDX files. The spec is adapted to the
+// data set (train::adapt_network): its input becomes SxSxC (S = 32, or the images' size when
+// larger; C = the images' channels, or 3 for grey images with --channels 3) and its last
+// conv2d/fully_connected op gets one output per class. --validation F carves F of the training
+// images out as a validation part (by --seed), scored after every epoch (default 0: all
+// training images train, as the published protocol and the PyTorch peer do). A progress bar per epoch goes
 // to stderr; the final figures (float and int8 test accuracy, training images/s, peak RSS) go to
 // stdout, as one JSON object with --json (the per-epoch lines then go to stderr, so stdout holds
 // exactly that object; on an error, e.g. a diverged training, stdout stays empty and the message
@@ -11,6 +17,7 @@
 // (what bench/vs_pytorch.sh compares against PyTorch).
 #include "cli.hpp"
 
+#include <accelnas/app/data.hpp>
 #include <accelnas/app/training.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/search/progress.hpp>
@@ -24,8 +31,10 @@ using namespace accelnas;
 namespace training = accelnas::app::training;
 
 int main(int argc, char** argv) {
-    CLI::App cli{"Train a network spec of the accelnas IR on Fashion-MNIST"};
-    std::string spec, data_dir = train::default_fashion_mnist_dir, optimizer = "sgd", schedule = "cosine", save;
+    CLI::App cli{"Train a network spec of the accelnas IR on a data set (Fashion-MNIST, CIFAR-10/100, image folders)"};
+    std::string spec, data_name = "fashion-mnist", optimizer = "sgd", schedule = "cosine", save;
+    app::data_options data_opt;
+    data_opt.load.validation = 0.0;
     train::fit_options o;
     std::size_t channels = 1, train_limit = 0, test_limit = 0, throughput_steps = 0;
     bool json = false, int8 = false, no_flip = false;
@@ -48,18 +57,27 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 100000.0));
     cli.add_option("--label-smoothing", o.label_smoothing, "label smoothing of the cross-entropy")->default_val(0.0)
         ->check(tools::half_open(0.0, 1.0));
-    cli.add_option("--channels", channels, "input channels: 1, or 3 (grey replicated)")->default_val(1)
-        ->check(CLI::IsMember({"1", "3"}));
+    auto* channels_opt = cli.add_option("--channels", channels, "input channels of grey data: 1, or 3 (replicated); RGB data: 3")
+        ->default_val(1)->check(CLI::IsMember({"1", "3"}));
     cli.add_flag("--no-flip", no_flip, "disable random horizontal flips");
-    cli.add_option("--shift", o.augment.shift, "random translation by up to +-N pixels")->default_val(0)
-        ->check(count_range(0, 16));
+    cli.add_option("--shift", o.augment.shift, "random crop with N-pixel padding (translation by up to +-N pixels)")
+        ->default_val(0)->check(count_range(0, 16));
     cli.add_option("--init", init, "variance_scaling (TF reference) or torch_default (PyTorch's)")
         ->default_val("variance_scaling")->check(CLI::IsMember({"variance_scaling", "torch_default"}));
     cli.add_option("--bn-eps", bn_eps, "batch-norm epsilon (TF 1e-3, PyTorch 1e-5)")->default_val(1e-3)
         ->check(CLI::Range(1e-12, 1.0));
     cli.add_option("--seed", o.seed, "seed of weights, order and augmentation")->default_val(0)
         ->check(count_range(0, INT64_MAX));
-    cli.add_option("--data", data_dir, "folder with the Fashion-MNIST IDX files");
+    cli.add_option("--data", data_name, "data set: " + app::data_spec_list() + ", or a folder of Fashion-MNIST IDX files")
+        ->default_val("fashion-mnist");
+    cli.add_option("--validation", data_opt.load.validation, "fraction of the training images held out as validation")
+        ->default_val(0.0)->check(tools::half_open(0.0, 1.0));
+    cli.add_option("--image-size", data_opt.image_size, "folder data: images are resized to NxN")->default_val(32)
+        ->check(count_range(1, 4096));
+    cli.add_option("--image-cache", data_opt.cache, "folder data: cache file of the decoded images");
+    cli.add_option("--mean", data_opt.load.mean, "per-channel normalisation mean on the [0,1] scale (default: computed)")
+        ->delimiter(',');
+    cli.add_option("--std", data_opt.load.stddev, "per-channel normalisation deviation (default: computed)")->delimiter(',');
     cli.add_option("--train-limit", train_limit, "use only the first N training images (0 = all)")->default_val(0)
         ->check(count_range(0, 100000000));
     cli.add_option("--test-limit", test_limit, "use only the first N test images (0 = all)")->default_val(0)
@@ -71,11 +89,31 @@ int main(int argc, char** argv) {
         ->default_val(0)->check(count_range(0, 1000000));
     return tools::run("accelnas-train", cli, argc, argv, [&] {
         if (!save.empty()) require_folder_of(save);
-        o.augment.channels = channels;
+        const auto data_spec = app::parse_data_spec(data_name);
+        require(data_opt.load.mean.size() == data_opt.load.stddev.size(), "--mean has ", data_opt.load.mean.size(),
+                " value(s) but --std ", data_opt.load.stddev.size());
         o.augment.flip = !no_flip;
         o.optimizer = training::optimizer_by_name(optimizer, momentum, weight_decay);
         o.schedule = train::parse_schedule_kind(schedule);
-        const auto net = train::adapt_network(graph::load_network(spec), 32, channels, 10);
+        const auto source = graph::load_network(spec);
+        std::optional<train::dataset> loaded;
+        std::size_t size = 32, classes = 10;
+        if (throughput_steps == 0) {
+            data_opt.load.train_limit = train_limit;
+            data_opt.load.test_limit = test_limit;
+            data_opt.load.seed = o.seed;
+            loaded = app::load_data(data_spec, data_opt);
+            size = std::max<std::size_t>(32, std::max(loaded->train.rows, loaded->train.cols));
+            classes = loaded->classes;
+            if (loaded->train.channels == 3) {
+                require(channels_opt->count() == 0 || channels == 3, "--channels 1: the images of ", data_name,
+                        " are RGB (3 channels)");
+                channels = 3;
+            }
+        }
+        o.augment.channels = channels;
+        o.augment.size = size;
+        const auto net = train::adapt_network(source, size, channels, classes);
         rng g(o.seed);
         train::model m(net, g, {.init = training::init_by_name(init), .bn_eps = float(bn_eps), .threads = o.threads});
 
@@ -91,11 +129,15 @@ int main(int argc, char** argv) {
             return app::exit_success;
         }
 
-        const auto data = train::load_fashion_mnist(data_dir, train_limit, test_limit);
-        if (!json)
+        const auto& data = *loaded;
+        if (!json) {
             std::printf("model %s: %zu params | %zu train / %zu test images | batch %zu threads %zu lr %g %s %s\n",
                         net.name().c_str(), m.parameter_count(), data.train.count, data.test.count, o.batch, o.threads,
                         double(o.lr), optimizer.c_str(), schedule.c_str());
+            if (data.validation.count)
+                std::printf("validation: %zu images held out of the training images (seed %llu)\n", data.validation.count,
+                            static_cast<unsigned long long>(o.seed));
+        }
         std::size_t epoch = 1;
         // One bar per epoch: redrawn in place on a terminal, one plain line per tenth when piped.
         std::optional<search::progress_bar> bar;
@@ -107,14 +149,17 @@ int main(int argc, char** argv) {
         o.on_epoch = [&](const train::epoch_report& r) {
             bar.reset();
             // With --json, stdout holds only the final object: the epoch lines go to stderr.
-            std::fprintf(json ? stderr : stdout, "epoch %2zu  loss %.4f  test_acc %.4f  train %.1f s  %.0f img/s  lr %.4g\n",
+            std::fprintf(json ? stderr : stdout, "epoch %2zu  loss %.4f  test_acc %.4f  train %.1f s  %.0f img/s  lr %.4g",
                          r.epoch, r.train_loss, r.test_acc, r.train_seconds, r.img_per_s, double(r.lr));
+            if (data.validation.count) std::fprintf(json ? stderr : stdout, "  val_acc %.4f", r.val_acc);
+            std::fprintf(json ? stderr : stdout, "\n");
             std::fflush(json ? stderr : stdout);
             ++epoch;
         };
         const auto res = train::fit(m, data, o);
         if (!save.empty()) training::save_checkpoint(m, save);
         auto out = training::result_json(res);
+        if (data.validation.count) out["val_acc"] = res.val_acc;
         if (int8) {
             const auto q = training::evaluate_int8(net, m, data, o.augment);
             training::add_int8(out, q);

@@ -6,6 +6,7 @@
 /// runs, the report formatters, and the rules every tool follows (exit codes, messages).
 
 #include <accelnas/app/calibration.hpp>
+#include <accelnas/app/data.hpp>
 #include <accelnas/app/format.hpp>
 #include <accelnas/app/info_report.hpp>
 #include <accelnas/app/latency_report.hpp>

@@ -1,10 +1,14 @@
 #pragma once
 /// \file
 /// Umbrella header of the trainer: tape and ops (reverse-mode autodiff), gradient checker, model
-/// built from a `graph::network`, optimizers and schedules, Fashion-MNIST, the training loop.
+/// built from a `graph::network`, optimizers and schedules, data sets (Fashion-MNIST, CIFAR-10/100;
+/// image folders are the optional accelnas::image_io part), augmentation, the training loop.
 
+#include <accelnas/train/augment.hpp>
+#include <accelnas/train/cifar.hpp>
 #include <accelnas/train/fashion_mnist.hpp>
 #include <accelnas/train/gradcheck.hpp>
+#include <accelnas/train/image_set.hpp>
 #include <accelnas/train/kernels.hpp>
 #include <accelnas/train/model.hpp>
 #include <accelnas/train/ops.hpp>

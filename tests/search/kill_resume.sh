@@ -10,7 +10,7 @@ threads=${3:-1}
 rm -rf "$work"
 mkdir -p "$work"
 args=(--space edgetpu --target coral-usb --controller reinforce --budget 10 --threads "$threads" --seed 5
-      --train-images 300 --test-images 200 --no-baselines)
+      --train-images 300 --validation-images 200 --test-images 200 --no-baselines)
 
 # 1. uninterrupted reference run
 "$tool" "${args[@]}" --out "$work/full" > "$work/full.log" 2>&1

@@ -141,6 +141,7 @@ train)
   expect 2 "${err}--optimizer: lion not in" "$exe" --model "$spec" --optimizer lion
   expect 1 "${err}cannot open network file '$work/none.json'" "$exe" --model "$work/none.json"
   expect 1 "${err}" "$exe" --model "$spec" --json --data "$work/no-data"
+  expect 1 "${err}--data nosuch:x: unknown data set 'nosuch'" "$exe" --model "$spec" --json --data nosuch:x
   one_json "$exe" --model "$spec" --epochs 1 --train-limit 256 --test-limit 128 --data "$fmnist" --json
   one_json "$exe" --model "$spec" --throughput 2 --json
   expect 1 "${err}cannot write '$work/no/m.ckpt': folder '$work/no' does not exist" "$exe" --model "$spec" --save "$work/no/m.ckpt"
@@ -162,6 +163,7 @@ search)
   expect 1 "${err}unknown search space 'nosuch'" "$exe" --space nosuch --out "$work/b"
   expect 1 "${err}unknown controller 'nosuch'" "$exe" --controller nosuch --out "$work/b"
   expect 1 "${err}--latency-ms has 2 values for 1 targets" "$exe" --latency-ms 3,4 --out "$work/b"
+  expect 1 "${err}--data nosuch:x: unknown data set 'nosuch'" "$exe" --data nosuch:x --out "$work/b"
   label="bad arguments write nothing"; cases=$((cases + 1)); [ ! -e "$work/b" ] || fail "the output folder was created"
   expect 1 "${err}--out $src/include: is not empty and holds no search journal" "$exe" --out "$src/include" --quality none
   expect 1 "${err}--out $work/none: does not exist \\(nothing to resume\\)" "$exe" --out "$work/none" --resume --quality none

@@ -220,8 +220,8 @@ TEST_CASE("Fashion-MNIST: sizes, the peer's normalisation, padding, flips, chann
     for (auto c : per_class) CHECK(c > 50);
     const auto full = load_fashion_mnist(ACCELNAS_FMNIST_DIR, 0, 10);
     CHECK(full.train.count == 60000);
-    CHECK(full.mean == Approx(0.2860).margin(1e-3));   // the well-known Fashion-MNIST statistics
-    CHECK(full.stddev == Approx(0.3530).margin(1e-3));
+    CHECK(full.mean[0] == Approx(0.2860).margin(1e-3));   // the well-known Fashion-MNIST statistics
+    CHECK(full.stddev[0] == Approx(0.3530).margin(1e-3));
 
     rng g(0);
     tensor x;
@@ -232,13 +232,13 @@ TEST_CASE("Fashion-MNIST: sizes, the peer's normalisation, padding, flips, chann
     CHECK(labels[0] == d.train.labels[0]);
     CHECK(x(0, 0, 0, 0) == 0.0f);  // the 2-pixel border is zero after normalisation
     const std::uint8_t p = d.train.pixels[10 * 28 + 5];
-    CHECK(x(0, 12, 7, 0) == d.lut[p]);
-    CHECK(x(0, 12, 7, 2) == d.lut[p]);  // replicated channels
+    CHECK(x(0, 12, 7, 0) == d.lut[0][p]);
+    CHECK(x(0, 12, 7, 2) == d.lut[0][p]);  // replicated channels
     // Flips: with p = 0.5 over 64 images, some are mirrored (column c -> 27 - c).
     std::vector<std::size_t> many(64, 0);
     make_batch(d, d.train, many, {32, 1, true, 0}, g, x, labels);
     std::size_t mirrored = 0;
-    for (std::size_t b = 0; b < 64; ++b) mirrored += x(b, 12, 2 + 27 - 5, 0) == d.lut[p] && x(b, 12, 7, 0) != d.lut[p];
+    for (std::size_t b = 0; b < 64; ++b) mirrored += x(b, 12, 2 + 27 - 5, 0) == d.lut[0][p] && x(b, 12, 7, 0) != d.lut[0][p];
     CHECK(mirrored > 10);
     CHECK(mirrored < 54);
 }

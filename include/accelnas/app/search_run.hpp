@@ -2,8 +2,10 @@
 /// \file
 /// `accelnas-search` end to end (the paper's Figure 1): a controller proposes architectures of a
 /// space; each is decoded at the space's deployment input and priced by the accelerator models of
-/// the targets, and decoded at proxy size and trained briefly on Fashion-MNIST for its accuracy
-/// (app/proxy.hpp); a multi-objective reward (app/reward.hpp) steers the controller. Every
+/// the targets, and decoded at proxy size and trained briefly on a data set (Fashion-MNIST by
+/// default) for its validation accuracy (app/proxy.hpp); a multi-objective reward (app/reward.hpp)
+/// steers the controller. The test images are read only at the end, to report the best
+/// architecture and the baselines. Every
 /// evaluated candidate is appended to DIR/journal, so a killed search continues with `resume`. At
 /// the end: DIR/results.csv, DIR/results.json, DIR/pareto.svg, DIR/best.json (each written whole or
 /// not at all), the published models of the shipped spaces trained the same way as baselines
@@ -54,7 +56,8 @@ struct settings {
     reward_settings reward;                          ///< the reward
     std::vector<double> latency_ms;                  ///< latency targets (empty: the space's published model)
     std::string quality = "proxy";                   ///< proxy (train) or none (latency only, accuracy 0.5)
-    std::string fmnist = train::default_fashion_mnist_dir;  ///< Fashion-MNIST folder
+    std::string fmnist = train::default_fashion_mnist_dir;  ///< Fashion-MNIST folder (when `data` is empty)
+    std::string data;                                ///< data set (app/data.hpp); empty: fashion-mnist:`fmnist`
     proxy_options proxy;                             ///< the proxy task
     bool baselines = true;                           ///< train the published models for comparison
     double lr = 0.1;                                 ///< REINFORCE learning rate
@@ -62,6 +65,9 @@ struct settings {
     /// tool sets it to a remote model (`--estimator-server`) when the optional service is built.
     std::function<hw::any_accelerator(const std::string&, const std::string&)> make_model;
 };
+
+/// The data set of the search (app/data.hpp).
+inline std::string data_of(const settings& s) { return s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data; }
 
 /// Everything a resumed search must agree with (written into the journal header).
 inline nlohmann::json config_of(const settings& s, const std::vector<double>& targets_s) {
@@ -73,8 +79,9 @@ inline nlohmann::json config_of(const settings& s, const std::vector<double>& ta
     if (s.reward.name == "tunas") c["tunas_beta"] = s.reward.tunas_beta;
     if (s.quality == "proxy")
         c["proxy"] = {{"resolution", s.proxy.resolution}, {"width", s.proxy.width}, {"train_images", s.proxy.train_images},
+                      {"validation_images", s.proxy.validation_images}, {"validation", s.proxy.validation},
                       {"test_images", s.proxy.test_images}, {"epochs", s.proxy.epochs}, {"batch", s.proxy.batch},
-                      {"lr", s.proxy.lr}};
+                      {"lr", s.proxy.lr}, {"data", data_of(s)}};
     return c;
 }
 
@@ -162,12 +169,14 @@ inline void check_out_dir(const settings& s) {
 /// A published model of a shipped space, scored like a candidate.
 struct baseline {
     std::string name, space, arch_text;  ///< zoo name, space, architecture text
-    double accuracy = 0;                 ///< proxy accuracy
+    double accuracy = 0;                 ///< proxy accuracy (validation images)
+    double test_accuracy = 0;            ///< the same training on the test images (reported, never selected on)
     std::vector<double> latency;         ///< seconds per target
 };
 
 /// The known points priced on the targets and trained at proxy size (seeds step_seed(seed,
-/// 1000000 + i)); accuracies are cached in `cache_path` under the search's config, so a resumed
+/// 1000000 + i)), scored on the validation images and reported on the test images (they are not
+/// chosen by the search); accuracies are cached in `cache_path` under the search's config, so a resumed
 /// search does not train them again.
 inline std::vector<baseline> score_baselines(const settings& s, const nlohmann::json& config, const pricing& p,
                                              const train::dataset& data, thread_pool& pool, const std::string& cache_path,
@@ -181,25 +190,33 @@ inline std::vector<baseline> score_baselines(const settings& s, const nlohmann::
     const auto key = config.dump();
     for (const auto& k : space::known_points()) {
         const auto& sp = space::find_space(k.space);
-        baseline b{std::string(k.model), std::string(k.space), std::string(k.arch_text), 0, {}};
+        baseline b{std::string(k.model), std::string(k.space), std::string(k.arch_text), 0, 0, {}};
         b.latency = p.latencies(deployed(sp, sp.parse(k.arch_text)));
         bases.push_back(b);
     }
     if (cached.is_object() && cached.value("config", "") == key && cached.contains("accuracy") &&
-        cached["accuracy"].size() == bases.size()) {
-        for (std::size_t i = 0; i < bases.size(); ++i) bases[i].accuracy = cached["accuracy"][i].get<double>();
+        cached["accuracy"].size() == bases.size() && cached.contains("test_accuracy") &&
+        cached["test_accuracy"].size() == bases.size()) {
+        for (std::size_t i = 0; i < bases.size(); ++i) {
+            bases[i].accuracy = cached["accuracy"][i].get<double>();
+            bases[i].test_accuracy = cached["test_accuracy"][i].get<double>();
+        }
         return bases;
     }
     log << "accelnas-search: training the " << bases.size() << " baselines at proxy size\n";
     pool.parallel_for(0, bases.size(), [&](std::size_t i) {
         const auto& sp = space::find_space(bases[i].space);
-        bases[i].accuracy = proxy_accuracy(proxy_network(sp, sp.parse(bases[i].arch_text), s.proxy), data, s.proxy,
-                                           step_seed(s.seed, 1000000 + i));
+        const auto r = proxy_train(proxy_network(sp, sp.parse(bases[i].arch_text), s.proxy, std::int64_t(data.classes)),
+                                   data, s.proxy, step_seed(s.seed, 1000000 + i), true);
+        bases[i].accuracy = r.validation;
+        bases[i].test_accuracy = r.test;
     });
-    nlohmann::json c{{"config", key}, {"models", nlohmann::json::array()}, {"accuracy", nlohmann::json::array()}};
+    nlohmann::json c{{"config", key}, {"models", nlohmann::json::array()}, {"accuracy", nlohmann::json::array()},
+                     {"test_accuracy", nlohmann::json::array()}};
     for (const auto& b : bases) {
         c["models"].push_back(b.name);
         c["accuracy"].push_back(b.accuracy);
+        c["test_accuracy"].push_back(b.test_accuracy);
     }
     write_file_atomically(cache_path, c.dump(2) + "\n");
     return bases;
@@ -218,7 +235,8 @@ inline std::pair<const search::evaluation*, std::size_t> best_of(const std::vect
 
 /// Writes results.csv, results.json, pareto.svg and best.json into `s.out`, each whole or not at all.
 inline void write_outputs(const settings& s, const space::any_space& space, const nlohmann::json& config,
-                          const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases) {
+                          const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases,
+                          std::optional<double> best_test = std::nullopt) {
     const std::filesystem::path dir(s.out);
     search::write_csv((dir / "results.csv").string(), evals, s.targets);
     search::write_results_json((dir / "results.json").string(), s.space, config, evals);
@@ -239,6 +257,7 @@ inline void write_outputs(const settings& s, const space::any_space& space, cons
     nlohmann::json b{{"space", s.space}, {"controller", s.controller}, {"seed", s.seed}, {"budget", s.budget},
                      {"evaluated", evals.size()}, {"failed", failed}};
     b["best"] = best ? describe(*best) : nlohmann::json(nullptr);
+    if (best && best_test) b["best"]["test_accuracy"] = *best_test;  // reported only: the search chose on validation
     b["pareto"] = nlohmann::json::array();
     for (const auto& e : front.front()) b["pareto"].push_back(describe(e));
     write_file_atomically((dir / "best.json").string(), b.dump(2) + "\n");
@@ -249,7 +268,7 @@ inline void write_outputs(const settings& s, const space::any_space& space, cons
 /// succeeded.
 inline bool print_summary(std::ostream& out, const settings& s, const space::any_space& space,
                           const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases,
-                          std::size_t replayed, double wall_seconds) {
+                          std::size_t replayed, double wall_seconds, std::optional<double> best_test = std::nullopt) {
     const auto [best, failed] = best_of(evals);
     out << "accelnas-search: " << evals.size() << " candidates (" << replayed << " from the journal, " << failed
         << " failed) in " << search::format_duration(wall_seconds) << "; results in " << s.out << "\n";
@@ -262,20 +281,22 @@ inline bool print_summary(std::ostream& out, const settings& s, const space::any
     out << "best: step " << best->step << ", reward " << std::setprecision(4) << best->reward << ", accuracy "
         << best->accuracy << ", latency " << ms(best->latency[0]) << " ms on " << s.targets[0] << "\n  "
         << space.to_text(best->arch) << "\n";
+    if (best_test)
+        out << "  test accuracy of the best (same training, reported only): " << std::setprecision(4) << *best_test << "\n";
     out << "Pareto front (" << front.size() << "): accuracy / latency ms on " << s.targets[0] << "\n";
     for (const auto& e : front.front())
         out << "  step " << std::setw(4) << e.step << "  " << std::fixed << std::setprecision(4) << e.accuracy << "  "
             << ms(e.latency[0]) << "\n" << std::defaultfloat;
     if (bases.empty()) return true;
-    out << "against the published models (proxy accuracy, latency on " << s.targets[0] << "):\n";
-    out << "  " << std::left << std::setw(24) << "model" << std::right << std::setw(10) << "accuracy" << std::setw(12)
-        << "latency ms" << "   best found at <= 1.05x its latency\n";
+    out << "against the published models (proxy validation and test accuracy, latency on " << s.targets[0] << "):\n";
+    out << "  " << std::left << std::setw(24) << "model" << std::right << std::setw(10) << "accuracy" << std::setw(10)
+        << "test" << std::setw(12) << "latency ms" << "   best found at <= 1.05x its latency\n";
     for (const auto& b : bases) {
         const search::evaluation* m = nullptr;
         for (const auto& e : evals)
             if (e.ok && e.latency[0] <= 1.05 * b.latency[0] && (!m || e.accuracy > m->accuracy)) m = &e;
         out << "  " << std::left << std::setw(24) << b.name << std::right << std::fixed << std::setprecision(4)
-            << std::setw(10) << b.accuracy << std::setw(12) << ms(b.latency[0]) << "   ";
+            << std::setw(10) << b.accuracy << std::setw(10) << b.test_accuracy << std::setw(12) << ms(b.latency[0]) << "   ";
         if (m) out << "step " << m->step << ": accuracy " << m->accuracy << ", " << ms(m->latency[0]) << " ms"
                    << (m->accuracy >= b.accuracy ? " (not dominated)" : " (lower accuracy)") << "\n";
         else out << "none\n";
@@ -301,7 +322,10 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     search::controller_options copt;
     copt.reinforce.adam.learning_rate = s.lr;
     auto ctrl = search::make_controller(s.controller, layout, copt);
-    if (s.quality == "proxy") validate(s.proxy);
+    if (s.quality == "proxy") {
+        validate(s.proxy);
+        parse_data_spec(data_of(s));  // a bad --data fails before DIR is created
+    }
     require(is_reward_name(s.reward.name), "unknown --reward '", s.reward.name, "' (expected ", reward_list(), ")");
 
     std::vector<double> targets_s;
@@ -335,7 +359,13 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     if (!jr.records().empty()) log << "  resuming: " << jr.records().size() << " candidate(s) in the journal\n";
 
     std::optional<train::dataset> data;
-    if (s.quality == "proxy") data = load_proxy_data(s.fmnist, s.proxy);
+    if (s.quality == "proxy") {
+        data = load_proxy_data(data_of(s), s.proxy, s.seed);
+        s.proxy.channels = std::int64_t(data->train.channels);
+        log << "  data " << data_of(s) << ": " << data->train.count << " training, " << data->validation.count
+            << " validation (scores candidates), " << data->test.count << " test images (reports the best at the end), "
+            << data->classes << " classes\n";
+    }
 
     // accuracy cache over earlier rounds (filled between rounds, so it is the same on resume)
     std::map<space::architecture, double> acc_cache;
@@ -356,7 +386,8 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
                 return e;
             }
         }
-        e.accuracy = proxy_accuracy(proxy_network(space, a, s.proxy), *data, s.proxy, step_seed(s.seed, step));
+        e.accuracy = proxy_accuracy(proxy_network(space, a, s.proxy, std::int64_t(data->classes)), *data, s.proxy,
+                                    step_seed(s.seed, step));
         return e;
     };
 
@@ -386,9 +417,17 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     std::vector<baseline> bases;
     if (s.baselines && s.quality == "proxy")
         bases = score_baselines(s, config, prices, *data, pool, (dir / "baselines.json").string(), log);
-    write_outputs(s, space, config, evals, bases);
+    // The test images, first read here: the best architecture retrained with its own seed (the same
+    // training, so the same validation accuracy) and scored on them, for the report only.
+    std::optional<double> best_test;
+    if (const auto [best, failed] = best_of(evals); best && s.quality == "proxy") {
+        const auto r = proxy_train(proxy_network(space, best->arch, s.proxy, std::int64_t(data->classes)), *data, s.proxy,
+                                   step_seed(s.seed, best->step), true);
+        best_test = r.test;
+    }
+    write_outputs(s, space, config, evals, bases, best_test);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    return print_summary(out, s, space, evals, bases, replayed, wall);
+    return print_summary(out, s, space, evals, bases, replayed, wall, best_test);
 }
 
 }  // namespace accelnas::app::search_run

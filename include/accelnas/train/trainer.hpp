@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// The training loop: shuffled mini-batches by seed, augmentation, a learning-rate schedule, an
-/// optimizer step, evaluation after each epoch and a per-epoch callback. Both `fit` overloads take
+/// optimizer step, evaluation after each epoch (on the validation part, and on the test part
+/// unless told not to) and a per-epoch callback. Both `fit` overloads take
 /// (what to train, data, options) and report failure one way: a non-finite loss or gradient throws
 /// `train::diverged` instead of continuing on garbage, bad input throws `accelnas::error`.
 /// `fit(network, data, options)` is the one-call entry point for searches (proxy accuracy of a
@@ -10,7 +11,9 @@
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
 #include <accelnas/graph/network.hpp>
+#include <accelnas/train/augment.hpp>
 #include <accelnas/train/fashion_mnist.hpp>
+#include <accelnas/train/image_set.hpp>
 #include <accelnas/train/model.hpp>
 #include <accelnas/train/ops.hpp>
 #include <accelnas/train/optimizers.hpp>
@@ -38,7 +41,8 @@ public:
 struct epoch_report {
     std::size_t epoch = 0;        ///< 1-based
     double train_loss = 0;        ///< mean training cross-entropy of the epoch
-    double test_acc = 0;          ///< top-1 on the test set after the epoch
+    double test_acc = 0;          ///< top-1 on the test part after the epoch (0: none, or not evaluated)
+    double val_acc = 0;           ///< top-1 on the validation part after the epoch (0: none)
     double train_seconds = 0;     ///< wall time of the training part
     double img_per_s = 0;         ///< training images per second
     float lr = 0;                 ///< learning rate of the last step
@@ -60,13 +64,15 @@ struct fit_options {
     std::uint64_t seed = 0;                        ///< initial weights, order, augmentation
     std::size_t eval_batch = 250;                  ///< images per inference batch
     model_options model{};                         ///< BN settings of the model `fit(network, ...)` builds
+    bool evaluate_test = true;                     ///< false: never read the test part (selection runs)
     std::function<void(const epoch_report&)> on_epoch;              ///< after each epoch
     std::function<void(std::size_t step, std::size_t steps)> on_step;  ///< after each step of an epoch
 };
 
 /// Outcome of a completed `fit`.
 struct fit_result {
-    double test_acc = 0;                ///< top-1 after the last epoch
+    double test_acc = 0;                ///< top-1 on the test part after the last epoch
+    double val_acc = 0;                 ///< top-1 on the validation part after the last epoch
     std::size_t epochs = 0;             ///< epochs completed
     double img_per_s = 0;               ///< training images/s over all epochs
     std::vector<epoch_report> history;  ///< one entry per epoch
@@ -98,7 +104,8 @@ inline double evaluate(const model& m, const dataset& d, const image_set& s, con
     return double(hits) / double(s.count);
 }
 
-/// Trains `m` on `d.train`, evaluating on `d.test` after each epoch. Throws `train::diverged` on a
+/// Trains `m` on `d.train`, evaluating on `d.validation` and `d.test` (unless `o.evaluate_test`
+/// is false) after each epoch. Throws `train::diverged` on a
 /// non-finite loss or gradient (naming the epoch, step and parameter; `m` then holds the weights of
 /// the failed step), `accelnas::error` on bad input.
 inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
@@ -160,13 +167,15 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
         epoch_report r;
         r.epoch = e;
         r.train_loss = loss_sum / double(seen);
-        r.test_acc = d.test.count ? evaluate(m, d, d.test, o.augment, o.eval_batch) : 0.0;
+        r.val_acc = d.validation.count ? evaluate(m, d, d.validation, o.augment, o.eval_batch) : 0.0;
+        r.test_acc = o.evaluate_test && d.test.count ? evaluate(m, d, d.test, o.augment, o.eval_batch) : 0.0;
         r.train_seconds = secs;
         r.img_per_s = double(seen) / secs;
         r.lr = lr;
         res.history.push_back(r);
         res.epochs = e;
         res.test_acc = r.test_acc;
+        res.val_acc = r.val_acc;
         if (o.on_epoch) o.on_epoch(r);
     }
     res.img_per_s = double(std::min(n, steps * o.batch)) * double(o.epochs) / train_s;
