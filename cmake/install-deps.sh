@@ -8,7 +8,9 @@ set -euo pipefail
 pkgs=(build-essential clang-19 libclang-rt-19-dev cmake libeigen3-dev libxtensor-dev nlohmann-json3-dev catch2 libbenchmark-dev
       libcli11-dev dataset-fashion-mnist zlib1g-dev libpng-dev libjpeg62-turbo-dev
       # the optional latency service (accelnas-serve) and its Python client
-      libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler python3-grpcio python3-protobuf)
+      libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler python3-grpcio python3-protobuf
+      # optional ONNX import/export (accelnas::onnx) and its checks against PyTorch, ONNX's checker and OpenCV
+      libonnx-dev python3-onnx python3-opencv python3-torch python3-torchvision)
 pkgs+=(libopenmpi-dev openmpi-bin)  # the optional distributed search (accelnas::mpi, mpirun accelnas-search)
 if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy time); fi
 missing=()

@@ -6,12 +6,66 @@
 #include <accelnas/app/tool.hpp>
 
 #include <CLI/CLI.hpp>
+#ifdef ACCELNAS_WITH_ONNX
+#include <accelnas/app/spec.hpp>
+#include <accelnas/core/atomic_file.hpp>
+#include <accelnas/onnx/export.hpp>
+#include <accelnas/onnx/spec_reader.hpp>
+#include <accelnas/train/model.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#endif
 
 #include <cstdint>
 #include <iostream>
 #include <string_view>
 
 namespace accelnas::tools {
+
+/// Adds --input-shape, the fixed input size of ONNX models with dynamic sizes.
+inline void add_onnx_options(CLI::App& cli, std::string& input_shape) {
+    cli.add_option("--input-shape", input_shape, "input size of .onnx models with dynamic sizes, NCHW (e.g. 1x3x224x224)")
+        ->type_name("NxCxHxW");
+}
+
+/// Lets model specs name .onnx files when the tool was built with the ONNX component; without it,
+/// --input-shape is a usage error (.onnx specs then fail saying ONNX support was not built).
+inline void enable_onnx_specs([[maybe_unused]] const std::string& input_shape) {
+#ifdef ACCELNAS_WITH_ONNX
+    onnx::import_options opt;
+    if (!input_shape.empty()) {
+        try {
+            opt.input_shape = onnx::parse_input_shape(input_shape);
+        } catch (const error& e) {
+            app::usage_require(false, e.what());
+        }
+    }
+    onnx::enable_onnx_specs(opt);
+#else
+    app::usage_require(input_shape.empty(), "--input-shape applies to .onnx models, but ONNX support was not built "
+                       "into this program (configure accelnas with libonnx-dev installed)");
+#endif
+}
+
+#ifdef ACCELNAS_WITH_ONNX
+/// Writes OUT/best.onnx: the best architecture of OUT/best.json at the space's deployment input, with
+/// fresh weights drawn from `seed` (the search trains scaled-down proxies, not this network).
+inline void write_best_onnx(const std::string& out, std::uint64_t seed) {
+    const auto dir = std::filesystem::path(out);
+    std::ifstream f(dir / "best.json");
+    const auto j = nlohmann::json::parse(f);
+    if (j.at("best").is_null()) return;
+    const auto net = app::resolve_spec(j.at("space").get<std::string>() + ":" + j.at("best").at("arch").get<std::string>());
+    rng g(seed);
+    const train::model m(net, g);
+    const auto model = accelnas::onnx::export_model(net, m.export_parameters());
+    accelnas::onnx::check_model(model);
+    accelnas::onnx::write_model(model, (dir / "best.onnx").string());
+}
+#endif
 
 /// Parses `argv` with `cli`, then runs `body` under `app::run_guarded`.
 template <class Body>

@@ -24,12 +24,14 @@ int main(int argc, char** argv) {
     CLI::App cli{"accelnas-info: MACs, parameters and activation bytes of networks named by model specs.\n"
                  "SPEC is a zoo name (mobilenet_v2), name@size (resnet50_v1@299), nb201:<arch>,\n"
                  "nb201-latbench:<arch>, <space>:<arch>[@size] (a search-space architecture) or a path\n"
-                 "to a JSON network spec. Without SPEC: the whole zoo."};
+                 "to a JSON network spec or an ONNX model (.onnx). Without SPEC: the whole zoo."};
     std::vector<std::string> specs;
     std::string format = "table";
     bool per_op = false;
     std::string spec_json;
-    cli.add_option("SPEC", specs, "model specs (default: every zoo model)");
+    cli.add_option("SPEC", specs, "model specs (default: every zoo model; model.onnx with the ONNX component)");
+    std::string input_shape;
+    tools::add_onnx_options(cli, input_shape);
     cli.add_option("--format", format, "output format")->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
     cli.add_flag("--per-op", per_op, "one row per op (table: a table per model; csv: per-op rows; json: per_op arrays)");
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
                  "print the search-space spec (<space>:<arch text>) of each SPEC that is a published point of a "
                  "shipped space (default: all such zoo models)");
     return tools::run("accelnas-info", cli, argc, argv, [&] {
+        tools::enable_onnx_specs(input_shape);
         if (arch) {
             app::info::print_known_points(std::cout, specs);
             return app::exit_success;

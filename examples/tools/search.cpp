@@ -95,6 +95,14 @@ int main(int argc, char** argv) {
 #else
         const bool ok = app::search_run::run(s, std::cout, std::cerr, search::is_terminal(2));
 #endif
+#ifdef ACCELNAS_WITH_ONNX
+        // best.onnx next to best.json, written by the process that owns the outputs (rank 0 under mpirun)
+#ifdef ACCELNAS_WITH_MPI
+        if (ok && mpi.rank() == 0) tools::write_best_onnx(s.out, s.seed);
+#else
+        if (ok) tools::write_best_onnx(s.out, s.seed);
+#endif
+#endif
         return ok ? app::exit_success : app::exit_failure;
     });
 }

@@ -159,3 +159,11 @@ TEST_CASE("malformed model specs are accelnas::error naming the spec", "[app]") 
     // A huge '@' size is rejected by the builder's overflow checks, still naming the spec.
     CHECK_THROWS_WITH(resolve_spec("vgg16@3000000000"), Catch::StartsWith("model spec 'vgg16@3000000000'"));
 }
+
+TEST_CASE("a .onnx spec is a path, read only by programs built with the ONNX component", "[app][spec]") {
+    CHECK(parse_spec("model.onnx").kind == spec_kind::file);
+    // The header-only library has no ONNX reader: the error says so instead of parsing JSON.
+    REQUIRE_FALSE(onnx_spec_reader());
+    CHECK_THROWS_WITH(resolve_spec("model.onnx"),
+                      Catch::StartsWith("model spec 'model.onnx'") && Catch::Contains("ONNX support was not built"));
+}

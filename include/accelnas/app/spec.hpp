@@ -9,6 +9,7 @@
 ///           | space ':' arch ['@' size]     a search-space architecture (space/registry.hpp) at the
 ///                                         space's deployment input (`any_space::deployment`)
 ///           | path                          a JSON network spec (graph/json.hpp)
+///           | path '.onnx'                  an ONNX model (tools built with the optional accelnas::onnx)
 ///
 /// A spec is a path when it ends in ".json", or when it contains a '/' before its first ':' (or has a
 /// '/' and no ':'); otherwise a ':' makes it a prefixed spec; otherwise it is a zoo name.
@@ -23,6 +24,7 @@
 #include <charconv>
 #include <filesystem>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -85,11 +87,20 @@ inline graph::network resolve_space_spec(std::string_view space_name, std::strin
 
 inline bool spec_is_path(std::string_view s) {
     if (s.size() >= 5 && s.substr(s.size() - 5) == ".json") return true;
+    if (s.size() >= 5 && s.substr(s.size() - 5) == ".onnx") return true;
     const auto slash = s.find('/');
     return slash != std::string_view::npos && slash < s.find(':');  // npos ':' compares greater
 }
 
 }  // namespace detail
+
+/// The reader of ONNX model specs (paths ending in ".onnx"). Empty unless the program was built with
+/// the optional ONNX component, which sets it (accelnas/onnx/import.hpp: `onnx::enable_onnx_specs`);
+/// the header-only library cannot read ONNX itself.
+inline std::function<graph::network(const std::string& path)>& onnx_spec_reader() {
+    static std::function<graph::network(const std::string&)> reader;
+    return reader;
+}
 
 /// Splits `spec` into its grammar form and parts; malformed specs raise accelnas::error
 /// "model spec '<spec>': ...".
@@ -162,6 +173,11 @@ inline graph::network resolve_spec(const parsed_spec& p) {
         }
         case spec_kind::space: return detail::resolve_space_spec(p.name, p.arch, p.resolution);
         case spec_kind::file: {
+            if (p.name.size() >= 5 && p.name.substr(p.name.size() - 5) == ".onnx") {
+                require(bool(onnx_spec_reader()), "ONNX support was not built into this program (configure accelnas "
+                        "with libonnx-dev installed to build accelnas::onnx)");
+                return onnx_spec_reader()(p.name);
+            }
             auto net = graph::load_network(p.name);
             net.validate();
             if (net.name().empty()) net.set_name(p.name);
