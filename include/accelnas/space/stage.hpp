@@ -160,8 +160,11 @@ public:
         add_fallback(describe_slot<layers_slot>({layers_slot::fallback}));
         for (const auto* b : d.blocks)
             for (const auto& v : b->slots) add_fallback(v);
-        std::stable_sort(d.slots.begin(), d.slots.end(),
-                         [](const slot_values& a, const slot_values& b) { return a.rank < b.rank; });
+        // Stable by rank, by insertion (a handful of slots): std::stable_sort's temporary buffer is
+        // flagged deprecated by clang 19 with libstdc++ 12.
+        for (std::size_t i = 1; i < d.slots.size(); ++i)
+            for (std::size_t j = i; j > 0 && d.slots[j].rank < d.slots[j - 1].rank; --j)
+                std::swap(d.slots[j], d.slots[j - 1]);
         return d;
     }
 };
