@@ -393,7 +393,8 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         try {
             net.train_step(path, x, labels, detail::supernet_lr(s, step));
             net.recalibrate(path, images_of(data, data.train, recal_idx, s.proxy, rlabels));
-            acc = train::supernet::accuracy(path, images_of(data, data.validation, val_idx, s.proxy, vlabels), vlabels);
+            const auto xv = images_of(data, data.validation, val_idx, s.proxy, vlabels);
+            acc = train::supernet::accuracy(path, xv, vlabels);
         } catch (const train::diverged& e) {
             fail("one-shot search: the supernet diverged at step ", step, " (", e.what(), "); the journal holds ", r.steps.size(),
                  " steps and ", std::filesystem::exists(ckpt) ? "the checkpoint '" + ckpt + "' is intact" : std::string("no checkpoint was written yet"),
