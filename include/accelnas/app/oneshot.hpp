@@ -465,9 +465,10 @@ inline std::string mean_std(const std::vector<double>& v) {
 inline bool run(settings s, std::ostream& out, std::ostream& log) {
     validate(s);
     require(search_run::launcher_processes() <= 1, "--method oneshot runs in one process; start it without mpirun or srun");
+    const auto& sp = space::find_space(s.space);
+    check_weight_sharing(*sp.description);  // before the data set is read
     const std::string data_name = s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data;
     const auto data = load_proxy_data(data_name, s.proxy, s.seed);
-    const auto& sp = space::find_space(s.space);
     const auto r = search(s, data, log);
     if (!r.finished) {
         out << "accelnas-search (one-shot): stopped after " << r.steps.size() << " steps; continue with --resume\n";
