@@ -102,6 +102,26 @@ TEST_CASE("oneshot: a path computes what the stand-alone network with the same w
     }
 }
 
+TEST_CASE("oneshot: every architecture fits the supernet reserved from the largest ones", "[app][oneshot]") {
+    const auto& sp = edgetpu();
+    rng g(4);
+    auto net = app::oneshot::make_supernet(sp, tiny_proxy(), 10, {}, g, 0);  // no random architectures reserved
+    // stage 1 dropped: stage 2 expands its own filters (wider than stage 1's)
+    CHECK_NOTHROW(app::oneshot::path_of(net, sp, sp.parse("block=conv,kernel=3,expand=4,skip=none,width=0.75,layers=-1/"
+                                                          "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1"),
+                                        tiny_proxy(), 10));
+    rng h(6);
+    for (int i = 0; i < 100; ++i) {
+        const auto a = sp.sample(h);
+        INFO(sp.to_text(a));
+        REQUIRE_NOTHROW(app::oneshot::path_of(net, sp, a, tiny_proxy(), 10));
+    }
+}
+
 TEST_CASE("oneshot: recalibrated batch-norm statistics are the stand-alone network's on the same images", "[app][oneshot]") {
     const auto& sp = edgetpu();
     rng g(2);

@@ -174,12 +174,31 @@ inline train::supernet make_supernet(const space::any_space& s, const proxy_opti
     std::size_t kinds = 0;
     for (const auto& st : d.stages) kinds = std::max(kinds, st.blocks.size());
     auto add = [&](const space::architecture& a) { net.reserve(proxy_network(s, a, o, classes), key_function(d, a)); };
+    // The largest architecture is not always the widest everywhere: a stage dropped by its layer
+    // count makes the next stage expand its own (wider) filters instead of the dropped stage's.
+    // So the largest one of each block type is reserved with every layer decision at its maximum,
+    // with all at their minimum, and with each one alone at its minimum.
+    std::vector<std::size_t> layer_decisions;
+    for (std::size_t k = 0; k < d.decisions.size(); ++k)
+        if (d.decisions[k].key == space::layers_slot::key) layer_decisions.push_back(k);
+    auto smallest_choice = [&](std::size_t k) {
+        const auto& v = d.slot_of(k).values;
+        return static_cast<int>(std::min_element(v.begin(), v.end()) - v.begin());
+    };
     for (std::size_t b = 0; b < kinds; ++b) {
         space::architecture a{std::vector<int>(d.decisions.size(), 0)};
         for (std::size_t k = 0; k < d.decisions.size(); ++k)
             if (d.decisions[k].key == space::block_slot::key)
                 a.choices[k] = static_cast<int>(std::min(b, d.decisions[k].cardinality - 1));
-        add(largest(d, a));
+        a = largest(d, a);
+        add(a);
+        auto all_min = a;
+        for (auto k : layer_decisions) {
+            auto one_min = a;
+            one_min.choices[k] = all_min.choices[k] = smallest_choice(k);
+            add(one_min);
+        }
+        if (layer_decisions.size() > 1) add(all_min);
     }
     for (std::size_t i = 0; i < extra; ++i) add(s.sample(g));
     net.initialise(g);
