@@ -41,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -54,6 +55,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 

@@ -27,6 +27,7 @@
 #include <accelnas/train/ops.hpp>
 #include <accelnas/train/tape.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
