@@ -175,7 +175,7 @@ void calibration_report(int family_evals) {
     // ---- physical ranges ----
     // Every value of a shipped Edge TPU config that calibration may move, against its documented
     // physical range on that target (hw/free_parameters.hpp).
-    std::printf("physical ranges of the shipped Edge TPU configs (value [lo, hi]; '!' outside)\n");
+    std::printf("physical ranges: the shipped Edge TPU values a fit may move ('!' marks one outside its range on the target)\n");
     for (const char* t : {"coral-usb", "coral-devboard", "pixel4-edgetpu", "coral-latbench"}) {
         const auto cfg = hw::targets::edgetpu(t);
         std::printf("  %s:", t);
