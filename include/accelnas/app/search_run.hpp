@@ -607,7 +607,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     const auto prices = price_on(s.targets, s.estimator, s.make_model);
     const search::decision_layout layout{space.cardinalities};
     const auto names = search::controller_names();
-    require(std::find(names.begin(), names.end(), s.controller) != names.end(), "unknown --controller '", s.controller,
+    require(std::find(names.begin(), names.end(), s.controller) != names.end(), "unknown controller '", s.controller,
             "' (expected one of: random, evolution, reinforce, rnn)");
     const auto copt = resolve_controller(s);
     auto ctrl = search::make_controller(s.controller, layout, copt);
