@@ -106,10 +106,10 @@ struct settings {
 /// The data set of the search (app/data.hpp).
 inline std::string data_of(const settings& s) { return s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data; }
 
-/// RNN controller defaults of the tool (the library's `rnn_options`).
-inline constexpr std::size_t default_rnn_hidden = 32;
-/// RNN controller learning rate of the tool (the library's `rnn_options`).
-inline constexpr double default_rnn_lr = 0.01;
+/// RNN controller hidden size when --rnn-hidden is not given (the library's `rnn_options` default).
+inline constexpr std::size_t default_rnn_hidden = search::rnn_options{}.hidden;
+/// RNN controller learning rate when --rnn-lr is not given (the library's `rnn_options` default).
+inline constexpr double default_rnn_lr = search::rnn_options{}.adam.learning_rate;
 
 /// Checks the controller and seed options of `s` and fills the ones left at 0 (auto) with their
 /// defaults: evolution's population and sample size from the budget (`search::evolution_for_budget`),
