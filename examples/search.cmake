@@ -19,6 +19,15 @@ accelnas_smoke_test("search: kill and resume, 2 threads" bash ${PROJECT_SOURCE_D
 # The test images never choose: scrambled test labels leave the search unchanged.
 accelnas_smoke_test("search: poisoned test labels change nothing" bash ${PROJECT_SOURCE_DIR}/tests/search/poisoned_test_labels.sh
   $<TARGET_FILE:accelnas-search> ${_sd}/poisoned)
+# Controller and seed options: defaults scaled to the budget, errors naming the option.
+accelnas_smoke_test("search: controller and seed options" bash ${PROJECT_SOURCE_DIR}/tests/search/options.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/options)
+# Latency targets reached within +-5% on coral-usb and pixel4-edgetpu (APM); an unreachable one reported.
+accelnas_smoke_test("search: latency targets reached" bash ${PROJECT_SOURCE_DIR}/tests/search/latency_target.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/latency-target)
+# k seeds per candidate: every seed's accuracy and mean/std in the journal; the final k-seed report.
+accelnas_smoke_test("search: k-seed evaluation and final report" bash ${PROJECT_SOURCE_DIR}/tests/search/seeds.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/seeds)
 # Bad input: each a clear error.
 accelnas_smoke_test("search: unknown target" $<TARGET_FILE:accelnas-search> --target nosuch --out ${_sd}/bad1)
 accelnas_smoke_test("search: unknown space" $<TARGET_FILE:accelnas-search> --space nosuch --out ${_sd}/bad2)

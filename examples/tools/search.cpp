@@ -8,8 +8,8 @@
 // its accuracy on validation images carved from the training images; a multi-objective reward
 // steers the controller. The test images only report the best architecture and the baselines. Every evaluated candidate is appended to DIR/journal, so a killed
 // search continues with --resume. At the end: DIR/results.csv, DIR/results.json, DIR/pareto.svg,
-// DIR/best.json, and a table of the best architectures against the published models of the shipped
-// spaces at similar latency. The work itself is accelnas/app/search_run.hpp.
+// DIR/best.json, DIR/final.csv, and a table of the best architectures (retrained with --final-seeds
+// seeds) against the published models of the shipped spaces at similar latency. The work itself is accelnas/app/search_run.hpp.
 #include "cli.hpp"
 #include "oneshot_cli.hpp"
 
@@ -81,6 +81,25 @@ int main(int argc, char** argv) {
     cli.add_option("--width", s.proxy.width, "proxy width multiplier")->capture_default_str()->check(CLI::Range(1e-3, 100.0));
     cli.add_option("--controller-lr", s.lr, "REINFORCE learning rate (Adam, beta1 = 0)")->capture_default_str()
         ->check(CLI::Range(1e-12, 1e6));
+    cli.add_option("--reinforce-batch", s.reinforce_batch,
+                   "REINFORCE: candidates per policy-gradient step, the gradient averaged over them as TuNAS (default: --batch; 1: one step per candidate)")
+        ->check(count_range(1, 4096));
+    cli.add_option("--population", s.population,
+                   "evolution: population P (default: --budget / 4, from 1 to 50, so a quarter of the budget is random and the rest evolves)")
+        ->check(count_range(1, 1000000));
+    cli.add_option("--sample-size", s.sample_size, "evolution: tournament sample S (default: P / 4 rounded up, at least 2)")
+        ->check(count_range(1, 1000000));
+    cli.add_option("--rnn-hidden", s.rnn_hidden, "rnn: LSTM hidden size (default: 32)")->check(count_range(1, 4096));
+    cli.add_option("--rnn-lr", s.rnn_lr, "rnn: learning rate (Adam; default: 0.01)")->check(CLI::Range(1e-12, 1e6));
+    cli.add_option("--seeds", s.seeds, "training seeds per candidate; the reward reads their mean, the journal keeps each")
+        ->capture_default_str()->check(count_range(1, 100));
+    cli.add_option("--final-top", s.final_top, "best architectures retrained at the end with --final-seeds seeds (with the baselines)")
+        ->capture_default_str()->check(count_range(1, 1000));
+    cli.add_option("--final-seeds", s.final_seeds, "seeds of the final retraining: mean and std of validation and test accuracy")
+        ->capture_default_str()->check(count_range(1, 100));
+    cli.add_option("--latency-tolerance", s.latency_tolerance,
+                   "the best is chosen among candidates at most this fraction over every latency target (when none is: the closest)")
+        ->capture_default_str()->check(CLI::Range(0.0, 0.999));
 #ifdef ACCELNAS_WITH_SERVICE
     std::string server;
     cli.add_option("--estimator-server", server,

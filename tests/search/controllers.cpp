@@ -1,5 +1,6 @@
 // Controllers and rewards (issue 6 items 1, 2) and the latency-target evidence of item 6(a).
 #include <accelnas/hw/targets.hpp>
+#include <accelnas/search/any_controller.hpp>
 #include <accelnas/search/controller.hpp>
 #include <accelnas/search/evolution.hpp>
 #include <accelnas/search/random_search.hpp>
@@ -170,6 +171,59 @@ TEST_CASE("REINFORCE: uniform start, baseline momentum 0.95, ascent toward rewar
     CHECK(z == Approx(2 * lr * std::sqrt(2.0)).epsilon(0.01));
     CHECK_THROWS_WITH(reinforce<toy_shape>(reinforce_options{.baseline_momentum = 1.0}), Contains("baseline_momentum"));
     CHECK_THROWS_WITH(reinforce<toy_shape>(reinforce_options{.adam = {.learning_rate = 0}}), Contains("learning_rate must be positive"));
+}
+
+TEST_CASE("REINFORCE batch: the policy gradient averaged over the batch, one step per batch", "[search]") {
+    // Two decisions of 2 and 3 choices, uniform policy. Gradient of log pi(a) w.r.t. the logits of
+    // decision d is onehot(a_d) - p_d; for the batch {(0, 1) with advantage 1, (1, 2) with -0.5}:
+    //   decision 0: (1 * (0.5, -0.5) + -0.5 * (-0.5, 0.5)) / 2 = (0.375, -0.375)
+    //   decision 1: (1 * (-1/3, 2/3, -1/3) + -0.5 * (-1/3, -1/3, 2/3)) / 2 = (-1/12, 5/12, -1/3)
+    const decision_layout l{{2, 3}};
+    const std::vector<space::architecture> batch{{{0, 1}}, {{1, 2}}};
+    reinforce<> c(l, {.batch = 2});
+    const std::vector<double> adv{1.0, -0.5};
+    const auto g = c.gradient(batch, adv);
+    const std::vector<double> hand{0.375, -0.375, -1.0 / 12, 5.0 / 12, -1.0 / 3};
+    REQUIRE(g.size() == hand.size());
+    for (std::size_t i = 0; i < g.size(); ++i) CHECK(g[i] == Approx(hand[i]).margin(1e-15));
+    // observe_batch with rewards (1, 0): the first batch sets the baseline to its mean 0.5, so the
+    // advantages are (0.5, -0.5) and the averaged gradient is (0.25, -0.25 | 0, 0.25, -0.25); Adam's
+    // first step with beta1 = 0 moves each logit by lr * g / |g| = +-0.1 (0 where g = 0).
+    const std::vector<double> rewards{1.0, 0.0};
+    c.observe_batch(batch, rewards);
+    CHECK(c.baseline() == Approx(0.5));
+    const auto p0 = c.probabilities(0), p1 = c.probabilities(1);
+    CHECK(std::log(p0[0] / p0[1]) == Approx(0.2).epsilon(1e-6));
+    CHECK(std::log(p1[1] / p1[0]) == Approx(0.1).epsilon(1e-6));
+    CHECK(std::log(p1[0] / p1[2]) == Approx(0.1).epsilon(1e-6));
+    // one step per observation (batch 1) is another policy: the per-candidate updates of before
+    reinforce<> one(l, {.batch = 1}), seq(l);
+    one.observe_batch(batch, rewards);
+    for (std::size_t i = 0; i < batch.size(); ++i) seq.observe(batch[i], rewards[i]);
+    CHECK(one.to_json() == seq.to_json());
+    CHECK(one.to_json()["logits"] != c.to_json()["logits"]);
+    // through any_controller and the driver's observe_batch, too
+    auto any = make_controller("reinforce", l, {.reinforce = {.batch = 2}});
+    observe_batch(any, std::span<const space::architecture>(batch), std::span<const double>(rewards));
+    CHECK(any.to_json()["logits"] == c.to_json()["logits"]);
+    CHECK_THROWS_WITH(reinforce<>(l, {.batch = 0}), Contains("batch must be at least 1"));
+    CHECK_THROWS_WITH(c.gradient(batch, std::vector<double>{1.0}), Contains("2 architectures but 1 advantages"));
+}
+
+TEST_CASE("evolution's defaults scale with the budget: a quarter random, the rest evolved", "[search]") {
+    CHECK(evolution_for_budget(40).population == 10);  // the tool's default budget
+    CHECK(evolution_for_budget(40).sample_size == 3);
+    CHECK(evolution_for_budget(1000).population == 50);
+    CHECK(evolution_for_budget(1000).sample_size == 13);
+    CHECK(evolution_for_budget(1).population == 1);
+    for (std::size_t b = 1; b <= 2000; ++b) {
+        const auto o = evolution_for_budget(b);
+        CHECK(o.population <= b);
+        CHECK(o.population >= 1);
+        CHECK(o.sample_size <= o.population);
+        CHECK(o.sample_size >= std::min<std::size_t>(2, o.population));
+        (void)evolution<>(decision_layout{{2, 3}}, o);  // valid options
+    }
 }
 
 TEST_CASE("REINFORCE entropy bonus keeps the policy broader", "[search]") {

@@ -17,7 +17,7 @@ b = bytearray(gzip.open(sys.argv[1]).read())
 b[8:] = bytes((v + 1) % 10 for v in b[8:])
 gzip.open(sys.argv[2], "wb").write(bytes(b))
 PY
-args=(--budget 4 --threads 2 --seed 3 --train-images 2000 --validation-images 500 --test-images 500)
+args=(--budget 4 --threads 2 --seed 3 --train-images 2000 --validation-images 500 --test-images 500 --final-top 2 --final-seeds 2)
 "$exe" "${args[@]}" --data "fashion-mnist:$fmnist" --out "$work/real" > "$work/real.txt" 2> "$work/real.err"
 "$exe" "${args[@]}" --data "fashion-mnist:$work/poisoned" --out "$work/poisoned-run" > "$work/poisoned.txt" 2> "$work/poisoned.err"
 # results.csv: step, arch, ok, accuracy, latency, param bytes, reward (the seconds column is wall time).

@@ -125,4 +125,11 @@ inline std::uint64_t step_seed(std::uint64_t seed, std::uint64_t step) {
     return derive_seed(seed, step + 0x632BE59BD9B4E019ull);
 }
 
+/// The seed of training `k` (0, 1, ...) of step `step` when a candidate is trained with several
+/// seeds: training 0 is `step_seed(seed, step)`, so one seed per candidate is the single-seed
+/// search, and the first training of a multi-seed search is the single-seed search's training.
+inline std::uint64_t training_seed(std::uint64_t seed, std::uint64_t step, std::uint64_t k) {
+    return k == 0 ? step_seed(seed, step) : derive_seed(step_seed(seed, step), k);
+}
+
 }  // namespace accelnas::app

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +88,15 @@ struct settings {
     proxy_options proxy;                             ///< the proxy task
     bool baselines = true;                           ///< train the published models for comparison
     double lr = 0.1;                                 ///< REINFORCE learning rate
+    std::size_t reinforce_batch = 0;                 ///< REINFORCE observations per gradient step (0: = batch)
+    std::size_t population = 0;                      ///< evolution's population (0: from the budget)
+    std::size_t sample_size = 0;                     ///< evolution's tournament sample (0: from the population)
+    std::size_t rnn_hidden = 0;                      ///< RNN controller hidden size (0: 32)
+    double rnn_lr = 0;                               ///< RNN controller learning rate (0: 0.01)
+    std::size_t seeds = 1;                           ///< training seeds per candidate (reward from their mean)
+    std::size_t final_top = 3;                       ///< best architectures retrained at the end
+    std::size_t final_seeds = 3;                     ///< seeds of that retraining and of the baselines
+    double latency_tolerance = 0.05;                 ///< relative latency slack over a target that still meets it
     /// Builds the latency model of (target, estimator); empty: `hw::make_target` in this process. The
     /// tool sets it to a remote model (`--estimator-server`) when the optional service is built.
     std::function<hw::any_accelerator(const std::string&, const std::string&)> make_model;
@@ -96,7 +106,69 @@ struct settings {
 /// The data set of the search (app/data.hpp).
 inline std::string data_of(const settings& s) { return s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data; }
 
-/// Everything a resumed search must agree with (written into the journal header).
+/// RNN controller hidden size when --rnn-hidden is not given (the library's `rnn_options` default).
+inline constexpr std::size_t default_rnn_hidden = search::rnn_options{}.hidden;
+/// RNN controller learning rate when --rnn-lr is not given (the library's `rnn_options` default).
+inline constexpr double default_rnn_lr = search::rnn_options{}.adam.learning_rate;
+
+/// Checks the controller and seed options of `s` and fills the ones left at 0 (auto) with their
+/// defaults: evolution's population and sample size from the budget (`search::evolution_for_budget`),
+/// the REINFORCE batch from `batch` (which must be set), the RNN's hidden size and learning rate.
+/// An option that does not apply to `s.controller` is an error naming it. Returns the options of
+/// the controller.
+inline search::controller_options resolve_controller(settings& s) {
+    require(s.batch >= 1, "--batch must be at least 1");
+    const bool evo = s.controller == "evolution", rnn = s.controller == "rnn", rl = s.controller == "reinforce";
+    require(evo || (s.population == 0 && s.sample_size == 0), "--population and --sample-size apply to --controller evolution only (this search uses ",
+            s.controller, ")");
+    require(rnn || (s.rnn_hidden == 0 && s.rnn_lr == 0), "--rnn-hidden and --rnn-lr apply to --controller rnn only (this search uses ",
+            s.controller, ")");
+    require(rl || s.reinforce_batch == 0, "--reinforce-batch applies to --controller reinforce only (this search uses ", s.controller, ")");
+    require(s.seeds >= 1 && s.seeds <= 100, "--seeds must be in [1, 100], got ", s.seeds);
+    require(s.final_seeds >= 1 && s.final_seeds <= 100, "--final-seeds must be in [1, 100], got ", s.final_seeds);
+    require(s.final_top >= 1 && s.final_top <= 1000, "--final-top must be in [1, 1000], got ", s.final_top);
+    require(std::isfinite(s.latency_tolerance) && s.latency_tolerance >= 0 && s.latency_tolerance < 1,
+            "--latency-tolerance must be in [0, 1), got ", s.latency_tolerance);
+    search::controller_options o;
+    o.reinforce.adam.learning_rate = s.lr;
+    if (evo) {
+        if (s.population == 0) s.population = search::evolution_for_budget(s.budget).population;
+        require(s.population <= s.budget, "--population (", s.population, ") exceeds --budget (", s.budget,
+                "): evolution would never leave its random initial population");
+        if (s.sample_size == 0) s.sample_size = search::evolution_sample_for(s.population);
+        require(s.sample_size <= s.population, "--sample-size (", s.sample_size, ") exceeds --population (", s.population, ")");
+        o.evolution = {.population = s.population, .sample_size = s.sample_size};
+    }
+    if (rnn) {
+        if (s.rnn_hidden == 0) s.rnn_hidden = default_rnn_hidden;
+        if (s.rnn_lr == 0) s.rnn_lr = default_rnn_lr;
+        require(s.rnn_hidden <= 4096, "--rnn-hidden must be in [1, 4096], got ", s.rnn_hidden);
+        require(std::isfinite(s.rnn_lr) && s.rnn_lr > 0, "--rnn-lr must be positive, got ", s.rnn_lr);
+        o.rnn.hidden = s.rnn_hidden;
+        o.rnn.adam.learning_rate = s.rnn_lr;
+    }
+    if (rl) {
+        if (s.reinforce_batch == 0) s.reinforce_batch = s.batch;
+        require(s.reinforce_batch <= s.batch, "--reinforce-batch (", s.reinforce_batch, ") exceeds --batch (", s.batch,
+                "): the controller is updated within a round of --batch proposals");
+        o.reinforce.batch = s.reinforce_batch;
+    }
+    return o;
+}
+
+/// The resolved hyper-parameters of the controller, for the log: " (population 10, sample size 3)".
+inline std::string controller_note(const settings& s) {
+    std::ostringstream os;
+    if (s.controller == "evolution") os << " (population " << s.population << ", sample size " << s.sample_size << ")";
+    if (s.controller == "reinforce") os << " (learning rate " << s.lr << ", " << s.reinforce_batch << " candidate(s) per gradient step)";
+    if (s.controller == "rnn") os << " (hidden " << s.rnn_hidden << ", learning rate " << s.rnn_lr << ")";
+    if (s.seeds > 1 && s.quality == "proxy") os << ", " << s.seeds << " training seeds per candidate";
+    return os.str();
+}
+
+/// Everything a resumed search must agree with (written into the journal header). Options added
+/// after the first journals appear only when they differ from the behaviour of those journals, so
+/// a journal written before them resumes with the same explicit settings.
 inline nlohmann::json config_of(const settings& s, const std::vector<double>& targets_s) {
     nlohmann::json c{{"controller", s.controller}, {"seed", s.seed},       {"targets", s.targets},
                      {"estimator", s.estimator},   {"batch", s.batch},     {"reward", s.reward.name},
@@ -109,6 +181,12 @@ inline nlohmann::json config_of(const settings& s, const std::vector<double>& ta
                       {"validation_images", s.proxy.validation_images}, {"validation", s.proxy.validation},
                       {"test_images", s.proxy.test_images}, {"epochs", s.proxy.epochs}, {"batch", s.proxy.batch},
                       {"lr", s.proxy.lr}, {"data", data_of(s)}};
+    if (s.controller == "evolution" && (s.population != 50 || s.sample_size != 10))
+        c["evolution"] = {{"population", s.population}, {"sample_size", s.sample_size}};
+    if (s.controller == "rnn" && s.rnn_hidden != 0 && s.rnn_hidden != default_rnn_hidden) c["rnn_hidden"] = s.rnn_hidden;
+    if (s.controller == "rnn" && s.rnn_lr != 0 && s.rnn_lr != default_rnn_lr) c["rnn_lr"] = s.rnn_lr;
+    if (s.controller == "reinforce" && s.reinforce_batch > 1) c["reinforce_batch"] = s.reinforce_batch;
+    if (s.quality == "proxy" && s.seeds > 1) c["seeds"] = s.seeds;
     return c;
 }
 
@@ -193,18 +271,33 @@ inline void check_out_dir(const settings& s) {
     fs::remove(probe, ec);
 }
 
+/// An architecture trained with several seeds for the final report: a top candidate of the search
+/// or a published model.
+struct retrained {
+    std::string name;                 ///< "step N" for a candidate, the zoo name for a baseline
+    std::size_t step = npos;          ///< the candidate's step (`npos` for a baseline)
+    std::string space, arch_text;     ///< space and architecture text
+    std::vector<double> latency;      ///< seconds per target
+    std::vector<double> validation;   ///< validation accuracy per seed (what the search chooses on)
+    std::vector<double> test;         ///< test accuracy per seed (reported only, never chosen on)
+    /// `step` of a baseline.
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+};
+
 /// A published model of a shipped space, scored like a candidate.
 struct baseline {
     std::string name, space, arch_text;  ///< zoo name, space, architecture text
-    double accuracy = 0;                 ///< proxy accuracy (validation images)
-    double test_accuracy = 0;            ///< the same training on the test images (reported, never selected on)
+    double accuracy = 0;                 ///< mean proxy accuracy over the seeds (validation images)
+    double test_accuracy = 0;            ///< mean over the same trainings on the test images (reported, never selected on)
     std::vector<double> latency;         ///< seconds per target
+    std::vector<double> validation;      ///< validation accuracy per seed
+    std::vector<double> test;            ///< test accuracy per seed
 };
 
-/// The known points priced on the targets and trained at proxy size (seeds step_seed(seed,
-/// 1000000 + i)), scored on the validation images and reported on the test images (they are not
-/// chosen by the search); accuracies are cached in `cache_path` under the search's config, so a resumed
-/// search does not train them again.
+/// The known points priced on the targets and trained at proxy size with `s.final_seeds` seeds
+/// (`training_seed(seed, 1000000 + i, k)`), scored on the validation images and reported on the test
+/// images (they are not chosen by the search); accuracies are cached in `cache_path` under the
+/// search's config, so a resumed search does not train them again.
 inline std::vector<baseline> score_baselines(const settings& s, const nlohmann::json& config, const pricing& p,
                                              const train::dataset& data, thread_pool& pool, const std::string& cache_path,
                                              std::ostream& log) {
@@ -217,33 +310,42 @@ inline std::vector<baseline> score_baselines(const settings& s, const nlohmann::
     const auto key = config.dump();
     for (const auto& k : space::known_points()) {
         const auto& sp = space::find_space(k.space);
-        baseline b{std::string(k.model), std::string(k.space), std::string(k.arch_text), 0, 0, {}};
+        baseline b{std::string(k.model), std::string(k.space), std::string(k.arch_text), 0, 0, {}, {}, {}};
         b.latency = p.latencies(deployed(sp, sp.parse(k.arch_text)));
         bases.push_back(b);
     }
-    if (cached.is_object() && cached.value("config", "") == key && cached.contains("accuracy") &&
-        cached["accuracy"].size() == bases.size() && cached.contains("test_accuracy") &&
-        cached["test_accuracy"].size() == bases.size()) {
+    const std::size_t seeds = s.final_seeds;
+    if (cached.is_object() && cached.value("config", "") == key && cached.value("seeds", std::size_t(0)) == seeds &&
+        cached.contains("validation") && cached["validation"].size() == bases.size() && cached.contains("test") &&
+        cached["test"].size() == bases.size()) {
         for (std::size_t i = 0; i < bases.size(); ++i) {
-            bases[i].accuracy = cached["accuracy"][i].get<double>();
-            bases[i].test_accuracy = cached["test_accuracy"][i].get<double>();
+            bases[i].validation = cached["validation"][i].get<std::vector<double>>();
+            bases[i].test = cached["test"][i].get<std::vector<double>>();
+            bases[i].accuracy = search::mean_of(bases[i].validation);
+            bases[i].test_accuracy = search::mean_of(bases[i].test);
         }
         return bases;
     }
-    log << "accelnas-search: training the " << bases.size() << " baselines at proxy size\n";
-    pool.parallel_for(0, bases.size(), [&](std::size_t i) {
+    log << "accelnas-search: training the " << bases.size() << " baselines at proxy size (" << seeds << " seed(s) each)\n";
+    for (auto& b : bases) b.validation.assign(seeds, 0.0), b.test.assign(seeds, 0.0);
+    pool.parallel_for(0, bases.size() * seeds, [&](std::size_t j) {
+        const std::size_t i = j / seeds, k = j % seeds;
         const auto& sp = space::find_space(bases[i].space);
         const auto r = proxy_train(proxy_network(sp, sp.parse(bases[i].arch_text), s.proxy, std::int64_t(data.classes)),
-                                   data, s.proxy, step_seed(s.seed, 1000000 + i), true);
-        bases[i].accuracy = r.validation;
-        bases[i].test_accuracy = r.test;
+                                   data, s.proxy, training_seed(s.seed, 1000000 + i, k), true);
+        bases[i].validation[k] = r.validation;
+        bases[i].test[k] = r.test;
     });
-    nlohmann::json c{{"config", key}, {"models", nlohmann::json::array()}, {"accuracy", nlohmann::json::array()},
-                     {"test_accuracy", nlohmann::json::array()}};
-    for (const auto& b : bases) {
+    nlohmann::json c{{"config", key}, {"seeds", seeds}, {"models", nlohmann::json::array()}, {"accuracy", nlohmann::json::array()},
+                     {"test_accuracy", nlohmann::json::array()}, {"validation", nlohmann::json::array()}, {"test", nlohmann::json::array()}};
+    for (auto& b : bases) {
+        b.accuracy = search::mean_of(b.validation);
+        b.test_accuracy = search::mean_of(b.test);
         c["models"].push_back(b.name);
         c["accuracy"].push_back(b.accuracy);
         c["test_accuracy"].push_back(b.test_accuracy);
+        c["validation"].push_back(b.validation);
+        c["test"].push_back(b.test);
     }
     write_file_atomically(cache_path, c.dump(2) + "\n");
     return bases;
@@ -260,13 +362,133 @@ inline std::pair<const search::evaluation*, std::size_t> best_of(const std::vect
     return {best, failed};
 }
 
-/// Writes results.csv, results.json, pareto.svg and best.json into `s.out`, each whole or not at all.
+/// Worst latency-to-target ratio of `e` over the targets (1 = exactly on the slowest target).
+inline double target_ratio(const search::evaluation& e, const std::vector<double>& targets_s) {
+    double r = 0;
+    for (std::size_t i = 0; i < targets_s.size() && i < e.latency.size(); ++i) r = std::max(r, e.latency[i] / targets_s[i]);
+    return r;
+}
+
+/// The candidate a search chooses.
+struct choice {
+    const search::evaluation* best = nullptr;  ///< the chosen candidate (nullptr when none succeeded)
+    std::size_t failed = 0;                    ///< candidates whose evaluation failed
+    bool reachable = false;                    ///< some candidate meets every latency target (within the tolerance)
+    const search::evaluation* closest = nullptr;  ///< the candidate with the smallest `target_ratio`
+};
+
+/// The best candidate by reward among those whose latency is at most `(1 + tolerance)` times the
+/// target on every target; when none is, the targets are out of reach of what the search found
+/// and the chosen one is the closest to them (the smallest worst latency-to-target ratio). So a
+/// soft reward that trades a little latency for accuracy never picks a network far over its target.
+inline choice choose(const std::vector<search::evaluation>& evals, const std::vector<double>& targets_s, double tolerance) {
+    choice c;
+    for (const auto& e : evals) {
+        c.failed += !e.ok;
+        if (!e.ok) continue;
+        const double r = target_ratio(e, targets_s);
+        if (!c.closest || r < target_ratio(*c.closest, targets_s)) c.closest = &e;
+        if (r <= 1.0 + tolerance && (!c.best || e.reward > c.best->reward)) c.best = &e;
+    }
+    c.reachable = c.best != nullptr;
+    if (!c.best) c.best = c.closest;
+    return c;
+}
+
+/// Up to `n` candidates for the final report: `first` (the chosen one), then the other successful
+/// candidates that meet the targets by reward, then the rest by reward; each network once.
+inline std::vector<const search::evaluation*> top_candidates(const std::vector<search::evaluation>& evals, const search::evaluation* first,
+                                                             const std::vector<double>& targets_s, double tolerance, std::size_t n) {
+    std::vector<const search::evaluation*> all;
+    for (const auto& e : evals)
+        if (e.ok && e.duplicate_of == search::evaluation::not_a_duplicate && &e != first) all.push_back(&e);
+    std::stable_sort(all.begin(), all.end(), [&](const search::evaluation* a, const search::evaluation* b) {
+        const bool ma = target_ratio(*a, targets_s) <= 1.0 + tolerance, mb = target_ratio(*b, targets_s) <= 1.0 + tolerance;
+        return ma != mb ? ma : a->reward > b->reward;
+    });
+    std::vector<const search::evaluation*> top;
+    if (first) top.push_back(first);
+    for (auto* e : all) {
+        if (top.size() >= n) break;
+        if (std::none_of(top.begin(), top.end(), [&](const search::evaluation* t) { return t->arch == e->arch; })) top.push_back(e);
+    }
+    return top;
+}
+
+/// Retrains `top` with `s.final_seeds` seeds each (`training_seed(seed, step, k)`: seed 0 is the
+/// search's own training, so its validation accuracy is the one the search saw) and scores each on
+/// the validation and the test images. This is where the test images are read.
+inline std::vector<retrained> retrain_top(const settings& s, const space::any_space& space, const std::vector<const search::evaluation*>& top,
+                                          const train::dataset& data, thread_pool& pool) {
+    std::vector<retrained> out;
+    for (const auto* e : top)
+        out.push_back({"step " + std::to_string(e->step), e->step, s.space, space.to_text(e->arch), e->latency,
+                       std::vector<double>(s.final_seeds), std::vector<double>(s.final_seeds)});
+    pool.parallel_for(0, top.size() * s.final_seeds, [&](std::size_t j) {
+        const std::size_t i = j / s.final_seeds, k = j % s.final_seeds;
+        const auto r = proxy_train(proxy_network(space, top[i]->arch, s.proxy, std::int64_t(data.classes)), data, s.proxy,
+                                   training_seed(s.seed, top[i]->step, k), true);
+        out[i].validation[k] = r.validation;
+        out[i].test[k] = r.test;
+    });
+    return out;
+}
+
+/// The final report's rows: the retrained top candidates, then the baselines.
+inline std::vector<retrained> final_rows(const std::vector<retrained>& top, const std::vector<baseline>& bases) {
+    auto rows = top;
+    for (const auto& b : bases) rows.push_back({b.name, retrained::npos, b.space, b.arch_text, b.latency, b.validation, b.test});
+    return rows;
+}
+
+/// The final report as JSON (results.json's and best.json's "final"): one object per row with the
+/// seeds' accuracies and their mean and sample standard deviation.
+inline nlohmann::json final_json(const settings& s, const std::vector<retrained>& rows) {
+    auto a = nlohmann::json::array();
+    for (const auto& r : rows) {
+        nlohmann::json j{{"name", r.name}, {"space", r.space}, {"arch", r.arch_text}, {"seeds", r.validation.size()},
+                         {"validation", {{"mean", search::mean_of(r.validation)}, {"std", search::std_of(r.validation)}, {"per_seed", r.validation}}},
+                         {"test", {{"mean", search::mean_of(r.test)}, {"std", search::std_of(r.test)}, {"per_seed", r.test}}}};
+        if (r.step != retrained::npos) j["step"] = r.step;
+        for (std::size_t i = 0; i < s.targets.size() && i < r.latency.size(); ++i) j["latency_ms"][s.targets[i]] = r.latency[i] * 1e3;
+        a.push_back(std::move(j));
+    }
+    return a;
+}
+
+/// Writes the final report as CSV: name, step (empty for a baseline), latency_ms_<target>, seeds,
+/// validation mean and std, test mean and std, arch.
+inline void write_final_csv(const std::string& path, const settings& s, const std::vector<retrained>& rows) {
+    write_file_atomically(path, [&](std::ostream& os) {
+        os << "name,step";
+        for (const auto& t : s.targets) os << ",latency_ms_" << t;
+        os << ",seeds,validation_mean,validation_std,test_mean,test_std,arch\n" << std::setprecision(10);
+        for (const auto& r : rows) {
+            os << r.name << ',';
+            if (r.step != retrained::npos) os << r.step;
+            for (std::size_t i = 0; i < s.targets.size(); ++i) os << ',' << (i < r.latency.size() ? r.latency[i] * 1e3 : 0.0);
+            os << ',' << r.validation.size() << ',' << search::mean_of(r.validation) << ',' << search::std_of(r.validation) << ','
+               << search::mean_of(r.test) << ',' << search::std_of(r.test) << ",\"" << r.arch_text << "\"\n";
+        }
+    });
+}
+
+/// What a search ends with: the choice and the final report (empty for a latency-only search).
+struct outcome {
+    choice chosen;                   ///< the chosen candidate
+    std::vector<double> targets_s;   ///< latency targets, seconds
+    std::vector<retrained> final;    ///< retrained top candidates then baselines (empty: no training)
+};
+
+/// Writes results.csv, results.json, pareto.svg and best.json (and final.csv after a proxy search)
+/// into `s.out`, each whole or not at all.
 inline void write_outputs(const settings& s, const space::any_space& space, const nlohmann::json& config,
-                          const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases,
-                          std::optional<double> best_test = std::nullopt) {
+                          const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases, const outcome& o) {
     const std::filesystem::path dir(s.out);
+    const auto fin = o.final.empty() ? nlohmann::json(nullptr) : final_json(s, o.final);
     search::write_csv((dir / "results.csv").string(), evals, s.targets);
-    search::write_results_json((dir / "results.json").string(), s.space, config, evals);
+    search::write_results_json((dir / "results.json").string(), s.space, config, evals, fin);
+    if (!o.final.empty()) write_final_csv((dir / "final.csv").string(), s, o.final);
     std::vector<search::baseline_point> pts;
     for (const auto& b : bases) pts.push_back({b.name, b.accuracy, b.latency[0]});
     search::write_pareto_svg((dir / "pareto.svg").string(), evals, pts,
@@ -274,48 +496,82 @@ inline void write_outputs(const settings& s, const space::any_space& space, cons
                               .target = s.targets[0]});
     search::pareto_archive front;
     for (const auto& e : evals) front.insert(e);
-    const auto [best, failed] = best_of(evals);
+    const auto* best = o.chosen.best;
     auto describe = [&](const search::evaluation& e) {
         nlohmann::json j{{"step", e.step}, {"arch", space.to_text(e.arch)}, {"choices", e.arch.choices}, {"accuracy", e.accuracy},
                          {"reward", e.reward}, {"param_bytes", e.param_bytes}};
+        if (!e.seed_accuracies.empty()) j["seed_accuracies"] = e.seed_accuracies;
         for (std::size_t i = 0; i < s.targets.size(); ++i) j["latency_ms"][s.targets[i]] = e.latency[i] * 1e3;
         return j;
     };
     nlohmann::json b{{"space", s.space}, {"controller", s.controller}, {"seed", s.seed}, {"budget", s.budget},
-                     {"evaluated", evals.size()}, {"failed", failed}};
+                     {"evaluated", evals.size()}, {"failed", o.chosen.failed}};
+    for (std::size_t i = 0; i < s.targets.size() && i < o.targets_s.size(); ++i) b["latency_target_ms"][s.targets[i]] = o.targets_s[i] * 1e3;
+    b["latency_target_reached"] = o.chosen.reachable;
     b["best"] = best ? describe(*best) : nlohmann::json(nullptr);
-    if (best && best_test) b["best"]["test_accuracy"] = *best_test;  // reported only: the search chose on validation
+    if (best && !o.final.empty()) b["best"]["test_accuracy"] = search::mean_of(o.final[0].test);  // reported only: chosen on validation
     b["pareto"] = nlohmann::json::array();
     for (const auto& e : front.front()) b["pareto"].push_back(describe(e));
+    if (!fin.is_null()) b["final"] = fin;
     write_file_atomically((dir / "best.json").string(), b.dump(2) + "\n");
 }
 
-/// The summary: the best candidate, the Pareto front on the first target, and each baseline with
-/// the best candidate found at no more than 1.05x its latency. Returns false when no candidate
-/// succeeded.
+/// "mean +- std" of `x` with four decimals.
+inline std::string mean_std(const std::vector<double>& x) {
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(4) << search::mean_of(x) << " +- " << search::std_of(x);
+    return os.str();
+}
+
+/// The summary: the best candidate, the Pareto front on the first target, the final report (the
+/// top candidates and the baselines retrained with several seeds: mean +- std), and each baseline
+/// with the best candidate found at no more than 1.05x its latency. Returns false when no
+/// candidate succeeded.
 inline bool print_summary(std::ostream& out, const settings& s, const space::any_space& space,
                           const std::vector<search::evaluation>& evals, const std::vector<baseline>& bases,
-                          std::size_t replayed, double wall_seconds, std::optional<double> best_test = std::nullopt) {
-    const auto [best, failed] = best_of(evals);
-    out << "accelnas-search: " << evals.size() << " candidates (" << replayed << " from the journal, " << failed
+                          std::size_t replayed, double wall_seconds, const outcome& o) {
+    const auto* best = o.chosen.best;
+    out << "accelnas-search: " << evals.size() << " candidates (" << replayed << " from the journal, " << o.chosen.failed
         << " failed) in " << search::format_duration(wall_seconds) << "; results in " << s.out << "\n";
     if (!best) {
         out << "no candidate was evaluated successfully\n";
         return false;
     }
+    if (!o.chosen.reachable) {
+        out << "latency target not reached: no candidate is within +" << std::setprecision(3) << s.latency_tolerance * 100
+            << "% of";
+        for (std::size_t i = 0; i < s.targets.size(); ++i) out << (i ? " and" : "") << " " << ms(o.targets_s[i]) << " ms on " << s.targets[i];
+        out << "; the closest found takes";
+        for (std::size_t i = 0; i < s.targets.size(); ++i) out << (i ? " and" : "") << " " << ms(best->latency[i]) << " ms";
+        out << " (step " << best->step << "), reported as the best\n";
+    }
     search::pareto_archive front;
     for (const auto& e : evals) front.insert(e);
     out << "best: step " << best->step << ", reward " << std::setprecision(4) << best->reward << ", accuracy "
-        << best->accuracy << ", latency " << ms(best->latency[0]) << " ms on " << s.targets[0] << "\n  "
+        << best->accuracy;
+    if (!best->seed_accuracies.empty()) out << " (mean of " << best->seed_accuracies.size() << " seeds, std " << search::std_of(best->seed_accuracies) << ")";
+    out << ", latency " << ms(best->latency[0]) << " ms on " << s.targets[0] << " (" << std::fixed << std::setprecision(3)
+        << best->latency[0] / o.targets_s[0] << "x the target " << ms(o.targets_s[0]) << " ms)\n" << std::defaultfloat << "  "
         << space.to_text(best->arch) << "\n";
-    if (best_test)
-        out << "  test accuracy of the best (same training, reported only): " << std::setprecision(4) << *best_test << "\n";
+    if (!o.final.empty())
+        out << "  test accuracy of the best (" << o.final[0].test.size() << " trainings, seed 0 the search's, reported only): "
+            << mean_std(o.final[0].test) << "\n";
     out << "Pareto front (" << front.size() << "): accuracy / latency ms on " << s.targets[0] << "\n";
     for (const auto& e : front.front())
         out << "  step " << std::setw(4) << e.step << "  " << std::fixed << std::setprecision(4) << e.accuracy << "  "
             << ms(e.latency[0]) << "\n" << std::defaultfloat;
+    if (!o.final.empty()) {
+        out << "final report: the top " << (o.final.size() - bases.size()) << " candidate(s) and the published models retrained with "
+            << s.final_seeds << " seed(s) each (mean +- sample std; test images read only here)\n";
+        out << "  " << std::left << std::setw(24) << "architecture" << std::right << std::setw(12) << "latency ms" << std::setw(20)
+            << "validation" << std::setw(20) << "test" << "\n";
+        for (const auto& r : o.final)
+            out << "  " << std::left << std::setw(24) << r.name << std::right << std::setw(12) << ms(r.latency[0]) << std::setw(20)
+                << mean_std(r.validation) << std::setw(20) << mean_std(r.test) << "\n";
+    }
     if (bases.empty()) return true;
-    out << "against the published models (proxy validation and test accuracy, latency on " << s.targets[0] << "):\n";
+    out << "against the published models (proxy validation and test accuracy, means over " << s.final_seeds << " seed(s); latency on "
+        << s.targets[0] << "):\n";
     out << "  " << std::left << std::setw(24) << "model" << std::right << std::setw(10) << "accuracy" << std::setw(10)
         << "test" << std::setw(12) << "latency ms" << "   best found at <= 1.05x its latency\n";
     for (const auto& b : bases) {
@@ -350,9 +606,13 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     const auto& space = space::find_space(s.space);
     const auto prices = price_on(s.targets, s.estimator, s.make_model);
     const search::decision_layout layout{space.cardinalities};
-    search::controller_options copt;
-    copt.reinforce.adam.learning_rate = s.lr;
+    const auto names = search::controller_names();
+    require(std::find(names.begin(), names.end(), s.controller) != names.end(), "unknown controller '", s.controller,
+            "' (expected one of: random, evolution, reinforce, rnn)");
+    const auto copt = resolve_controller(s);
     auto ctrl = search::make_controller(s.controller, layout, copt);
+    require(!s.dist.agree || s.seeds == 1, "--seeds ", s.seeds, ": several training seeds per candidate are not supported under "
+            "mpirun yet (the workers send back one accuracy); run with --seeds 1, or without mpirun");
     if (s.quality == "proxy") {
         validate(s.proxy);
         parse_data_spec(data_of(s));  // a bad --data fails before DIR is created
@@ -379,8 +639,9 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
         data = load_proxy_data(data_of(s), s.proxy, s.seed);
         s.proxy.channels = std::int64_t(data->train.channels);
     };
-    // accuracy cache over earlier rounds (filled between rounds, so it is the same on resume)
-    std::map<space::architecture, double> acc_cache;
+    // accuracy cache over earlier rounds (filled between rounds, so it is the same on resume):
+    // the mean and, with several seeds, each seed's accuracy
+    std::map<space::architecture, std::pair<double, std::vector<double>>> acc_cache;
     std::mutex cache_mutex;
     auto evaluate = [&](const space::architecture& a, std::size_t step) {
         search::evaluation e;
@@ -394,12 +655,17 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
         {
             std::lock_guard lock(cache_mutex);
             if (auto it = acc_cache.find(a); it != acc_cache.end()) {
-                e.accuracy = it->second;
+                std::tie(e.accuracy, e.seed_accuracies) = it->second;
                 return e;
             }
         }
-        e.accuracy = proxy_accuracy(proxy_network(space, a, s.proxy, std::int64_t(data->classes)), *data, s.proxy,
-                                    step_seed(s.seed, step));
+        // k seeds: the reward reads their mean; the journal keeps each (training 0 is the
+        // single-seed search's training)
+        const auto net = proxy_network(space, a, s.proxy, std::int64_t(data->classes));
+        std::vector<double> acc;
+        for (std::size_t k = 0; k < s.seeds; ++k) acc.push_back(proxy_accuracy(net, *data, s.proxy, training_seed(s.seed, step, k)));
+        e.accuracy = acc.size() == 1 ? acc[0] : search::mean_of(acc);
+        if (acc.size() > 1) e.seed_accuracies = std::move(acc);
         return e;
     };
 
@@ -434,7 +700,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     if (jr.recovered_tail()) log << "accelnas-search: recovered the journal: dropped a corrupt last line (a killed run)\n";
 
     log << "accelnas-search: space " << s.space << " (" << layout.size() << " decisions, 10^" << std::setprecision(3)
-        << space.log10_size << " architectures), controller " << s.controller << ", budget " << s.budget << ", "
+        << space.log10_size << " architectures), controller " << s.controller << controller_note(s) << ", budget " << s.budget << ", "
         << s.threads << " thread(s), seed " << s.seed << "\n";
     for (std::size_t i = 0; i < s.targets.size(); ++i)
         log << "  target " << s.targets[i] << " (" << s.estimator << "): latency target " << ms(targets_s[i]) << " ms"
@@ -457,7 +723,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
         replayed += from_journal;
         if (e.ok) {
             std::lock_guard lock(cache_mutex);
-            acc_cache.emplace(e.arch, e.accuracy);
+            acc_cache.emplace(e.arch, std::make_pair(e.accuracy, e.seed_accuracies));
             best_reward = std::max(best_reward, e.reward);
         }
         if (from_journal) {
@@ -472,20 +738,24 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     const auto evals = search::run_search(ctrl, g, {.budget = s.budget, .batch = s.batch, .canonical = space.canonical},
                                           evaluate_anywhere, reward, &pool, &jr, on_done);
 
+    outcome o{choose(evals, targets_s, s.latency_tolerance), targets_s, {}};
+    if (o.chosen.best && !o.chosen.reachable)
+        log << "accelnas-search: no candidate meets the latency target (within +" << s.latency_tolerance * 100
+            << "%); the closest found takes " << ms(o.chosen.best->latency[0]) << " ms on " << s.targets[0] << " against a target of "
+            << ms(targets_s[0]) << " ms\n";
     std::vector<baseline> bases;
     if (s.baselines && s.quality == "proxy")
         bases = score_baselines(s, config, prices, *data, pool, (dir / "baselines.json").string(), log);
-    // The test images, first read here: the best architecture retrained with its own seed (the same
-    // training, so the same validation accuracy) and scored on them, for the report only.
-    std::optional<double> best_test;
-    if (const auto [best, failed] = best_of(evals); best && s.quality == "proxy") {
-        const auto r = proxy_train(proxy_network(space, best->arch, s.proxy, std::int64_t(data->classes)), *data, s.proxy,
-                                   step_seed(s.seed, best->step), true);
-        best_test = r.test;
+    // The test images, first read here: the top architectures retrained with s.final_seeds seeds
+    // (seed 0 the search's own, so the same validation accuracy) and scored on them, for the report only.
+    if (o.chosen.best && s.quality == "proxy") {
+        const auto top = top_candidates(evals, o.chosen.best, targets_s, s.latency_tolerance, s.final_top);
+        log << "accelnas-search: retraining the top " << top.size() << " architecture(s) with " << s.final_seeds << " seed(s) each\n";
+        o.final = final_rows(retrain_top(s, space, top, *data, pool), bases);
     }
-    write_outputs(s, space, config, evals, bases, best_test);
+    write_outputs(s, space, config, evals, bases, o);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    return print_summary(out, s, space, evals, bases, replayed, wall, best_test);
+    return print_summary(out, s, space, evals, bases, replayed, wall, o);
 }
 
 }  // namespace accelnas::app::search_run

@@ -82,6 +82,23 @@ struct moving_baseline {
         value = momentum * value + (1.0 - momentum) * reward;
         return adv;
     }
+    /// The advantages of a batch of rewards against the current baseline, then one update with
+    /// their mean (as TuNAS: one baseline step per policy step); one reward is `advantage_then_update`.
+    std::vector<double> advantages_then_update(const std::vector<double>& rewards) {
+        require(!rewards.empty(), "baseline: empty batch of rewards");
+        double mean = 0;
+        for (double r : rewards) mean += r;
+        mean /= static_cast<double>(rewards.size());
+        if (!started) {
+            value = mean;
+            started = true;
+        }
+        std::vector<double> adv;
+        adv.reserve(rewards.size());
+        for (double r : rewards) adv.push_back(r - value);
+        value = momentum * value + (1.0 - momentum) * mean;
+        return adv;
+    }
     /// As JSON.
     nlohmann::json to_json() const { return {{"momentum", momentum}, {"value", value}, {"started", started}}; }
     /// Restores a saved baseline.

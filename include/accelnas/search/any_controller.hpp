@@ -10,6 +10,7 @@
 #include <accelnas/search/rnn_controller.hpp>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,8 @@ public:
     space::architecture propose(rng& g) { return p_->propose(g); }
     /// Forwards an observation.
     void observe(const space::architecture& a, double r) { p_->observe(a, r); }
+    /// Forwards a round of observations (`search::observe_batch` of the wrapped controller).
+    void observe_batch(std::span<const space::architecture> a, std::span<const double> r) { p_->observe_batch(a, r); }
     /// The wrapped controller's state.
     nlohmann::json to_json() const { return p_->to_json(); }
     /// Restores the wrapped controller's state.
@@ -42,6 +45,7 @@ private:
         virtual const decision_layout& layout() const = 0;
         virtual space::architecture propose(rng&) = 0;
         virtual void observe(const space::architecture&, double) = 0;
+        virtual void observe_batch(std::span<const space::architecture>, std::span<const double>) = 0;
         virtual nlohmann::json to_json() const = 0;
         virtual void from_json(const nlohmann::json&) = 0;
     };
@@ -51,6 +55,9 @@ private:
         const decision_layout& layout() const override { return c.layout(); }
         space::architecture propose(rng& g) override { return c.propose(g); }
         void observe(const space::architecture& a, double r) override { c.observe(a, r); }
+        void observe_batch(std::span<const space::architecture> a, std::span<const double> r) override {
+            search::observe_batch(c, a, r);
+        }
         nlohmann::json to_json() const override { return c.to_json(); }
         void from_json(const nlohmann::json& j) override { c.from_json(j); }
         C c;

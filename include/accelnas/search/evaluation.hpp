@@ -5,6 +5,7 @@
 
 #include <accelnas/space/architecture.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct evaluation {
     bool ok = true;                  ///< false when the evaluation failed (training NaN, out of memory, ...)
     std::string failure;             ///< why it failed (empty when ok)
     double accuracy = 0.0;           ///< proxy quality in [0, 1] (constant for latency-only searches)
+    /// The accuracy of each training seed when the candidate was trained with several (`accuracy`
+    /// is then their mean); empty for one training.
+    std::vector<double> seed_accuracies;
     std::vector<double> latency;     ///< estimated seconds per inference, one per latency target
     double param_bytes = 0.0;        ///< parameter bytes at inference precision (for the memory bonus)
     double reward = 0.0;             ///< the reward the controller observed (0 when not ok)
@@ -28,5 +32,20 @@ struct evaluation {
     /// `duplicate_of` of a candidate evaluated itself.
     static constexpr std::size_t not_a_duplicate = static_cast<std::size_t>(-1);
 };
+
+/// Mean of `x` (0 when empty).
+inline double mean_of(const std::vector<double>& x) {
+    double s = 0;
+    for (double v : x) s += v;
+    return x.empty() ? 0.0 : s / static_cast<double>(x.size());
+}
+/// Sample standard deviation of `x` (n - 1 in the denominator; 0 for fewer than two values).
+inline double std_of(const std::vector<double>& x) {
+    if (x.size() < 2) return 0.0;
+    const double m = mean_of(x);
+    double s = 0;
+    for (double v : x) s += (v - m) * (v - m);
+    return std::sqrt(s / static_cast<double>(x.size() - 1));
+}
 
 }  // namespace accelnas::search

@@ -5,6 +5,7 @@
 
 #include <accelnas/search/controller.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <utility>
 
@@ -15,6 +16,19 @@ struct evolution_options {
     std::size_t population = 50;   ///< P: members kept (the oldest dies when a child arrives)
     std::size_t sample_size = 10;  ///< S: members drawn (with replacement) for each tournament
 };
+
+/// Evolution's tournament sample size for population `p`: p / 4 rounded up, at least 2 (a
+/// tournament of one is no selection), at most p.
+inline std::size_t evolution_sample_for(std::size_t p) { return std::min(p, std::max<std::size_t>(2, (p + 3) / 4)); }
+
+/// Evolution's options for a search of `budget` candidates: population P = budget / 4 (at least 1,
+/// at most 50, Real et al.'s size for long searches) and sample size S = P / 4 rounded up (at least
+/// 2 when P allows), the ratio S/P = 1/4 of Real et al. So the first quarter of the budget fills
+/// the population at random and the other three quarters evolve it; P never exceeds the budget.
+inline evolution_options evolution_for_budget(std::size_t budget) {
+    const std::size_t p = std::clamp<std::size_t>(budget / 4, 1, 50);
+    return {.population = p, .sample_size = evolution_sample_for(p)};
+}
 
 /// Regularized evolution over a space of shape `Shape`. Until `population` observations have
 /// arrived, proposals are uniformly random (the initial population). Mutation changes one decision

@@ -41,6 +41,10 @@ inline nlohmann::json to_json(const evaluation& e) {
     nlohmann::json j{{"step", e.step}, {"arch", e.arch.choices}, {"ok", e.ok}, {"accuracy", e.accuracy}, {"latency", e.latency},
                      {"param_bytes", e.param_bytes}, {"reward", e.reward}, {"seconds", e.seconds}};
     if (!e.ok) j["failure"] = e.failure;
+    if (!e.seed_accuracies.empty()) {
+        j["seed_accuracies"] = e.seed_accuracies;
+        j["accuracy_std"] = std_of(e.seed_accuracies);
+    }
     if (e.duplicate_of != evaluation::not_a_duplicate) j["duplicate_of"] = e.duplicate_of;
     return j;
 }
@@ -58,6 +62,7 @@ inline evaluation evaluation_from_json(const nlohmann::json& j) {
         e.reward = j.at("reward").get<double>();
         e.seconds = j.at("seconds").get<double>();
         if (j.contains("failure")) e.failure = j.at("failure").get<std::string>();
+        if (j.contains("seed_accuracies")) e.seed_accuracies = j.at("seed_accuracies").get<std::vector<double>>();
         if (j.contains("duplicate_of")) e.duplicate_of = j.at("duplicate_of").get<std::size_t>();
     } catch (const nlohmann::json::exception& x) {
         fail("evaluation: ", x.what());

@@ -26,15 +26,19 @@ inline nlohmann::json to_json(const std::vector<evaluation>& evals) {
 
 /// Writes the results document `{"space", "config", "evaluations"}` (one JSON document, indented by
 /// one space, newline-terminated): `config` is whatever describes the run (controller, targets, ...).
+/// A non-null `final_report` (e.g. the chosen architectures retrained with several seeds) is added
+/// as "final".
 inline void write_results_json(std::ostream& os, const std::string& space, const nlohmann::json& config,
-                               const std::vector<evaluation>& evals) {
-    os << nlohmann::json{{"space", space}, {"config", config}, {"evaluations", to_json(evals)}}.dump(1) << "\n";
+                               const std::vector<evaluation>& evals, const nlohmann::json& final_report = nullptr) {
+    nlohmann::json j{{"space", space}, {"config", config}, {"evaluations", to_json(evals)}};
+    if (!final_report.is_null()) j["final"] = final_report;
+    os << j.dump(1) << "\n";
 }
 
 /// Writes the results document to `path`, whole or not at all.
 inline void write_results_json(const std::string& path, const std::string& space, const nlohmann::json& config,
-                               const std::vector<evaluation>& evals) {
-    write_file_atomically(path, [&](std::ostream& os) { write_results_json(os, space, config, evals); });
+                               const std::vector<evaluation>& evals, const nlohmann::json& final_report = nullptr) {
+    write_file_atomically(path, [&](std::ostream& os) { write_results_json(os, space, config, evals, final_report); });
 }
 
 }  // namespace accelnas::search

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# accelnas-search's controller and seed options: the resolved defaults (evolution's population and
+# sample size from the budget, the REINFORCE batch from --batch) and a clear error naming the
+# option for each bad value. Latency-only searches on the APM: seconds.
+# Usage: options.sh ACCELNAS_SEARCH WORKDIR
+set -uo pipefail
+exe=$1 work=$2
+rm -rf "$work"; mkdir -p "$work"
+fails=0
+n=0
+# expect CODE REGEX ARGS...: the tool run with ARGS --out WORK/run<n> exits with CODE and its stderr
+# matches REGEX (n counts the calls)
+expect() {
+  local code=$1 re=$2; shift 2
+  n=$((n + 1))
+  "$@" --out "$work/run$n" > "$work/out" 2> "$work/err"; local got=$?
+  if [[ $got -ne $code ]] || ! grep -Eq -- "$re" "$work/err"; then
+    echo "FAIL: $* -> exit $got (expected $code), stderr:"; cat "$work/err"; fails=$((fails + 1))
+  fi
+}
+base=(--quality none --estimator apm)
+# defaults that scale with the budget: 40 -> population 10, sample 3; 1000 -> 50, 13; 6 -> 1, 1
+expect 0 "controller evolution \(population 10, sample size 3\)" "$exe" "${base[@]}" --controller evolution --budget 40
+expect 0 "controller evolution \(population 50, sample size 13\)" "$exe" "${base[@]}" --controller evolution --budget 1000
+expect 0 "controller evolution \(population 1, sample size 1\)" "$exe" "${base[@]}" --controller evolution --budget 6
+expect 0 "controller evolution \(population 8, sample size 5\)" "$exe" "${base[@]}" --controller evolution --budget 40 --population 8 --sample-size 5
+expect 0 "controller reinforce \(learning rate 0.1, 4 candidate\(s\) per gradient step\)" "$exe" "${base[@]}" --budget 8 --batch 4
+expect 0 "controller reinforce \(learning rate 0.05, 1 candidate\(s\) per gradient step\)" "$exe" "${base[@]}" --budget 8 --batch 4 --reinforce-batch 1 --controller-lr 0.05
+expect 0 "controller rnn \(hidden 32, learning rate 0.01\)" "$exe" "${base[@]}" --controller rnn --budget 4
+expect 0 "controller rnn \(hidden 8, learning rate 0.02\)" "$exe" "${base[@]}" --controller rnn --budget 4 --rnn-hidden 8 --rnn-lr 0.02
+# bad values: an error naming the option, nothing written
+expect 1 "error: --population \(50\) exceeds --budget \(40\)" "$exe" "${base[@]}" --controller evolution --population 50
+expect 1 "error: --sample-size \(9\) exceeds --population \(8\)" "$exe" "${base[@]}" --controller evolution --population 8 --sample-size 9
+expect 1 "error: --population and --sample-size apply to --controller evolution only" "$exe" "${base[@]}" --population 8
+expect 1 "error: --rnn-hidden and --rnn-lr apply to --controller rnn only" "$exe" "${base[@]}" --rnn-hidden 8
+expect 1 "error: --reinforce-batch applies to --controller reinforce only" "$exe" "${base[@]}" --controller random --reinforce-batch 2
+expect 1 "error: --reinforce-batch \(3\) exceeds --batch \(2\)" "$exe" "${base[@]}" --batch 2 --reinforce-batch 3
+expect 2 "--rnn-hidden: Value 0 not in range" "$exe" "${base[@]}" --controller rnn --rnn-hidden 0
+expect 2 "--rnn-lr: Value -1 not in range" "$exe" "${base[@]}" --controller rnn --rnn-lr -1
+expect 2 "--seeds: Value 0 not in range" "$exe" "${base[@]}" --seeds 0
+expect 2 "--final-seeds: Value 0 not in range" "$exe" "${base[@]}" --final-seeds 0
+expect 2 "--final-top: Value 0 not in range" "$exe" "${base[@]}" --final-top 0
+expect 2 "--latency-tolerance: Value 1.5 not in range" "$exe" "${base[@]}" --latency-tolerance 1.5
+expect 2 "--population: Value 0 not in range" "$exe" "${base[@]}" --controller evolution --population 0
+for i in 9 10 11 12 13 14; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
+# a journal of the old default evolution (population 50, sample 10) resumes with those explicit options
+"$exe" "${base[@]}" --controller evolution --budget 60 --population 50 --sample-size 10 --out "$work/old" > /dev/null 2>&1
+head -1 "$work/old/journal" | grep -q '"evolution":{'  && { echo "FAIL: population 50 / sample 10 should write the journal header of before the options"; fails=$((fails + 1)); }
+"$exe" "${base[@]}" --controller evolution --budget 60 --population 50 --sample-size 10 --out "$work/old" --resume > /dev/null 2>&1 ||
+  { echo "FAIL: the journal of population 50 / sample 10 does not resume with those options"; fails=$((fails + 1)); }
+"$exe" "${base[@]}" --controller evolution --budget 60 --out "$work/old" --resume > /dev/null 2> "$work/err"
+grep -q 'was written with evolution = (absent), this search has evolution = {"population":15,"sample_size":4}' "$work/err" ||
+  { echo "FAIL: resuming it at the new defaults does not name the difference:"; cat "$work/err"; fails=$((fails + 1)); }
+[[ $fails -eq 0 ]] && echo "OK: options" || exit 1
