@@ -249,6 +249,39 @@ TEST_CASE("convolutions of few pixels (column split, trimmed windows, window cla
     }
 }
 
+TEST_CASE("a residual add with a fused relu/relu6 equals add then activate, and passes the gradient check",
+          "[train][gradcheck]") {
+    rng g(47);
+    // Values spread over (-8, 8) so that both kinks of relu6 are crossed, none within eps of a kink.
+    auto spread = [&](shape4 s) {
+        tensor t = xt::empty<float>(s);
+        for (auto& v : t) {
+            double x = normal01(g) * 4.0;
+            for (double kink : {0.0, 6.0})
+                if (std::abs(x - kink) < 0.1) x = kink + (x < kink ? -0.1 : 0.1);
+            v = float(x / 2);
+        }
+        return t;
+    };
+    for (auto act : {activation::relu, activation::relu6})
+        for (std::size_t threads : {1, 2}) {
+            // 2 x 64 x 32 x 8 elements: above the size at which element-wise ops split over threads.
+            const tensor a = spread({2, 64, 32, 8});
+            const tensor b = a;  // the sum 2a stays away from the kinks
+            tape t(threads);
+            const var xs[2] = {t.variable(a), t.variable(b)};
+            auto fused = add(xs, act);
+            auto plain = activate(add(xs[0], xs[1]), act);
+            const bool same = t.value(fused) == t.value(plain);
+            REQUIRE(same);
+            gradcheck_options o;
+            o.threads = threads;
+            o.sample = 100;
+            checked(check_gradients([act](tape&, std::vector<var>& v) { const var p[2] = {v[0], v[1]}; return add(p, act); },
+                                    {a, b}, g, o));
+        }
+}
+
 TEST_CASE("a whole small network passes a model-level gradient check", "[train][gradcheck]") {
     rng g(5);
     model m(small_network(), g);
@@ -298,6 +331,9 @@ TEST_CASE("divergence is caught where it appears and names the op", "[train]") {
         tensor x = xt::ones<float>(shape4{1, 1, 2, 2});
         x(0, 0, 1, 0) = std::numeric_limits<float>::quiet_NaN();
         CHECK_THROWS_WITH(activate(t.variable(x), activation::relu), Catch::Contains("element 2"));
+        // Nor does a residual add's fused relu.
+        const var xs[2] = {t.variable(x), t.variable(xt::ones<float>(shape4{1, 1, 2, 2}))};
+        CHECK_THROWS_WITH(add(xs, activation::relu), Catch::Contains("element 2"));
     }
     // In a model: a NaN weight in the first conv is reported at the batch norm that meets it, and
     // the first op whose output is non-finite is named.
