@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -28,7 +30,8 @@ tensor random_tensor(rng& g, shape4 s, double scale = 1.0) {
 }
 
 std::string temp_path(const std::string& name) {
-    return (std::filesystem::temp_directory_path() / ("accelnas_robust_" + name)).string();
+    // The process id keeps test runs of other build trees on the same machine off these files.
+    return (std::filesystem::temp_directory_path() / ("accelnas_robust_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 gradcheck_result checked(const gradcheck_result& r) {
