@@ -99,10 +99,13 @@ BENCHMARK(conv)->ArgNames({"h", "c", "oc", "k", "s", "g", "threads", "bwd"})
     ->Args({16, 64, 64, 3, 2, 64, 1, 0})->Args({16, 64, 64, 3, 2, 64, 1, 1})->Args({16, 64, 64, 3, 2, 64, 2, 1})
     ->Args({32, 3, 16, 3, 2, 1, 1, 0})->Args({32, 3, 16, 3, 2, 1, 1, 1})->Args({32, 3, 16, 3, 2, 1, 2, 1})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
-// ResNet-50 shapes at 32x32: a bottleneck 3x3 at 8x8 (64 -> 64) and conv5's 3x3 at 1x1 (512 -> 512,
-// 2.4 M weights: the weight gradient dominates), backward with 1 and 2 threads.
+// ResNet-50 shapes at 32x32: a bottleneck 3x3 at 8x8 (64 -> 64), conv4's 3x3 at 2x2 (256 -> 256:
+// window classes, 4 of 9 taps inside) and conv5's 3x3 at 1x1 (512 -> 512, trimmed to its centre tap;
+// 2.4 M weights: the weight gradient dominates), backward with 1 and 2 threads. GFLOP/s count the
+// nominal MACs (every tap), as accelnas-info does.
 BENCHMARK(conv)->ArgNames({"h", "c", "oc", "k", "s", "g", "threads", "bwd"})
     ->Args({8, 64, 64, 3, 1, 1, 1, 1})->Args({8, 64, 64, 3, 1, 1, 2, 1})
+    ->Args({2, 256, 256, 3, 1, 1, 1, 1})->Args({2, 256, 256, 3, 1, 1, 2, 1})
     ->Args({1, 512, 512, 3, 1, 1, 1, 1})->Args({1, 512, 512, 3, 1, 1, 2, 1})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(bn_relu)->ArgNames({"h", "c", "threads", "bwd"})

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -28,7 +30,8 @@ tensor random_tensor(rng& g, shape4 s, double scale = 1.0) {
 }
 
 std::string temp_path(const std::string& name) {
-    return (std::filesystem::temp_directory_path() / ("accelnas_robust_" + name)).string();
+    // The process id keeps test runs of other build trees on the same machine off these files.
+    return (std::filesystem::temp_directory_path() / ("accelnas_robust_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 gradcheck_result checked(const gradcheck_result& r) {
@@ -175,6 +178,113 @@ TEST_CASE("grouped convolution passes the gradient check with two threads", "[tr
     }
 }
 
+namespace {
+
+// Direct convolution in double (SAME or VALID, groups 1): the reference for the GEMM paths.
+tensor direct_conv(const tensor& x, const tensor& w, std::size_t sh, std::size_t sw, padding pad) {
+    const std::size_t n = x.shape()[0], h = x.shape()[1], wd = x.shape()[2], c = x.shape()[3];
+    const std::size_t kh = w.shape()[0], kw = w.shape()[1], oc = w.shape()[3];
+    const auto y = graph::window_along(std::int64_t(h), std::int64_t(kh), std::int64_t(sh), pad);
+    const auto xa = graph::window_along(std::int64_t(wd), std::int64_t(kw), std::int64_t(sw), pad);
+    tensor out = xt::zeros<float>(shape4{n, std::size_t(y.out), std::size_t(xa.out), oc});
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::int64_t oy = 0; oy < y.out; ++oy)
+            for (std::int64_t ox = 0; ox < xa.out; ++ox)
+                for (std::size_t o = 0; o < oc; ++o) {
+                    double s = 0;
+                    for (std::size_t ky = 0; ky < kh; ++ky)
+                        for (std::size_t kx = 0; kx < kw; ++kx) {
+                            const std::int64_t iy = oy * std::int64_t(sh) + std::int64_t(ky) - y.pad_before;
+                            const std::int64_t ix = ox * std::int64_t(sw) + std::int64_t(kx) - xa.pad_before;
+                            if (iy < 0 || ix < 0 || iy >= std::int64_t(h) || ix >= std::int64_t(wd)) continue;
+                            for (std::size_t ci = 0; ci < c; ++ci)
+                                s += double(x(i, std::size_t(iy), std::size_t(ix), ci)) * double(w(ky, kx, ci, o));
+                        }
+                    out(i, std::size_t(oy), std::size_t(ox), o) = float(s);
+                }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("convolutions of few pixels (column split, trimmed windows, window classes) are right on 1 and 2 threads",
+          "[train][gradcheck]") {
+    // Batches of 1-4 pixels per image split their GEMMs by columns on two threads; windows that reach
+    // past a tiny input are trimmed to the taps that see it (3x3 SAME on 1x1 is its centre tap, on
+    // 1x3 its middle row), or split into classes of pixels with the same taps inside when a quarter
+    // of the im2col GEMM would be padding: forward values against a direct convolution, gradients
+    // against central differences, on 1 and 2 threads.
+    struct conv_case {
+        shape4 x;
+        std::size_t k, filters, stride;
+        padding pad;
+    };
+    const std::vector<conv_case> cases{
+        {{6, 1, 1, 5}, 3, 70, 1, padding::same},    // trimmed to the centre tap (a pointwise GEMM)
+        {{4, 1, 3, 4}, 3, 66, 1, padding::same},    // trimmed to the middle kernel row
+        {{5, 2, 2, 3}, 3, 64, 1, padding::same},    // window classes: 4 of 9 taps inside for every pixel
+        {{3, 4, 4, 6}, 3, 40, 1, padding::same},    // window classes: corners, edges and interior of 4x4
+        {{3, 4, 4, 5}, 3, 64, 2, padding::same},    // window classes with stride 2 (padding at the end)
+        {{6, 3, 3, 4}, 3, 64, 1, padding::valid},   // no padding: im2col of the whole batch, column split
+        {{6, 2, 2, 70}, 1, 66, 1, padding::same},   // pointwise: dx split by input channels
+        {{3, 3, 3, 40}, 1, 64, 2, padding::valid},  // strided 1x1 (im2col), VALID
+    };
+    rng g(43);
+    for (const auto& c : cases) {
+        INFO("input " << c.x[0] << "x" << c.x[1] << "x" << c.x[2] << "x" << c.x[3] << " kernel " << c.k << " filters "
+                      << c.filters << " stride " << c.stride);
+        auto x = random_tensor(g, c.x);
+        auto w = random_tensor(g, {c.k, c.k, c.x[3], c.filters}, 0.3);
+        const auto ref = direct_conv(x, w, c.stride, c.stride, c.pad);
+        for (std::size_t threads : {1, 2}) {
+            tape t(threads);
+            auto y = conv2d(t.constant(x), t.constant(w), int(c.stride), int(c.stride), c.pad, 1);
+            REQUIRE(shape_of(t.value(y)) == shape_of(ref));
+            for (std::size_t i = 0; i < ref.size(); ++i) REQUIRE(t.value(y).data()[i] == Approx(ref.data()[i]).margin(1e-4));
+            gradcheck_options o;
+            o.threads = threads;
+            o.sample = 200;
+            const auto r = checked(check_gradients(
+                [&](tape&, std::vector<var>& v) { return conv2d(v[0], v[1], int(c.stride), int(c.stride), c.pad, 1); },
+                {x, w}, g, o));
+            CHECK(r.max_error < 1e-2);
+        }
+    }
+}
+
+TEST_CASE("a residual add with a fused relu/relu6 equals add then activate, and passes the gradient check",
+          "[train][gradcheck]") {
+    rng g(47);
+    // Values spread over (-8, 8) so that both kinks of relu6 are crossed, none within eps of a kink.
+    auto spread = [&](shape4 s) {
+        tensor t = xt::empty<float>(s);
+        for (auto& v : t) {
+            double x = normal01(g) * 4.0;
+            for (double kink : {0.0, 6.0})
+                if (std::abs(x - kink) < 0.1) x = kink + (x < kink ? -0.1 : 0.1);
+            v = float(x / 2);
+        }
+        return t;
+    };
+    for (auto act : {activation::relu, activation::relu6})
+        for (std::size_t threads : {1, 2}) {
+            // 2 x 64 x 32 x 8 elements: above the size at which element-wise ops split over threads.
+            const tensor a = spread({2, 64, 32, 8});
+            const tensor b = a;  // the sum 2a stays away from the kinks
+            tape t(threads);
+            const var xs[2] = {t.variable(a), t.variable(b)};
+            auto fused = add(xs, act);
+            auto plain = activate(add(xs[0], xs[1]), act);
+            const bool same = t.value(fused) == t.value(plain);
+            REQUIRE(same);
+            gradcheck_options o;
+            o.threads = threads;
+            o.sample = 100;
+            checked(check_gradients([act](tape&, std::vector<var>& v) { const var p[2] = {v[0], v[1]}; return add(p, act); },
+                                    {a, b}, g, o));
+        }
+}
+
 TEST_CASE("a whole small network passes a model-level gradient check", "[train][gradcheck]") {
     rng g(5);
     model m(small_network(), g);
@@ -224,6 +334,9 @@ TEST_CASE("divergence is caught where it appears and names the op", "[train]") {
         tensor x = xt::ones<float>(shape4{1, 1, 2, 2});
         x(0, 0, 1, 0) = std::numeric_limits<float>::quiet_NaN();
         CHECK_THROWS_WITH(activate(t.variable(x), activation::relu), Catch::Contains("element 2"));
+        // Nor does a residual add's fused relu.
+        const var xs[2] = {t.variable(x), t.variable(xt::ones<float>(shape4{1, 1, 2, 2}))};
+        CHECK_THROWS_WITH(add(xs, activation::relu), Catch::Contains("element 2"));
     }
     // In a model: a NaN weight in the first conv is reported at the batch norm that meets it, and
     // the first op whose output is non-finite is named.

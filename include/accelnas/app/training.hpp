@@ -64,7 +64,7 @@ inline double throughput(train::model& m, std::size_t batch, std::size_t threads
         t.clear();
         auto loss = train::softmax_cross_entropy(m.forward(t, x, true), labels);
         t.backward(loss);
-        opt.step(m.parameters(), lr);
+        opt.step(m.parameters(), lr, &t.pool());
     };
     for (int i = 0; i < 5; ++i) step();
     const auto t0 = std::chrono::steady_clock::now();

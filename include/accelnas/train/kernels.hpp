@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -33,8 +34,10 @@ struct conv_geometry {
     std::size_t cg() const noexcept { return std::size_t(graph::channels_per_group(std::int64_t(c), std::int64_t(groups))); }
     /// Output channels per group.
     std::size_t ocg() const noexcept { return std::size_t(graph::filters_per_group(std::int64_t(oc), std::int64_t(groups))); }
-    /// True when the conv is a plain per-pixel GEMM (1x1, stride 1).
-    bool pointwise() const noexcept { return kh == 1 && kw == 1 && sh == 1 && sw == 1; }
+    /// True when the conv is a plain per-pixel GEMM (1x1, stride 1, no padding).
+    bool pointwise() const noexcept {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pad_top == 0 && pad_left == 0 && oh == h && ow == w;
+    }
     /// True when every group has a single input channel (depthwise, any multiplier).
     bool depthwise() const noexcept { return graph::is_depthwise(std::int64_t(c), std::int64_t(groups)); }
 };
@@ -182,6 +185,218 @@ inline void col2im_add(const float* col, const conv_geometry& g, std::size_t n0,
 
 }  // namespace detail
 
+namespace detail {
+
+// Window taps that no output pixel reaches inside the input only ever multiply padding (a 3x3 SAME
+// window on a 1x1 input uses its centre tap alone), so the window trimmed to the taps some output
+// pixel reaches gives the same result with less work. Sets `out` to the trimmed geometry and
+// `first_row` to the weight row of its first tap, and returns true, when taps can be trimmed and the
+// remaining ones are contiguous rows of the HWIO weight (one kernel row, or whole kernel rows).
+inline bool trim_window(const conv_geometry& g, conv_geometry& out, std::size_t& first_row) {
+    auto reach = [](std::size_t in, std::size_t k, std::size_t s, std::size_t pad, std::size_t outn, std::size_t& k0,
+                    std::size_t& k1) {
+        k0 = std::size_t(std::max<std::ptrdiff_t>(0, std::ptrdiff_t(pad) - std::ptrdiff_t((outn - 1) * s)));
+        k1 = std::min(k, in + pad);
+    };
+    std::size_t y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+    reach(g.h, g.kh, g.sh, g.pad_top, g.oh, y0, y1);
+    reach(g.w, g.kw, g.sw, g.pad_left, g.ow, x0, x1);
+    if (y1 <= y0 || x1 <= x0 || (y0 == 0 && y1 == g.kh && x0 == 0 && x1 == g.kw)) return false;
+    if (y1 - y0 != 1 && !(x0 == 0 && x1 == g.kw)) return false;
+    out = g;
+    out.kh = y1 - y0;
+    out.kw = x1 - x0;
+    out.pad_top = g.pad_top - y0;
+    out.pad_left = g.pad_left - x0;
+    first_row = (y0 * g.kw + x0) * g.cg();
+    return true;
+}
+
+// True when a GEMM convolution's batch is too small in pixels to split over images: each chunk would
+// get a few rows and pack the whole weight matrix for them (ResNet's last stages at 32x32 have 1-4
+// pixels per image). Such convolutions build the column matrix of the whole batch once and split the
+// GEMMs by columns instead. The column matrix of the whole batch stays below 8 MB.
+inline bool split_by_columns(tape& t, const conv_geometry& g) {
+    const std::size_t rows = g.n * g.oh * g.ow;
+    return t.threads() > 1 && g.groups == 1 && rows / t.pool().chunks_for(g.n) < 256 &&
+           rows * g.kh * g.kw * g.c <= (std::size_t{1} << 21);
+}
+
+// Calls f(c0, c1) on parts of [0, cols) over the pool's threads, part edges on multiples of 16
+// columns (whole SIMD registers); each column is in exactly one part.
+template <class F>
+void split_columns(tape& t, std::size_t cols, F&& f) {
+    const std::size_t parts = std::min(t.threads(), std::max<std::size_t>(1, cols / 32));
+    if (parts == 1) {
+        f(std::size_t{0}, cols);
+        return;
+    }
+    auto edge = [&](std::size_t q) { return q == parts ? cols : q * cols / parts / 16 * 16; };
+    t.pool().parallel_for(0, parts, [&](std::size_t p) { f(edge(p), edge(p + 1)); });
+}
+
+// Output pixels [oy0, oy1) x [ox0, ox1) of a window op that all have the taps [ky0, ky1) x [kx0, kx1)
+// of the window inside the input (and no others).
+struct window_class {
+    std::size_t oy0, oy1, ox0, ox1, ky0, ky1, kx0, kx1;
+};
+
+// Splits the output pixels of a GEMM convolution into window classes when at least a quarter of the
+// im2col GEMM would multiply padding (small inputs: a 3x3 SAME window on 2x2 sees 4 of its 9 taps
+// from every pixel) and the column matrix of the whole batch stays below 8 MB; returns false (and
+// the convolution takes the im2col path) otherwise. Each class is then one GEMM over only the taps
+// inside, gathered without zeros.
+inline bool padded_classes(const conv_geometry& g, std::vector<window_class>& cls) {
+    if (g.groups != 1 || g.kh * g.kw == 1 || g.n * g.oh * g.ow * g.kh * g.kw * g.c > (std::size_t{1} << 21)) return false;
+    // Runs of output coordinates along one axis with the same taps inside: {o0, o1, k0, k1}.
+    auto runs = [](std::size_t in, std::size_t k, std::size_t s, std::size_t pad, std::size_t out) {
+        std::vector<std::array<std::size_t, 4>> r;
+        for (std::size_t o = 0; o < out; ++o) {
+            const std::ptrdiff_t base = std::ptrdiff_t(o * s) - std::ptrdiff_t(pad);
+            const auto k0 = std::size_t(std::clamp<std::ptrdiff_t>(-base, 0, std::ptrdiff_t(k)));
+            const auto k1 = std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(in) - base, 0, std::ptrdiff_t(k)));
+            if (!r.empty() && r.back()[2] == k0 && r.back()[3] == k1) r.back()[1] = o + 1;
+            else r.push_back({o, o + 1, k0, k1});
+        }
+        return r;
+    };
+    const auto ys = runs(g.h, g.kh, g.sh, g.pad_top, g.oh), xs = runs(g.w, g.kw, g.sw, g.pad_left, g.ow);
+    std::size_t inside = 0;
+    cls.clear();
+    for (const auto& y : ys)
+        for (const auto& x : xs) {
+            if (y[3] <= y[2] || x[3] <= x[2]) return false;  // pixels that see only padding
+            cls.push_back({y[0], y[1], x[0], x[1], y[2], y[3], x[2], x[3]});
+            inside += (y[1] - y[0]) * (x[1] - x[0]) * (y[3] - y[2]) * (x[3] - x[2]);
+        }
+    return 4 * inside <= 3 * g.oh * g.ow * g.kh * g.kw;
+}
+
+// Calls f(r, j, src, len) for every row r of class `c`'s column matrix over images [lo, hi) (rows
+// ordered by image, oy, ox) and every kernel row ky = ky0 + j of the class: the `len` floats of the
+// input from offset `src` are columns [j * len, (j + 1) * len) of row r (the class's taps of one
+// kernel row are consecutive input pixels).
+template <class F>
+inline void for_each_class_segment(const conv_geometry& g, const window_class& c, std::size_t lo, std::size_t hi, F&& f) {
+    const std::size_t cx = c.ox1 - c.ox0, cy = c.oy1 - c.oy0, len = (c.kx1 - c.kx0) * g.c;
+    for (std::size_t n = lo; n < hi; ++n)
+        for (std::size_t oy = c.oy0; oy < c.oy1; ++oy)
+            for (std::size_t ox = c.ox0; ox < c.ox1; ++ox) {
+                const std::size_t r = (n * cy + oy - c.oy0) * cx + ox - c.ox0;
+                const std::size_t ix = ox * g.sw + c.kx0 - g.pad_left;
+                for (std::size_t ky = c.ky0; ky < c.ky1; ++ky) {
+                    const std::size_t iy = oy * g.sh + ky - g.pad_top;
+                    f(r, ky - c.ky0, ((n * g.h + iy) * g.w + ix) * g.c, len);
+                }
+            }
+}
+
+// Calls f(r, out) for every row r of class `c` over images [lo, hi) and its output pixel's offset
+// `out` (in floats, oc per pixel).
+template <class F>
+inline void for_each_class_row(const conv_geometry& g, const window_class& c, std::size_t lo, std::size_t hi, F&& f) {
+    const std::size_t cx = c.ox1 - c.ox0, cy = c.oy1 - c.oy0;
+    for (std::size_t n = lo; n < hi; ++n)
+        for (std::size_t oy = c.oy0; oy < c.oy1; ++oy)
+            for (std::size_t ox = c.ox0; ox < c.ox1; ++ox)
+                f((n * cy + oy - c.oy0) * cx + ox - c.ox0, ((n * g.oh + oy) * g.ow + ox) * g.oc);
+}
+
+// The weight rows of class `c`'s taps, packed: kc x oc.
+inline void gather_class_weights(const float* w, const conv_geometry& g, const window_class& c, float* wc) {
+    const std::size_t len = (c.kx1 - c.kx0) * g.c * g.oc;
+    for (std::size_t ky = c.ky0; ky < c.ky1; ++ky)
+        std::memcpy(wc + (ky - c.ky0) * len, w + (ky * g.kw + c.kx0) * g.c * g.oc, len * sizeof(float));
+}
+
+// Forward of a convolution split into window classes (see padded_classes).
+inline void conv_forward_classes(tape& t, const float* x, const float* w, float* y, const conv_geometry& g,
+                                 const std::vector<window_class>& cls) {
+    for (const auto& c : cls) {
+        const std::size_t rows = g.n * (c.oy1 - c.oy0) * (c.ox1 - c.ox0);
+        const std::size_t kc = (c.ky1 - c.ky0) * (c.kx1 - c.kx0) * g.c;
+        float* wc = t.scratch(0, 1, kc * g.oc);
+        float* a = t.scratch(0, 2, rows * kc);
+        float* out = t.scratch(0, 3, rows * g.oc);
+        gather_class_weights(w, g, c, wc);
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            for_each_class_segment(g, c, lo, hi, [&](std::size_t r, std::size_t j, std::size_t src, std::size_t len) {
+                std::memcpy(a + r * kc + j * len, x + src, len * sizeof(float));
+            });
+        });
+        const auto am = rows_view(static_cast<const float*>(a), rows, kc, kc);
+        const auto wm = rows_view(static_cast<const float*>(wc), kc, g.oc, g.oc);
+        auto om = rows_view(out, rows, g.oc, g.oc);
+        split_columns(t, g.oc, [&](std::size_t c0, std::size_t c1) {
+            const auto cols = std::ptrdiff_t(c1 - c0);
+            om.middleCols(std::ptrdiff_t(c0), cols).noalias() = am * wm.middleCols(std::ptrdiff_t(c0), cols);
+        });
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            for_each_class_row(g, c, lo, hi, [&](std::size_t r, std::size_t o) {
+                std::memcpy(y + o, out + r * g.oc, g.oc * sizeof(float));
+            });
+        });
+    }
+}
+
+// Backward of a convolution split into window classes: dx (zeroed first when `dx_fresh`) and dw
+// accumulate class by class in a fixed order.
+inline void conv_backward_classes(tape& t, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                                  const conv_geometry& g, bool dx_fresh, const std::vector<window_class>& cls) {
+    const std::size_t xsize = g.h * g.w * g.c;
+    if (dx && dx_fresh)
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) { std::fill(dx + lo * xsize, dx + hi * xsize, 0.0f); });
+    for (const auto& c : cls) {
+        const std::size_t rows = g.n * (c.oy1 - c.oy0) * (c.ox1 - c.ox0);
+        const std::size_t kc = (c.ky1 - c.ky0) * (c.kx1 - c.kx0) * g.c;
+        float* d = t.scratch(0, 0, rows * g.oc);
+        float* wc = t.scratch(0, 1, kc * g.oc);
+        float* a = t.scratch(0, 2, rows * kc);
+        t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            for_each_class_row(g, c, lo, hi, [&](std::size_t r, std::size_t o) {
+                std::memcpy(d + r * g.oc, dy + o, g.oc * sizeof(float));
+            });
+        });
+        const auto dm = rows_view(static_cast<const float*>(d), rows, g.oc, g.oc);
+        auto am = rows_view(a, rows, kc, kc);
+        auto wm = rows_view(wc, kc, g.oc, g.oc);
+        if (dx) {
+            gather_class_weights(w, g, c, wc);
+            split_columns(t, kc, [&](std::size_t c0, std::size_t c1) {
+                const auto c0i = std::ptrdiff_t(c0), cols = std::ptrdiff_t(c1 - c0);
+                am.middleCols(c0i, cols).noalias() = dm * wm.middleRows(c0i, cols).transpose();
+            });
+            t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                for_each_class_segment(g, c, lo, hi, [&](std::size_t r, std::size_t j, std::size_t dst, std::size_t len) {
+                    const float* src = a + r * kc + j * len;
+                    float* o = dx + dst;
+                    for (std::size_t i = 0; i < len; ++i) o[i] += src[i];
+                });
+            });
+        }
+        if (dw) {
+            t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                for_each_class_segment(g, c, lo, hi, [&](std::size_t r, std::size_t j, std::size_t src, std::size_t len) {
+                    std::memcpy(a + r * kc + j * len, x + src, len * sizeof(float));
+                });
+            });
+            // The class's weight gradient (wc reused), then added to its rows of dw.
+            split_columns(t, kc, [&](std::size_t r0, std::size_t r1) {
+                const auto r0i = std::ptrdiff_t(r0), n = std::ptrdiff_t(r1 - r0);
+                wm.middleRows(r0i, n).noalias() = am.middleCols(r0i, n).transpose() * dm;
+            });
+            const std::size_t len = (c.kx1 - c.kx0) * g.c * g.oc;
+            for (std::size_t ky = c.ky0; ky < c.ky1; ++ky) {
+                const float* src = wc + (ky - c.ky0) * len;
+                float* o = dw + (ky * g.kw + c.kx0) * g.c * g.oc;
+                for (std::size_t i = 0; i < len; ++i) o[i] += src[i];
+            }
+        }
+    }
+}
+
+}  // namespace detail
+
 /// y = conv(x, w); w is HWIO [kh, kw, c / groups, oc]; y must be sized [n, oh, ow, oc].
 inline void conv_forward(tape& t, const float* x, const float* w, float* y, const conv_geometry& g) {
     using namespace detail;
@@ -208,8 +423,28 @@ inline void conv_forward(tape& t, const float* x, const float* w, float* y, cons
         });
         return;
     }
-    const std::size_t nb = images_per_block(g);
+    conv_geometry trimmed;
+    std::size_t first_row = 0;
+    if (trim_window(g, trimmed, first_row)) return conv_forward(t, x, w + first_row * g.oc, y, trimmed);
+    if (std::vector<window_class> cls; padded_classes(g, cls)) return conv_forward_classes(t, x, w, y, g, cls);
     const auto wm = rows_view(w, k, g.oc, g.oc);
+    if (split_by_columns(t, g)) {
+        const std::size_t rows = g.n * pix;
+        const float* a = x;
+        if (!g.pointwise()) {
+            float* col = t.scratch(0, 3, rows * k);
+            t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) { im2col(x, g, lo, hi, 0, col + lo * pix * k); });
+            a = col;
+        }
+        const auto am = rows_view(a, rows, k, k);
+        auto ym = rows_view(y, rows, g.oc, g.oc);
+        split_columns(t, g.oc, [&](std::size_t c0, std::size_t c1) {
+            const auto cols = std::ptrdiff_t(c1 - c0);
+            ym.middleCols(std::ptrdiff_t(c0), cols).noalias() = am * wm.middleCols(std::ptrdiff_t(c0), cols);
+        });
+        return;
+    }
+    const std::size_t nb = images_per_block(g);
     t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
         float* col = g.pointwise() ? nullptr : t.scratch(th, 0, nb * pix * k);
         for_each_gemm_block(g, lo, hi, nb, [&](std::size_t n0, std::size_t n1, std::size_t rows, std::size_t gi) {
@@ -268,10 +503,43 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
         return;
     }
     {
+        // Taps that only ever see padding get no gradient (their rows of dw stay as they are).
+        conv_geometry trimmed;
+        std::size_t first_row = 0;
+        if (trim_window(g, trimmed, first_row))
+            return conv_backward(t, x, w + first_row * g.oc, dy, dx, dw ? dw + first_row * g.oc : nullptr, trimmed,
+                                 dx_fresh);
+        if (std::vector<window_class> cls; padded_classes(g, cls))
+            return conv_backward_classes(t, x, w, dy, dx, dw, g, dx_fresh, cls);
+    }
+    {
         const std::size_t nb = images_per_block(g);
         const auto wm = rows_view(w, k, g.oc, g.oc);
-        // Input gradients: split over images (each image's dx is its own).
-        if (dx)
+        // Input gradients: split over images (each image's dx is its own), or for a batch of few
+        // pixels over the columns of the column gradient (see split_by_columns).
+        if (dx && split_by_columns(t, g)) {
+            const std::size_t rows = g.n * pix, xsize = g.h * g.w * g.c;
+            const auto dym = rows_view(dy, rows, g.oc, g.oc);
+            if (g.pointwise()) {
+                auto dxm = rows_view(dx, rows, g.c, g.c);
+                split_columns(t, g.c, [&](std::size_t c0, std::size_t c1) {
+                    const auto c0i = std::ptrdiff_t(c0), cols = std::ptrdiff_t(c1 - c0);
+                    if (dx_fresh) dxm.middleCols(c0i, cols).noalias() = dym * wm.middleRows(c0i, cols).transpose();
+                    else dxm.middleCols(c0i, cols).noalias() += dym * wm.middleRows(c0i, cols).transpose();
+                });
+            } else {
+                float* dcol = t.scratch(0, 3, rows * k);
+                auto dcm = rows_view(dcol, rows, k, k);
+                split_columns(t, k, [&](std::size_t c0, std::size_t c1) {
+                    const auto c0i = std::ptrdiff_t(c0), cols = std::ptrdiff_t(c1 - c0);
+                    dcm.middleCols(c0i, cols).noalias() = dym * wm.middleRows(c0i, cols).transpose();
+                });
+                t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                    if (dx_fresh) std::fill(dx + lo * xsize, dx + hi * xsize, 0.0f);
+                    col2im_add(dcol + lo * pix * k, g, lo, hi, 0, dx);
+                });
+            }
+        } else if (dx) {
             t.pool().run(g.n, [&](std::size_t lo, std::size_t hi, std::size_t th) {
                 float* dcol = g.pointwise() ? nullptr : t.scratch(th, 1, nb * pix * k);
                 // col2im accumulates, so a fresh gradient is zeroed first (this thread's images only).
@@ -289,6 +557,7 @@ inline void conv_backward(tape& t, const float* x, const float* w, const float* 
                     }
                 });
             });
+        }
         // Weight gradients: split over the rows of dw (ranges of kernel tap x input channel), each
         // part summing over all images in order. Every element has one writer, so no per-chunk
         // partial buffers (a network's worth of weights per chunk) are kept and summed, and the

@@ -125,11 +125,19 @@ public:
         for (const auto& p : params_) n += p.value.size();
         return n;
     }
-    /// Sets every parameter gradient to zero (before each recorded forward pass).
-    void zero_grad() {
+    /// Sets every parameter gradient to zero (before each recorded forward pass), large ones split
+    /// over `pool` when given.
+    void zero_grad(thread_pool* pool = nullptr) {
         for (auto& p : params_) {
-            if (p.grad.shape() != p.value.shape()) p.grad = xt::zeros<float>(p.value.shape());
-            else std::fill(p.grad.begin(), p.grad.end(), 0.0f);
+            if (p.grad.shape() != p.value.shape()) {
+                p.grad = xt::zeros<float>(p.value.shape());
+            } else {
+                float* g = p.grad.data();
+                if (pool && pool->threads() > 1 && p.grad.size() >= (std::size_t{1} << 15))
+                    pool->run(p.grad.size(), [&](std::size_t lo, std::size_t hi, std::size_t) { std::fill(g + lo, g + hi, 0.0f); });
+                else
+                    std::fill(g, g + p.grad.size(), 0.0f);
+            }
         }
     }
     /// Index of the op whose output is the model's output (logits).
@@ -144,7 +152,7 @@ public:
         require(bs[1] == std::size_t(in.h) && bs[2] == std::size_t(in.w) && bs[3] == std::size_t(in.c),
                 "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
                 net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
-        if (t.recording()) zero_grad();
+        if (t.recording()) zero_grad(&t.pool());
         std::vector<var>& v = values_;
         v.assign(net_.size(), var{});
         auto param = [&](std::size_t idx) {
@@ -200,7 +208,9 @@ private:
             case graph::op_kind::add: {
                 std::vector<var> xs;
                 for (auto j : o.inputs) xs.push_back(v[j]);
-                y = add(std::span<const var>(xs));
+                // A residual add's relu/relu6 is fused into it (no extra pass, no extra node).
+                act_done = o.act == graph::activation::relu || o.act == graph::activation::relu6;
+                y = add(std::span<const var>(xs), act_done ? o.act : graph::activation::none);
                 break;
             }
             case graph::op_kind::concat: {

@@ -142,16 +142,18 @@ inline var activate(var x, graph::activation a) {
     const std::size_t n = elements(xs);
     if (const auto bad = first_non_finite(xp, n); bad < n)
         throw diverged(accelnas::detail::concat("train::activate: input element ", bad, " is ", xp[bad]));
-    switch (a) {  // the common cases as plain loops the compiler vectorises
-    case graph::activation::relu:
-        for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(graph::activation::relu, xp[i]);
-        break;
-    case graph::activation::relu6:
-        for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(graph::activation::relu6, xp[i]);
-        break;
-    default:
-        for (std::size_t i = 0; i < n; ++i) yp[i] = graph::activation_value(a, xp[i]);
-    }
+    detail::parallel_rows(t, n, n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+        switch (a) {  // the common cases as plain loops the compiler vectorises
+        case graph::activation::relu:
+            for (std::size_t i = lo; i < hi; ++i) yp[i] = graph::activation_value(graph::activation::relu, xp[i]);
+            break;
+        case graph::activation::relu6:
+            for (std::size_t i = lo; i < hi; ++i) yp[i] = graph::activation_value(graph::activation::relu6, xp[i]);
+            break;
+        default:
+            for (std::size_t i = lo; i < hi; ++i) yp[i] = graph::activation_value(a, xp[i]);
+        }
+    });
     if (t.at(y).requires_grad)
         t.at(y).backward = [xi = x.id, a, n](tape& tp, node& self) {
             const float* d = self.grad().data();
@@ -159,15 +161,30 @@ inline var activate(var x, graph::activation a) {
             const float* yv = self.value().data();
             bool fresh = false;
             float* dx = tp.grad_slot(xi, fresh).data();
-            if (fresh) std::fill(dx, dx + n, 0.0f);
-            for (std::size_t i = 0; i < n; ++i) dx[i] += d[i] * graph::activation_derivative(a, xv[i], yv[i]);
+            detail::parallel_rows(tp, n, n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                if (fresh) std::fill(dx + lo, dx + hi, 0.0f);
+                switch (a) {
+                case graph::activation::relu:
+                    for (std::size_t i = lo; i < hi; ++i) dx[i] += xv[i] > 0.0f ? d[i] : 0.0f;
+                    break;
+                case graph::activation::relu6:
+                    for (std::size_t i = lo; i < hi; ++i) dx[i] += xv[i] > 0.0f && xv[i] < 6.0f ? d[i] : 0.0f;
+                    break;
+                default:
+                    for (std::size_t i = lo; i < hi; ++i) dx[i] += d[i] * graph::activation_derivative(a, xv[i], yv[i]);
+                }
+            });
         };
     return y;
 }
 
-/// Element-wise sum of one or more variables of one shape.
-inline var add(std::span<const var> xs) {
+/// Element-wise sum of one or more variables of one shape, followed by the activation `act` when it
+/// is none, relu or relu6 (fused: a residual add and its ReLU take one pass). A fused activation
+/// throws `train::diverged` on a NaN or infinite sum, as `activate` does.
+inline var add(std::span<const var> xs, graph::activation act = graph::activation::none) {
     require(!xs.empty(), "train::add: needs at least one input");
+    require(act == graph::activation::none || act == graph::activation::relu || act == graph::activation::relu6,
+            "train::add: only relu and relu6 are fused, not ", graph::to_string(act));
     auto& t = detail::tape_of(xs[0]);
     const auto s = shape_of(t.value(xs[0]));
     bool rg = false;
@@ -178,21 +195,47 @@ inline var add(std::span<const var> xs) {
     auto y = t.push(s, rg);
     float* yp = t.value(y).data();
     const std::size_t n = elements(s);
-    std::copy_n(t.value(xs[0]).data(), n, yp);
-    for (std::size_t k = 1; k < xs.size(); ++k) {
-        const float* p = t.value(xs[k]).data();
-        for (std::size_t i = 0; i < n; ++i) yp[i] += p[i];
+    detail::parallel_rows(t, n, n * xs.size(), [&](std::size_t lo, std::size_t hi, std::size_t) {
+        std::copy(t.value(xs[0]).data() + lo, t.value(xs[0]).data() + hi, yp + lo);
+        for (std::size_t k = 1; k < xs.size(); ++k) {
+            const float* p = t.value(xs[k]).data();
+            for (std::size_t i = lo; i < hi; ++i) yp[i] += p[i];
+        }
+    });
+    if (act != graph::activation::none) {
+        if (const auto bad = first_non_finite(yp, n); bad < n)
+            throw diverged(accelnas::detail::concat("train::add: sum element ", bad, " is ", yp[bad], " before the ",
+                                                    graph::to_string(act)));
+        detail::parallel_rows(t, n, n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+            if (act == graph::activation::relu)
+                for (std::size_t i = lo; i < hi; ++i) yp[i] = graph::activation_value(graph::activation::relu, yp[i]);
+            else
+                for (std::size_t i = lo; i < hi; ++i) yp[i] = graph::activation_value(graph::activation::relu6, yp[i]);
+        });
     }
     if (t.at(y).requires_grad) {
         for (auto v : xs) t.at(y).parents.push_back(v.id);
-        t.at(y).backward = [n](tape& tp, node& self) {
-            const float* d = self.grad().data();
+        t.at(y).backward = [n, act](tape& tp, node& self) {
+            float* d = self.grad().data();
+            // A fused relu/relu6 turns the node's own gradient into the sum's in place: the derivative
+            // comes from the output, inside (0, 6) exactly when the sum is.
+            if (act != graph::activation::none) {
+                const float* yv = self.value().data();
+                detail::parallel_rows(tp, n, n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                    if (act == graph::activation::relu)
+                        for (std::size_t i = lo; i < hi; ++i) d[i] = yv[i] > 0.0f ? d[i] : 0.0f;
+                    else
+                        for (std::size_t i = lo; i < hi; ++i) d[i] = yv[i] > 0.0f && yv[i] < 6.0f ? d[i] : 0.0f;
+                });
+            }
             for (auto pi : self.parents)
                 if (tp.at(pi).requires_grad) {
                     bool fresh = false;
                     float* dx = tp.grad_slot(pi, fresh).data();
-                    if (fresh) std::copy_n(d, n, dx);
-                    else for (std::size_t i = 0; i < n; ++i) dx[i] += d[i];
+                    detail::parallel_rows(tp, n, n, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                        if (fresh) std::copy(d + lo, d + hi, dx + lo);
+                        else for (std::size_t i = lo; i < hi; ++i) dx[i] += d[i];
+                    });
                 }
         };
     }
@@ -216,12 +259,14 @@ inline var mul(var a, var b) {
     const float* ap = t.value(a).data();
     const float* bp = t.value(b).data();
     float* yp = t.value(y).data();
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t p = 0; p < pix; ++p)
-            for (std::size_t k = 0; k < c; ++k) {
-                const std::size_t e = (i * pix + p) * c + k;
-                yp[e] = ap[e] * bp[bcast ? i * c + k : e];
-            }
+    detail::parallel_rows(t, n, n * pix * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
+        for (std::size_t i = lo; i < hi; ++i)
+            for (std::size_t p = 0; p < pix; ++p)
+                for (std::size_t k = 0; k < c; ++k) {
+                    const std::size_t e = (i * pix + p) * c + k;
+                    yp[e] = ap[e] * bp[bcast ? i * c + k : e];
+                }
+    });
     if (t.at(y).requires_grad)
         t.at(y).backward = [ai = a.id, bi = b.id, bcast, n, pix, c](tape& tp, node& self) {
             const float* d = self.grad().data();
@@ -229,13 +274,16 @@ inline var mul(var a, var b) {
             const float* bv = tp.at(bi).value().data();
             float* da = tp.at(ai).requires_grad ? tp.grad_of(ai).data() : nullptr;
             float* db = tp.at(bi).requires_grad ? tp.grad_of(bi).data() : nullptr;
-            for (std::size_t i = 0; i < n; ++i)
-                for (std::size_t p = 0; p < pix; ++p)
-                    for (std::size_t k = 0; k < c; ++k) {
-                        const std::size_t e = (i * pix + p) * c + k, f = bcast ? i * c + k : e;
-                        if (da) da[e] += d[e] * bv[f];
-                        if (db) db[f] += d[e] * av[e];
-                    }
+            // Split over images: a broadcast db sums over one image's pixels only.
+            detail::parallel_rows(tp, n, n * pix * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                for (std::size_t i = lo; i < hi; ++i)
+                    for (std::size_t p = 0; p < pix; ++p)
+                        for (std::size_t k = 0; k < c; ++k) {
+                            const std::size_t e = (i * pix + p) * c + k, f = bcast ? i * c + k : e;
+                            if (da) da[e] += d[e] * bv[f];
+                            if (db) db[f] += d[e] * av[e];
+                        }
+            });
         };
     return y;
 }
@@ -296,54 +344,58 @@ inline var pool(var x, bool max, int kh, int kw, int sh, int sw, graph::padding 
     require(!max || elements(xs) < std::size_t(std::numeric_limits<std::int32_t>::max()),
             "train::pool: input too large for max-pool indices");
     if (max) nd.iaux.resize(outn);
-    std::vector<float> cnt;  // average pooling: divisor per output pixel
-    for (std::size_t n = 0; n < g.n; ++n)
-        for (std::size_t oy = 0; oy < g.oh; ++oy)
-            for (std::size_t ox = 0; ox < g.ow; ++ox) {
-                const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
-                for (std::size_t k = 0; k < c; ++k) yp[o + k] = max ? -std::numeric_limits<float>::infinity() : 0.0f;
-                std::size_t taps = 0;
-                detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t pixel) {
-                    ++taps;
-                    const std::size_t i = pixel * c;
-                    for (std::size_t k = 0; k < c; ++k) {
-                        if (max) {
-                            if (xp[i + k] > yp[o + k]) {
-                                yp[o + k] = xp[i + k];
-                                nd.iaux[o + k] = std::int32_t(i + k);
+    detail::parallel_rows(t, g.n, outn, [&](std::size_t lo, std::size_t hi, std::size_t) {
+        for (std::size_t n = lo; n < hi; ++n)
+            for (std::size_t oy = 0; oy < g.oh; ++oy)
+                for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                    const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
+                    for (std::size_t k = 0; k < c; ++k) yp[o + k] = max ? -std::numeric_limits<float>::infinity() : 0.0f;
+                    std::size_t taps = 0;
+                    detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t pixel) {
+                        ++taps;
+                        const std::size_t i = pixel * c;
+                        for (std::size_t k = 0; k < c; ++k) {
+                            if (max) {
+                                if (xp[i + k] > yp[o + k]) {
+                                    yp[o + k] = xp[i + k];
+                                    nd.iaux[o + k] = std::int32_t(i + k);
+                                }
+                            } else {
+                                yp[o + k] += xp[i + k];
                             }
-                        } else {
-                            yp[o + k] += xp[i + k];
                         }
+                    });
+                    if (!max) {
+                        const float div = count_include_pad ? float(g.kh * g.kw) : float(taps);
+                        for (std::size_t k = 0; k < c; ++k) yp[o + k] /= div;
                     }
-                });
-                if (!max) {
-                    const float div = count_include_pad ? float(g.kh * g.kw) : float(taps);
-                    for (std::size_t k = 0; k < c; ++k) yp[o + k] /= div;
                 }
-            }
+    });
     if (nd.requires_grad)
         nd.backward = [g, max, count_include_pad, xi = x.id](tape& tp, node& self) {
             const float* d = self.grad().data();
             float* dx = tp.grad_of(xi).data();
             const std::size_t c = g.c;
-            if (max) {
-                const std::size_t outn = g.n * g.oh * g.ow * c;
-                for (std::size_t o = 0; o < outn; ++o) dx[self.iaux[o]] += d[o];
-                return;
-            }
-            for (std::size_t n = 0; n < g.n; ++n)
-                for (std::size_t oy = 0; oy < g.oh; ++oy)
-                    for (std::size_t ox = 0; ox < g.ow; ++ox) {
-                        const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
-                        std::size_t taps = 0;
-                        detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t) { ++taps; });
-                        const float inv = 1.0f / (count_include_pad ? float(g.kh * g.kw) : float(taps));
-                        detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t pixel) {
-                            const std::size_t i = pixel * c;
-                            for (std::size_t k = 0; k < c; ++k) dx[i + k] += d[o + k] * inv;
-                        });
-                    }
+            const std::size_t per_image = g.oh * g.ow * c;
+            // Split over images: every window of an image lies inside that image.
+            detail::parallel_rows(tp, g.n, g.n * per_image, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                if (max) {
+                    for (std::size_t o = lo * per_image; o < hi * per_image; ++o) dx[self.iaux[o]] += d[o];
+                    return;
+                }
+                for (std::size_t n = lo; n < hi; ++n)
+                    for (std::size_t oy = 0; oy < g.oh; ++oy)
+                        for (std::size_t ox = 0; ox < g.ow; ++ox) {
+                            const std::size_t o = ((n * g.oh + oy) * g.ow + ox) * c;
+                            std::size_t taps = 0;
+                            detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t) { ++taps; });
+                            const float inv = 1.0f / (count_include_pad ? float(g.kh * g.kw) : float(taps));
+                            detail::for_each_tap(g, n, oy, ox, [&](std::size_t, std::size_t pixel) {
+                                const std::size_t i = pixel * c;
+                                for (std::size_t k = 0; k < c; ++k) dx[i + k] += d[o + k] * inv;
+                            });
+                        }
+            });
         };
     return y;
 }
@@ -357,20 +409,24 @@ inline var global_avg_pool(var x) {
     const float* xp = t.value(x).data();
     float* yp = t.value(y).data();
     const float inv = 1.0f / float(pix);
-    for (std::size_t i = 0; i < n; ++i) {
-        float* o = yp + i * c;
-        std::fill(o, o + c, 0.0f);
-        for (std::size_t p = 0; p < pix; ++p)
-            for (std::size_t k = 0; k < c; ++k) o[k] += xp[(i * pix + p) * c + k];
-        for (std::size_t k = 0; k < c; ++k) o[k] *= inv;
-    }
+    detail::parallel_rows(t, n, n * pix * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
+        for (std::size_t i = lo; i < hi; ++i) {
+            float* o = yp + i * c;
+            std::fill(o, o + c, 0.0f);
+            for (std::size_t p = 0; p < pix; ++p)
+                for (std::size_t k = 0; k < c; ++k) o[k] += xp[(i * pix + p) * c + k];
+            for (std::size_t k = 0; k < c; ++k) o[k] *= inv;
+        }
+    });
     if (t.at(y).requires_grad)
         t.at(y).backward = [xi = x.id, n, pix, c, inv](tape& tp, node& self) {
             const float* d = self.grad().data();
             float* dx = tp.grad_of(xi).data();
-            for (std::size_t i = 0; i < n; ++i)
-                for (std::size_t p = 0; p < pix; ++p)
-                    for (std::size_t k = 0; k < c; ++k) dx[(i * pix + p) * c + k] += d[i * c + k] * inv;
+            detail::parallel_rows(tp, n, n * pix * c, [&](std::size_t lo, std::size_t hi, std::size_t) {
+                for (std::size_t i = lo; i < hi; ++i)
+                    for (std::size_t p = 0; p < pix; ++p)
+                        for (std::size_t k = 0; k < c; ++k) dx[(i * pix + p) * c + k] += d[i * c + k] * inv;
+            });
         };
     return y;
 }

@@ -6,6 +6,7 @@
 
 #include <accelnas/core/adam.hpp>
 #include <accelnas/core/error.hpp>
+#include <accelnas/core/thread_pool.hpp>
 #include <accelnas/train/model.hpp>
 
 #include <cmath>
@@ -27,6 +28,13 @@ inline void match_state(std::vector<tensor>& s, const std::vector<parameter>& ps
         s.push_back(std::move(t));
     }
 }
+// Calls f(lo, hi) on parts of [0, n): split over `pool` when there is one and the parameter is large
+// (element-wise updates: the result does not depend on the split).
+template <class F>
+void update_range(thread_pool* pool, std::size_t n, F&& f) {
+    if (pool && pool->threads() > 1 && n >= (std::size_t{1} << 15)) pool->run(n, [&](std::size_t lo, std::size_t hi, std::size_t) { f(lo, hi); });
+    else f(std::size_t{0}, n);
+}
 }  // namespace detail
 
 /// SGD with momentum as PyTorch defines it: g += wd * w; buf = momentum * buf + g;
@@ -36,19 +44,33 @@ struct sgd {
     bool nesterov = true;        ///< Nesterov momentum
     float weight_decay = 4e-5f;  ///< L2 coefficient on `decay` parameters
 
-    /// Applies one update with learning rate `lr`.
-    void step(std::vector<parameter>& ps, float lr) {
+    /// Applies one update with learning rate `lr`, large parameters split over `pool` when given.
+    void step(std::vector<parameter>& ps, float lr, thread_pool* pool = nullptr) {
         detail::match_state(buf_, ps, 0.0f);
         for (std::size_t i = 0; i < ps.size(); ++i) {
             float* w = ps[i].value.data();
             const float* gr = ps[i].grad.data();
             float* b = buf_[i].data();
             const float wd = ps[i].decay ? weight_decay : 0.0f;
-            for (std::size_t j = 0, n = ps[i].value.size(); j < n; ++j) {
-                const float g = gr[j] + wd * w[j];
-                b[j] = momentum * b[j] + g;
-                w[j] -= lr * (nesterov ? g + momentum * b[j] : b[j]);
-            }
+            // Locals and restrict pointers: the loops vectorise only when stores cannot alias them.
+            detail::update_range(pool, ps[i].value.size(), [w, gr, b, wd, lr, mom = momentum, nest = nesterov](std::size_t lo, std::size_t hi) {
+                float* __restrict wr = w;
+                float* __restrict br = b;
+                const float* __restrict grr = gr;
+                const float m = mom, l = lr, d = wd;
+                if (nest)
+                    for (std::size_t j = lo; j < hi; ++j) {
+                        const float g = grr[j] + d * wr[j];
+                        br[j] = m * br[j] + g;
+                        wr[j] -= l * (g + m * br[j]);
+                    }
+                else
+                    for (std::size_t j = lo; j < hi; ++j) {
+                        const float g = grr[j] + d * wr[j];
+                        br[j] = m * br[j] + g;
+                        wr[j] -= l * br[j];
+                    }
+            });
         }
     }
 
@@ -63,8 +85,8 @@ struct rmsprop {
     float epsilon = 1e-3f;       ///< inside the square root (TF EfficientNet uses 1e-3)
     float weight_decay = 1e-5f;  ///< L2 coefficient on `decay` parameters
 
-    /// Applies one update with learning rate `lr`.
-    void step(std::vector<parameter>& ps, float lr) {
+    /// Applies one update with learning rate `lr`, large parameters split over `pool` when given.
+    void step(std::vector<parameter>& ps, float lr, thread_pool* pool = nullptr) {
         detail::match_state(ms_, ps, 1.0f);
         detail::match_state(mom_, ps, 0.0f);
         for (std::size_t i = 0; i < ps.size(); ++i) {
@@ -73,12 +95,20 @@ struct rmsprop {
             float* ms = ms_[i].data();
             float* mo = mom_[i].data();
             const float wd = ps[i].decay ? weight_decay : 0.0f;
-            for (std::size_t j = 0, n = ps[i].value.size(); j < n; ++j) {
-                const float g = gr[j] + wd * w[j];
-                ms[j] = decay * ms[j] + (1.0f - decay) * g * g;
-                mo[j] = momentum * mo[j] + lr * g / std::sqrt(ms[j] + epsilon);
-                w[j] -= mo[j];
-            }
+            detail::update_range(pool, ps[i].value.size(),
+                                 [w, gr, ms, mo, wd, lr, dec = decay, mom = momentum, e = epsilon](std::size_t lo, std::size_t hi) {
+                float* __restrict wr = w;
+                float* __restrict msr = ms;
+                float* __restrict mor = mo;
+                const float* __restrict grr = gr;
+                const float dc = dec, m = mom, l = lr, d = wd, ep = e;
+                for (std::size_t j = lo; j < hi; ++j) {
+                    const float g = grr[j] + d * wr[j];
+                    msr[j] = dc * msr[j] + (1.0f - dc) * g * g;
+                    mor[j] = m * mor[j] + l * g / std::sqrt(msr[j] + ep);
+                    wr[j] -= mor[j];
+                }
+            });
         }
     }
 
@@ -92,8 +122,8 @@ struct adam {
     float epsilon = 1e-8f;               ///< added to the root of the second moment
     float weight_decay = 0.0f;           ///< L2 coefficient on `decay` parameters
 
-    /// Applies one update with learning rate `lr`.
-    void step(std::vector<parameter>& ps, float lr) {
+    /// Applies one update with learning rate `lr`, large parameters split over `pool` when given.
+    void step(std::vector<parameter>& ps, float lr, thread_pool* pool = nullptr) {
         detail::match_state(m_, ps, 0.0f);
         detail::match_state(v_, ps, 0.0f);
         ++t_;
@@ -104,8 +134,10 @@ struct adam {
             float* m = m_[i].data();
             float* v = v_[i].data();
             const float wd = ps[i].decay ? weight_decay : 0.0f;
-            for (std::size_t j = 0, n = ps[i].value.size(); j < n; ++j)
-                w[j] -= adam_step(m[j], v[j], gr[j] + wd * w[j], lr, beta1, beta2, epsilon, c);
+            detail::update_range(pool, ps[i].value.size(), [&](std::size_t lo, std::size_t hi) {
+                for (std::size_t j = lo; j < hi; ++j)
+                    w[j] -= adam_step(m[j], v[j], gr[j] + wd * w[j], lr, beta1, beta2, epsilon, c);
+            });
         }
     }
 
@@ -116,9 +148,9 @@ struct adam {
 /// One of the optimizers, chosen at run time (command-line tools).
 using optimizer = std::variant<sgd, rmsprop, adam>;
 
-/// Applies one step of whichever optimizer `o` holds.
-inline void step(optimizer& o, std::vector<parameter>& ps, float lr) {
-    std::visit([&](auto& x) { x.step(ps, lr); }, o);
+/// Applies one step of whichever optimizer `o` holds, large parameters split over `pool` when given.
+inline void step(optimizer& o, std::vector<parameter>& ps, float lr, thread_pool* pool = nullptr) {
+    std::visit([&](auto& x) { x.step(ps, lr, pool); }, o);
 }
 
 /// Decay shape of a learning-rate schedule.

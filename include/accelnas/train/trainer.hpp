@@ -211,7 +211,7 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
                     throw diverged(accelnas::detail::concat("train::fit: gradient of '", p.name, "' is ", p.grad.data()[bad],
                                                             " at epoch ", e, ", step ", s + 1));
             lr = sched.at(step);
-            train::step(opt, m.parameters(), lr);
+            train::step(opt, m.parameters(), lr, &t.pool());
             for (const auto& p : m.parameters())
                 if (const auto bad = first_non_finite(p.value.data(), p.value.size()); bad < p.value.size())
                     throw diverged(accelnas::detail::concat("train::fit: weight '", p.name, "' became ",
