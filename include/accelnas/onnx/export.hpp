@@ -205,6 +205,10 @@ private:
         auto in = [&](std::size_t k) { return names_[o.inputs[k]]; };
         const std::string pre = name + "/pre";  // the main node's output when an epilogue follows
         switch (o.kind) {
+        case graph::op_kind::opaque:
+            // Its attributes and all but its tensor inputs were not kept on import: it cannot be written back.
+            fail("ONNX export: op '", name, "' is an opaque ", o.opaque_type,
+                 " op (one accelnas does not model, imported with --unsupported host); it cannot be exported");
         case graph::op_kind::input:
             value_info(g_->add_input(), name, {1, o.out.c, o.out.h, o.out.w});
             names_[i] = name;
