@@ -159,7 +159,8 @@ def main():
             cv_codes = np.clip(np.rint(cv / scale) + zp, -128, 127).astype(np.int64)
             print(f"  OpenCV {cv2.__version__} runs it: max {int(np.abs(cv_codes - ref_codes).max())} LSB from the int8 engine")
         except Exception as e:  # noqa: BLE001  reported, not required
-            print(f"  OpenCV cannot run it: {str(e).strip().splitlines()[-1][:200]}")
+            lines = [ln.strip('> ').strip() for ln in str(e).splitlines() if 'error' in ln]
+            print(f"  OpenCV cannot run it: {lines[-1] if lines else str(e).strip()}")
     if failed:
         print('FAILED:\n  ' + '\n  '.join(failed))
         sys.exit(1)

@@ -337,6 +337,7 @@ private:
                 }
                 break;
             }
+            case op_kind::opaque: fail("quant::float_model: op '", o.name, "' is opaque (", o.opaque_type, ")");
             }
             if (fused && o.act != graph::activation::none) {
                 report(i, true, y);
