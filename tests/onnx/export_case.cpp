@@ -10,7 +10,8 @@
 // With --int8 the model is the QDQ export of the int8 quantization (calibrated as accelnas-export
 // --int8 does by default: 256 Fashion-MNIST images with a checkpoint, 256 random ones from seed 0
 // without), PREFIX.output.bin the int8 engine's dequantized output, and PREFIX.int8.txt the engine's
-// output scale and zero point (qdq_check.py compares int8 codes).
+// output scale and zero point, PREFIX.codes.txt/.bin every op's int8 codes (qdq_check.py compares
+// int8 codes).
 
 #include <accelnas/app/quant_calibration.hpp>
 #include <accelnas/app/spec.hpp>
@@ -84,6 +85,19 @@ int main(int argc, char** argv) {
             char line[64];
             std::snprintf(line, sizeof line, "%.9g %d\n", double(p.scale), int(p.zero_point));
             write_file_atomically(prefix + ".int8.txt", line);
+            // Every op's int8 codes (NHWC) for the per-tensor comparison of qdq_check.py: one line per op
+            // (name kind h w c) in PREFIX.codes.txt, the codes back to back in PREFIX.codes.bin.
+            const auto qx = engine.quantize_input(x);
+            std::string codes, index;
+            for (std::size_t i = 0; i < folded.network.size(); ++i) {
+                const auto& o = folded.network.ops()[i];
+                const auto y = engine.run(qx, i);
+                codes.append(reinterpret_cast<const char*>(y.data()), y.size());
+                index += o.name + " " + std::string(graph::to_string(o.kind)) + " " + std::to_string(o.out.h) + " " +
+                         std::to_string(o.out.w) + " " + std::to_string(o.out.c) + "\n";
+            }
+            write_file_atomically(prefix + ".codes.bin", codes);
+            write_file_atomically(prefix + ".codes.txt", index);
             std::cout << prefix << ".onnx: int8 QDQ " << net.name() << " " << s << " -> " << out.size() << " outputs\n";
             return 0;
         }

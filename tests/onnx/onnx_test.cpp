@@ -166,12 +166,12 @@ TEST_CASE("import: ops with no IR counterpart are an error, or opaque host ops w
     CHECK_THROWS_WITH(ox::import_model(b.m), Contains("1 op with no accelnas IR counterpart") && Contains("TopK (node 'topk')"));
     const auto net = ox::import_model(b.m, {.unsupported = ox::unsupported_policy::host});
     REQUIRE(net.size() == 6);  // x, c1, topk, c2, gap, fc
-    const auto t = net.find("topk");
+    const auto t = net.find("topk").id;
     const auto& o = net.at(t);
     CHECK(o.kind == graph::op_kind::opaque);
     CHECK(o.opaque_type == "TopK");
     CHECK(o.out == graph::tensor_shape{1, 8, 8, 4});  // ONNX's shape inference: NCHW 1x4x8x8
-    CHECK(o.inputs == std::vector<std::size_t>{net.find("c1")});
+    CHECK(o.inputs == std::vector<std::size_t>{net.find("c1").id});
     CHECK(graph::cost_of(net).macs == 8 * 8 * 16 * 27 + 8 * 8 * 8 * 36 + 80);
     // The same with the input size given (the model's own is replaced before shape inference).
     const auto big = ox::import_model(b.m, {.input_shape = {1, 3, 16, 16}, .unsupported = ox::unsupported_policy::host});
@@ -184,7 +184,7 @@ TEST_CASE("import: ops with no IR counterpart are an error, or opaque host ops w
 
 TEST_CASE("an opaque op is the Edge TPU's partition point and is priced on the host CPU", "[onnx][host]") {
     const auto net = ox::import_model(topk_model().m, {.unsupported = ox::unsupported_policy::host});
-    const auto t = net.find("topk");
+    const auto t = net.find("topk").id;
     auto cfg = hw::targets::coral_usb();
     CHECK(hw::partition_point(net, cfg) == t);
     CHECK(hw::crossing_bytes(net, t) == 8 * 8 * 16);  // c1's output goes to the host

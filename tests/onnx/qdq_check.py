@@ -7,7 +7,8 @@ QuantizeLinear -> DequantizeLinear pair); then a small numpy evaluator of the ON
 (QuantizeLinear rounds half to even and saturates, DequantizeLinear per tensor or per axis, the float
 ops in float64) runs it on PREFIX.input.bin, and the int8 codes of its output must equal those of
 accelnas' int8 engine (PREFIX.output.bin dequantized with the scale and zero point of PREFIX.int8.txt)
-within MAX_LSB (the engine requantizes with fixed-point multipliers and rounds integer means half
+within MAX_LSB, and so must the codes of every op's QuantizeLinear those of the same op in the
+engine (PREFIX.codes.txt/.bin; reshapes, whose flattening order differs, are skipped) (the engine requantizes with fixed-point multipliers and rounds integer means half
 away from zero, the QDQ graph in floating point: a code can differ by one where a value lies on a
 rounding boundary, and such a difference can grow through later layers).
 
@@ -151,6 +152,28 @@ def main():
               f"max {int(diff.max())} LSB, {100 * exact:.1f}% of {ref.size} output codes equal")
         if diff.max() > max_lsb:
             failed.append(f"{name}: output codes differ by {int(diff.max())} LSB > {max_lsb}")
+        # Every op's tensor: the codes of its QuantizeLinear (NAME/q) against the engine's (NHWC).
+        _, qcodes = run_qdq(model, x)
+        engine = np.fromfile(prefix + '.codes.bin', dtype=np.int8)
+        off = total = equal = worst = skipped = 0
+        for line in open(prefix + '.codes.txt'):
+            op, kind, hh, ww, cc = line.split()
+            size = int(hh) * int(ww) * int(cc)
+            e = engine[off:off + size].astype(np.int64)
+            off += size
+            q = qcodes.get(op + '/q')
+            if kind == 'reshape' or q is None:  # a flatten's element order differs (NHWC vs NCHW)
+                skipped += 1
+                continue
+            q = q.astype(np.int64)
+            q = q.transpose(0, 2, 3, 1).reshape(-1) if q.ndim == 4 else q.reshape(-1)
+            dq = np.abs(q - e)
+            total += size; equal += int(np.sum(dq == 0)); worst = max(worst, int(dq.max()))
+        assert off == engine.size
+        print(f"  every op's tensor: max {worst} LSB, {100 * equal / total:.3f}% of {total} codes equal "
+              f"({skipped} reshapes not compared)")
+        if worst > max_lsb:
+            failed.append(f"{name}: an op's codes differ by {worst} LSB > {max_lsb}")
         try:
             import cv2
             net = cv2.dnn.readNetFromONNX(model.SerializeToString())
