@@ -24,7 +24,7 @@ import onnx
 from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opencv_check import conv, same_pads  # noqa: E402  the float Conv of the float checks
+from opencv_check import finish, float_op, same_pads  # noqa: E402  the float ops and report of the float checks
 
 
 def window_pads(x, k, s, a):
@@ -75,30 +75,17 @@ def run_qdq(m, x):
         elif t == 'DequantizeLinear':
             ax = a.get('axis', 1)
             y = (i[0].astype(np.float64) - per_axis(i[2].astype(np.float64), i[0], ax)) * per_axis(i[1].astype(np.float64), i[0], ax)
-        elif t == 'Conv':
-            k = i[1].shape[2:]; s = a.get('strides', [1, 1])
-            y = conv(i[0], i[1], i[2] if len(i) > 2 else None, s, window_pads(i[0], k, s, a), a.get('group', 1))
-        elif t == 'Gemm':
-            y = i[0] @ (i[1].T if a.get('transB', 0) else i[1]) + (i[2] if len(i) > 2 else 0)
-        elif t == 'Relu': y = np.maximum(i[0], 0)
-        elif t == 'Clip': y = np.clip(i[0], i[1], i[2])
-        elif t == 'Sigmoid': y = 1 / (1 + np.exp(-i[0]))
-        elif t == 'HardSigmoid': y = np.clip(a['alpha'] * i[0] + a['beta'], 0, 1)
-        elif t == 'Mul': y = i[0] * i[1]
-        elif t == 'Add': y = i[0] + i[1]
         elif t == 'Sum': y = np.sum(i, axis=0)
         elif t == 'Concat': y = np.concatenate(i, axis=a['axis'])
         elif t == 'MaxPool': y = pool(i[0], a, 'max')
         elif t == 'AveragePool': y = pool(i[0], a, 'avg')
-        elif t == 'GlobalAveragePool': y = i[0].mean(axis=(2, 3), keepdims=True)
-        elif t == 'Flatten': y = i[0].reshape(i[0].shape[0], -1)
         elif t == 'Identity': y = i[0]
         elif t == 'Pad':
             p = i[1]; y = np.pad(i[0], [(p[d], p[d + 4]) for d in range(4)])
         elif t == 'Softmax':
             e = np.exp(i[0] - i[0].max(axis=a.get('axis', 1), keepdims=True)); y = e / e.sum(axis=a.get('axis', 1), keepdims=True)
-        else:
-            raise Exception('the numpy QDQ evaluator has no ' + t)
+        else:  # Conv, Gemm, Relu, Clip, (Hard)Sigmoid, Mul, Add: as in the float checks
+            y = float_op(t, i, a)
         v[n.output[0]] = y
     return v[g.output[0].name], codes
 
@@ -184,9 +171,7 @@ def main():
         except Exception as e:  # noqa: BLE001  reported, not required
             lines = [ln.strip('> ').strip() for ln in str(e).splitlines() if 'error' in ln]
             print(f"  OpenCV cannot run it: {lines[-1] if lines else str(e).strip()}")
-    if failed:
-        print('FAILED:\n  ' + '\n  '.join(failed))
-        sys.exit(1)
+    finish(failed)
 
 
 if __name__ == '__main__':
