@@ -3,7 +3,8 @@
 # Tanh) in the middle. Without the flag accelnas-estimate refuses them listing the ops; with it the
 # TopK is the partition point on coral-usb (conv1 on the device, everything from the TopK on the
 # host CPU), the total includes the host time and the host-link transfer of conv1's output
-# (16 x 32 x 32 int8 bytes), and an --unsupported value other than error/host is a usage error.
+# (16 x 32 x 32 int8 bytes), and an --unsupported value other than error/host is a usage error. Also
+# accelnas-export --int8 on a network the int8 engine cannot quantize.
 # usage: host_case.sh BIN_DIR(tools) SOURCE_DIR OUT_DIR
 set -euo pipefail
 bin=$1 src=$2 out=$3
@@ -48,3 +49,20 @@ print(f"{sys.argv[1]}: partition at op {r['first_host_op']} (topk), host {1e3 * 
 PY
   done
 done
+# accelnas-export --int8 with a network the int8 engine cannot quantize (a dense layer over 64x64x20
+# features could overflow int32 accumulation): a clear error naming the op, exit 1, nothing written.
+cat > wide.json <<'JSON'
+{"schema": "accelnas.network", "version": 1, "name": "wide", "ops": [
+ {"name": "input", "kind": "input", "shape": [1, 64, 64, 20]},
+ {"name": "fc", "kind": "fully_connected", "inputs": ["input"], "units": 10, "bias": true, "batch_norm": false,
+  "activation": "none"}]}
+JSON
+rm -f wide_int8.onnx
+set +e
+"$bin/accelnas-export" --model wide.json --out wide_int8.onnx --int8 2> err.txt
+rc=$?
+set -e
+cat err.txt
+test $rc -eq 1
+grep -q "op 'fc' accumulates 81920 products per output; int32 accumulation could overflow" err.txt
+test ! -e wide_int8.onnx
