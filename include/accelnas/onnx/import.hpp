@@ -9,7 +9,9 @@
 /// and x*HardSigmoid(x) become swish and hard swish; shape arithmetic on constants (Shape, Gather,
 /// Unsqueeze, Squeeze, Concat, Cast, Add/Sub/Mul/Div) is folded. ONNX's explicit pads become the IR's
 /// TensorFlow SAME or VALID policy when that gives the same output size (so MACs are exact), else
-/// an explicit pad op before a VALID window.
+/// an explicit pad op before a VALID window. Ops outside that mapping are an error listing them all,
+/// or, with `unsupported_policy::host`, opaque ops (graph::op_kind::opaque) whose output shapes come
+/// from ONNX's shape inference: no accelerator runs them, so the host CPU prices them.
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/network.hpp>
