@@ -221,7 +221,7 @@ TEST_CASE("training, quantization and export refuse an opaque op by name", "[onn
     CHECK_THROWS_WITH(ox::export_model(net, zero_parameters(net)), Contains("'topk'") && Contains("cannot be exported"));
 }
 
-TEST_CASE("--unsupported host: an op whose output size shape inference cannot give is a clear error", "[onnx][host][bad]") {
+TEST_CASE("import with the host policy: an op whose output size shape inference cannot give is a clear error", "[onnx][host][bad]") {
     builder b;
     auto c1 = b.conv("c1", "x", 3, 4, 3, {1, 1, 1, 1});
     // NonMaxSuppression's output size depends on the data.
