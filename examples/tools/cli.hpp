@@ -25,27 +25,36 @@
 
 namespace accelnas::tools {
 
-/// Adds --input-shape, the fixed input size of ONNX models with dynamic sizes.
-inline void add_onnx_options(CLI::App& cli, std::string& input_shape) {
+/// Adds --input-shape, the fixed input size of ONNX models with dynamic sizes, and (when `unsupported`
+/// is given) --unsupported, what the importer does with ONNX ops that have no IR counterpart.
+inline void add_onnx_options(CLI::App& cli, std::string& input_shape, std::string* unsupported = nullptr) {
     cli.add_option("--input-shape", input_shape, "input size of .onnx models with dynamic sizes, NCHW (e.g. 1x3x224x224)")
         ->type_name("NxCxHxW");
+    if (unsupported)
+        cli.add_option("--unsupported", *unsupported,
+                       ".onnx ops with no accelnas counterpart: error (refuse the model) or host (opaque ops run "
+                       "on the host CPU, as the Edge TPU compiler leaves them)")
+            ->type_name("error|host")->default_val("error");
 }
 
 /// Lets model specs name .onnx files when the tool was built with the ONNX component; without it,
-/// --input-shape is a usage error (.onnx specs then fail saying ONNX support was not built).
-inline void enable_onnx_specs([[maybe_unused]] const std::string& input_shape) {
+/// --input-shape and --unsupported host are usage errors (.onnx specs then fail saying ONNX support
+/// was not built).
+inline void enable_onnx_specs([[maybe_unused]] const std::string& input_shape,
+                              [[maybe_unused]] const std::string& unsupported = "error") {
 #ifdef ACCELNAS_WITH_ONNX
     onnx::import_options opt;
-    if (!input_shape.empty()) {
-        try {
-            opt.input_shape = onnx::parse_input_shape(input_shape);
-        } catch (const error& e) {
-            app::usage_require(false, e.what());
-        }
+    try {
+        if (!input_shape.empty()) opt.input_shape = onnx::parse_input_shape(input_shape);
+        opt.unsupported = onnx::parse_unsupported_policy(unsupported);
+    } catch (const error& e) {
+        app::usage_require(false, e.what());
     }
     onnx::enable_onnx_specs(opt);
 #else
     app::usage_require(input_shape.empty(), "--input-shape applies to .onnx models, but ONNX support was not built "
+                       "into this program (configure accelnas with libonnx-dev installed)");
+    app::usage_require(unsupported == "error", "--unsupported applies to .onnx models, but ONNX support was not built "
                        "into this program (configure accelnas with libonnx-dev installed)");
 #endif
 }

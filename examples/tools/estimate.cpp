@@ -35,10 +35,10 @@ int main(int argc, char** argv) {
     cli.add_option("--batch", batch, "file with one spec per line (# comments); CSV rows in input order");
     cli.add_option("--trace", trace_path, "write a Chrome trace-event file of the simulation (Edge TPU target, --estimator sim, one spec)");
     cli.add_option("specs", specs, "model specs (zoo name[@size], nb201-latbench:arch, space:arch, file.json, model.onnx)");
-    std::string input_shape;
-    tools::add_onnx_options(cli, input_shape);
+    std::string input_shape, unsupported = "error";
+    tools::add_onnx_options(cli, input_shape, &unsupported);
     return tools::run("accelnas-estimate", cli, argc, argv, [&] {
-        tools::enable_onnx_specs(input_shape);
+        tools::enable_onnx_specs(input_shape, unsupported);
         if (!batch.empty() && cli.count("--format") == 0) format = "csv";  // --batch writes CSV rows by default
         if (!batch.empty()) {
             const auto more = app::latency::read_spec_lines(batch);

@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
     bool per_op = false;
     std::string spec_json;
     cli.add_option("SPEC", specs, "model specs (default: every zoo model; model.onnx with the ONNX component)");
-    std::string input_shape;
-    tools::add_onnx_options(cli, input_shape);
+    std::string input_shape, unsupported = "error";
+    tools::add_onnx_options(cli, input_shape, &unsupported);
     cli.add_option("--format", format, "output format")->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
     cli.add_flag("--per-op", per_op, "one row per op (table: a table per model; csv: per-op rows; json: per_op arrays)");
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
                  "print the search-space spec (<space>:<arch text>) of each SPEC that is a published point of a "
                  "shipped space (default: all such zoo models)");
     return tools::run("accelnas-info", cli, argc, argv, [&] {
-        tools::enable_onnx_specs(input_shape);
+        tools::enable_onnx_specs(input_shape, unsupported);
         if (arch) {
             app::info::print_known_points(std::cout, specs);
             return app::exit_success;

@@ -12,6 +12,7 @@
 #include <accelnas/app/latency_report.hpp>
 #include <accelnas/app/oneshot.hpp>
 #include <accelnas/app/proxy.hpp>
+#include <accelnas/app/quant_calibration.hpp>
 #include <accelnas/app/reward.hpp>
 #include <accelnas/app/search_run.hpp>
 #include <accelnas/app/space_report.hpp>

@@ -2,8 +2,14 @@
 // every zoo model, and bad inputs (each a clear accelnas::error, no crash).
 
 #include <accelnas/graph/cost.hpp>
+#include <accelnas/graph/json.hpp>
+#include <accelnas/hw/partition.hpp>
+#include <accelnas/hw/targets.hpp>
 #include <accelnas/onnx/export.hpp>
 #include <accelnas/onnx/import.hpp>
+#include <accelnas/quant/fold.hpp>
+#include <accelnas/quant/int8_model.hpp>
+#include <accelnas/train/model.hpp>
 #include <accelnas/zoo/zoo.hpp>
 
 #include <catch2/catch.hpp>
@@ -135,6 +141,129 @@ TEST_CASE("import maps convs, folds BN and activations, and maps pads to SAME/VA
     CHECK(net.at(net.find("fc")).bias);
     // MACs by hand: 4*4*8*27 + 4*4*8*9 + 2*2*4*72 + 4*10
     CHECK(graph::cost_of(net).macs == 3456 + 1152 + 1152 + 40);
+}
+
+namespace {
+/// x (1x3x8x8) -> conv c1 (16, 3x3 SAME) -> TopK (k = 4 over channels) -> conv c2 (8) -> GAP -> flatten -> Gemm (10).
+builder topk_model() {
+    builder b;
+    auto c1 = b.conv("c1", "x", 3, 16, 3, {1, 1, 1, 1});
+    *b.g->add_initializer() = ox::detail::int64_tensor("k", {1}, {4});
+    auto* t = b.node("TopK", "topk", {c1, "k"}, "values");
+    t->add_output("indices");
+    ox::detail::set_int(*t, "axis", 1);
+    auto c2 = b.conv("c2", "values", 4, 8, 3, {1, 1, 1, 1});
+    b.node("GlobalAveragePool", "gap", {c2}, "gap");
+    b.node("Flatten", "flat", {"gap"}, "flat");
+    ox::detail::set_int(*b.node("Gemm", "fc", {"flat", b.weight("fc/w", {10, 8})}, "logits"), "transB", 1);
+    b.output("logits");
+    return b;
+}
+}  // namespace
+
+TEST_CASE("import: ops with no IR counterpart are an error, or opaque host ops with --unsupported host", "[onnx][host]") {
+    auto b = topk_model();
+    CHECK_THROWS_WITH(ox::import_model(b.m), Contains("1 op with no accelnas IR counterpart") && Contains("TopK (node 'topk')"));
+    const auto net = ox::import_model(b.m, {.unsupported = ox::unsupported_policy::host});
+    REQUIRE(net.size() == 6);  // x, c1, topk, c2, gap, fc
+    const auto t = net.find("topk").id;
+    const auto& o = net.at(t);
+    CHECK(o.kind == graph::op_kind::opaque);
+    CHECK(o.opaque_type == "TopK");
+    CHECK(o.out == graph::tensor_shape{1, 8, 8, 4});  // ONNX's shape inference: NCHW 1x4x8x8
+    CHECK(o.inputs == std::vector<std::size_t>{net.find("c1").id});
+    CHECK(graph::cost_of(net).macs == 8 * 8 * 16 * 27 + 8 * 8 * 8 * 36 + 80);
+    // The same with the input size given (the model's own is replaced before shape inference).
+    const auto big = ox::import_model(b.m, {.input_shape = {1, 3, 16, 16}, .unsupported = ox::unsupported_policy::host});
+    CHECK(big.at(big.find("topk")).out == graph::tensor_shape{1, 16, 16, 4});
+    // JSON keeps the op (kind, type, shape).
+    CHECK(graph::structural_difference(graph::network_from_json(graph::to_json(net)), net).empty());
+    CHECK(graph::to_json(net)["ops"][2]["type"] == "TopK");
+    CHECK_THROWS_WITH(ox::parse_unsupported_policy("cpu"), Contains("'cpu'") && Contains("'error'") && Contains("'host'"));
+}
+
+TEST_CASE("an opaque op is the Edge TPU's partition point and is priced on the host CPU", "[onnx][host]") {
+    const auto net = ox::import_model(topk_model().m, {.unsupported = ox::unsupported_policy::host});
+    const auto t = net.find("topk").id;
+    auto cfg = hw::targets::coral_usb();
+    CHECK(hw::partition_point(net, cfg) == t);
+    CHECK(hw::crossing_bytes(net, t) == 8 * 8 * 16);  // c1's output goes to the host
+    for (const std::string est : {"sim", "apm"}) {
+        const auto r = hw::make_target("coral-usb", est).estimate(net);
+        CHECK(r.first_host_op == t);
+        bool seen = false;
+        for (const auto& l : r.ops) {
+            CHECK((l.index < t) == (l.where == hw::placement::accelerator));
+            if (l.index == t) {
+                seen = true;
+                CHECK(l.kind == graph::op_kind::opaque);
+                CHECK(l.seconds > cfg.host.op_overhead_seconds);  // the dispatch plus its element pass
+            }
+        }
+        CHECK(seen);
+        CHECK(r.host_seconds > 0);
+        CHECK(r.output_bytes == 8 * 8 * 16);
+        CHECK(r.total_seconds > r.host_seconds + r.io_seconds);
+    }
+    // Every op on a CPU target (the opaque op included).
+    const auto cpu = hw::make_target("pixel4-cpu").estimate(net);
+    CHECK(cpu.ops.size() == net.size() - 1);
+    // Without host fallback: the existing clear error, naming the op and its type.
+    cfg.host_fallback = false;
+    CHECK_THROWS_WITH(hw::partition_point(net, cfg), Contains("'topk'") && Contains("opaque TopK") && Contains("no host fallback"));
+}
+
+TEST_CASE("training, quantization and export refuse an opaque op by name", "[onnx][host][bad]") {
+    const auto net = ox::import_model(topk_model().m, {.unsupported = ox::unsupported_policy::host});
+    rng g(0);
+    CHECK_THROWS_WITH(train::model(net, g), Contains("'topk'") && Contains("opaque TopK") && Contains("cannot be trained"));
+    CHECK_THROWS_WITH(quant::fold_batch_norm(net, {}), Contains("'topk'") && Contains("cannot be quantized"));
+    CHECK_THROWS_WITH(ox::export_model(net, zero_parameters(net)), Contains("'topk'") && Contains("cannot be exported"));
+}
+
+TEST_CASE("import with the host policy: an op whose output size shape inference cannot give is a clear error", "[onnx][host][bad]") {
+    builder b;
+    auto c1 = b.conv("c1", "x", 3, 4, 3, {1, 1, 1, 1});
+    // NonMaxSuppression's output size depends on the data.
+    b.node("NonMaxSuppression", "nms", {c1, c1}, "sel");
+    b.output("sel");
+    CHECK_THROWS_WITH(ox::import_model(b.m, {.unsupported = ox::unsupported_policy::host}),
+                      Contains("NonMaxSuppression node 'nms'") && Contains("cannot be imported as a host op"));
+}
+
+TEST_CASE("int8 QDQ export: ONNX's checker passes; the QDQ form; networks the int8 engine refuses", "[onnx][int8]") {
+    auto net = zoo::build("mobilenet_v2", {.resolution = 32});
+    rng g(0);
+    train::model m(net, g);
+    const auto folded = quant::fold_batch_norm(net, m.export_parameters());
+    xt::xtensor<float, 4> calib = xt::empty<float>({std::size_t(4), std::size_t(32), std::size_t(32), std::size_t(3)});
+    for (auto& v : calib) v = float(uniform01(g) * 2 - 1);
+    const auto ranges = quant::observe_ranges(quant::float_model(folded.network, folded.parameters), calib);
+    const auto model = ox::export_qdq_model(folded.network, folded.parameters, ranges);
+    REQUIRE_NOTHROW(ox::check_model(model));
+    std::size_t q = 0, dq = 0, convs = 0;
+    for (const auto& n : model.graph().node()) {
+        q += n.op_type() == "QuantizeLinear";
+        dq += n.op_type() == "DequantizeLinear";
+        convs += n.op_type() == "Conv" || n.op_type() == "Gemm";
+    }
+    std::size_t weighted = 0;
+    for (const auto& o : folded.network.ops())
+        weighted += o.kind == graph::op_kind::conv2d || o.kind == graph::op_kind::fully_connected;
+    CHECK(convs == weighted);
+    CHECK(q >= folded.network.size());            // one per op output, plus lookup-table pre-activations
+    CHECK(dq == q + 2 * weighted);                // and one per weight and per bias
+    // Not folded: batch norm left.
+    CHECK_THROWS_WITH(ox::export_qdq_model(net, m.export_parameters(), ranges), Contains("batch norm"));
+    // A dense layer over 64x64x20 features: int32 accumulation could overflow, which the int8 engine refuses.
+    graph::network wide("wide");
+    auto x = wide.input({1, 64, 64, 20});
+    wide.fully_connected(wide.reshape(x, {1, 1, 1, 64 * 64 * 20}), {.units = 10});
+    rng g2(0);
+    train::model mw(wide, g2);
+    xt::xtensor<float, 4> c2 = xt::ones<float>({std::size_t(1), std::size_t(64), std::size_t(64), std::size_t(20)});
+    const auto r2 = quant::observe_ranges(quant::float_model(wide, mw.export_parameters()), c2);
+    CHECK_THROWS_WITH(ox::export_qdq_model(wide, mw.export_parameters(), r2), Contains("int32 accumulation could overflow"));
 }
 
 TEST_CASE("import: pads that neither SAME nor VALID give become an explicit pad op", "[onnx][import]") {

@@ -37,6 +37,27 @@ def conv(x,w,b,strides,pads,group):
     return y
 def same_pads(h,k,s):
     o=-(-h//s); t=max(0,(o-1)*s+k-h); return t//2, t-t//2
+def float_op(t,i,a):
+    """One float ONNX op of type t on inputs i with attributes a (None for omitted inputs)."""
+    if t=='Conv':
+        k=i[1].shape[2:]; s=a.get('strides',[1,1])
+        if a.get('auto_pad',b'')==b'SAME_UPPER':
+            ph=same_pads(i[0].shape[2],k[0],s[0]); pw=same_pads(i[0].shape[3],k[1],s[1]); p=[ph[0],pw[0],ph[1],pw[1]]
+        else: p=[0,0,0,0]
+        y=conv(i[0],i[1],i[2] if len(i)>2 else None,s,p,a.get('group',1))
+    elif t=='BatchNormalization':
+        y=(i[0]-i[3].reshape(1,-1,1,1))/np.sqrt(i[4].reshape(1,-1,1,1)+a['epsilon'])*i[1].reshape(1,-1,1,1)+i[2].reshape(1,-1,1,1)
+    elif t=='Relu': y=np.maximum(i[0],0)
+    elif t=='Clip': y=np.clip(i[0],i[1],i[2])
+    elif t=='Sigmoid': y=1/(1+np.exp(-i[0]))
+    elif t=='HardSigmoid': y=np.clip(a['alpha']*i[0]+a['beta'],0,1)
+    elif t=='Mul': y=i[0]*i[1]
+    elif t=='Add': y=i[0]+i[1]
+    elif t=='GlobalAveragePool': y=i[0].mean(axis=(2,3),keepdims=True)
+    elif t=='Flatten': y=i[0].reshape(i[0].shape[0],-1)
+    elif t=='Gemm': y=i[0]@i[1].T+i[2]
+    else: raise Exception(t)
+    return y
 def run_numpy(m, x):
     g=m.graph
     v={t.name:numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
@@ -44,25 +65,7 @@ def run_numpy(m, x):
     for n in g.node:
         a={at.name:onnx.helper.get_attribute_value(at) for at in n.attribute}
         i=[v[k] if k else None for k in n.input]; t=n.op_type
-        if t=='Conv':
-            k=i[1].shape[2:]; s=a.get('strides',[1,1])
-            if a.get('auto_pad',b'')==b'SAME_UPPER':
-                ph=same_pads(i[0].shape[2],k[0],s[0]); pw=same_pads(i[0].shape[3],k[1],s[1]); p=[ph[0],pw[0],ph[1],pw[1]]
-            else: p=[0,0,0,0]
-            y=conv(i[0],i[1],i[2] if len(i)>2 else None,s,p,a.get('group',1))
-        elif t=='BatchNormalization':
-            y=(i[0]-i[3].reshape(1,-1,1,1))/np.sqrt(i[4].reshape(1,-1,1,1)+a['epsilon'])*i[1].reshape(1,-1,1,1)+i[2].reshape(1,-1,1,1)
-        elif t=='Relu': y=np.maximum(i[0],0)
-        elif t=='Clip': y=np.clip(i[0],i[1],i[2])
-        elif t=='Sigmoid': y=1/(1+np.exp(-i[0]))
-        elif t=='HardSigmoid': y=np.clip(a['alpha']*i[0]+a['beta'],0,1)
-        elif t=='Mul': y=i[0]*i[1]
-        elif t=='Add': y=i[0]+i[1]
-        elif t=='GlobalAveragePool': y=i[0].mean(axis=(2,3),keepdims=True)
-        elif t=='Flatten': y=i[0].reshape(i[0].shape[0],-1)
-        elif t=='Gemm': y=i[0]@i[1].T+i[2]
-        else: raise Exception(t)
-        v[n.output[0]]=y
+        v[n.output[0]]=float_op(t,i,a)
     return v[g.output[0].name]
 
 
@@ -108,6 +111,11 @@ def main():
         if not rel <= 1e-4:
             failed.append(f"{name}: relative difference {rel:.2e} > 1e-4")
     print(f"worst relative difference {worst:.2e} over {len(sys.argv) - 2} models")
+    finish(failed)
+
+
+def finish(failed):
+    """Lists the failures and exits 1 when there are any."""
     if failed:
         print("FAILED:\n  " + "\n  ".join(failed))
         sys.exit(1)

@@ -46,6 +46,7 @@ inline std::vector<std::string_view> json_fields_of(op_kind k) {
     case op_kind::avg_pool: return {"kernel", "stride", "padding", "count_include_pad"};
     case op_kind::reshape: return {"shape"};
     case op_kind::pad: return {"pads"};
+    case op_kind::opaque: return {"type", "shape"};
     default: return {};
     }
 }
@@ -79,6 +80,7 @@ inline nlohmann::json to_json(const network& net) {
             else if (k == "activation") j[k] = std::string(to_string(o.act));
             else if (k == "count_include_pad") j[k] = o.count_include_pad;
             else if (k == "pads") j[k] = {o.pads[0], o.pads[1], o.pads[2], o.pads[3]};
+            else if (k == "type") j[k] = o.opaque_type;
         }
         ops.push_back(std::move(j));
     }
@@ -270,6 +272,10 @@ inline network network_from_json(const nlohmann::json& doc) {
             if (o.kind == op_kind::avg_pool) o.count_include_pad = r.boolean("count_include_pad");
             break;
         case op_kind::reshape: o.target = shape4("shape"); break;
+        case op_kind::opaque:
+            o.opaque_type = r.str("type");
+            o.target = shape4("shape");
+            break;
         case op_kind::pad: {
             auto v = r.ints("pads", 4);
             o.pads = {v[0], v[1], v[2], v[3]};

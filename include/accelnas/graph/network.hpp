@@ -189,6 +189,14 @@ public:
     }
     /// Softmax over channels.
     node softmax(node x, std::string name = {}) { return push(make(op_kind::softmax, name, {x})); }
+    /// An opaque op of foreign type `type` (e.g. ONNX "TopK") reading `xs` and giving a tensor of
+    /// shape `out` (n is kept from the first input); see op_kind::opaque.
+    node opaque(std::vector<node> xs, std::string type, tensor_shape out, std::string name = {}) {
+        op o = make(op_kind::opaque, name, std::move(xs));
+        o.opaque_type = std::move(type);
+        o.target = out;
+        return push(std::move(o));
+    }
 
     /// Appends a fully specified op (used by the JSON reader and by code that copies networks);
     /// attributes are validated and the output shape inferred exactly as by the builder calls.
@@ -438,6 +446,17 @@ private:
             o.out = s;
             return;
         }
+        case op_kind::opaque: {
+            need_inputs(1, 1024);
+            require(!o.opaque_type.empty(), "op '", o.name, "': an opaque op needs its foreign op type");
+            auto t = o.target;
+            t.n = in(0).n;
+            check_positive(o.name, "opaque output shape", t);
+            checked_elements(o.name, t);
+            o.target = t;
+            o.out = t;
+            return;
+        }
         }
         fail("op '", o.name, "': unknown op kind ", static_cast<int>(o.kind));
     }
@@ -480,6 +499,7 @@ inline std::string structural_difference(const network& a, const network& b) {
         if (x.act != y.act) return diff("activation");
         if (x.count_include_pad != y.count_include_pad) return diff("count_include_pad");
         if (x.pads != y.pads) return diff("pads");
+        if (x.opaque_type != y.opaque_type) return diff("opaque type");
     }
     return {};
 }

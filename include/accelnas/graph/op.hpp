@@ -44,6 +44,10 @@ enum class op_kind {
     reshape,          ///< reshape to a target HxWxC of the same element count (flatten is 1x1x(HWC))
     pad,              ///< explicit zero padding of H and W
     softmax,          ///< softmax over channels
+    /// an op accelnas does not model (an imported ONNX op with no IR counterpart, `op::opaque_type`
+    /// names it): its output shape is given (`op::target`), no accelerator runs it, the host CPU
+    /// prices it from its element counts (hw::work_of), training and quantization refuse it
+    opaque,
 };
 
 /// Element-wise nonlinearity, fused into the producing op or standalone.
@@ -52,9 +56,9 @@ enum class activation { none, relu, relu6, sigmoid, hard_sigmoid, hard_swish, sw
 /// Padding policy of convolutions and pooling (TensorFlow semantics).
 enum class padding { same, valid };
 
-inline constexpr std::array<std::string_view, 14> op_kind_names{
+inline constexpr std::array<std::string_view, 15> op_kind_names{
     "input", "conv2d", "fully_connected", "add", "concat", "mul", "max_pool",
-    "avg_pool", "global_avg_pool", "batch_norm", "activation", "reshape", "pad", "softmax"};
+    "avg_pool", "global_avg_pool", "batch_norm", "activation", "reshape", "pad", "softmax", "opaque"};
 inline constexpr std::array<std::string_view, 7> activation_names{
     "none", "relu", "relu6", "sigmoid", "hard_sigmoid", "hard_swish", "swish"};
 inline constexpr std::array<std::string_view, 2> padding_names{"same", "valid"};
@@ -106,7 +110,8 @@ struct op {
     activation act = activation::none;
 
     std::array<std::int64_t, 4> pads{0, 0, 0, 0};  ///< pad: top, bottom, left, right
-    tensor_shape target{};                         ///< reshape: target shape (n is kept)
+    tensor_shape target{};                         ///< reshape: target shape; opaque: output shape (n is kept)
+    std::string opaque_type;                       ///< opaque: the foreign op's type (e.g. ONNX "TopK")
 
     tensor_shape out{};                ///< inferred output shape
 };

@@ -39,6 +39,7 @@ inline std::string describe(const network& net, std::size_t i) {
     case op_kind::max_pool:
     case op_kind::avg_pool: os << o.kernel_h << 'x' << o.kernel_w << '/' << o.stride_h << ' ' << to_string(o.pad); break;
     case op_kind::pad: os << o.pads[0] << ',' << o.pads[1] << ',' << o.pads[2] << ',' << o.pads[3]; break;
+    case op_kind::opaque: os << o.opaque_type; break;
     default: break;
     }
     if (o.batch_norm) os << " bn";

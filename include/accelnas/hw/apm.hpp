@@ -639,7 +639,8 @@ private:
         fast_op_.fill(false);
         for (std::size_t k = 0; k < cfg_.support.kinds.size(); ++k)
             for (std::size_t a = 0; a < cfg_.support.activations.size(); ++a)
-                fast_op_[k * 8 + a] = k != static_cast<std::size_t>(graph::op_kind::input) && cfg_.support.kinds[k] &&
+                fast_op_[k * 8 + a] = k != static_cast<std::size_t>(graph::op_kind::input) &&
+                                      k != static_cast<std::size_t>(graph::op_kind::opaque) && cfg_.support.kinds[k] &&
                                       cfg_.support.activations[a];
     }
 

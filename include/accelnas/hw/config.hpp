@@ -54,9 +54,11 @@ struct op_support {
         s.activations[static_cast<std::size_t>(graph::activation::hard_sigmoid)] = false;
         return s;
     }
-    /// True when the device runs op `o` (its kind and its fused or standalone activation).
+    /// True when the device runs op `o` (its kind and its fused or standalone activation). No device
+    /// runs an opaque op (one accelnas does not model), whatever `kinds` says: it is a partition point.
     bool supports(const graph::op& o) const noexcept {
-        return kinds[static_cast<std::size_t>(o.kind)] && activations[static_cast<std::size_t>(o.act)];
+        return o.kind != graph::op_kind::opaque && kinds[static_cast<std::size_t>(o.kind)] &&
+               activations[static_cast<std::size_t>(o.act)];
     }
 };
 

@@ -155,6 +155,17 @@ inline op_work work_of(const graph::network& net, std::size_t i) {
         w.width = o.out.w;
         w.vector_ops = o.out.elements();
         return w;
+    case op_kind::opaque:
+        // An op accelnas does not model: one element operation per element read and per element
+        // written, i.e. the cost of a single pass over its tensors (the floor of any op that reads
+        // its inputs and writes its outputs: TopK, Gather, Transpose, Resize and the like are
+        // within a small factor of it; ops that do arithmetic per element pair, such as an Einsum
+        // contraction, cost more). No parameters: its weights, if any, are not read.
+        w.cls = op_class::vector;
+        w.rows = o.out.h;
+        w.width = o.out.w;
+        w.vector_ops = w.in_bytes + w.out_bytes;
+        return w;
     }
     fail("op '", o.name, "': unknown op kind ", static_cast<int>(o.kind));
 }

@@ -31,6 +31,9 @@ inline std::size_t partition_point(const graph::network& net, const edgetpu_conf
     const auto p = first_unsupported_op(net, cfg.support);
     if (p < net.size() && !cfg.host_fallback) {
         const auto& o = net.ops()[p];
+        if (o.kind == graph::op_kind::opaque)
+            fail("target '", cfg.name, "' cannot run op '", o.name, "' (opaque ", o.opaque_type,
+                 ", an op accelnas does not model) and has no host fallback");
         fail("target '", cfg.name, "' cannot run op '", o.name, "' (", graph::to_string(o.kind), ", activation ",
              graph::to_string(o.act), ") and has no host fallback");
     }

@@ -6,12 +6,23 @@
 /// that import gives the same network back), TensorFlow SAME and VALID padding become auto_pad
 /// SAME_UPPER and VALID, dense layers become Flatten + Gemm with their rows reordered from the IR's NHWC
 /// flattening to ONNX's NCHW one, swish and hard swish become x * Sigmoid(x) and x * HardSigmoid(x).
+///
+/// `export_qdq_model` writes the int8 quantization of quant/ (quantize_ops: TFLite's full-integer
+/// scheme) in the QDQ form that ONNX Runtime and the TFLite converters read: every op's output goes
+/// through QuantizeLinear -> DequantizeLinear with its per-tensor scale and zero point (int8), conv
+/// and dense weights are int8 initializers behind a DequantizeLinear with per-output-channel scales
+/// (axis 0, zero points 0), biases int32 behind one with scale input scale * weight scale. An
+/// activation the int8 engine runs as a lookup table (sigmoid, hard sigmoid, swish, hard swish) gets
+/// a QuantizeLinear -> DequantizeLinear of its pre-activation parameters before it, as the table reads
+/// the requantized codes; relu and relu6 (clamps of the requantized value) sit before the op's QDQ.
 
 #include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/onnx/model_file.hpp>
+#include <accelnas/quant/quantizer.hpp>
+#include <accelnas/quant/ranges.hpp>
 #include <accelnas/train/parameters.hpp>
 
 // <sys/mman.h> defines MAP_TYPE, which ONNX's parser.h (included by the checker) uses as an enumerator.
@@ -22,6 +33,7 @@
 #pragma pop_macro("MAP_TYPE")
 
 #include <cstdint>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -43,6 +55,17 @@ inline ::onnx::TensorProto float_tensor(const std::string& name, std::vector<std
     t.set_data_type(::onnx::TensorProto_DataType_FLOAT);
     for (auto d : dims) t.add_dims(d);
     t.set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
+    return t;
+}
+/// An integer initializer (INT8 or INT32) from raw values in `v`, little-endian as ONNX stores raw data.
+template <class T>
+inline ::onnx::TensorProto int_tensor(const std::string& name, std::vector<std::int64_t> dims, const std::vector<T>& v) {
+    static_assert(std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::int32_t>);
+    ::onnx::TensorProto t;
+    t.set_name(name);
+    t.set_data_type(std::is_same_v<T, std::int8_t> ? ::onnx::TensorProto_DataType_INT8 : ::onnx::TensorProto_DataType_INT32);
+    for (auto d : dims) t.add_dims(d);
+    t.set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)));
     return t;
 }
 inline ::onnx::TensorProto int64_tensor(const std::string& name, std::vector<std::int64_t> dims, const std::vector<std::int64_t>& v) {
@@ -80,7 +103,12 @@ inline void value_info(::onnx::ValueInfoProto* vi, const std::string& name, std:
 
 class exporter {
 public:
-    exporter(const graph::network& net, const train::parameter_set& params) : net_(net) {
+    /// `q`: the int8 quantization of every op (quant::quantize_ops) for a QDQ export, or null for float.
+    exporter(const graph::network& net, const train::parameter_set& params,
+             const std::vector<quant::quantized_op>* q = nullptr)
+        : net_(net), q_(q) {
+        require(!q || q->size() == net.size(), "QDQ export: quantization of ", q ? q->size() : 0, " ops for a network of ",
+                net.size(), " ops");
         by_op_.assign(net.size(), nullptr);
         for (const auto& p : params) {
             require(p.op < net.size(), "parameter set names op ", p.op, " of a network of ", net.size(), " ops");
@@ -176,11 +204,47 @@ private:
         return out;
     }
 
+    /// QuantizeLinear -> DequantizeLinear of float tensor `x` with `p` (initializers and nodes named
+    /// `base`/q, `base`/dq); returns the dequantized tensor's name.
+    std::string qdq(const std::string& x, const quant::quant_params& p, const std::string& base) {
+        const auto s = constant_floats(base + "/scale", {}, {p.scale});
+        *g_->add_initializer() = int_tensor<std::int8_t>(base + "/zero_point", {}, {static_cast<std::int8_t>(p.zero_point)});
+        node("QuantizeLinear", base + "/q", {x, s, base + "/zero_point"}, base + "/q");
+        node("DequantizeLinear", base + "/dq", {base + "/q", s, base + "/zero_point"}, base + "/dq");
+        return base + "/dq";
+    }
+
+    /// QDQ export: the int8 weights of conv / dense op `i` (`w`: values in the ONNX layout, one row of
+    /// `per_row` per output channel) and its int32 bias behind DequantizeLinear nodes; returns their names.
+    std::vector<std::string> quantized_weights(std::size_t i, const std::vector<std::int8_t>& w, std::vector<std::int64_t> dims) {
+        const auto& o = net_.ops()[i];
+        const auto& q = (*q_)[i];
+        const auto f = o.filters;
+        require(std::int64_t(q.weight_scale.size()) == f && std::int64_t(q.bias.size()) == f, "QDQ export: op '", o.name,
+                "' has no int8 weights for its ", f, " filters");
+        const float s_in = (*q_)[o.inputs[0]].out.scale;
+        std::vector<float> bias_scale(std::size_t(f), 0.0f);
+        for (std::int64_t k = 0; k < f; ++k) bias_scale[std::size_t(k)] = s_in * q.weight_scale[std::size_t(k)];
+        const std::string wn = o.name + "/weight", bn = o.name + "/bias";
+        *g_->add_initializer() = int_tensor<std::int8_t>(wn + "/int8", std::move(dims), w);
+        constant_floats(wn + "/scale", {f}, q.weight_scale);
+        *g_->add_initializer() = int_tensor<std::int8_t>(wn + "/zero_point", {f}, std::vector<std::int8_t>(std::size_t(f), 0));
+        set_int(*node("DequantizeLinear", wn + "/dq", {wn + "/int8", wn + "/scale", wn + "/zero_point"}, wn), "axis", 0);
+        *g_->add_initializer() = int_tensor<std::int32_t>(bn + "/int32", {f}, q.bias);
+        constant_floats(bn + "/scale", {f}, bias_scale);
+        *g_->add_initializer() = int_tensor<std::int32_t>(bn + "/zero_point", {f}, std::vector<std::int32_t>(std::size_t(f), 0));
+        set_int(*node("DequantizeLinear", bn + "/dq", {bn + "/int32", bn + "/scale", bn + "/zero_point"}, bn), "axis", 0);
+        return {wn, bn};
+    }
+
     /// Emits batch norm (when present) then the activation after the main node of op `i`, whose
-    /// output is `y`; records the op's final tensor name.
+    /// output is `y`; records the op's final tensor name. In a QDQ export a lookup-table activation
+    /// first quantizes `y` with its pre-activation parameters (the table's input codes).
     void epilogue(std::size_t i, std::string y, bool bn) {
         const auto& o = net_.ops()[i];
         const auto& name = o.name;
+        require(!q_ || !bn, "QDQ export: op '", name, "' has batch norm; fold it first (quant::fold_batch_norm)");
+        if (q_ && (*q_)[i].use_lut && o.kind != graph::op_kind::activation) y = qdq(y, (*q_)[i].stage, name + "/stage");
         if (bn) {
             const auto& p = params_of(i, "batch norm");
             const auto c = static_cast<std::int64_t>(p.bn_gamma.size());
@@ -199,12 +263,22 @@ private:
         names_[i] = activation(o.act, y, name, name);
     }
 
+    /// Emits op `i`; in a QDQ export its output then goes through QuantizeLinear -> DequantizeLinear.
     void emit(std::size_t i) {
+        emit_float(i);
+        if (q_) names_[i] = qdq(names_[i], (*q_)[i].out, net_.ops()[i].name);
+    }
+
+    void emit_float(std::size_t i) {
         const auto& o = net_.ops()[i];
         const auto& name = o.name;
         auto in = [&](std::size_t k) { return names_[o.inputs[k]]; };
         const std::string pre = name + "/pre";  // the main node's output when an epilogue follows
         switch (o.kind) {
+        case graph::op_kind::opaque:
+            // Its attributes and all but its tensor inputs were not kept on import: it cannot be written back.
+            fail("ONNX export: op '", name, "' is an opaque ", o.opaque_type,
+                 " op (one accelnas does not model, imported with --unsupported host); it cannot be exported");
         case graph::op_kind::input:
             value_info(g_->add_input(), name, {1, o.out.c, o.out.h, o.out.w});
             names_[i] = name;
@@ -224,8 +298,22 @@ private:
                         for (std::int64_t xx = 0; xx < o.kernel_w; ++xx)
                             oihw[std::size_t(((f * cin + c) * o.kernel_h + y) * o.kernel_w + xx)] =
                                 w(std::size_t(y), std::size_t(xx), std::size_t(c), std::size_t(f));
-            std::vector<std::string> ins{in(0), constant_floats(name + "/weight", {o.filters, cin, o.kernel_h, o.kernel_w}, oihw)};
-            if (o.bias) {
+            std::vector<std::string> ins{in(0)};
+            if (q_) {
+                const auto& qw = (*q_)[i].weight;  // HWIO, as the float weights
+                require(qw.size() == oihw.size(), "QDQ export: op '", name, "' has ", qw.size(), " int8 weights, not ", oihw.size());
+                std::vector<std::int8_t> q8(qw.size());
+                for (std::int64_t f = 0; f < o.filters; ++f)
+                    for (std::int64_t c = 0; c < cin; ++c)
+                        for (std::int64_t y = 0; y < o.kernel_h; ++y)
+                            for (std::int64_t xx = 0; xx < o.kernel_w; ++xx)
+                                q8[std::size_t(((f * cin + c) * o.kernel_h + y) * o.kernel_w + xx)] =
+                                    qw[std::size_t(((y * o.kernel_w + xx) * cin + c) * o.filters + f)];
+                for (auto& s : quantized_weights(i, q8, {o.filters, cin, o.kernel_h, o.kernel_w})) ins.push_back(s);
+            } else {
+                ins.push_back(constant_floats(name + "/weight", {o.filters, cin, o.kernel_h, o.kernel_w}, oihw));
+            }
+            if (o.bias && !q_) {
                 require(std::int64_t(p.bias.size()) == o.filters, "op '", name, "': bias size ", p.bias.size(), " is not ", o.filters);
                 ins.push_back(constant_floats(name + "/bias", {o.filters}, to_vector(p.bias)));
             }
@@ -259,8 +347,22 @@ private:
                         for (std::int64_t c = 0; c < src.c; ++c)
                             b[std::size_t(u * features + (c * src.h + y) * src.w + xx)] =
                                 w(0, 0, std::size_t((y * src.w + xx) * src.c + c), std::size_t(u));
-            std::vector<std::string> ins{x, constant_floats(name + "/weight", {o.filters, features}, b)};
-            if (o.bias) {
+            std::vector<std::string> ins{x};
+            if (q_) {
+                const auto& qw = (*q_)[i].weight;  // [features (NHWC order), units], as the float weights
+                require(qw.size() == b.size(), "QDQ export: op '", name, "' has ", qw.size(), " int8 weights, not ", b.size());
+                std::vector<std::int8_t> q8(qw.size());
+                for (std::int64_t u = 0; u < o.filters; ++u)
+                    for (std::int64_t y = 0; y < src.h; ++y)
+                        for (std::int64_t xx = 0; xx < src.w; ++xx)
+                            for (std::int64_t c = 0; c < src.c; ++c)
+                                q8[std::size_t(u * features + (c * src.h + y) * src.w + xx)] =
+                                    qw[std::size_t(((y * src.w + xx) * src.c + c) * o.filters + u)];
+                for (auto& s : quantized_weights(i, q8, {o.filters, features})) ins.push_back(s);
+            } else {
+                ins.push_back(constant_floats(name + "/weight", {o.filters, features}, b));
+            }
+            if (o.bias && !q_) {
                 require(std::int64_t(p.bias.size()) == o.filters, "op '", name, "': bias size ", p.bias.size(), " is not ", o.filters);
                 ins.push_back(constant_floats(name + "/bias", {o.filters}, to_vector(p.bias)));
             }
@@ -359,6 +461,7 @@ private:
     }
 
     const graph::network& net_;
+    const std::vector<quant::quantized_op>* q_ = nullptr;
     std::vector<const train::op_parameters*> by_op_;
     ::onnx::GraphProto* g_ = nullptr;
     std::vector<std::string> names_;
@@ -374,6 +477,17 @@ private:
 inline ::onnx::ModelProto export_model(const graph::network& net, const train::parameter_set& params,
                                        const export_options& opt = {}) {
     return detail::exporter(net, params).run(opt);
+}
+
+/// The QDQ ONNX model (opset 13) of the int8 quantization of `folded`, a network without batch norm
+/// (quant::fold_batch_norm) with its folded parameters and the activation ranges observed on it
+/// (quant::observe_ranges): the quantization is `quant::quantize_ops(folded, params, ranges)`, the one
+/// `quant::int8_model(folded, params, ranges)` runs. Networks the int8 engine cannot quantize raise
+/// `accelnas::error` naming the op (quantize_ops' checks).
+inline ::onnx::ModelProto export_qdq_model(const graph::network& folded, const train::parameter_set& params,
+                                           const quant::activation_ranges& ranges, const export_options& opt = {}) {
+    const auto q = quant::quantize_ops(folded, params, ranges);
+    return detail::exporter(folded, params, &q).run(opt);
 }
 
 /// Runs ONNX's own checker with full shape inference on `m`; raises `accelnas::error` with the

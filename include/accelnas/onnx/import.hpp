@@ -9,11 +9,19 @@
 /// and x*HardSigmoid(x) become swish and hard swish; shape arithmetic on constants (Shape, Gather,
 /// Unsqueeze, Squeeze, Concat, Cast, Add/Sub/Mul/Div) is folded. ONNX's explicit pads become the IR's
 /// TensorFlow SAME or VALID policy when that gives the same output size (so MACs are exact), else
-/// an explicit pad op before a VALID window.
+/// an explicit pad op before a VALID window. Ops outside that mapping are an error listing them all,
+/// or, with `unsupported_policy::host`, opaque ops (graph::op_kind::opaque) whose output shapes come
+/// from ONNX's shape inference: no accelerator runs them, so the host CPU prices them.
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/graph/network.hpp>
 #include <accelnas/onnx/model_file.hpp>
+
+// <sys/mman.h> defines MAP_TYPE, which ONNX's parser.h (included by shape inference) uses as an enumerator.
+#pragma push_macro("MAP_TYPE")
+#undef MAP_TYPE
+#include <onnx/shape_inference/implementation.h>
+#pragma pop_macro("MAP_TYPE")
 
 #include <algorithm>
 #include <cmath>
@@ -29,6 +37,21 @@
 
 namespace accelnas::onnx {
 
+/// What the importer does with an ONNX op that has no IR counterpart.
+enum class unsupported_policy {
+    error,  ///< raise `accelnas::error` listing every such op with its node name
+    /// import it as a `graph::op_kind::opaque` op (its output shapes from ONNX's shape inference):
+    /// no accelerator runs it, so on an Edge TPU it is the partition point and the host CPU prices it
+    host,
+};
+
+/// Parses "error" or "host" (the `--unsupported` option of the tools).
+inline unsupported_policy parse_unsupported_policy(std::string_view text) {
+    if (text == "error") return unsupported_policy::error;
+    if (text == "host") return unsupported_policy::host;
+    fail("--unsupported '", text, "': expected 'error' (the default: refuse the model) or 'host' (run such ops on the host CPU)");
+}
+
 /// Options of `import_model` / `import_file`.
 struct import_options {
     /// Replaces the shape of the (single) graph input, NCHW as ONNX writes it (e.g. {1, 3, 224, 224}),
@@ -38,6 +61,8 @@ struct import_options {
     std::string name = {};
     /// Files larger than this are refused before they are read.
     std::uintmax_t max_bytes = max_model_bytes;
+    /// Ops with no IR counterpart: an error (the default) or opaque ops priced on the host CPU.
+    unsupported_policy unsupported = unsupported_policy::error;
 };
 
 /// Parses "1x3x224x224" (or "3x224x224", batch 1 implied) into NCHW dims for `import_options`.
@@ -76,7 +101,8 @@ inline const std::set<std::string>& supported_ops() {
 struct value {
     bool is_constant = false;
     std::size_t op = 0;  ///< tensor: the IR op producing it
-    int rank = 4;        ///< tensor: 4 (NCHW) or 2 (N x features, IR 1x1xF)
+    int rank = 4;        ///< tensor: 4 (NCHW), 2 (N x features, IR 1x1xF) or 0 (another rank: an opaque op's
+                         ///< output that only opaque ops may read; IR 1x1x1x(elements))
     std::vector<std::int64_t> dims;  ///< constant: dims
     std::vector<double> values;      ///< constant: values (empty for weights, whose values are never read)
     bool values_known = false;       ///< constant: `values` hold the data
@@ -125,13 +151,17 @@ public:
 
 private:
     // ---- checks before conversion ----
-    void check_ops() const {
+    void check_ops() {
         std::string bad;
         std::size_t count = 0;
         for (int i = 0; i < g_.node_size(); ++i) {
             const auto& n = g_.node(i);
+            if (is_supported(n)) continue;
+            if (opt_.unsupported == unsupported_policy::host) {
+                opaque_.insert(i);
+                continue;
+            }
             const bool dflt = n.domain().empty() || n.domain() == "ai.onnx";
-            if (dflt && supported_ops().count(n.op_type())) continue;
             ++count;
             bad += accelnas::detail::concat("\n  ", dflt ? "" : n.domain() + ".", n.op_type(), " (node '", node_label(n, i), "')");
         }
@@ -139,6 +169,14 @@ private:
             fail("the ONNX model has ", count, " op", count == 1 ? "" : "s",
                  " with no accelnas IR counterpart:", bad);
     }
+public:
+    /// True when node `n` has an IR counterpart (its op type is in the importer's table).
+    static bool is_supported(const ::onnx::NodeProto& n) {
+        const bool dflt = n.domain().empty() || n.domain() == "ai.onnx";
+        return dflt && supported_ops().count(n.op_type());
+    }
+
+private:
     static std::string node_label(const ::onnx::NodeProto& n, int i) {
         if (!n.name().empty()) return n.name();
         if (n.output_size() > 0 && !n.output(0).empty()) return n.output(0);
@@ -279,6 +317,8 @@ private:
     const value& tensor_in(const ::onnx::NodeProto& n, int k) const {
         const auto& v = get(n, k);
         require(!v.is_constant, node_what(n), ": input '", n.input(k), "' must be computed from the network input, not a constant");
+        require(v.rank != 0, node_what(n), ": input '", n.input(k), "' is an output of an op imported as a host op ",
+                "whose rank the IR has no tensor for (only NCHW and N x features); only host ops may read it");
         return v;
     }
     const std::vector<double>& constant_values(const ::onnx::NodeProto& n, int k) {
@@ -438,6 +478,8 @@ private:
     void eltwise(const ::onnx::NodeProto& n);
     void flatten(const ::onnx::NodeProto& n, const value& x, std::vector<std::int64_t> target);
     bool fold_constant(const ::onnx::NodeProto& n);
+    void opaque(const ::onnx::NodeProto& n);
+    graph::tensor_shape inferred_shape(const ::onnx::NodeProto& n, const std::string& output, int& rank) const;
 
     const ::onnx::ModelProto& model_;
     const ::onnx::GraphProto& g_;
@@ -453,7 +495,77 @@ private:
     std::set<int> skipped_;
     std::map<int, std::pair<std::string, graph::activation>> swish_;
     std::set<std::string> names_;
+    std::set<int> opaque_;  ///< nodes with no IR counterpart imported as opaque host ops
 };
+
+/// The static shape ONNX's shape inference gave `output` of node `n`, as an IR shape: NCHW (rank 4)
+/// becomes NHWC, N x F (rank 2) 1x1xF, any other rank 1x1x1x(elements) with `rank` 0.
+inline graph::tensor_shape importer::inferred_shape(const ::onnx::NodeProto& n, const std::string& output, int& rank) const {
+    const ::onnx::ValueInfoProto* info = nullptr;
+    for (const auto& v : g_.value_info())
+        if (v.name() == output) info = &v;
+    for (const auto& v : g_.output())
+        if (v.name() == output) info = &v;
+    require(info && info->type().has_tensor_type() && info->type().tensor_type().has_shape(), node_what(n),
+            ": ONNX's shape inference gives no shape for its output '", output,
+            "', so it cannot be imported as a host op (its size must be known statically)");
+    const auto& shp = info->type().tensor_type().shape();
+    std::vector<std::int64_t> d;
+    for (int k = 0; k < shp.dim_size(); ++k) {
+        const auto& dim = shp.dim(k);
+        require(dim.has_dim_value() && dim.dim_value() > 0, node_what(n), ": dim ", k, " of its output '", output,
+                "' is not known statically (", dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::string("data-dependent"),
+                "), so it cannot be imported as a host op");
+        d.push_back(dim.dim_value());
+    }
+    if (d.size() == 4 && d[0] == 1) {
+        rank = 4;
+        return {1, d[2], d[3], d[1]};
+    }
+    if (d.size() == 2 && d[0] == 1) {
+        rank = 2;
+        return {1, 1, 1, d[1]};
+    }
+    std::int64_t e = 1;
+    for (auto x : d) require(!__builtin_mul_overflow(e, x, &e), node_what(n), ": output '", output, "' is too large");
+    rank = 0;
+    return {1, 1, 1, e};
+}
+
+/// Node `n` with no IR counterpart as an opaque op: it reads the tensors among its inputs (constant
+/// inputs such as TopK's K are attributes of it) and gives output 0; each further output that is read
+/// becomes an opaque op of the same type reading output 0 (the IR's ops have one output).
+inline void importer::opaque(const ::onnx::NodeProto& n) {
+    const std::string type = (n.domain().empty() || n.domain() == "ai.onnx" ? "" : n.domain() + ".") + n.op_type();
+    std::vector<std::size_t> ins;
+    for (int k = 0; k < n.input_size(); ++k) {
+        if (!has_input(n, k)) continue;
+        const auto& v = get(n, k);
+        if (!v.is_constant && std::find(ins.begin(), ins.end(), v.op) == ins.end()) ins.push_back(v.op);
+    }
+    require(!ins.empty(), node_what(n), ": reads only constants, so it cannot be imported as a host op (",
+            type, " has no IR counterpart and is not shape arithmetic the importer folds)");
+    int rank = 4;
+    auto o = make(n, graph::op_kind::opaque, ins);
+    o.opaque_type = type;
+    o.target = inferred_shape(n, n.output(0), rank);
+    const auto main = push(std::move(o), n.output(0));
+    set_tensor(n, main, rank);
+    for (int k = 1; k < n.output_size(); ++k) {
+        const auto& name = n.output(k);
+        if (name.empty() || use_count(name) == 0) continue;
+        auto extra = make(n, graph::op_kind::opaque, {main});
+        extra.name = unique_name(name);
+        extra.opaque_type = type;
+        int r = 4;
+        extra.target = inferred_shape(n, name, r);
+        value v;
+        v.op = push(std::move(extra), name);
+        v.rank = r;
+        values_[name] = v;
+        ++uses_[main];
+    }
+}
 
 inline void importer::conv(const ::onnx::NodeProto& n) {
     const auto& x = tensor_in(n, 0);
@@ -703,6 +815,7 @@ inline void importer::convert(int index) {
     const auto& n = g_.node(index);
     if (skipped_.count(index)) return;
     require(n.output_size() >= 1 && !n.output(0).empty(), node_what(n), ": has no output");
+    if (opaque_.count(index)) return opaque(n);
     if (fold_constant(n)) return;
     const auto& t = n.op_type();
     if (const auto sw = swish_.find(index); sw != swish_.end()) {
@@ -841,9 +954,37 @@ inline void importer::convert(int index) {
 }  // namespace detail
 
 /// Converts a parsed ONNX model to a network. `base` is the folder external data paths are relative
-/// to. Unsupported ops raise `accelnas::error` listing every one with its node name.
+/// to. Unsupported ops raise `accelnas::error` listing every one with its node name, or, with
+/// `opt.unsupported == unsupported_policy::host`, become opaque ops whose output shapes come from
+/// ONNX's shape inference (run on a copy of the model with the input shape fixed).
 inline graph::network import_model(const ::onnx::ModelProto& m, const import_options& opt = {},
                                    const std::filesystem::path& base = {}) {
+    if (opt.unsupported == unsupported_policy::host) {
+        bool any = false;
+        for (const auto& n : m.graph().node()) any = any || !detail::importer::is_supported(n);
+        if (any) {
+            auto copy = m;
+            auto* g = copy.mutable_graph();
+            if (!opt.input_shape.empty()) {
+                std::set<std::string> init;
+                for (const auto& t : g->initializer()) init.insert(t.name());
+                for (auto& in : *g->mutable_input()) {
+                    if (init.count(in.name())) continue;
+                    auto* shp = in.mutable_type()->mutable_tensor_type()->mutable_shape();
+                    shp->clear_dim();
+                    for (auto d : opt.input_shape) shp->add_dim()->set_dim_value(d);
+                    break;
+                }
+            }
+            try {
+                ::onnx::shape_inference::InferShapes(copy, ::onnx::OpSchemaRegistry::Instance(),
+                                                     ::onnx::ShapeInferenceOptions{false, 0, true});
+            } catch (const std::exception& e) {
+                fail("ONNX shape inference (needed for the output shapes of host ops) fails: ", e.what());
+            }
+            return detail::importer(copy, opt, base).run();
+        }
+    }
     return detail::importer(m, opt, base).run();
 }
 

@@ -97,6 +97,9 @@ inline void fold_before(fold_work& w, const channel_affine& a, const graph::op& 
 /// with its parameters. `params` is checked against `net` first (`parameter_index`).
 inline folded_network fold_batch_norm(const graph::network& net, const train::parameter_set& params) {
     using graph::op_kind;
+    for (const auto& o : net.ops())
+        require(o.kind != op_kind::opaque, "fold_batch_norm: op '", o.name, "' is an opaque ", o.opaque_type,
+                " op (one accelnas does not model), which cannot be quantized");
     const parameter_index index(net, params);
     const std::size_t n = net.size();
     std::vector<std::size_t> consumers(n, 0);

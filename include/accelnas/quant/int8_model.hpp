@@ -184,6 +184,7 @@ private:
             case op_kind::pad: y = detail::pad(o, in(0), std::int8_t(q.out.zero_point)); break;
             case op_kind::softmax: y = softmax(q, in(0), ops_[o.inputs[0]].out); break;
             case op_kind::batch_norm: fail("int8_model: op '", o.name, "' is a batch norm; fold it first");
+            case op_kind::opaque: fail("int8_model: op '", o.name, "' is opaque (", o.opaque_type, ")");
             }
             t[i] = std::move(y);
             for (auto j : o.inputs)

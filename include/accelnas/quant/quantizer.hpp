@@ -152,6 +152,8 @@ inline std::vector<quantized_op> quantize_ops(const graph::network& net, const t
         const auto& o = net.ops()[i];
         require(o.kind != op_kind::batch_norm && !o.batch_norm, "quantize_ops: op '", o.name,
                 "' has batch norm; fold it first (quant::fold_batch_norm)");
+        require(o.kind != op_kind::opaque, "quantize_ops: op '", o.name, "' is an opaque ", o.opaque_type,
+                " op (one accelnas does not model), which cannot be quantized");
         auto& q = ops[i];
         const auto& in = o.inputs.empty() ? q.out : ops[o.inputs[0]].out;
         switch (o.kind) {

@@ -200,6 +200,9 @@ public:
     /// Checks `params` against `net` (see `parameter_index`) and keeps copies of both.
     float_model(graph::network net, const train::parameter_set& params)
         : net_(std::move(net)), in_(input_op(net_)), out_(output_op(net_)), params_(net_.size()) {
+        for (const auto& o : net_.ops())
+            require(o.kind != graph::op_kind::opaque, "quant::float_model: op '", o.name, "' is an opaque ",
+                    o.opaque_type, " op (one accelnas does not model), which it cannot run");
         const parameter_index index(net_, params);
         for (std::size_t i = 0; i < net_.size(); ++i)
             if (const auto* p = index.find(i)) params_[i] = detail::prepare_float(*p);
@@ -334,6 +337,7 @@ private:
                 }
                 break;
             }
+            case op_kind::opaque: fail("quant::float_model: op '", o.name, "' is opaque (", o.opaque_type, ")");
             }
             if (fused && o.act != graph::activation::none) {
                 report(i, true, y);

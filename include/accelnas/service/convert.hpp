@@ -75,6 +75,9 @@ inline pb::Network to_proto(const graph::network& net) {
         case op_kind::pad:
             for (auto v : o.pads) p.add_pads(v);
             break;
+        case op_kind::opaque:
+            fail("network '", net.name(), "': op '", o.name, "' is an opaque ", o.opaque_type,
+                 " op (one accelnas does not model), which the service protocol does not carry");
         default: break;
         }
     }
@@ -107,6 +110,7 @@ inline graph::network from_proto(const pb::Network& m) {
         }
         using graph::op_kind;
         const auto k = o.kind;
+        require(k != op_kind::opaque, where, ".kind: opaque ops (ops accelnas does not model) are not part of the service protocol");
         const bool window = k == op_kind::conv2d || k == op_kind::max_pool || k == op_kind::avg_pool;
         const bool dense = k == op_kind::conv2d || k == op_kind::fully_connected;
         const bool act = dense || k == op_kind::add || k == op_kind::mul || k == op_kind::batch_norm || k == op_kind::activation;
@@ -384,7 +388,7 @@ bool compact_from(int n, OpAt&& op_at, std::int64_t max_tensor_elements, hw::com
         const bool window = k == op_kind::conv2d || k == op_kind::max_pool || k == op_kind::avg_pool;
         const bool dense = k == op_kind::conv2d || k == op_kind::fully_connected;
         const bool act = dense || k == op_kind::add || k == op_kind::mul || k == op_kind::batch_norm || k == op_kind::activation;
-        if (k == op_kind::reshape || k == op_kind::pad) return false;
+        if (k == op_kind::reshape || k == op_kind::pad || k == op_kind::opaque) return false;
         // attributes the kind does not use must be unset (from_proto's rule)
         if ((k != op_kind::input && p.shape_size() != 0) || (!dense && (p.filters() != 0 || p.bias() || p.batch_norm())) ||
             (!window && (p.kernel_size() != 0 || p.stride_size() != 0 || !p.padding().empty())) ||

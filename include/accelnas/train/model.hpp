@@ -60,7 +60,11 @@ public:
     model(const graph::network& net, rng& g, const model_options& opt = {}) : net_(net), opt_(opt) {
         net_.validate();
         std::size_t inputs = 0;
-        for (const auto& o : net_.ops()) inputs += o.kind == graph::op_kind::input;
+        for (const auto& o : net_.ops()) {
+            inputs += o.kind == graph::op_kind::input;
+            require(o.kind != graph::op_kind::opaque, "train::model: op '", o.name, "' of network '", net_.name(),
+                    "' is an opaque ", o.opaque_type, " op (one accelnas does not model), which cannot be trained");
+        }
         require(inputs == 1, "train::model: network '", net_.name(), "' has ", inputs,
                 " inputs; models with exactly one input are supported");
         const auto outs = net_.outputs();
@@ -237,6 +241,7 @@ private:
                         std::size_t(o.pads[3]));
                 break;
             case graph::op_kind::softmax: y = softmax(x(0)); break;
+            case graph::op_kind::opaque: fail("train::model: op '", o.name, "' is opaque (", o.opaque_type, ")");
             }
             if (s.bias >= 0) y = bias_add(y, param(std::size_t(s.bias)));
             if (s.gamma >= 0) {
