@@ -9,7 +9,8 @@
 //     out of its fit (and on all rows);
 //  3. whole models: median relative error per target, on fitted and held-out rows.
 //
-//  4. (--leave-family-out N) each model family's error when its rows are left out of the fit.
+//  4. (--leave-family-out N) each model family's error when its rows are left out of the fit (per
+//     Coral target; pixel4-edgetpu, with one row per model, leaves out one row at a time).
 //
 //   example_hw_accuracy [--count 1000] [--seed 1] [--target T]... [--leave-family-out 200]
 //   example_hw_accuracy --fit-ceilings [--fit-count 300] [--fit-seed 11] [--target T]...
@@ -124,6 +125,158 @@ void apm_vs_simulator(const std::vector<std::string>& targets, int count, std::u
     std::printf("  efficientnet_edgetpu_s on %s: simulator %.3f ms, APM %.3f us (%.0f estimates/s): speed-up %.0fx"
                 " (checksum %.3g)\n",
                 targets.front().c_str(), es_sim * 1e3, es_apm * 1e6, 1 / es_apm, es_sim / es_apm, sink);
+
+// The model family of a measured model name (rows of one family share their design).
+std::string family_of(const std::string& m) {
+    for (const char* f : {"mobilenet", "inception", "resnet", "vgg", "efficientnet"})
+        if (m.rfind(f, 0) == 0) return f;
+    return m;
+}
+
+// Section 4: per target, each group of rows is left out, the target's fitted parameters (the ones
+// its shipped config was calibrated on, within their physical ranges) are refitted on the other
+// rows, and the left-out rows are priced. Coral targets leave out one model family at a time;
+// pixel4-edgetpu has one row per model, and its two families (MobilenetEdgeTPU, EfficientNet-Lite)
+// cannot be left out with two parameters to fit, so it leaves out one row at a time.
+void leave_family_out(const std::vector<hw::measurement>& wm, int evals) {
+    struct plan {
+        const char* target;
+        std::vector<const char*> params;
+        bool by_row;
+    };
+    const std::vector<plan> plans{{"coral-usb", {"host_bytes_per_second", "inference_overhead_seconds"}, false},
+                                  {"coral-devboard", {"host_bytes_per_second", "inference_overhead_seconds"}, false},
+                                  {"pixel4-edgetpu", {"clock_hz", "inference_overhead_seconds"}, true}};
+    std::printf("4. leave one family out (simulator; the shipped fit's parameters refitted without the family, %d"
+                " evaluations; pixel4-edgetpu: leave one row out)\n", evals);
+    for (const auto& pl : plans) {
+        std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
+        std::string names;
+        for (const char* n : pl.params) {
+            ps.push_back(hw::edgetpu_free_parameter(n, pl.target));
+            names += (names.empty() ? "" : ", ") + std::string(n);
+        }
+        std::vector<hw::calibration_row> rows;
+        std::vector<std::string> group;
+        for (const auto& m : wm)
+            if (m.target == pl.target) {
+                rows.push_back({zoo::build(m.network, {.resolution = m.input}), m.latency_ms * 1e-3, m.network});
+                group.push_back(pl.by_row ? m.network : family_of(m.network));
+            }
+        std::vector<std::string> groups = group;
+        std::sort(groups.begin(), groups.end());
+        groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+        std::printf(" %s (refitted: %s)\n", pl.target, names.c_str());
+        std::vector<double> out_err;
+        for (const auto& g : groups) {
+            std::vector<hw::calibration_row> in;
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                if (group[i] != g) in.push_back(rows[i]);
+            const auto res = hw::fit_config<hw::simulator>(hw::targets::edgetpu(pl.target), ps, in,
+                                                           {.holdout = 0.0, .max_evaluations = evals});
+            const hw::simulator sim_g(res.config);
+            std::printf("  %-18s out:", g.c_str());
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                if (group[i] == g) {
+                    const double e = sim_g.seconds(rows[i].net) / rows[i].seconds - 1;
+                    out_err.push_back(std::abs(e));
+                    std::printf(" %s %+.1f%%", rows[i].label.c_str(), 100 * e);
+                }
+            std::printf("  (fit rows median %.1f%%;", 100 * res.fit.median_rel);
+            for (std::size_t k = 0; k < res.names.size(); ++k) std::printf(" %s %.4g", res.names[k].c_str(), res.after[k]);
+            std::printf(")\n");
+            std::fflush(stdout);
+        }
+        std::sort(out_err.begin(), out_err.end());
+        std::printf("  %-18s left-out rows: median %.1f%%, worst %.1f%%\n", pl.target, 100 * percentile(out_err, 0.5),
+                    100 * out_err.back());
+    }
+}
+
+// Sections 2-4: the shipped configs against the measured rows (LatBench, whole models, leave one
+// family out).
+void calibration_report(int family_evals) {
+    // ---- 2. LatBench ----
+    const std::string ref = ACCELNAS_REFERENCE_DIR;
+    const auto lb = hw::read_measurements(ref + "/latbench_edgetpu_calibration.csv", "coral-latbench");
+    const auto [fit, held] = hw::holdout_split(lb.size(), 0.5, 20261123);
+    std::vector<graph::network> lbn;
+    for (const auto& m : lb) lbn.push_back(zoo::nasbench201(m.network, zoo::nb201_variant::latbench));
+    std::printf("2. LatBench on coral-latbench (fitted on %zu rows, %zu held out; accelnas-calibrate --holdout 0.5)\n",
+                fit.size(), held.size());
+    for (const char* est : {"sim", "apm"}) {
+        const auto m = hw::make_target("coral-latbench", est);
+        auto split = [&](const std::vector<std::size_t>& rows) {
+            std::vector<double> p, q;
+            for (auto i : rows) { p.push_back(m.seconds(lbn[i])); q.push_back(lb[i].latency_ms * 1e-3); }
+            return summarize_errors(p, q);
+        };
+        std::vector<std::size_t> all(lb.size());
+        for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+        std::printf(" %s:\n", est);
+        print_errors("held-out rows", split(held));
+        print_errors("fitted rows", split(fit));
+        print_errors("all rows", split(all));
+    }
+
+    // ---- 3. whole models ----
+    const auto wm = hw::read_measurements(ref + "/edgetpu_measured_calibration.csv");
+    std::map<std::string, std::vector<const hw::measurement*>> by;
+    for (const auto& m : wm) by[m.target].push_back(&m);
+    // How each shipped config was fitted (docs/hw.md): coral targets with --holdout 0.3 (their
+    // chip mechanisms come from LatBench), the Pixel 4 targets on all three of their rows.
+    const std::map<std::string, double> holdout{{"coral-usb", 0.3}, {"coral-devboard", 0.3}, {"pixel4-edgetpu", 0.0},
+                                                {"pixel4-cpu", 0.0}};
+    std::printf("3. whole models, median relative error per target (fit / held-out rows)\n");
+    for (const auto& [t, rows] : by) {
+        const auto [f, h] = hw::holdout_split(rows.size(), holdout.at(t), 20261123);
+        for (const char* est : {"sim", "apm"}) {
+            const auto m = hw::make_target(t, est);
+            std::vector<double> p, q;
+            for (const auto* r : rows) {
+                p.push_back(m.seconds(zoo::build(r->network, {.resolution = r->input})));
+                q.push_back(r->latency_ms * 1e-3);
+            }
+            auto sub = [&](const std::vector<std::size_t>& ix) {
+                std::vector<double> pp, qq;
+                for (auto i : ix) { pp.push_back(p[i]); qq.push_back(q[i]); }
+                return summarize_errors(pp, qq);
+            };
+            const auto sf = sub(f), sh = sub(h), sa = summarize_errors(p, q);
+            std::printf("  %-15s %s: all %5.1f%% (n=%zu)  fit %5.1f%% (n=%zu)  held-out ", t.c_str(), est,
+                        100 * sa.median_rel, sa.n, 100 * sf.median_rel, sf.n);
+            if (sh.n) std::printf("%5.1f%% (n=%zu)\n", 100 * sh.median_rel, sh.n);
+            else std::printf("  none (all rows fitted)\n");
+            if (std::string(est) != "sim") continue;
+            std::vector<char> held(rows.size(), 0);
+            for (auto i : h) held[i] = 1;
+            std::printf("   ");
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                std::printf(" %s%s %+.1f%%", rows[i]->network.c_str(), held[i] ? " (held out)" : "", 100 * (p[i] / q[i] - 1));
+            std::printf("\n");
+        }
+    }
+
+    // ---- physical ranges ----
+    // Every value of a shipped Edge TPU config that calibration may move, against its documented
+    // physical range on that target (hw/free_parameters.hpp).
+    std::printf("physical ranges: the shipped Edge TPU values a fit may move ('!' marks one outside its range on the target)\n");
+    for (const char* t : {"coral-usb", "coral-devboard", "pixel4-edgetpu", "coral-latbench"}) {
+        const auto cfg = hw::targets::edgetpu(t);
+        std::printf("  %s:", t);
+        for (const char* n : {"clock_hz", "tile_bytes_per_cycle", "sram_bytes_per_cycle", "host_bytes_per_second",
+                              "host_latency_seconds", "inference_overhead_seconds", "op_overhead_cycles", "pool_overhead_cycles",
+                              "vector_overhead_cycles", "pass_overhead_cycles", "param_cache_bytes", "vector_width",
+                              "lanes_per_cell"}) {
+            const auto fp = hw::edgetpu_free_parameter(n, t);
+            const double v = fp.get(cfg);
+            std::printf(" %s %.4g%s", n, v, v < fp.lo || v > fp.hi ? "!" : "");
+        }
+        std::printf("\n");
+    }
+
+    // ---- 4. leave one family out (simulator) ----
+    if (family_evals > 0) leave_family_out(wm, family_evals);
 }
 
 }  // namespace
@@ -143,9 +296,15 @@ int main(int argc, char** argv) {
     app.add_option("--fit-seed", fit_seed, "--fit-ceilings: seed of the fit sample");
     app.add_option("--leave-family-out", family_evals,
                    "also refit each Coral target without each model family (Nelder-Mead evaluations per fit; 0: skip)");
+    bool calibration_only = false;
+    app.add_flag("--calibration-only", calibration_only, "print only sections 2-4 (the shipped configs against the measurements)");
     CLI11_PARSE(app, argc, argv);
     try {
         if (targets.empty()) targets = {"coral-usb", "coral-devboard", "coral-latbench", "pixel4-edgetpu"};
+        if (calibration_only) {
+            calibration_report(family_evals);
+            return 0;
+        }
         require(count > 0 && fit_count > 0, "--count and --fit-count must be positive");
         if (fit_ceilings) {
             print_fitted_ceilings(targets, fit_count, fit_seed);
@@ -153,108 +312,7 @@ int main(int argc, char** argv) {
         }
         apm_vs_simulator(targets, count, seed);
 
-        // ---- 2. LatBench ----
-        const std::string ref = ACCELNAS_REFERENCE_DIR;
-        const auto lb = hw::read_measurements(ref + "/latbench_edgetpu_calibration.csv", "coral-latbench");
-        const auto [fit, held] = hw::holdout_split(lb.size(), 0.5, 20261123);
-        std::vector<graph::network> lbn;
-        for (const auto& m : lb) lbn.push_back(zoo::nasbench201(m.network, zoo::nb201_variant::latbench));
-        std::printf("2. LatBench on coral-latbench (fitted on %zu rows, %zu held out; accelnas-calibrate --holdout 0.5)\n",
-                    fit.size(), held.size());
-        for (const char* est : {"sim", "apm"}) {
-            const auto m = hw::make_target("coral-latbench", est);
-            auto split = [&](const std::vector<std::size_t>& rows) {
-                std::vector<double> p, q;
-                for (auto i : rows) { p.push_back(m.seconds(lbn[i])); q.push_back(lb[i].latency_ms * 1e-3); }
-                return summarize_errors(p, q);
-            };
-            std::vector<std::size_t> all(lb.size());
-            for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-            std::printf(" %s:\n", est);
-            print_errors("held-out rows", split(held));
-            print_errors("fitted rows", split(fit));
-            print_errors("all rows", split(all));
-        }
-
-        // ---- 3. whole models ----
-        const auto wm = hw::read_measurements(ref + "/edgetpu_measured_calibration.csv");
-        std::map<std::string, std::vector<const hw::measurement*>> by;
-        for (const auto& m : wm) by[m.target].push_back(&m);
-        // How each shipped config was fitted (docs/hw.md): coral targets with --holdout 0.3 (their
-        // chip mechanisms come from LatBench), the Pixel 4 targets on all three of their rows.
-        const std::map<std::string, double> holdout{{"coral-usb", 0.3}, {"coral-devboard", 0.3}, {"pixel4-edgetpu", 0.0},
-                                                    {"pixel4-cpu", 0.0}};
-        std::printf("3. whole models, median relative error per target (fit / held-out rows)\n");
-        for (const auto& [t, rows] : by) {
-            const auto [f, h] = hw::holdout_split(rows.size(), holdout.at(t), 20261123);
-            for (const char* est : {"sim", "apm"}) {
-                const auto m = hw::make_target(t, est);
-                std::vector<double> p, q;
-                for (const auto* r : rows) {
-                    p.push_back(m.seconds(zoo::build(r->network, {.resolution = r->input})));
-                    q.push_back(r->latency_ms * 1e-3);
-                }
-                auto sub = [&](const std::vector<std::size_t>& ix) {
-                    std::vector<double> pp, qq;
-                    for (auto i : ix) { pp.push_back(p[i]); qq.push_back(q[i]); }
-                    return summarize_errors(pp, qq);
-                };
-                const auto sf = sub(f), sh = sub(h), sa = summarize_errors(p, q);
-                std::printf("  %-15s %s: all %5.1f%% (n=%zu)  fit %5.1f%% (n=%zu)  held-out ", t.c_str(), est,
-                            100 * sa.median_rel, sa.n, 100 * sf.median_rel, sf.n);
-                if (sh.n) std::printf("%5.1f%% (n=%zu)\n", 100 * sh.median_rel, sh.n);
-                else std::printf("  none (all rows fitted)\n");
-            }
-        }
-
-        // ---- 4. leave one family out (simulator) ----
-        if (family_evals > 0) {
-            // Per Coral target, each model family's rows are left out, the target's three link and
-            // memory mechanisms are refitted on the other families' rows, and the left-out rows are
-            // priced: what a model family the calibration never saw gets.
-            std::printf("4. leave one family out (simulator; host_bytes_per_second, inference_overhead_seconds,"
-                        " tile_bytes_per_cycle refitted on the other families, %d evaluations)\n", family_evals);
-            auto family = [](const std::string& m) {
-                for (const char* f : {"mobilenet", "inception", "resnet", "vgg", "efficientnet"})
-                    if (m.rfind(f, 0) == 0) return std::string(f);
-                return m;
-            };
-            std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
-            for (const char* n : {"host_bytes_per_second", "inference_overhead_seconds", "tile_bytes_per_cycle"})
-                ps.push_back(hw::edgetpu_free_parameter(n));
-            for (const char* t : {"coral-usb", "coral-devboard"}) {
-                std::vector<hw::calibration_row> rows;
-                std::vector<std::string> fam;
-                for (const auto& m : wm)
-                    if (m.target == t) {
-                        rows.push_back({zoo::build(m.network, {.resolution = m.input}), m.latency_ms * 1e-3, m.network});
-                        fam.push_back(family(m.network));
-                    }
-                std::vector<std::string> fams = fam;
-                std::sort(fams.begin(), fams.end());
-                fams.erase(std::unique(fams.begin(), fams.end()), fams.end());
-                std::vector<double> all_out;
-                for (const auto& f : fams) {
-                    std::vector<hw::calibration_row> in;
-                    for (std::size_t i = 0; i < rows.size(); ++i)
-                        if (fam[i] != f) in.push_back(rows[i]);
-                    const auto res = hw::fit_config<hw::simulator>(hw::targets::edgetpu(t), ps, in,
-                                                                   {.holdout = 0.0, .max_evaluations = family_evals});
-                    const hw::simulator sim_f(res.config);
-                    std::printf("  %-15s %-13s out:", t, f.c_str());
-                    for (std::size_t i = 0; i < rows.size(); ++i)
-                        if (fam[i] == f) {
-                            const double e = sim_f.seconds(rows[i].net) / rows[i].seconds - 1;
-                            all_out.push_back(std::abs(e));
-                            std::printf(" %s %+.1f%%", rows[i].label.c_str(), 100 * e);
-                        }
-                    std::printf("  (fit rows median %.1f%%)\n", 100 * res.fit.median_rel);
-                    std::fflush(stdout);
-                }
-                std::printf("  %-15s worst left-out family row %.1f%%\n", t,
-                            100 * *std::max_element(all_out.begin(), all_out.end()));
-            }
-        }
+        calibration_report(family_evals);
     } catch (const error& e) {
         std::fprintf(stderr, "example_hw_accuracy: error: %s\n", e.what());
         return 1;

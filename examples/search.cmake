@@ -54,3 +54,15 @@ accelnas_smoke_test("search: block histogram (tiny)" example_search_block_histog
 
 # The program of docs/search.md.
 accelnas_doc_example(search_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/search_quickstart.cpp)
+# One-shot search (--method oneshot): a tiny end-to-end run and its bad input.
+accelnas_smoke_test("search: oneshot tiny"
+  bash -c "rm -rf ${_sd}/oneshot && $<TARGET_FILE:accelnas-search> --method oneshot --out ${_sd}/oneshot --steps 6 --train-images 256 --validation-images 128 --test-images 128 --oneshot-seeds 1 --validation-batch 32 --recalibration-images 32 && test -s ${_sd}/oneshot/oneshot.json && test -s ${_sd}/oneshot/journal")
+accelnas_smoke_test("search: unknown method" $<TARGET_FILE:accelnas-search> --method darts --out ${_sd}/bad5)
+accelnas_smoke_test("search: oneshot on a space without weight sharing"
+  $<TARGET_FILE:accelnas-search> --method oneshot --space edgetpu_v2 --out ${_sd}/bad6)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: search: unknown method" PROPERTIES PASS_REGULAR_EXPRESSION "error: unknown --method 'darts'")
+  set_tests_properties("examples: search: oneshot on a space without weight sharing" PROPERTIES
+                       PASS_REGULAR_EXPRESSION "block 'gc_ibn' of stage 1 cannot share weights")
+  set_tests_properties("examples: search: oneshot tiny" PROPERTIES TIMEOUT 900)
+endif()

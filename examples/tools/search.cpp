@@ -11,6 +11,7 @@
 // DIR/best.json, and a table of the best architectures against the published models of the shipped
 // spaces at similar latency. The work itself is accelnas/app/search_run.hpp.
 #include "cli.hpp"
+#include "oneshot_cli.hpp"
 
 #include <accelnas/app/search_run.hpp>
 #ifdef ACCELNAS_WITH_SERVICE
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
         for (const auto& n : space::names()) r += (r.empty() ? "" : ", ") + n;
         return r;
     }())->capture_default_str();
+    std::string method = "multi-trial";
+    cli.add_option("--method", method, "multi-trial (train every candidate) or oneshot (TuNAS: one weight-sharing supernet, "
+                   "see docs/search.md)")->capture_default_str();
+    app::oneshot::settings oneshot;
+    tools::add_oneshot_options(cli, oneshot);
     cli.add_option("--controller", s.controller, "random, evolution, reinforce or rnn")->capture_default_str();
     cli.add_option("--budget", s.budget, "candidates to evaluate")->capture_default_str()->check(count_range(1, 1000000));
     cli.add_option("--out", s.out, "output directory (journal, results.csv, results.json, pareto.svg, best.json)")->required();
@@ -90,6 +96,10 @@ int main(int argc, char** argv) {
                 return hw::any_accelerator(service::remote_accelerator(server, t, e));
             };
 #endif
+        if (app::oneshot::is_oneshot(method)) {
+            const auto o = tools::oneshot_settings(oneshot, s, cli.count("--estimator") > 0, cli.count("--reward") > 0);
+            return app::oneshot::run(o, std::cout, std::cerr) ? app::exit_success : app::exit_failure;
+        }
 #ifdef ACCELNAS_WITH_MPI
         const bool ok = dist::run_search(mpi, s, std::cout, std::cerr, search::is_terminal(2));
 #else

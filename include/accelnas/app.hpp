@@ -10,6 +10,7 @@
 #include <accelnas/app/format.hpp>
 #include <accelnas/app/info_report.hpp>
 #include <accelnas/app/latency_report.hpp>
+#include <accelnas/app/oneshot.hpp>
 #include <accelnas/app/proxy.hpp>
 #include <accelnas/app/reward.hpp>
 #include <accelnas/app/search_run.hpp>

@@ -16,5 +16,6 @@
 #include <accelnas/train/ops.hpp>
 #include <accelnas/train/optimizers.hpp>
 #include <accelnas/train/parameters.hpp>
+#include <accelnas/train/supernet.hpp>
 #include <accelnas/train/tape.hpp>
 #include <accelnas/train/trainer.hpp>

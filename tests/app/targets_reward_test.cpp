@@ -18,10 +18,10 @@ TEST_CASE("target lists for help texts come from hw::targets::names()", "[app]")
 }
 
 TEST_CASE("a target's on-chip parameter memory comes from its config", "[app]") {
-    // The Coral chip's 8 MiB parameter SRAM; the Pixel 4 Edge TPU's calibrated ~2.6 MB (docs/hw.md);
-    // no parameter store in the CPU and systolic descriptions.
+    // The Coral chip's 8 MiB parameter SRAM, which the Pixel 4 Edge TPU shares (the same chip,
+    // docs/hw.md); no parameter store in the CPU and systolic descriptions.
     CHECK(app::on_chip_parameter_bytes(app::shipped_config("coral-usb")) == 8.0 * 1024 * 1024);
-    CHECK(app::on_chip_parameter_bytes(app::shipped_config("pixel4-edgetpu")) == 2628384.0);
+    CHECK(app::on_chip_parameter_bytes(app::shipped_config("pixel4-edgetpu")) == 8.0 * 1024 * 1024);
     CHECK(app::on_chip_parameter_bytes(app::shipped_config("pixel4-cpu")) == 0.0);
     CHECK(app::on_chip_parameter_bytes(app::shipped_config("systolic-16x8-os")) == 0.0);
     // A config edited by hand counts, not the target's name.

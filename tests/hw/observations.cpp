@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <string>
@@ -116,12 +117,6 @@ TEST_CASE("(d) CPU half: MobilenetEdgeTPU is slower than MobileNetV2/V3 on the P
         CHECK(m.seconds(me) / m.seconds(v2) < 0.5 * cpu.seconds(me) / cpu.seconds(v2));
 }
 
-TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV2 on the Pixel 4 Edge TPU at 3x the MACs", "[hw][paper]") {
-    const auto me = zoo::build("mobilenet_edgetpu"), v2 = zoo::build("mobilenet_v2");
-    CHECK(graph::cost_of(me).macs > 3 * graph::cost_of(v2).macs);
-    for (const auto& m : both("pixel4-edgetpu")) CHECK(m.seconds(me) < m.seconds(v2));
-}
-
 TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV3-Large on the Pixel 4 Edge TPU, yet not on its CPU", "[hw][paper]") {
     // MobileNetV3-Large (219 M MACs) uses hard-swish, which the Edge TPU compiler does not map: from
     // its first hard-swish conv on, the network runs on the phone's CPU.
@@ -133,61 +128,56 @@ TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV3-Large on the Pixel 4
     CHECK(hw::make_target("pixel4-cpu").seconds(me) > hw::make_target("pixel4-cpu").seconds(v3));
 }
 
-TEST_CASE("(d) TPU half: MobilenetEdgeTPU beats MobileNetV3-minimalistic on the Pixel 4 Edge TPU", "[hw][paper]") {
-    // The paper's ordering is calibration input of pixel4-edgetpu (its 3 measured rows alone do not
-    // decide it, see the next test); the fit used the APM, so the simulator's agreement is a check of
-    // the mechanism: V3-minimalistic's late weights stream from phone DRAM, uncached, every inference.
-    const auto me = zoo::build("mobilenet_edgetpu"), v3 = zoo::build("mobilenet_v3_large_minimalistic");
-    CHECK(graph::cost_of(me).macs > 4 * graph::cost_of(v3).macs);
-    for (const auto& m : both("pixel4-edgetpu")) {
-        INFO(m.estimate(me).estimator);
-        CHECK(m.seconds(me) < m.seconds(v3));
-        CHECK(m.estimate(v3).param_bytes_streamed > 0);
-    }
+TEST_CASE("(d) TPU half: the Coral chip at the Pixel 4's fitted clock does not put MobilenetEdgeTPU ahead of V2", "[hw][paper]") {
+    // pixel4-edgetpu is the Coral chip with two parameters fitted on three rows and no ordering
+    // (docs/hw.md, "pixel4-edgetpu"). What follows of (d) is the relative half (above: MobilenetEdgeTPU
+    // costs far less against MobileNetV2 on the Edge TPU than on the CPU) and the V3-Large ordering;
+    // the absolute orderings against MobileNetV2 and V3-minimalistic (3.3x and 4.7x fewer MACs) do
+    // not: the Coral array, four lanes per cell, prices MobilenetEdgeTPU's full convolutions by their
+    // MACs. This records the finding so that a config change that turns it is noticed.
+    const auto me = zoo::build("mobilenet_edgetpu"), v2 = zoo::build("mobilenet_v2"),
+               v3 = zoo::build("mobilenet_v3_large_minimalistic");
+    CHECK(graph::cost_of(me).macs > 3 * graph::cost_of(v2).macs);
+    const hw::simulator sim(hw::targets::pixel4_edgetpu());
+    CHECK(sim.seconds(me) > sim.seconds(v2));
+    CHECK(sim.seconds(me) > sim.seconds(v3));
+    CHECK(sim.seconds(me) < 1.5 * sim.seconds(v2));
 }
 
-TEST_CASE("pixel4-edgetpu is the documented fit of its rows and the paper's orderings", "[hw][accuracy]") {
+TEST_CASE("pixel4-edgetpu: the Coral chip, phone memory, two parameters fitted on its three rows", "[hw][accuracy]") {
+    const auto p = hw::targets::pixel4_edgetpu(), coral = hw::targets::coral_usb();
+    // Same Edge TPU IP: the array, the memories and every mechanism counted in cycles are Coral's.
+    CHECK(p.tiles == 16);
+    CHECK(p.cells_per_tile == 64);
+    CHECK(p.peak_macs_per_cycle() == coral.peak_macs_per_cycle());
+    CHECK(p.tile_memory_bytes == coral.tile_memory_bytes);
+    CHECK(p.param_cache_bytes == coral.param_cache_bytes);
+    CHECK(p.tile_bytes_per_cycle == coral.tile_bytes_per_cycle);
+    CHECK(p.sram_bytes_per_cycle == coral.sram_bytes_per_cycle);
+    CHECK(p.pass_overhead_cycles == coral.pass_overhead_cycles);
+    CHECK(p.op_overhead_cycles == coral.op_overhead_cycles);
+    // Every value calibration may move lies in its physical range on this device.
+    for (const char* n : {"clock_hz", "host_bytes_per_second", "host_latency_seconds", "inference_overhead_seconds"}) {
+        const auto fp = hw::edgetpu_free_parameter(n, "pixel4-edgetpu");
+        INFO(n << " = " << fp.get(p));
+        CHECK(fp.get(p) >= fp.lo);
+        CHECK(fp.get(p) <= fp.hi);
+    }
     const auto all = hw::read_measurements(std::string(ACCELNAS_REFERENCE_DIR) + "/edgetpu_measured_calibration.csv");
     std::vector<hw::calibration_row> rows;
     for (const auto& r : all)
         if (r.target == "pixel4-edgetpu") rows.push_back({zoo::build(r.network, {.resolution = r.input}), r.latency_ms * 1e-3, r.network});
     REQUIRE(rows.size() == 3);
     std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
-    for (const char* p : {"clock_hz", "inference_overhead_seconds", "host_bytes_per_second", "param_cache_bytes",
-                          "pass_overhead_cycles", "host_latency_seconds"})
-        ps.push_back(hw::edgetpu_free_parameter(p));
-    const auto me = zoo::build("mobilenet_edgetpu"), v2 = zoo::build("mobilenet_v2"),
-               v3 = zoo::build("mobilenet_v3_large_minimalistic");
-    hw::calibration_options opt{.holdout = 0.0, .starts = 24};
-    // The rows alone: the fit prices MobileNetV3-minimalistic below MobilenetEdgeTPU.
-    const auto rows_only = hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
-    const hw::apm free_fit(rows_only.config);
-    CHECK(free_fit.seconds(v3) < free_fit.seconds(me));
-    CHECK(rows_only.fit.median_rel < 0.1);
-    // With the orderings (docs/hw.md, the shipped command): both met, rows still within 10%, and the
-    // shipped config is what the command finds (compared by what it predicts: three rows leave some
-    // directions flat, e.g. per-inference overhead against per-transfer latency).
-    opt.orders = {{me, v2, 0.06, "mobilenet_edgetpu<mobilenet_v2"}, {me, v3, 0.06, "mobilenet_edgetpu<mobilenet_v3_large_minimalistic"}};
-    const auto res = hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt);
-    REQUIRE(res.order_ratios.size() == 2);
-    CHECK(res.order_ratios[0] > 1.05);
-    CHECK(res.order_ratios[1] > 1.05);
-    CHECK(res.fit.p90_rel < 0.1);
-    const hw::apm shipped(hw::targets::pixel4_edgetpu()), found(res.config);
-    for (const auto& n : {rows[0].net, rows[1].net, rows[2].net, me, v2, v3}) {
-        INFO(n.name());
-        CHECK(found.seconds(n) == Approx(shipped.seconds(n)).epsilon(0.01));
+    for (const char* n : {"clock_hz", "inference_overhead_seconds"}) ps.push_back(hw::edgetpu_free_parameter(n, "pixel4-edgetpu"));
+    // The shipped values are what the documented fit finds (refitting from them moves no prediction).
+    const auto res = hw::fit_config<hw::simulator>(p, ps, rows, {.holdout = 0.0, .max_evaluations = 40});
+    const hw::simulator shipped(p), found(res.config);
+    for (const auto& r : rows) {
+        INFO(r.label);
+        CHECK(found.seconds(r.net) == Approx(shipped.seconds(r.net)).epsilon(0.01));
+        CHECK(std::abs(shipped.seconds(r.net) / r.seconds - 1) < 0.2);
     }
-    // Bad orderings are refused by name.
-    opt.orders[1].margin = -0.1;
-    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt),
-                      Catch::Contains("mobilenet_v3_large_minimalistic") && Catch::Contains("margin"));
-    opt.orders[1].margin = 0.06;
-    opt.order_weight = 0;
-    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("order_weight"));
-    opt.order_weight = 10;
-    opt.starts = 0;
-    CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::pixel4_edgetpu(), ps, rows, opt), Catch::Contains("starts"));
 }
 
 TEST_CASE("(e) parameters beyond the cache show a latency cliff that MACs do not predict", "[hw][paper]") {
@@ -301,6 +291,29 @@ TEST_CASE("bad input: measurement CSVs", "[hw][bad]") {
     CHECK_THROWS_WITH(hw::fit_config<hw::apm>(hw::targets::coral_usb(), ps, cal, {.holdout = 1.5}),
                       Catch::Contains("holdout"));
     CHECK_THROWS_WITH(hw::edgetpu_free_parameter("warp_factor"), Catch::Contains("warp_factor"));
+    CHECK_THROWS_WITH(hw::edgetpu_physical_range("warp_factor", "coral-usb"), Catch::Contains("warp_factor"));
+    CHECK_THROWS_WITH(hw::cpu_free_parameter("warp_factor"), Catch::Contains("warp_factor"));
+}
+
+TEST_CASE("calibration keeps every parameter inside its physical range on the target", "[hw]") {
+    // The host link's range follows the target's link: USB 3.0 carries at most 500 MB/s of payload
+    // (5 Gb/s, 8b/10b), phone LPDDR4X-4266 at most 34.1 GB/s.
+    CHECK(hw::edgetpu_free_parameter("host_bytes_per_second", "coral-usb").hi == 500e6);
+    CHECK(hw::edgetpu_free_parameter("host_bytes_per_second", "pixel4-edgetpu").hi == Approx(34.1e9));
+    CHECK(hw::edgetpu_free_parameter("host_bytes_per_second", "pixel4-edgetpu").lo >= 1e9);
+    // A device whose rows ask for a 2 GB/s "USB" link: the fit stops at the USB 3.0 ceiling.
+    auto truth = hw::targets::coral_usb();
+    truth.host_bytes_per_second = 2e9;
+    const hw::apm dev(truth);
+    std::vector<hw::calibration_row> rows;
+    for (const char* m : {"resnet50_v1", "vgg16", "inception_v4"}) {
+        const auto net = zoo::build(m);
+        rows.push_back({net, dev.seconds(net), m});
+    }
+    const std::vector<hw::free_parameter<hw::edgetpu_config>> ps{hw::edgetpu_free_parameter("host_bytes_per_second", "coral-usb")};
+    const auto res = hw::fit_config<hw::apm>(hw::targets::coral_usb(), ps, rows, {.holdout = 0.0, .max_evaluations = 200});
+    CHECK(res.config.host_bytes_per_second <= 500e6);
+    CHECK(res.config.host_bytes_per_second > 450e6);
 }
 
 TEST_CASE("calibration recovers planted mechanisms from synthetic measurements", "[hw]") {

@@ -162,7 +162,7 @@ inline hw::device_config run(const settings& s, std::ostream& out) {
     }
     const auto& tpu = std::get<hw::edgetpu_config>(base);
     std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
-    for (const auto& n : names) ps.push_back(hw::edgetpu_free_parameter(n));
+    for (const auto& n : names) ps.push_back(hw::edgetpu_free_parameter(n, s.target));
     const auto res = s.estimator == "sim" ? hw::fit_config<hw::simulator>(tpu, ps, rows, opt)
                                           : hw::fit_config<hw::apm>(tpu, ps, rows, opt);
     print_result(out, res, rows, s.per_row, opt.orders);

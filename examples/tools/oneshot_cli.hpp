@@ -1,0 +1,59 @@
+// accelnas-search --method oneshot: the options only the one-shot search has, and its settings
+// taken from the options both methods share (target, space, seed, data, proxy sizes, ...).
+#pragma once
+
+#include "cli.hpp"
+
+#include <accelnas/app/oneshot.hpp>
+#include <accelnas/app/search_run.hpp>
+
+#include <string>
+
+namespace accelnas::tools {
+
+/// Adds the one-shot options (used with --method oneshot) to `cli`.
+inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
+    cli.add_option("--steps", o.steps, "one-shot: search steps (one training batch of the supernet each)")
+        ->capture_default_str()->check(count_range(1, 100000000));
+    cli.add_option("--warmup", o.warmup, "one-shot: fraction of the steps in warm-up (controller frozen, largest ops enabled "
+                   "with a decaying probability)")->capture_default_str()->check(half_open(0.0, 1.0));
+    cli.add_option("--supernet-lr", o.supernet_lr, "one-shot: peak learning rate of the shared weights (cosine)")
+        ->capture_default_str()->check(CLI::Range(1e-12, 1e38));
+    cli.add_option("--validation-batch", o.validation_batch, "one-shot: validation images that score each step's path")
+        ->capture_default_str()->check(count_range(1, 100000));
+    cli.add_option("--recalibration-images", o.recalibration_images,
+                   "one-shot: training images that recalibrate a path's batch norm before it is scored")
+        ->capture_default_str()->check(count_range(2, 100000));
+    cli.add_option("--oneshot-seeds", o.seeds, "one-shot: stand-alone trainings of the chosen architecture (mean and std)")
+        ->capture_default_str()->check(count_range(0, 1000));
+    cli.add_option("--checkpoint-every", o.checkpoint_every, "one-shot: steps between checkpoints of the supernet and controller")
+        ->capture_default_str()->check(count_range(1, 100000000));
+}
+
+/// The one-shot settings: `o` (its own options) completed with the options shared with the
+/// multi-trial search. The estimator is the APM unless --estimator was given; the reward is TuNAS'
+/// absolute reward (another --reward is an error).
+inline app::oneshot::settings oneshot_settings(app::oneshot::settings o, const app::search_run::settings& s,
+                                               bool estimator_given, bool reward_given) {
+    require(!reward_given || s.reward.name == "tunas", "--method oneshot uses the TuNAS absolute reward (--reward tunas), not '",
+            s.reward.name, "'");
+    require(s.targets.size() == 1, "--method oneshot takes one --target, got ", s.targets.size());
+    require(s.latency_ms.size() <= 1, "--method oneshot takes one --latency-ms, got ", s.latency_ms.size());
+    o.target = s.targets[0];
+    o.space = s.space;
+    o.out = s.out;
+    o.resume = s.resume;
+    o.seed = s.seed;
+    if (estimator_given) o.estimator = s.estimator;
+    if (!s.latency_ms.empty()) o.latency_ms = s.latency_ms[0];
+    o.tunas_beta = s.reward.tunas_beta;
+    o.controller_lr = s.lr;
+    o.threads = s.threads;
+    o.proxy = s.proxy;
+    o.data = s.data;
+    o.fmnist = s.fmnist;
+    o.make_model = s.make_model;
+    return o;
+}
+
+}  // namespace accelnas::tools

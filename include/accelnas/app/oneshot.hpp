@@ -1,0 +1,511 @@
+#pragma once
+/// \file
+/// One-shot (weight-sharing) search as TuNAS (Bender et al. 2020), `accelnas-search --method
+/// oneshot`. A `train::supernet` over a space's proxy networks holds every architecture's weights
+/// at once (blocks declare how their choices share weights: `space::weight_sharing`); each step
+///
+/// 1. samples an architecture from the REINFORCE controller (one softmax per decision, Adam with
+///    beta1 = 0, EMA baseline 0.95),
+/// 2. trains the shared weights on one training batch along that path,
+/// 3. recalibrates the path's batch-norm statistics on a few training images and measures its
+///    accuracy Q on one validation batch,
+/// 4. prices the full-size network (the space's deployment input, 224x224x3) with the latency model
+///    of the target (the APM by default) and rewards Q + beta * |T / T0 - 1| (TuNAS' absolute
+///    reward, beta < 0),
+/// 5. updates the controller.
+///
+/// During a warm-up (the first `warmup` fraction of the steps) the controller does not learn and
+/// every decision that grows weights (kernel, expansion, width, layers) takes its largest choice
+/// with a probability that decays linearly from 1 to 0 (TuNAS' filter and op warm-up: every weight
+/// gets trained before the controller starts judging paths).
+///
+/// The result is the controller's most likely architecture: its latency, its one-shot accuracy on
+/// the validation images (supernet weights, recalibrated batch norm), and its stand-alone
+/// validation and test accuracy after training from scratch with `seeds` seeds (the proxy training
+/// of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
+/// momentum and the controller state are checkpointed every `checkpoint_every` steps, so a killed
+/// search continues with `resume` and ends exactly as an uninterrupted one (every random choice of
+/// step s is drawn from a generator seeded by (seed, s)).
+
+#include <accelnas/app/proxy.hpp>
+#include <accelnas/app/search_run.hpp>
+#include <accelnas/core/atomic_file.hpp>
+#include <accelnas/core/error.hpp>
+#include <accelnas/core/rng.hpp>
+#include <accelnas/hw/any_accelerator.hpp>
+#include <accelnas/search/journal.hpp>
+#include <accelnas/search/reinforce.hpp>
+#include <accelnas/search/reward.hpp>
+#include <accelnas/space/registry.hpp>
+#include <accelnas/train/supernet.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace accelnas::app::oneshot {
+
+/// A one-shot search as the tool describes it.
+struct settings {
+    std::string target = "coral-usb";  ///< latency target (hw::make_target name)
+    std::string space = "edgetpu";     ///< shipped search space
+    std::string estimator = "apm";     ///< latency model: apm (default: it is called every step) or sim
+    std::size_t steps = 300;           ///< search steps (one training batch each)
+    std::string out;                   ///< output directory (journal, checkpoint, oneshot.json)
+    bool resume = false;               ///< continue the search journaled in `out`
+    std::uint64_t seed = 1;            ///< seed of everything
+    double latency_ms = 0;             ///< latency target T0 in ms (0: the space's published model)
+    double tunas_beta = -0.10;         ///< cost weight of the absolute reward (negative)
+    double controller_lr = 0.05;       ///< REINFORCE Adam learning rate (beta1 = 0)
+    double warmup = 0.25;              ///< fraction of the steps in warm-up
+    float supernet_lr = 0.05f;         ///< peak learning rate of the shared weights (cosine schedule)
+    std::size_t validation_batch = 128;     ///< validation images that score each step's path
+    std::size_t recalibration_images = 128; ///< training images that recalibrate batch norm per path
+    std::size_t seeds = 3;             ///< stand-alone trainings of the result (mean and std)
+    std::size_t checkpoint_every = 25; ///< steps between checkpoints
+    std::size_t stop_after = 0;        ///< when set, stop (checkpointed) after this many steps, as a killed run
+    std::size_t threads = 1;           ///< threads of the supernet's training
+    proxy_options proxy;               ///< proxy network size, data limits, batch size, stand-alone training
+    std::string data;                  ///< data set (app/data.hpp); empty: fashion-mnist:`fmnist`
+    std::string fmnist = train::default_fashion_mnist_dir;  ///< Fashion-MNIST folder
+    /// Builds the latency model of (target, estimator); empty: `hw::make_target`.
+    std::function<hw::any_accelerator(const std::string&, const std::string&)> make_model;
+};
+
+/// True for the method name "oneshot", false for "multi-trial"; `accelnas::error` naming the
+/// method for any other name.
+inline bool is_oneshot(const std::string& method) {
+    if (method == "oneshot") return true;
+    if (method == "multi-trial") return false;
+    fail("unknown --method '", method, "' (expected multi-trial or oneshot)");
+}
+
+/// How the weights of the choices of stage-level slots share storage (the stage, not a block,
+/// reads them): widths and first-block expansions are channel prefixes, a layer count keeps the
+/// first blocks (skipped layers are identities), a skip choice only adds or removes a residual add.
+inline space::weight_sharing stage_sharing(std::string_view key) {
+    if (key == space::width_slot::key || key == space::expand_first_slot::key) return space::weight_sharing::channel_prefix;
+    if (key == space::layers_slot::key || key == space::skip_slot::key) return space::weight_sharing::no_weights;
+    return space::weight_sharing::unused;
+}
+
+/// Throws `accelnas::error` naming the stage, block and slot when a block of space `d` cannot
+/// share the weights of a slot's choices (`weight_sharing::cannot`): such a space has no supernet.
+/// The block choice itself is always fine: each block type keeps its own weights.
+inline void check_weight_sharing(const space::space_description& d) {
+    for (std::size_t i = 0; i < d.stages.size(); ++i)
+        for (const auto& slot : d.stages[i].slots) {
+            if (slot.values.size() < 2 || slot.key == space::block_slot::key) continue;
+            if (stage_sharing(slot.key) != space::weight_sharing::unused) continue;
+            for (const auto* b : d.stages[i].blocks)
+                require(b->sharing(slot.key) != space::weight_sharing::cannot, "one-shot search: space '", d.name,
+                        "': block '", b->name, "' of stage ", i + 1, " cannot share weights across its choices of '",
+                        slot.key, "' (it declares weight_sharing::cannot); search this space with --method multi-trial");
+        }
+}
+
+/// True when decision `k` of `d` can grow weights (its largest choice holds the others' weights):
+/// the warm-up enables its largest choice.
+inline bool grows_weights(const space::space_description& d, std::size_t k) {
+    const auto& x = d.decisions[k];
+    if (x.key == space::block_slot::key || x.key == space::skip_slot::key) return false;
+    if (x.key == space::layers_slot::key) return true;
+    if (stage_sharing(x.key) == space::weight_sharing::channel_prefix) return true;
+    for (const auto* b : d.stages[x.stage].blocks) {
+        const auto w = b->sharing(x.key);
+        if (w == space::weight_sharing::channel_prefix || w == space::weight_sharing::kernel_centre_crop) return true;
+    }
+    return false;
+}
+
+/// The index of the largest value of decision `k` (its widest, deepest or largest-kernel choice).
+inline int largest_choice(const space::space_description& d, std::size_t k) {
+    const auto& v = d.slot_of(k).values;
+    return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+/// `a` with every weight-growing decision at its largest choice.
+inline space::architecture largest(const space::space_description& d, space::architecture a) {
+    for (std::size_t k = 0; k < d.decisions.size(); ++k)
+        if (grows_weights(d, k)) a.choices[k] = largest_choice(d, k);
+    return a;
+}
+
+/// The supernet key of each op of architecture `a`'s network: ops of a stage's blocks
+/// ("s3_b1/expand") are prefixed with the stage's block type ("ibn:s3_b1/expand"), so IBN and fused
+/// IBN keep separate weights; the stem, head and logits are shared by every architecture.
+inline train::share_key_fn key_function(const space::space_description& d, const space::architecture& a) {
+    std::vector<std::string> block_names;
+    for (const auto& st : space::plan_of(d, a).stages) block_names.emplace_back(st.block->name);
+    return [names = std::move(block_names)](std::string_view op) {
+        if (op.size() > 1 && op[0] == 's') {
+            std::size_t i = 1, stage = 0;
+            while (i < op.size() && op[i] >= '0' && op[i] <= '9') stage = stage * 10 + std::size_t(op[i++] - '0');
+            if (i > 1 && op.substr(i, 2) == "_b" && stage >= 1 && stage <= names.size())
+                return names[stage - 1] + ":" + std::string(op);
+        }
+        return std::string(op);
+    };
+}
+
+/// A supernet covering every architecture of space `s` at proxy size: the largest architecture of
+/// each block type (per stage: the i-th block type, or the last one), plus `extra` random
+/// architectures drawn from `g` (a safety net for spaces whose sizes are not monotone in the
+/// choices). Throws (see `check_weight_sharing`) when the space's blocks cannot share weights.
+inline train::supernet make_supernet(const space::any_space& s, const proxy_options& o, std::int64_t classes,
+                                     train::supernet_options so, rng& g, std::size_t extra = 16) {
+    const auto& d = *s.description;
+    check_weight_sharing(d);
+    train::supernet net(so);
+    std::size_t kinds = 0;
+    for (const auto& st : d.stages) kinds = std::max(kinds, st.blocks.size());
+    auto add = [&](const space::architecture& a) { net.reserve(proxy_network(s, a, o, classes), key_function(d, a)); };
+    // The largest architecture is not always the widest everywhere: a stage dropped by its layer
+    // count makes the next stage expand its own (wider) filters instead of the dropped stage's.
+    // So the largest one of each block type is reserved with every layer decision at its maximum,
+    // with all at their minimum, and with each one alone at its minimum.
+    std::vector<std::size_t> layer_decisions;
+    for (std::size_t k = 0; k < d.decisions.size(); ++k)
+        if (d.decisions[k].key == space::layers_slot::key) layer_decisions.push_back(k);
+    auto smallest_choice = [&](std::size_t k) {
+        const auto& v = d.slot_of(k).values;
+        return static_cast<int>(std::min_element(v.begin(), v.end()) - v.begin());
+    };
+    for (std::size_t b = 0; b < kinds; ++b) {
+        space::architecture a{std::vector<int>(d.decisions.size(), 0)};
+        for (std::size_t k = 0; k < d.decisions.size(); ++k)
+            if (d.decisions[k].key == space::block_slot::key)
+                a.choices[k] = static_cast<int>(std::min(b, d.decisions[k].cardinality - 1));
+        a = largest(d, a);
+        add(a);
+        auto all_min = a;
+        for (auto k : layer_decisions) {
+            auto one_min = a;
+            one_min.choices[k] = all_min.choices[k] = smallest_choice(k);
+            add(one_min);
+        }
+        if (layer_decisions.size() > 1) add(all_min);
+    }
+    for (std::size_t i = 0; i < extra; ++i) add(s.sample(g));
+    net.initialise(g);
+    return net;
+}
+
+/// The path of architecture `a` in supernet `net`.
+inline train::supernet::path path_of(const train::supernet& net, const space::any_space& s, const space::architecture& a,
+                                     const proxy_options& o, std::int64_t classes) {
+    return net.make_path(proxy_network(s, a, o, classes), key_function(*s.description, a));
+}
+
+/// The NHWC batch of images `idx` of `set` (no augmentation) and their labels.
+inline train::tensor images_of(const train::dataset& data, const train::image_set& set, std::span<const std::size_t> idx,
+                               const proxy_options& o, std::vector<std::int32_t>& labels) {
+    train::batch_options bo{static_cast<std::size_t>(o.resolution), static_cast<std::size_t>(o.channels), false, 0};
+    rng unused(0);
+    train::tensor x;
+    train::make_batch(data, set, idx, bo, unused, x, labels);
+    return x;
+}
+
+/// `n` indices drawn uniformly without replacement from [0, count) (all of them when n >= count).
+inline std::vector<std::size_t> draw_indices(std::size_t count, std::size_t n, rng& g) {
+    n = std::min(n, count);
+    std::vector<std::size_t> all(count);
+    std::iota(all.begin(), all.end(), 0);
+    for (std::size_t i = 0; i < n; ++i) std::swap(all[i], all[i + uniform_index(g, count - i)]);
+    all.resize(n);
+    return all;
+}
+
+/// One-shot accuracy of path `p` on the whole image set `set` after recalibrating its batch norm on
+/// `recal` (NHWC training images).
+inline double oneshot_accuracy(train::supernet& net, train::supernet::path& p, const train::tensor& recal,
+                               const train::dataset& data, const train::image_set& set, const proxy_options& o) {
+    net.recalibrate(p, recal);
+    std::size_t hits = 0;
+    std::vector<std::int32_t> labels;
+    for (std::size_t i = 0; i < set.count; i += 250) {
+        std::vector<std::size_t> idx(std::min<std::size_t>(250, set.count - i));
+        std::iota(idx.begin(), idx.end(), i);
+        const auto x = images_of(data, set, idx, o, labels);
+        hits += std::size_t(std::llround(train::supernet::accuracy(p, x, labels) * double(idx.size())));
+    }
+    return set.count ? double(hits) / double(set.count) : 0.0;
+}
+
+/// What a one-shot search found.
+struct result {
+    space::architecture arch;          ///< the controller's most likely architecture
+    double latency_s = 0;              ///< its latency on the target (deployment input)
+    double target_s = 0;               ///< the latency target T0
+    double oneshot_accuracy = 0;       ///< its accuracy on the validation images with the supernet's weights
+    std::vector<double> standalone_validation, standalone_test;  ///< per seed, trained from scratch
+    std::vector<search::evaluation> steps;  ///< every step (the journal's records)
+    bool finished = false;             ///< false when `stop_after` stopped the search early
+};
+
+/// Everything a resumed one-shot search must agree with (the journal header's config).
+inline nlohmann::json config_of(const settings& s, double target_s, const std::string& data_name) {
+    return {{"method", "oneshot"},           {"seed", s.seed},
+            {"target", s.target},            {"estimator", s.estimator},
+            {"latency_target_s", target_s},  {"tunas_beta", s.tunas_beta},
+            {"steps", s.steps},              {"controller_lr", s.controller_lr},
+            {"warmup", s.warmup},            {"supernet_lr", s.supernet_lr},
+            {"validation_batch", s.validation_batch}, {"recalibration_images", s.recalibration_images},
+            {"threads", s.threads},
+            {"proxy", {{"resolution", s.proxy.resolution}, {"width", s.proxy.width}, {"train_images", s.proxy.train_images},
+                       {"validation_images", s.proxy.validation_images}, {"validation", s.proxy.validation},
+                       {"batch", s.proxy.batch}, {"data", data_name}}}};
+}
+
+namespace detail {
+inline constexpr char checkpoint_magic[8] = {'A', 'N', 'A', 'S', 'O', 'N', 'E', '1'};
+
+inline void save_checkpoint(const std::string& path, std::size_t step, const search::reinforce<>& ctrl,
+                            const train::supernet& net) {
+    std::ostringstream f(std::ios::binary);
+    f.write(checkpoint_magic, sizeof checkpoint_magic);
+    const std::uint64_t st = step;
+    f.write(reinterpret_cast<const char*>(&st), sizeof st);
+    const auto c = ctrl.to_json().dump();
+    const std::uint64_t len = c.size();
+    f.write(reinterpret_cast<const char*>(&len), sizeof len);
+    f.write(c.data(), std::streamsize(c.size()));
+    net.save(f);
+    write_file_atomically(path, f.str());
+}
+
+inline std::size_t load_checkpoint(const std::string& path, search::reinforce<>& ctrl, train::supernet& net) {
+    std::ifstream f(path, std::ios::binary);
+    require(bool(f), "one-shot search: cannot open the checkpoint '", path, "'");
+    char m[sizeof checkpoint_magic];
+    f.read(m, sizeof m);
+    require(bool(f) && std::memcmp(m, checkpoint_magic, sizeof m) == 0, "one-shot search: '", path,
+            "' is not a one-shot checkpoint");
+    std::uint64_t step = 0, len = 0;
+    f.read(reinterpret_cast<char*>(&step), sizeof step);
+    f.read(reinterpret_cast<char*>(&len), sizeof len);
+    require(bool(f) && len < (1u << 30), "one-shot search: '", path, "': truncated header");
+    std::string c(len, '\0');
+    f.read(c.data(), std::streamsize(len));
+    require(bool(f), "one-shot search: '", path, "': truncated controller state");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(c);
+    } catch (const nlohmann::json::exception& e) {
+        fail("one-shot search: '", path, "': controller state: ", e.what());
+    }
+    net.load(f, path);
+    ctrl.from_json(j);
+    return std::size_t(step);
+}
+
+// Cosine decay of the shared weights' learning rate over the search.
+inline float supernet_lr(const settings& s, std::size_t step) {
+    const double t = double(step) / double(std::max<std::size_t>(1, s.steps));
+    return float(0.5 * double(s.supernet_lr) * (1.0 + std::cos(3.14159265358979323846 * t)));
+}
+}  // namespace detail
+
+/// Checks the settings that need no files (bad input fails before anything is written).
+inline void validate(const settings& s) {
+    require(s.steps >= 1, "--steps must be at least 1, got ", s.steps);
+    require(s.warmup >= 0 && s.warmup < 1, "--warmup must be in [0, 1), got ", s.warmup);
+    require(s.tunas_beta < 0, "--tunas-beta must be negative for a one-shot search (it weighs the latency cost), got ",
+            s.tunas_beta);
+    require(s.supernet_lr > 0 && std::isfinite(s.supernet_lr), "--supernet-lr must be positive, got ", s.supernet_lr);
+    require(s.validation_batch >= 1 && s.recalibration_images >= 2, "one-shot search: the validation batch must hold at least 1 "
+            "image and the recalibration at least 2");
+    require(s.checkpoint_every >= 1, "one-shot search: checkpoint_every must be at least 1");
+    require(s.threads >= 1, "--threads must be at least 1");
+    require(s.latency_ms >= 0, "--latency-ms must be positive, got ", s.latency_ms);
+    validate(s.proxy);
+}
+
+/// Runs the one-shot search `s` describes on `data` (already loaded: proxy resolution, channels set)
+/// and returns what it found; progress goes to `log`. Writes DIR/journal and DIR/oneshot.ckpt, and
+/// DIR/oneshot.json at the end. A diverging supernet raises `accelnas::error` naming the step; the
+/// journal and the last checkpoint are left intact, so the search can be resumed.
+inline result search(settings s, const train::dataset& data, std::ostream& log) {
+    validate(s);
+    require(data.validation.count > 0, "one-shot search: the data set has no validation part");
+    require(data.train.count >= 2, "one-shot search: the data set has fewer than 2 training images");
+    s.proxy.channels = std::int64_t(data.train.channels);
+    const auto& sp = space::find_space(s.space);
+    const auto& d = *sp.description;
+    check_weight_sharing(d);
+    const auto prices = search_run::price_on({s.target}, s.estimator, s.make_model);
+    const double target_s = s.latency_ms > 0 ? s.latency_ms * 1e-3 : search_run::default_latency_targets(sp, prices).first[0];
+    const search::tunas_absolute reward{{target_s}, s.tunas_beta};
+    const auto classes = std::int64_t(data.classes);
+    const auto config = config_of(s, target_s, s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data);
+
+    search_run::settings dir_check;
+    dir_check.out = s.out;
+    dir_check.resume = s.resume;
+    search_run::check_out_dir(dir_check);
+    const std::filesystem::path dir(s.out);
+    const search::decision_layout layout{sp.cardinalities};
+    const search::journal_header header{s.space, layout, config};
+    auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
+                       : search::journal::create((dir / "journal").string(), header);
+    const std::string ckpt = (dir / "oneshot.ckpt").string();
+
+    rng g0(derive_seed(s.seed, 0x0E5407ull));
+    auto net = make_supernet(sp, s.proxy, classes, {.threads = s.threads}, g0);
+    search::reinforce<> ctrl(layout, {.adam = {.learning_rate = s.controller_lr, .beta1 = 0.0}, .baseline_momentum = 0.95});
+    std::size_t first = 0;
+    if (s.resume && std::filesystem::exists(ckpt)) first = detail::load_checkpoint(ckpt, ctrl, net);
+    result r;
+    r.target_s = target_s;
+    r.steps = jr.records();
+    require(first <= r.steps.size(), "one-shot search: the checkpoint is of step ", first, " but the journal holds only ",
+            r.steps.size(), " steps");
+    r.steps.resize(first);  // the steps after the checkpoint run again (the same way: seeded by step)
+    log << "accelnas-search (one-shot): space " << s.space << " (" << layout.size() << " decisions), supernet of "
+        << net.parameter_count() << " shared weights, " << s.steps << " steps, target " << s.target << " (" << s.estimator
+        << ") at " << search_run::ms(target_s) << " ms, seed " << s.seed << "\n";
+    if (first > 0) log << "  resuming at step " << first << "\n";
+
+    const std::size_t warmup_steps = std::size_t(std::llround(s.warmup * double(s.steps)));
+    std::map<space::architecture, double> latency_cache;
+    auto latency_of = [&](const space::architecture& a) {
+        auto it = latency_cache.find(a);
+        if (it == latency_cache.end()) it = latency_cache.emplace(a, prices.models[0].seconds(search_run::deployed(sp, a))).first;
+        return it->second;
+    };
+    const std::size_t last = s.stop_after ? std::min(s.stop_after, s.steps) : s.steps;
+    train::batch_options augment{static_cast<std::size_t>(s.proxy.resolution), static_cast<std::size_t>(s.proxy.channels), false, 0};
+    std::vector<std::int32_t> labels, vlabels, rlabels;
+    train::tensor x;
+    for (std::size_t step = first; step < last; ++step) {
+        const auto t0 = std::chrono::steady_clock::now();
+        rng g(derive_seed(s.seed, 0x51E900000ull + step));
+        const auto sampled = ctrl.propose(g);
+        auto a = sampled;
+        const bool warm = step < warmup_steps;
+        if (warm) {
+            const double p = 1.0 - double(step) / double(warmup_steps);
+            for (std::size_t k = 0; k < d.decisions.size(); ++k)
+                if (grows_weights(d, k) && uniform01(g) < p) a.choices[k] = largest_choice(d, k);
+        }
+        auto path = path_of(net, sp, a, s.proxy, classes);
+        const auto idx = draw_indices(data.train.count, s.proxy.batch, g);
+        train::make_batch(data, data.train, idx, augment, g, x, labels);
+        const auto recal_idx = draw_indices(data.train.count, s.recalibration_images, g);
+        const auto val_idx = draw_indices(data.validation.count, s.validation_batch, g);
+        double acc = 0;
+        try {
+            net.train_step(path, x, labels, detail::supernet_lr(s, step));
+            net.recalibrate(path, images_of(data, data.train, recal_idx, s.proxy, rlabels));
+            const auto xv = images_of(data, data.validation, val_idx, s.proxy, vlabels);
+            acc = train::supernet::accuracy(path, xv, vlabels);
+        } catch (const train::diverged& e) {
+            fail("one-shot search: the supernet diverged at step ", step, " (", e.what(), "); the journal holds ", r.steps.size(),
+                 " steps and ", std::filesystem::exists(ckpt) ? "the checkpoint '" + ckpt + "' is intact" : std::string("no checkpoint was written yet"),
+                 ": lower --supernet-lr, or continue with --resume");
+        }
+        search::evaluation e;
+        e.step = step;
+        e.arch = a;
+        e.accuracy = acc;
+        e.latency = {latency_of(a)};
+        e.reward = reward(e);
+        if (!warm) ctrl.observe(sampled, e.reward);
+        e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (step >= jr.records().size()) jr.append(e);
+        r.steps.push_back(e);
+        if ((step + 1) % s.checkpoint_every == 0 || step + 1 == last) detail::save_checkpoint(ckpt, step + 1, ctrl, net);
+        if ((step + 1) % std::max<std::size_t>(1, s.steps / 10) == 0)
+            log << "  step " << step + 1 << "/" << s.steps << (warm ? " (warm-up)" : "") << ": path accuracy "
+                << std::setprecision(3) << acc << ", " << search_run::ms(e.latency[0]) << " ms, baseline "
+                << ctrl.baseline() << "\n";
+    }
+    r.arch = ctrl.mode();
+    if (last < s.steps) return r;  // stopped early (a killed run): no result yet
+
+    r.latency_s = latency_of(r.arch);
+    r.finished = true;
+    {
+        std::vector<std::size_t> idx(std::min(data.train.count, s.recalibration_images));
+        std::iota(idx.begin(), idx.end(), 0);
+        auto p = path_of(net, sp, r.arch, s.proxy, classes);
+        r.oneshot_accuracy = oneshot_accuracy(net, p, images_of(data, data.train, idx, s.proxy, rlabels), data,
+                                              data.validation, s.proxy);
+    }
+    for (std::size_t k = 0; k < s.seeds; ++k) {
+        const auto sc = proxy_train(proxy_network(sp, r.arch, s.proxy, classes), data, s.proxy,
+                                    step_seed(s.seed, 2000000 + k), true);
+        r.standalone_validation.push_back(sc.validation);
+        r.standalone_test.push_back(sc.test);
+    }
+    nlohmann::json j{{"space", s.space},
+                     {"method", "oneshot"},
+                     {"config", config},
+                     {"arch", sp.to_text(r.arch)},
+                     {"choices", r.arch.choices},
+                     {"latency_ms", r.latency_s * 1e3},
+                     {"latency_target_ms", target_s * 1e3},
+                     {"oneshot_accuracy", r.oneshot_accuracy},
+                     {"standalone_validation", r.standalone_validation},
+                     {"standalone_test", r.standalone_test}};
+    write_file_atomically((dir / "oneshot.json").string(), j.dump(2) + "\n");
+    return r;
+}
+
+/// Mean and sample standard deviation of `v` as "mean +- std (n)".
+inline std::string mean_std(const std::vector<double>& v) {
+    if (v.empty()) return "none";
+    const double m = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    double ss = 0;
+    for (double x : v) ss += (x - m) * (x - m);
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(4) << m << " +- " << (v.size() > 1 ? std::sqrt(ss / double(v.size() - 1)) : 0.0)
+       << " (" << v.size() << " seed" << (v.size() == 1 ? "" : "s") << ")";
+    return os.str();
+}
+
+/// `accelnas-search --method oneshot`: loads the data set, searches, prints the result to `out`.
+/// Returns true when the search ran to its end (false: stopped early by `stop_after`).
+inline bool run(settings s, std::ostream& out, std::ostream& log) {
+    validate(s);
+    require(search_run::launcher_processes() <= 1, "--method oneshot runs in one process; start it without mpirun or srun");
+    const auto& sp = space::find_space(s.space);
+    check_weight_sharing(*sp.description);  // before the data set is read
+    const std::string data_name = s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data;
+    const auto data = load_proxy_data(data_name, s.proxy, s.seed);
+    const auto r = search(s, data, log);
+    if (!r.finished) {
+        out << "accelnas-search (one-shot): stopped after " << r.steps.size() << " steps; continue with --resume\n";
+        return false;
+    }
+    const double dev = r.latency_s / r.target_s - 1.0;
+    out << "accelnas-search (one-shot): " << r.steps.size() << " steps; results in " << s.out << "\n"
+        << "most likely architecture: " << sp.to_text(r.arch) << "\n"
+        << "  latency " << search_run::ms(r.latency_s) << " ms on " << s.target << " (" << s.estimator << "), target "
+        << search_run::ms(r.target_s) << " ms (" << std::showpos << std::fixed << std::setprecision(1) << dev * 100
+        << std::noshowpos << "%)" << (std::abs(dev) > 0.05 ? ": outside +-5% of the target" : "") << "\n"
+        << std::defaultfloat << "  one-shot validation accuracy (shared weights): " << std::fixed << std::setprecision(4)
+        << r.oneshot_accuracy << "\n"
+        << "  stand-alone validation accuracy: " << mean_std(r.standalone_validation) << "\n"
+        << "  stand-alone test accuracy (reported only): " << mean_std(r.standalone_test) << "\n" << std::defaultfloat;
+    return true;
+}
+
+}  // namespace accelnas::app::oneshot

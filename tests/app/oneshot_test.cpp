@@ -1,0 +1,308 @@
+// One-shot search: the supernet's weight sharing (a path is the stand-alone network with the shared
+// weights copied out), batch-norm recalibration, resume, and bad input.
+#include <accelnas/app/oneshot.hpp>
+#include <accelnas/space/spaces/edgetpu.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace accelnas;
+
+namespace {
+
+const space::any_space& os_space() { return space::find_space("edgetpu"); }
+
+app::proxy_options os_proxy() {
+    app::proxy_options o;
+    o.train_images = 256;
+    o.validation_images = 64;
+    o.test_images = 64;
+    o.batch = 16;
+    return o;
+}
+
+const train::dataset& os_data() {
+    static const train::dataset d = app::load_proxy_data("fashion-mnist:" ACCELNAS_FMNIST_DIR, os_proxy(), 3);
+    return d;
+}
+
+train::tensor os_batch(std::size_t n, std::uint64_t seed) {
+    rng g(seed);
+    train::tensor x = xt::empty<float>(train::shape4{n, 32, 32, 1});
+    for (auto& v : x) v = float(normal01(g));
+    return x;
+}
+
+// The test's own slicing: kernel dimensions centred, channel dimensions prefixes.
+train::tensor os_slice(const train::tensor& big, const train::shape4& sm) {
+    train::tensor r = xt::empty<float>(sm);
+    const auto oh = (big.shape()[0] - sm[0]) / 2, ow = (big.shape()[1] - sm[1]) / 2;
+    for (std::size_t a = 0; a < sm[0]; ++a)
+        for (std::size_t b = 0; b < sm[1]; ++b)
+            for (std::size_t c = 0; c < sm[2]; ++c)
+                for (std::size_t f = 0; f < sm[3]; ++f) r(a, b, c, f) = big(a + oh, b + ow, c, f);
+    return r;
+}
+
+// The stand-alone model of `a` with the supernet's weights copied out by the test.
+std::unique_ptr<train::model> os_standalone(const train::supernet& net, const space::architecture& a, float bn_momentum = 0.9f) {
+    const auto& sp = os_space();
+    const auto n = app::proxy_network(sp, a, os_proxy(), 10);
+    rng g(99);
+    auto m = std::make_unique<train::model>(n, g, train::model_options{.bn_momentum = bn_momentum});
+    const auto plan = space::plan_of(*sp.description, a);
+    for (auto& p : m->parameters()) {
+        std::string key = p.name;
+        if (key[0] == 's' && key.find("_b") != std::string::npos && key.find("_b") < 4) {
+            const auto stage = std::size_t(std::stoi(key.substr(1)));
+            key = std::string(plan.stages[stage - 1].block->name) + ":" + key;
+        }
+        p.value = os_slice(net.shared(key), train::shape_of(p.value));
+    }
+    return m;
+}
+
+std::vector<space::architecture> os_paths() {
+    const auto& sp = os_space();
+    std::vector<space::architecture> r;
+    r.push_back(space::efficientnet_edgetpu_s_arch());
+    // small kernels and expansions, fewer layers, narrower widths, every block type
+    r.push_back(sp.parse("block=conv,kernel=3,expand=4,skip=none,width=0.75,layers=-1/"
+                         "block=dwsep,kernel=5,expand=4,skip=identity,width=1,layers=-1/"
+                         "block=ibn,kernel=3,expand=4,skip=identity,width=0.75,layers=-1/"
+                         "block=fused_ibn,kernel=3,expand=4,skip=none,width=1.25,layers=+1/"
+                         "block=ibn,kernel=3,expand=8,skip=identity,width=1,layers=-1/"
+                         "block=fused_ibn,kernel=5,expand=4,skip=identity,width=0.75,layers=0"));
+    rng g(5);
+    for (int i = 0; i < 3; ++i) r.push_back(sp.sample(g));
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("oneshot: a path computes what the stand-alone network with the same weights computes", "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g(1);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 4);
+    // the shared stem holds the largest kernel; IBN and fused IBN keep separate expansion weights
+    CHECK(net.shared("stem/weight").shape()[0] == 3);
+    CHECK(net.shared("ibn:s3_b0/expand/weight").shape()[0] == 1);
+    CHECK(net.shared("fused_ibn:s3_b0/fused_expand/weight").shape()[0] == 5);
+    const auto x = os_batch(4, 7);
+    for (const auto& a : os_paths()) {
+        INFO(sp.to_text(a));
+        auto p = app::oneshot::path_of(net, sp, a, os_proxy(), 10);
+        auto m = os_standalone(net, a);
+        const auto y1 = p.model->predict(x), y2 = m->predict(x);
+        REQUIRE(y1.shape() == y2.shape());
+        for (std::size_t i = 0; i < y1.size(); ++i) REQUIRE(y1.data()[i] == y2.data()[i]);
+    }
+}
+
+TEST_CASE("oneshot: every architecture fits the supernet reserved from the largest ones", "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g(4);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 0);  // no random architectures reserved
+    // stage 1 dropped: stage 2 expands its own filters (wider than stage 1's)
+    CHECK_NOTHROW(app::oneshot::path_of(net, sp, sp.parse("block=conv,kernel=3,expand=4,skip=none,width=0.75,layers=-1/"
+                                                          "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                                          "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1"),
+                                        os_proxy(), 10));
+    rng h(6);
+    for (int i = 0; i < 100; ++i) {
+        const auto a = sp.sample(h);
+        INFO(sp.to_text(a));
+        REQUIRE_NOTHROW(app::oneshot::path_of(net, sp, a, os_proxy(), 10));
+    }
+}
+
+TEST_CASE("oneshot: recalibrated batch-norm statistics are the stand-alone network's on the same images", "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g(2);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 2);
+    const auto recal = os_batch(8, 11);
+    for (const auto& a : os_paths()) {
+        INFO(sp.to_text(a));
+        auto p = app::oneshot::path_of(net, sp, a, os_proxy(), 10);
+        net.recalibrate(p, recal);
+        // the stand-alone network's batch statistics of the same images: its running statistics
+        // after one training-mode pass with momentum 0
+        auto m = os_standalone(net, a, 0.0f);
+        train::tape t;
+        {
+            train::pause_recording pause(t);
+            m->forward(t, recal, true);
+        }
+        std::size_t bns = 0;
+        for (std::size_t i = 0; i < m->network().size(); ++i) {
+            const auto [mean, var] = m->bn_statistics(i);
+            if (mean.size() == 0) continue;
+            ++bns;
+            const auto [pm, pv] = p.model->bn_statistics(i);
+            REQUIRE(pm == mean);
+            REQUIRE(pv == var);
+        }
+        CHECK(bns > 5);
+        // and not the initial statistics (0 and 1)
+        CHECK(p.model->bn_statistics(1).first(0, 0, 0, 0) != 0.0f);
+    }
+}
+
+TEST_CASE("oneshot: training a path updates the slices it uses and nothing else", "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g(3);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 2);
+    const auto a = os_paths()[1];  // stage 3: ibn kernel 3 expansion 4, 1 layer fewer
+    const auto stem0 = net.shared("stem/weight");
+    const auto dw0 = net.shared("ibn:s3_b0/depthwise/weight");
+    const auto fused0 = net.shared("fused_ibn:s3_b0/fused_expand/weight");
+    const auto last0 = net.shared("ibn:s3_b3/depthwise/weight");  // a layer this path skips
+    auto p = app::oneshot::path_of(net, sp, a, os_proxy(), 10);
+    std::vector<std::int32_t> labels{0, 1, 2, 3, 4, 5, 6, 7};
+    const float loss = net.train_step(p, os_batch(8, 4), labels, 0.1f);
+    CHECK(std::isfinite(loss));
+    CHECK(net.shared("stem/weight") != stem0);
+    CHECK(net.shared("fused_ibn:s3_b0/fused_expand/weight") == fused0);
+    CHECK(net.shared("ibn:s3_b3/depthwise/weight") == last0);
+    // the 5x5 depthwise kernel: its 3x3 centre moved, its border did not
+    const auto& dw = net.shared("ibn:s3_b0/depthwise/weight");
+    REQUIRE(dw.shape()[0] == 5);
+    CHECK(dw(0, 0, 0, 0) == dw0(0, 0, 0, 0));
+    CHECK(dw(4, 2, 0, 1) == dw0(4, 2, 0, 1));
+    CHECK(dw(2, 2, 0, 0) != dw0(2, 2, 0, 0));
+    // channels past the path's expansion did not move
+    const std::size_t c = dw.shape()[3] - 1;
+    CHECK(dw(2, 2, 0, c) == dw0(2, 2, 0, c));
+    // the path's weights were refreshed from the shared ones (compared after the same
+    // batch-norm recalibration: the training step left the path its batch's statistics)
+    auto m = os_standalone(net, a, 0.0f);
+    const auto recal = os_batch(8, 10);
+    net.recalibrate(p, recal);
+    train::tape t;
+    {
+        train::pause_recording pause(t);
+        m->forward(t, recal, true);
+    }
+    const auto x = os_batch(2, 9);
+    const auto y1 = p.model->predict(x), y2 = m->predict(x);
+    for (std::size_t i = 0; i < y1.size(); ++i) REQUIRE(y1.data()[i] == y2.data()[i]);
+}
+
+TEST_CASE("oneshot: a space whose blocks cannot share weights is refused, naming the block", "[app][oneshot]") {
+    const auto& v2 = space::find_space("edgetpu_v2");
+    rng g(1);
+    try {
+        app::oneshot::make_supernet(v2, os_proxy(), 10, {}, g);
+        FAIL("no error");
+    } catch (const error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("gc_ibn") != std::string::npos);
+        CHECK(m.find("'group'") != std::string::npos);
+        CHECK(m.find("stage 1") != std::string::npos);
+    }
+    CHECK_NOTHROW(app::oneshot::check_weight_sharing(*os_space().description));
+}
+
+TEST_CASE("oneshot: unknown methods are errors", "[app][oneshot]") {
+    CHECK(app::oneshot::is_oneshot("oneshot"));
+    CHECK_FALSE(app::oneshot::is_oneshot("multi-trial"));
+    CHECK_THROWS_WITH(app::oneshot::is_oneshot("darts"), Catch::Contains("darts") && Catch::Contains("multi-trial"));
+}
+
+namespace {
+app::oneshot::settings os_settings(const std::string& dir) {
+    app::oneshot::settings s;
+    s.out = dir;
+    s.steps = 6;
+    s.checkpoint_every = 2;
+    s.validation_batch = 16;
+    s.recalibration_images = 16;
+    s.seeds = 1;
+    s.latency_ms = 1.0;
+    s.proxy = os_proxy();
+    s.proxy.validation_images = 64;
+    return s;
+}
+std::string os_dir(const std::string& name) {
+    const auto d = (std::filesystem::temp_directory_path() / ("accelnas_oneshot_" + name)).string();
+    std::filesystem::remove_all(d);
+    return d;
+}
+}  // namespace
+
+TEST_CASE("oneshot: a resumed search ends exactly as an uninterrupted one", "[app][oneshot]") {
+    std::ostringstream log;
+    const auto whole = app::oneshot::search(os_settings(os_dir("whole")), os_data(), log);
+    REQUIRE(whole.finished);
+    REQUIRE(whole.steps.size() == 6);
+    CHECK(std::abs(whole.latency_s / 1e-3) > 0);
+    CHECK(whole.oneshot_accuracy >= 0.0);
+    CHECK(whole.standalone_validation.size() == 1);
+
+    auto s = os_settings(os_dir("killed"));
+    s.stop_after = 3;
+    const auto part = app::oneshot::search(s, os_data(), log);
+    CHECK_FALSE(part.finished);
+    CHECK(part.steps.size() == 3);
+    s.stop_after = 0;
+    s.resume = true;
+    const auto rest = app::oneshot::search(s, os_data(), log);
+    REQUIRE(rest.finished);
+    REQUIRE(rest.steps.size() == whole.steps.size());
+    for (std::size_t i = 0; i < whole.steps.size(); ++i) {
+        CHECK(rest.steps[i].arch == whole.steps[i].arch);
+        CHECK(rest.steps[i].accuracy == whole.steps[i].accuracy);
+        CHECK(rest.steps[i].reward == whole.steps[i].reward);
+    }
+    CHECK(rest.arch == whole.arch);
+    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+    CHECK(rest.standalone_validation == whole.standalone_validation);
+    // the journal holds every step once
+    std::ifstream j(s.out + "/journal");
+    std::size_t lines = 0;
+    for (std::string l; std::getline(j, l);) ++lines;
+    CHECK(lines == 1 + 6);
+}
+
+TEST_CASE("oneshot: a diverging supernet is a clear error and leaves a resumable journal", "[app][oneshot]") {
+    auto s = os_settings(os_dir("nan"));
+    s.supernet_lr = 1e30f;
+    s.warmup = 0;
+    std::ostringstream log;
+    try {
+        app::oneshot::search(s, os_data(), log);
+        FAIL("no error");
+    } catch (const error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("diverged at step") != std::string::npos);
+        CHECK(m.find("--resume") != std::string::npos);
+    }
+    // the journal opens (every line whole) and the search resumes from it (and diverges again)
+    const auto& sp = os_space();
+    std::ifstream j(s.out + "/journal");
+    std::string head;
+    REQUIRE(std::getline(j, head));
+    CHECK(head.find("oneshot") != std::string::npos);
+    for (std::string l; std::getline(j, l);) CHECK_NOTHROW(search::evaluation_from_json(nlohmann::json::parse(l)));
+    s.resume = true;
+    CHECK_THROWS_WITH(app::oneshot::search(s, os_data(), log), Catch::Contains("diverged"));
+    (void)sp;
+}
+
+TEST_CASE("oneshot: bad settings fail before anything is written", "[app][oneshot]") {
+    auto s = os_settings(os_dir("bad"));
+    s.tunas_beta = 0.1;
+    std::ostringstream log;
+    CHECK_THROWS_WITH(app::oneshot::search(s, os_data(), log), Catch::Contains("--tunas-beta"));
+    CHECK_FALSE(std::filesystem::exists(s.out));
+    s = os_settings(os_dir("bad"));
+    s.space = "edgetpu_v2";
+    CHECK_THROWS_WITH(app::oneshot::search(s, os_data(), log), Catch::Contains("gc_ibn"));
+    CHECK_FALSE(std::filesystem::exists(s.out));
+}
