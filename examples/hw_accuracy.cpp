@@ -125,6 +125,7 @@ void apm_vs_simulator(const std::vector<std::string>& targets, int count, std::u
     std::printf("  efficientnet_edgetpu_s on %s: simulator %.3f ms, APM %.3f us (%.0f estimates/s): speed-up %.0fx"
                 " (checksum %.3g)\n",
                 targets.front().c_str(), es_sim * 1e3, es_apm * 1e6, 1 / es_apm, es_sim / es_apm, sink);
+}
 
 // The model family of a measured model name (rows of one family share their design).
 std::string family_of(const std::string& m) {
