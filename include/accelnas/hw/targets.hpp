@@ -175,10 +175,10 @@ inline edgetpu_config edgetpu(std::string_view name) {
 ///     example_hw_accuracy --fit-ceilings
 inline apm_ceilings apm_ceilings_of(std::string_view name) {
     // {overhead, compute, narrow, strided, network, vector}
-    if (name == "coral-usb") return {0.9636, 0.9985, 0.9647, 1.116, 0.9919, 1.519};  // RMSE 2.9 us on the fit sample
-    if (name == "coral-devboard") return {0.9635, 0.9985, 0.9595, 1.112, 0.9916, 1.535};  // RMSE 2.9 us on the fit sample
+    if (name == "coral-usb") return {0.96, 0.9985, 0.9696, 0.9993, 0.9911, 1.724};  // RMSE 2.9 us on the fit sample
+    if (name == "coral-devboard") return {0.9618, 0.9986, 0.9766, 1.032, 0.992, 1.57};  // RMSE 2.9 us on the fit sample
     if (name == "coral-latbench") return {1.037, 0.9973, 1.01, 1.302, 1.007, 0.9172};  // RMSE 20.8 us on the fit sample
-    if (name == "pixel4-edgetpu") return {1.142, 0.9875, 1.128, 0.5997, 0.05488, 2.481};  // RMSE 58.3 us on the fit sample
+    if (name == "pixel4-edgetpu") return {0.9601, 0.9986, 0.9781, 1.08, 1.003, 1.57};  // RMSE 3.7 us on the fit sample
     fail("no APM ceilings for target '", name, "' (expected coral-usb, coral-devboard, coral-latbench or pixel4-edgetpu)");
 }
 
