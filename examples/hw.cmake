@@ -38,6 +38,12 @@ if(ACCELNAS_BUILD_TESTS)
 endif()
 accelnas_add_example(hw_accuracy ${CMAKE_CURRENT_SOURCE_DIR}/hw_accuracy.cpp)
 accelnas_smoke_test("hw: accuracy figures (100 archs)" $<TARGET_FILE:example_hw_accuracy> --count 100)
+accelnas_smoke_test("hw: refit the APM ceilings" $<TARGET_FILE:example_hw_accuracy> --fit-ceilings --fit-count 8
+  --target coral-usb)
+if(ACCELNAS_BUILD_TESTS)
+  set_tests_properties("examples: hw: refit the APM ceilings" PROPERTIES PASS_REGULAR_EXPRESSION
+    "if \\(name == \"coral-usb\"\\) return \\{[0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+\\}")
+endif()
 accelnas_add_example(roofline_svg ${CMAKE_CURRENT_SOURCE_DIR}/roofline_svg.cpp)
 accelnas_smoke_test("hw: roofline svg" $<TARGET_FILE:example_roofline_svg> --target coral-usb
   --out ${CMAKE_CURRENT_BINARY_DIR}/roofline_enet_s.svg efficientnet_edgetpu_s)

@@ -1,9 +1,9 @@
 // The accuracy figures of the accelerator models:
-//  1. APM vs simulator over random architectures of the `edgetpu` space at 224x224: the APM's
-//     ceilings are fitted against the simulator on one sample (--fit-count, --fit-seed) and
-//     reported on another (--count, --seed): RMSE, Spearman, and the speed-up of the APM over the
-//     simulator (CPU time, measured in the same run, on those architectures and on
-//     EfficientNet-EdgeTPU-S);
+//  1. APM vs simulator over random architectures of the `edgetpu` space at 224x224, per Edge TPU
+//     target, with the shipped ceilings (`hw::targets::apm_ceilings_of`, fitted on another sample:
+//     seed 11): RMSE, Spearman, and the speed-up of the APM over the simulator (CPU time per
+//     estimate, measured in the same run, on those architectures and on EfficientNet-EdgeTPU-S);
+//     `--fit-ceilings` refits the shipped ceilings (after a config changed) and prints them as code;
 //  2. LatBench (2,000 NAS-Bench-201 networks measured on the Edge TPU): Spearman, share within
 //     +-10%, median and p90 relative error of the shipped `coral-latbench` config on the rows held
 //     out of its fit (and on all rows);
@@ -12,9 +12,10 @@
 //  4. (--leave-family-out N) each model family's error when its rows are left out of the fit (per
 //     Coral target; pixel4-edgetpu, with one row per model, leaves out one row at a time).
 //
-//   example_hw_accuracy [--count 1000] [--seed 1] [--fit-count 300] [--fit-seed 11] [--target coral-usb]
-//                       [--leave-family-out 200]
+//   example_hw_accuracy [--count 1000] [--seed 1] [--target T]... [--leave-family-out 200]
+//   example_hw_accuracy --fit-ceilings [--fit-count 300] [--fit-seed 11] [--target T]...
 
+#include <accelnas/app/apm_check.hpp>
 #include <accelnas/hw.hpp>
 #include <accelnas/space/registry.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
@@ -40,6 +41,91 @@ void print_errors(const char* what, const error_summary& s) {
                 100 * s.within10, 100 * s.median_rel, 100 * s.p90_rel);
 }
 
+
+// ---- 1. APM vs simulator ----
+
+// `--fit-ceilings`: the ceilings of each target fitted against the simulator on the fit sample,
+// printed as the body of `hw::targets::apm_ceilings_of` (paste it there when a config changed).
+void print_fitted_ceilings(const std::vector<std::string>& targets, int fit_count, std::uint64_t fit_seed) {
+    const auto nets = app::random_edgetpu_networks(fit_seed, fit_count);
+    std::printf("// fitted against the simulator on %d random edgetpu architectures at 224 (seed %llu):\n"
+                "// example_hw_accuracy --fit-ceilings --fit-count %d --fit-seed %llu\n",
+                fit_count, static_cast<unsigned long long>(fit_seed), fit_count, static_cast<unsigned long long>(fit_seed));
+    for (const auto& t : targets) {
+        const auto cfg = hw::targets::edgetpu(t);
+        const auto sim = app::simulated_seconds(cfg, nets);
+        const auto k = hw::fit_apm_ceilings(cfg, nets, sim);
+        std::vector<double> a;
+        for (const auto& n : nets) a.push_back(hw::apm(cfg, k).seconds(n));
+        const auto e = summarize_errors(a, sim);
+        const auto v = k.values();
+        std::printf("    if (name == \"%s\") return {%.4g, %.4g, %.4g, %.4g, %.4g, %.4g};  // fit RMSE %.1f us\n", t.c_str(), v[0],
+                    v[1], v[2], v[3], v[4], v[5], e.rmse * 1e6);
+        std::fflush(stdout);
+    }
+}
+
+// The shipped ceilings (and the plain roofline) against the simulator on `count` architectures of
+// seed `seed` (not the fit sample), per target, with the CPU time per estimate of both models.
+void apm_vs_simulator(const std::vector<std::string>& targets, int count, std::uint64_t seed) {
+    require(seed != app::apm_fit_seed, "--seed must differ from ", app::apm_fit_seed,
+            ": the shipped ceilings were fitted on that sample");
+    const auto nets = app::random_edgetpu_networks(seed, count);
+    std::vector<hw::compact_network> tables;
+    tables.reserve(nets.size());
+    for (const auto& n : nets) tables.emplace_back(n);
+    std::printf("1. APM vs simulator on %d random edgetpu architectures at 224x224 (seed %llu; the shipped ceilings were"
+                " fitted on %d others, seed %llu)\n",
+                count, static_cast<unsigned long long>(seed), app::apm_fit_count,
+                static_cast<unsigned long long>(app::apm_fit_seed));
+    std::printf("  %-15s %-44s %-26s %s\n", "target", "shipped ceilings: RMSE  Spearman  max rel.", "plain roofline: RMSE",
+                "CPU time per estimate: simulator, APM, speed-up");
+    double sink = 0;
+    for (const auto& t : targets) {
+        const auto cfg = hw::targets::edgetpu(t);
+        const hw::simulator sim(cfg);
+        const hw::apm shipped(cfg, hw::targets::apm_ceilings_of(t)), plain(cfg, hw::apm_ceilings{});
+        // CPU time of this single-threaded process, measured in this run: the speed-up does not
+        // depend on other jobs sharing the machine as much as wall time would.
+        std::vector<double> s(nets.size()), a(nets.size()), p(nets.size());
+        const double c0 = cpu_seconds();
+        for (std::size_t i = 0; i < nets.size(); ++i) s[i] = sim.seconds(nets[i]);
+        const double sim_s = (cpu_seconds() - c0) / static_cast<double>(nets.size());
+        // One APM pass is too short to time: repeat the sweep (each network's compact table kept
+        // next to it, as a sweep over stored networks does).
+        const int reps = std::max(1, 200000 / count);
+        const double c1 = cpu_seconds();
+        for (int r = 0; r < reps; ++r)
+            for (const auto& tb : tables) sink += shipped.seconds(tb);
+        const double apm_s = (cpu_seconds() - c1) / static_cast<double>(nets.size() * static_cast<std::size_t>(reps));
+        double worst = 0;
+        for (std::size_t i = 0; i < nets.size(); ++i) {
+            a[i] = shipped.seconds(nets[i]);
+            p[i] = plain.seconds(nets[i]);
+            worst = std::max(worst, std::abs(a[i] - s[i]) / s[i]);
+        }
+        const auto e = summarize_errors(a, s), ep = summarize_errors(p, s);
+        std::printf("  %-15s %8.1f us  %.4f  %6.2f%%                    %8.1f us (Spearman %.4f)   %.2f ms, %.3f us, %.0fx\n",
+                    t.c_str(), e.rmse * 1e6, e.spearman, 100 * worst, ep.rmse * 1e6, ep.spearman, sim_s * 1e3, apm_s * 1e6,
+                    sim_s / apm_s);
+        std::fflush(stdout);
+    }
+    // EfficientNet-EdgeTPU-S on the first target, repeated (in cache, as a network just decoded is).
+    const auto cfg = hw::targets::edgetpu(targets.front());
+    const hw::simulator sim(cfg);
+    const hw::apm apm(cfg, hw::targets::apm_ceilings_of(targets.front()));
+    const auto es = zoo::build("efficientnet_edgetpu_s");
+    const int sim_reps = 20, apm_reps = 200000;
+    const double c0 = cpu_seconds();
+    for (int r = 0; r < sim_reps; ++r) sink += sim.seconds(es);
+    const double c1 = cpu_seconds();
+    for (int r = 0; r < apm_reps; ++r) sink += apm.seconds(es);
+    const double c2 = cpu_seconds();
+    const double es_sim = (c1 - c0) / sim_reps, es_apm = (c2 - c1) / apm_reps;
+    std::printf("  efficientnet_edgetpu_s on %s: simulator %.3f ms, APM %.3f us (%.0f estimates/s): speed-up %.0fx"
+                " (checksum %.3g)\n",
+                targets.front().c_str(), es_sim * 1e3, es_apm * 1e6, 1 / es_apm, es_sim / es_apm, sink);
+}
 
 // The model family of a measured model name (rows of one family share their design).
 std::string family_of(const std::string& m) {
@@ -199,109 +285,33 @@ void calibration_report(int family_evals) {
 int main(int argc, char** argv) {
     CLI::App app{"Accuracy of the accelerator models against each other and against measured latencies"};
     int count = 1000;
-    std::string target = "coral-usb";
-    std::uint64_t seed = 1, fit_seed = 11;
-    int fit_count = 300, family_evals = 0;
+    std::vector<std::string> targets;
+    std::uint64_t seed = 1, fit_seed = app::apm_fit_seed;
+    int fit_count = app::apm_fit_count, family_evals = 0;
+    bool fit_ceilings = false;
     app.add_option("--count", count, "random edgetpu-space architectures the APM is checked on");
-    app.add_option("--target", target, "Edge TPU target for APM vs simulator");
-    app.add_option("--seed", seed, "seed of the checked sample");
-    app.add_option("--fit-count", fit_count, "random architectures the APM's ceilings are fitted on");
-    app.add_option("--fit-seed", fit_seed, "seed of the fit sample (must differ from --seed)");
+    app.add_option("--target", targets, "Edge TPU targets for APM vs simulator (default: all four)");
+    app.add_option("--seed", seed, "seed of the checked sample (not the fit sample's)");
+    app.add_flag("--fit-ceilings", fit_ceilings, "fit the APM's ceilings against the simulator, print them as code and exit");
+    app.add_option("--fit-count", fit_count, "--fit-ceilings: random architectures the ceilings are fitted on");
+    app.add_option("--fit-seed", fit_seed, "--fit-ceilings: seed of the fit sample");
     app.add_option("--leave-family-out", family_evals,
                    "also refit each Coral target without each model family (Nelder-Mead evaluations per fit; 0: skip)");
     bool calibration_only = false;
     app.add_flag("--calibration-only", calibration_only, "print only sections 2-4 (the shipped configs against the measurements)");
     CLI11_PARSE(app, argc, argv);
     try {
+        if (targets.empty()) targets = {"coral-usb", "coral-devboard", "coral-latbench", "pixel4-edgetpu"};
         if (calibration_only) {
             calibration_report(family_evals);
             return 0;
         }
-        // ---- 1. APM vs simulator ----
-        const auto cfg = hw::targets::edgetpu(target);
-        require(fit_seed != seed, "--fit-seed must differ from --seed: the APM is checked on networks it was not fitted on");
         require(count > 0 && fit_count > 0, "--count and --fit-count must be positive");
-        const hw::simulator sim(cfg);
-        const auto& space = space::find_space("edgetpu");
-        auto sample = [&](std::uint64_t sd, int n) {
-            rng g(sd);
-            std::vector<graph::network> v;
-            for (int i = 0; i < n; ++i) v.push_back(space.decode(space.sample(g), space.deployment.shape(), space.deployment.classes));
-            return v;
-        };
-        // Ceilings fitted against the simulator on the fit sample only.
-        const auto fit_nets = sample(fit_seed, fit_count);
-        std::vector<double> fit_sim;
-        for (const auto& n : fit_nets) fit_sim.push_back(sim.seconds(n));
-        const hw::apm_ceilings k = hw::fit_apm_ceilings(cfg, fit_nets, fit_sim);
-        const hw::apm apm(cfg, k);
-        const auto nets = sample(seed, count);
-        std::vector<double> s(nets.size()), a(nets.size());
-        // Timings are CPU time of this (single-threaded) process, measured in this run, so the
-        // speed-up does not depend on other jobs sharing the machine.
-        double c0 = cpu_seconds();
-        for (std::size_t i = 0; i < nets.size(); ++i) s[i] = sim.seconds(nets[i]);
-        const double sim_end = cpu_seconds();
-        // The APM is timed over many repetitions: one pass is too short to time reliably. Two ways:
-        // sweeping all networks again and again (each estimate finds its network out of the L1/L2
-        // caches; a sweep over stored networks keeps each one's compact op table next to it), and
-        // repeating each network (it is in cache, as a network just decoded by a search loop is).
-        std::vector<hw::compact_network> tables;
-        tables.reserve(nets.size());
-        for (const auto& n : nets) tables.emplace_back(n);
-        const int reps = 200;
-        double sink = 0;
-        double c1 = cpu_seconds();
-        for (int r = 0; r < reps; ++r)
-            for (std::size_t i = 0; i < tables.size(); ++i) sink += apm.seconds(tables[i]);
-        double c2 = cpu_seconds();
-        for (std::size_t i = 0; i < nets.size(); ++i)
-            for (int r = 0; r < reps; ++r) sink += apm.seconds(nets[i]);
-        const double c3 = cpu_seconds();
-        for (std::size_t i = 0; i < nets.size(); ++i) a[i] = apm.seconds(nets[i]);
-        const double sim_s = (sim_end - c0) / static_cast<double>(nets.size());
-        const double apm_s = (c2 - c1) / static_cast<double>(nets.size() * reps);
-        const double apm_hot = (c3 - c2) / static_cast<double>(nets.size() * reps);
-        const auto e = summarize_errors(a, s);
-        double lo = 1e9, hi = 0;
-        for (double x : s) { lo = std::min(lo, x); hi = std::max(hi, x); }
-        const auto kv = k.values();
-        std::printf("1. APM vs simulator on %s: ceilings fitted on %d architectures (seed %llu): overhead %.3f compute %.3f"
-                    " narrow %.3f strided %.3f network %.3f vector %.3f\n",
-                    target.c_str(), fit_count, static_cast<unsigned long long>(fit_seed), kv[0], kv[1], kv[2], kv[3], kv[4], kv[5]);
-        std::printf("  checked on %d other random edgetpu-space architectures at 224x224 (seed %llu; sim %.2f..%.2f ms)\n",
-                    count, static_cast<unsigned long long>(seed), lo * 1e3, hi * 1e3);
-        {
-            // The plain roofline (all ceilings 1) and the shipped ceilings, on the same checked sample.
-            for (const auto& [what, m] : {std::pair{"plain roofline (ceilings 1)", hw::apm(cfg, hw::apm_ceilings{})},
-                                          {"shipped ceilings", hw::apm(cfg, hw::targets::apm_ceilings_of(target))}}) {
-                std::vector<double> p;
-                for (const auto& n : nets) p.push_back(m.seconds(n));
-                const auto ep = summarize_errors(p, s);
-                std::printf("  %-28s RMSE %.1f us  Spearman %.4f\n", what, ep.rmse * 1e6, ep.spearman);
-            }
+        if (fit_ceilings) {
+            print_fitted_ceilings(targets, fit_count, fit_seed);
+            return 0;
         }
-        std::printf("  %-28s ", "ceilings fitted above");
-        std::printf("RMSE %.1f us  Spearman %.4f  median rel. diff %.2f%%  max rel. diff %.2f%%\n", e.rmse * 1e6,
-                    e.spearman, 100 * e.median_rel, 100 * [&] {
-                        double m = 0;
-                        for (std::size_t i = 0; i < s.size(); ++i) m = std::max(m, std::abs(a[i] - s[i]) / s[i]);
-                        return m;
-                    }());
-        std::printf("  CPU time: simulator %.3f ms/network; APM %.3f us/network sweeping (speed-up %.0fx), %.3f us/network"
-                    " in cache (speed-up %.0fx)\n",
-                    sim_s * 1e3, apm_s * 1e6, sim_s / apm_s, apm_hot * 1e6, sim_s / apm_hot);
-        const auto es = zoo::build("efficientnet_edgetpu_s");
-        const int sim_reps = 50, apm_reps = 200000;
-        c0 = cpu_seconds();
-        for (int r = 0; r < sim_reps; ++r) sink += sim.seconds(es);
-        c1 = cpu_seconds();
-        for (int r = 0; r < apm_reps; ++r) sink += apm.seconds(es);
-        c2 = cpu_seconds();
-        const double es_sim = (c1 - c0) / sim_reps, es_apm = (c2 - c1) / apm_reps;
-        std::printf("  CPU time on efficientnet_edgetpu_s: simulator %.3f ms, APM %.3f us (%.0f estimates/s): speed-up %.0fx"
-                    " (checksum %.3g)\n",
-                    es_sim * 1e3, es_apm * 1e6, 1 / es_apm, es_sim / es_apm, sink);
+        apm_vs_simulator(targets, count, seed);
 
         calibration_report(family_evals);
     } catch (const error& e) {

@@ -62,15 +62,16 @@ struct apm_ceilings {
     static apm_ceilings from(const std::array<double, 6>& v) noexcept { return {v[0], v[1], v[2], v[3], v[4], v[5]}; }
 };
 
-/// The ceilings shipped with the APM: fitted against the simulator on coral-usb over 300 random
-/// `edgetpu`-space architectures at 224 (seed 11), `example_hw_accuracy --fit-count 300 --fit-seed 11`.
+/// The ceilings of an APM built from a config alone: the plain roofline (every factor 1). The fitted
+/// factors of each shipped target are `targets::apm_ceilings_of(name)` (what `make_target` uses):
+/// they belong to that target's shipped config, not to any config of the same name.
 inline apm_ceilings default_apm_ceilings() noexcept { return {}; }
 
 /// The analytical performance model (APM) of an Edge TPU-like device: per op the highest of its
 /// calibrated ceilings plus fixed costs (see the file comment).
 class apm {
 public:
-    /// An APM of `config` with the shipped ceilings (both validated here: invalid values throw).
+    /// An APM of `config` with `default_apm_ceilings()`, the plain roofline (validated here: invalid values throw).
     explicit apm(edgetpu_config config) : apm(std::move(config), default_apm_ceilings()) {}
     /// An APM of `config` with ceilings `k` (e.g. from `fit_apm_ceilings`).
     apm(edgetpu_config config, apm_ceilings k) : cfg_(std::move(config)), k_(k) {
@@ -244,9 +245,18 @@ private:
         }
         if constexpr (Report) detail.resize(n);
         walk_result w;
-        const bool ok = log_tiles_ == 4 && pow2_ ? walk<Report, 4>(src, cost, elems, detail.data(), w)
-                        : pow2_              ? walk<Report, -1>(src, cost, elems, detail.data(), w)
-                                             : walk<Report, -2>(src, cost, elems, detail.data(), w);
+        // The shifts of the shipped arrays as constants (the totals' hot path), other powers of two
+        // read at run time, other sizes divided.
+        bool ok;
+        if constexpr (!Report) {
+            if (pow2_ && logs_ == coral_logs) ok = walk<Report, coral_logs>(src, cost, elems, detail.data(), w);
+            else if (pow2_ && logs_ == pixel4_logs) ok = walk<Report, pixel4_logs>(src, cost, elems, detail.data(), w);
+            else ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
+                            : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
+        } else {
+            ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
+                       : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
+        }
         if (!ok) {
             if (!net_or_null) return no_network;
             // An invalid network (zero-sized tensors, inputs out of order, no compute op): its own
@@ -352,6 +362,24 @@ private:
         rep.ops.push_back(std::move(l));
     }
 
+    // log2 of the array's tiles, cells per tile, lanes per cell and depthwise lanes when they are
+    // known at compile time; -1: powers of two read at run time; -2 (all four): some size is not a
+    // power of two (divisions).
+    struct array_logs {
+        int tiles, cells, lanes, dw_lanes;
+        constexpr bool operator==(const array_logs&) const = default;
+    };
+    static constexpr array_logs coral_logs{4, 6, 2, 0};   // 16 tiles x 64 cells x 4 lanes (Coral)
+    static constexpr array_logs pixel4_logs{4, 6, 4, 0};  // 16 lanes per cell (pixel4-edgetpu)
+    static constexpr array_logs pow2_logs{-1, -1, -1, -1};
+    static constexpr array_logs other_logs{-2, -2, -2, -2};
+    // The shifts of `A`: its constants, or the config's.
+    template <array_logs A>
+    array_logs logs() const noexcept {
+        return {A.tiles >= 0 ? A.tiles : logs_.tiles, A.cells >= 0 ? A.cells : logs_.cells,
+                A.lanes >= 0 ? A.lanes : logs_.lanes, A.dw_lanes >= 0 ? A.dw_lanes : logs_.dw_lanes};
+    }
+
     struct walk_result {
         std::size_t end = 0;           // the partition point (first op the device does not run, or n)
         bool device_used = false;      // some op before `end` is not an input
@@ -363,10 +391,9 @@ private:
         bool host_spill = false;       // some op spills beyond the SRAM
     };
 
-    // Prices every op before the partition point. LT: log2(tiles) when known at compile time, -1
-    // for other powers of two, -2 for tiles, cells or lanes that are not powers of two. Returns false
-    // for networks the formula cannot price (the caller raises the error).
-    template <bool Report, int LT, class Source>
+    // Prices every op before the partition point, with the array's sizes `A` (array_logs). Returns
+    // false for networks the formula cannot price (the caller raises the error).
+    template <bool Report, array_logs A, class Source>
     bool walk(const Source& src, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
         using graph::op_kind;
         const std::size_t n = src.n;
@@ -476,8 +503,8 @@ private:
             default: return false;
             }
             body_cycles b;
-            if (vops < 0) b = mac_body<Report, LT>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
-            else if (vops > 0) b = vector_body<Report>(vrows, vops, vbytes);
+            if (vops < 0) b = mac_body<Report, A>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
+            else if (vops > 0) b = vector_body<Report, A>(vrows, vops, vbytes);
             if (move > 0) {
                 const std::int64_t m = network_cycles(static_cast<double>(move));
                 b.total = std::max(b.total, m);
@@ -521,16 +548,20 @@ private:
         return true;
     }
 
-    // ceil(a / 2^s) (LT >= -1) or ceil(a / d) (LT == -2).
-    template <int LT>
+    // ceil(a / 2^s) (powers of two) or ceil(a / d).
+    template <array_logs A>
     static std::int64_t div_up(std::int64_t a, int s, std::int64_t d) noexcept {
-        if constexpr (LT >= -1) return (a + (std::int64_t{1} << s) - 1) >> s;
+        if constexpr (A != other_logs) return shift_up(a, s);
         else return (a + d - 1) / d;
     }
-    std::int64_t network_cycles(double bytes) const noexcept { return cycles_of(bytes, net_bw_); }
-    static std::int64_t cycles_of(double amount, double per_cycle) noexcept {
-        return static_cast<std::int64_t>(std::ceil(amount / per_cycle));
+    // ceil(a / 2^s).
+    static std::int64_t shift_up(std::int64_t a, int s) noexcept { return (a + (std::int64_t{1} << s) - 1) >> s; }
+    // Cycles to move or process `amount` at a rate whose inverse (cycles per unit, ceiling included)
+    // is `inverse`: a multiplication, not a division, in the walk.
+    static std::int64_t cycles_of(double amount, double inverse) noexcept {
+        return static_cast<std::int64_t>(std::ceil(amount * inverse));
     }
+    std::int64_t network_cycles(double bytes) const noexcept { return cycles_of(bytes, net_inv_); }
     std::int64_t link(std::int64_t bytes) const noexcept {
         if (bytes <= 0) return 0;
         return static_cast<std::int64_t>(
@@ -540,52 +571,76 @@ private:
     // A MAC op's body: the compiler's split (fewest positions through the busiest tile, then fewest
     // weight blocks, then more row slices), then the compute, narrow-memory and network ceilings and
     // the first weight block, which no pass can hide.
-    template <bool Report, int LT>
+    template <bool Report, array_logs A>
     [[gnu::always_inline]] body_cycles mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
                                                 std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
                                                 std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
-        const int lt = LT >= 0 ? LT : log_tiles_;
         const std::int64_t lanes = dw ? cfg_.depthwise_lanes : cfg_.lanes_per_cell;
-        const int ll = dw ? log_dw_lanes_ : log_lanes_;
-        const std::int64_t r_blocks = div_up<LT>(r, log_cells_, cfg_.cells_per_tile);
-        // The split: (positions per block, blocks) compared lexicographically; r_blocks is common.
-        std::int64_t best_pos = -1, best_kb = 0, best_ts = 1, best_tk = 1;
-        auto consider = [&](std::int64_t rt, std::int64_t kt, std::int64_t ts, std::int64_t tk) {
-            const std::int64_t kb = div_up<LT>(kt, ll, lanes);
-            const std::int64_t pos = kb * rt;
-            if (best_pos < 0 || pos < best_pos || (pos == best_pos && kb < best_kb)) {
-                best_pos = pos;
-                best_kb = kb;
-                best_ts = ts;
-                best_tk = tk;
-            }
-        };
-        if constexpr (LT >= -1) {
+        const array_logs lg = logs<A>();
+        const std::int64_t r_blocks = div_up<A>(r, lg.cells, cfg_.cells_per_tile);
+        // The split: `ts` row slices x `tk` channel groups = tiles, each tile `rows_t` rows and `k_t`
+        // channels in `k_blocks` weight blocks; (positions per block, blocks) compared lexicographically
+        // (r_blocks is common), ties to more row slices.
+        std::int64_t rows_t, k_t, k_blocks, tk;
+        if constexpr (A != other_logs) {
+            // Power-of-two tiles and lanes: ts = 2^s, tk = 2^(lt - s), and ceil(ceil(k / tk) / lanes) =
+            // ceil(ceil(k / lanes) / tk): shifts by constants once the loop is unrolled. The key
+            // (positions, blocks) is one 128-bit number; the best candidate's sizes are selected
+            // without branches (the candidates differ from op to op, so branches mispredict).
+            __extension__ using key_t = unsigned __int128;
+            const int lt = lg.tiles;
+            const std::int64_t kl = shift_up(k, dw ? lg.dw_lanes : lg.lanes);
+            auto key = [](std::int64_t pos, std::int64_t kb) {
+                return (key_t(static_cast<std::uint64_t>(pos)) << 64) | static_cast<std::uint64_t>(kb);
+            };
+            rows_t = shift_up(rows, lt);
+            k_t = k;
+            int groups_log = 0;
+            key_t best = key(kl * rows_t, kl);
 #pragma GCC unroll 16
-            for (int s = lt; s >= 0; --s)
-                consider((rows + (std::int64_t{1} << s) - 1) >> s, (k + (std::int64_t{1} << (lt - s)) - 1) >> (lt - s),
-                         std::int64_t{1} << s, std::int64_t{1} << (lt - s));
+            for (int g = 1; g <= lt; ++g) {  // g = lt - s: log2 of the channel groups
+                const std::int64_t kb = shift_up(kl, g), rt = shift_up(rows, lt - g);
+                const key_t c = key(kb * rt, kb);
+                const bool better = c < best;  // ties keep more row slices
+                best = better ? c : best;
+                rows_t = better ? rt : rows_t;
+                k_t = better ? shift_up(k, g) : k_t;
+                groups_log = better ? g : groups_log;
+            }
+            k_blocks = static_cast<std::int64_t>(static_cast<std::uint64_t>(best));
+            tk = std::int64_t{1} << groups_log;
         } else {
-            for (std::int64_t ts = cfg_.tiles; ts >= 1; --ts)
-                if (cfg_.tiles % ts == 0) consider((rows + ts - 1) / ts, (k + cfg_.tiles / ts - 1) / (cfg_.tiles / ts), ts, cfg_.tiles / ts);
+            std::int64_t best_pos = -1, best_kb = 0, best_ts = 1;
+            for (std::int64_t ts = cfg_.tiles; ts >= 1; --ts) {
+                if (cfg_.tiles % ts != 0) continue;
+                const std::int64_t g = cfg_.tiles / ts;
+                const std::int64_t kb = ((k + g - 1) / g + lanes - 1) / lanes;
+                const std::int64_t pos = kb * ((rows + ts - 1) / ts);
+                if (best_pos < 0 || pos < best_pos || (pos == best_pos && kb < best_kb)) {
+                    best_pos = pos;
+                    best_kb = kb;
+                    best_ts = ts;
+                }
+            }
+            tk = cfg_.tiles / best_ts;
+            rows_t = (rows + best_ts - 1) / best_ts;
+            k_t = (k + tk - 1) / tk;
+            k_blocks = best_kb;
         }
-        const std::int64_t rows_t = (rows + best_ts - 1) / best_ts;
-        const std::int64_t k_t = (k + best_tk - 1) / best_tk;
-        const std::int64_t k_blocks = best_kb;
         const std::int64_t blocks = k_blocks * r_blocks;
         const std::int64_t compute = static_cast<std::int64_t>(
             std::ceil(static_cast<double>(blocks * (rows_t * width + cfg_.pass_overhead_cycles)) * k_.compute));
         // Narrow memory: each block reads the input rows its output rows need (halo included), the
         // last reduction block writes the outputs.
         const std::int64_t in_rows = std::min(in_h, (rows_t - 1) * stride_h + kernel_h);
-        const double channels = dw ? static_cast<double>(k_t * r_blocks) : static_cast<double>(k_blocks * cpt);
+        const double channels = static_cast<double>(dw ? k_t * r_blocks : k_blocks * cpt);
         const double read = static_cast<double>(in_rows * in_w) * channels;
         const double write = static_cast<double>(rows_t * width * k_t);
-        const std::int64_t mem = dw ? cycles_of(read, dw_bw_) + cycles_of(write, narrow_bw_) : cycles_of(read + write, narrow_bw_);
+        const std::int64_t mem = dw ? cycles_of(read, dw_inv_) + cycles_of(write, narrow_inv_) : cycles_of(read + write, narrow_inv_);
         // The network multicasts each group's blocks: all weights cross it once.
-        const double tk = static_cast<double>(best_tk);
-        const std::int64_t weights = network_cycles(static_cast<double>(k_t * r) * tk);
-        const std::int64_t first = network_cycles(static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * tk);
+        const double groups = static_cast<double>(tk);
+        const std::int64_t weights = network_cycles(static_cast<double>(k_t * r) * groups);
+        const std::int64_t first = network_cycles(static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * groups);
         const std::int64_t memory = std::max(mem, weights);
         body_cycles b;
         b.total = std::max(compute, memory) + first;
@@ -598,13 +653,14 @@ private:
 
     // A vector-path op's body: rows over tiles (or equal chunks when rows are fewer than tiles);
     // element operations / vector width or bytes through the tile port, the larger.
-    template <bool Report>
+    template <bool Report, array_logs A>
     body_cycles vector_body(std::int64_t rows, std::int64_t vector_ops, std::int64_t bytes) const noexcept {
-        const std::int64_t pieces = rows >= cfg_.tiles ? rows : cfg_.tiles;
-        const std::int64_t per_tile = (pieces + cfg_.tiles - 1) / cfg_.tiles;
-        const double per_piece = 1.0 / static_cast<double>(pieces);
-        const std::int64_t comp = per_tile * cycles_of(static_cast<double>(vector_ops) * per_piece, vector_rate_);
-        const std::int64_t mem = per_tile * cycles_of(static_cast<double>(bytes) * per_piece, narrow_bw_);
+        const bool by_rows = rows >= cfg_.tiles;
+        const std::int64_t pieces = by_rows ? rows : cfg_.tiles;
+        const std::int64_t per_tile = div_up<A>(pieces, logs<A>().tiles, cfg_.tiles);
+        const double per_piece = by_rows ? 1.0 / static_cast<double>(rows) : inv_tiles_;
+        const std::int64_t comp = per_tile * cycles_of(static_cast<double>(vector_ops) * per_piece, vector_inv_);
+        const std::int64_t mem = per_tile * cycles_of(static_cast<double>(bytes) * per_piece, narrow_inv_);
         body_cycles b;
         b.total = std::max(comp, mem);
         if constexpr (Report) {
@@ -622,14 +678,13 @@ private:
         tile_capacity_ = cfg_.tiles * cfg_.tile_memory_bytes;
         pow2_ = is_pow2(cfg_.tiles) && is_pow2(cfg_.cells_per_tile) && is_pow2(cfg_.lanes_per_cell) &&
                 is_pow2(cfg_.depthwise_lanes);
-        log_tiles_ = log2_of(cfg_.tiles);
-        log_cells_ = log2_of(cfg_.cells_per_tile);
-        log_lanes_ = log2_of(cfg_.lanes_per_cell);
-        log_dw_lanes_ = log2_of(cfg_.depthwise_lanes);
-        narrow_bw_ = cfg_.tile_bytes_per_cycle / k_.narrow;
-        dw_bw_ = narrow_bw_ / k_.strided;
-        net_bw_ = cfg_.sram_bytes_per_cycle / k_.network;
-        vector_rate_ = static_cast<double>(cfg_.vector_width) / k_.vector;
+        logs_ = {log2_of(cfg_.tiles), log2_of(cfg_.cells_per_tile), log2_of(cfg_.lanes_per_cell),
+                 log2_of(cfg_.depthwise_lanes)};
+        narrow_inv_ = k_.narrow / cfg_.tile_bytes_per_cycle;
+        dw_inv_ = narrow_inv_ * k_.strided;
+        net_inv_ = k_.network / cfg_.sram_bytes_per_cycle;
+        vector_inv_ = k_.vector / static_cast<double>(cfg_.vector_width);
+        inv_tiles_ = 1.0 / static_cast<double>(cfg_.tiles);
         auto scaled = [&](std::int64_t c) { return static_cast<std::int64_t>(std::llround(static_cast<double>(c) * k_.overhead)); };
         mac_overhead_ = scaled(cfg_.op_overhead_cycles);
         pool_overhead_ = scaled(cfg_.pool_overhead_cycles);
@@ -648,8 +703,9 @@ private:
     apm_ceilings k_;
     std::int64_t tile_capacity_ = 0;  // activation bytes the tiles hold
     bool pow2_ = false;
-    int log_tiles_ = 0, log_cells_ = 0, log_lanes_ = 0, log_dw_lanes_ = 0;
-    double narrow_bw_ = 1, dw_bw_ = 1, net_bw_ = 1, vector_rate_ = 1;
+    array_logs logs_{0, 0, 0, 0};  // log2 of the array's sizes (0 for a size that is not a power of two)
+    // Cycles per byte (or element operation) of each ceiling, its factor included.
+    double narrow_inv_ = 1, dw_inv_ = 1, net_inv_ = 1, vector_inv_ = 1, inv_tiles_ = 1;
     std::int64_t mac_overhead_ = 0, pool_overhead_ = 0, vector_overhead_ = 0;
     std::array<bool, 8 * graph::op_kind_names.size()> fast_op_{};
 };

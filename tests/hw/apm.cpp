@@ -1,0 +1,101 @@
+// The APM with its shipped ceilings: fitted to the shipped configs (a config change that makes them
+// stale fails here), one formula for the report and the totals, and per-op fields that mean what
+// the simulator's mean.
+#include <accelnas/app/apm_check.hpp>
+#include <accelnas/hw.hpp>
+#include <accelnas/zoo/zoo.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+using namespace accelnas;
+
+namespace {
+const std::vector<std::string> edgetpu_targets{"coral-usb", "coral-devboard", "coral-latbench", "pixel4-edgetpu"};
+}
+
+TEST_CASE("apm: the shipped ceilings fit the shipped configs (refit: example_hw_accuracy --fit-ceilings)", "[hw][apm]") {
+    // A sample the shipped ceilings were not fitted on (their sample is seed app::apm_fit_seed).
+    const auto nets = app::random_edgetpu_networks(4242, 24);
+    for (const auto& t : edgetpu_targets) {
+        const auto cfg = hw::targets::edgetpu(t);
+        const auto sim = app::simulated_seconds(cfg, nets);
+        const auto shipped_k = hw::targets::apm_ceilings_of(t);
+        auto errors = [&](const hw::apm_ceilings& k) {
+            std::vector<double> a;
+            const hw::apm m(cfg, k);
+            for (const auto& n : nets) a.push_back(m.seconds(n));
+            return summarize_errors(a, sim);
+        };
+        const auto shipped = errors(shipped_k);
+        // Ceilings refitted on this very sample can only do better on it; stale ceilings (a config
+        // changed, the factors did not) do much worse than such a refit.
+        const auto refit = errors(hw::fit_apm_ceilings(cfg, nets, sim, shipped_k));
+        INFO(t << ": shipped ceilings RMSE " << shipped.rmse * 1e6 << " us (Spearman " << shipped.spearman
+               << "), refitted on this sample " << refit.rmse * 1e6
+               << " us; if the config changed, refit with example_hw_accuracy --fit-ceilings and update"
+                  " hw::targets::apm_ceilings_of");
+        CHECK(shipped.rmse <= 1.2 * refit.rmse + 2e-6);
+        CHECK(shipped.rmse <= 100e-6);
+        CHECK(shipped.spearman >= 0.98);
+    }
+    CHECK_THROWS_WITH(hw::targets::apm_ceilings_of("tpu9"), Catch::Contains("tpu9"));
+}
+
+TEST_CASE("apm: report and totals are bit-identical with the shipped ceilings", "[hw][apm]") {
+    std::vector<graph::network> nets;
+    for (const char* m : {"efficientnet_edgetpu_s", "mobilenet_v2", "resnet50_v1", "mobilenet_v3_large", "inception_v1"})
+        nets.push_back(zoo::build(m));
+    for (auto& n : app::random_edgetpu_networks(77, 12)) nets.push_back(std::move(n));
+    for (const auto& t : edgetpu_targets) {
+        const hw::apm apm(hw::targets::edgetpu(t), hw::targets::apm_ceilings_of(t));
+        const auto any = hw::make_target(t, "apm");
+        for (const auto& n : nets) {
+            INFO(t << " " << n.name());
+            const double total = apm.estimate(n).total_seconds;
+            CHECK(apm.seconds(n) == total);
+            CHECK(apm.seconds(hw::compact_network(n)) == total);
+            CHECK(any.seconds(n) == total);  // make_target uses the shipped ceilings
+        }
+    }
+}
+
+TEST_CASE("apm: limiter and utilization have the simulator's meaning on whole networks", "[hw][apm]") {
+    for (const char* model : {"efficientnet_edgetpu_s", "mobilenet_v2"}) {
+        const auto net = zoo::build(model);
+        const auto cfg = hw::targets::coral_usb();
+        const double peak = static_cast<double>(cfg.peak_macs_per_cycle());
+        const auto rs = hw::make_target("coral-usb", "sim").estimate(net);
+        const auto ra = hw::make_target("coral-usb", "apm").estimate(net);
+        REQUIRE(rs.ops.size() == ra.ops.size());
+        std::size_t same_bound = 0, mac_ops = 0;
+        double util_gap = 0;
+        for (std::size_t i = 0; i < rs.ops.size(); ++i) {
+            const auto &s = rs.ops[i], &a = ra.ops[i];
+            INFO(model << " op " << s.name);
+            REQUIRE(s.name == a.name);
+            CHECK(s.macs == a.macs);
+            // utilization = achieved MACs / (peak x the op's span), in both
+            for (const auto* o : {&s, &a}) {
+                CHECK(o->utilization >= 0);
+                CHECK(o->utilization <= 1);
+                if (o->cycles > 0)
+                    CHECK(o->utilization == Approx(std::min(1.0, static_cast<double>(o->macs) / (peak * static_cast<double>(o->cycles)))));
+            }
+            same_bound += s.bound == a.bound;
+            if (s.macs > 0) {
+                ++mac_ops;
+                util_gap += std::abs(s.utilization - a.utilization);
+            }
+        }
+        // Two independent models of one device: the same limiter on most ops, and utilizations
+        // that differ little on average.
+        INFO(model << ": same limiter on " << same_bound << " of " << rs.ops.size() << " ops, mean utilization gap "
+                   << util_gap / static_cast<double>(mac_ops));
+        CHECK(static_cast<double>(same_bound) >= 0.7 * static_cast<double>(rs.ops.size()));
+        CHECK(util_gap / static_cast<double>(mac_ops) <= 0.1);
+    }
+}
