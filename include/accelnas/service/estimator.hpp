@@ -202,7 +202,9 @@ public:
             else t.config = cfg ? *cfg : hw::device_config{hw::targets::edgetpu(name)};
             t.sim = std::make_unique<hw::any_accelerator>(hw::make_target(name, "sim", t.config));
             t.apm = std::make_unique<hw::any_accelerator>(hw::make_target(name, "apm", t.config));
-            if (const auto* e = std::get_if<hw::edgetpu_config>(&t.config)) t.apm_model.emplace(*e);
+            // The fast path must price exactly as make_target's APM: the same config and shipped ceilings.
+            if (const auto* e = std::get_if<hw::edgetpu_config>(&t.config))
+                t.apm_model.emplace(*e, hw::targets::apm_ceilings_of(name));
             targets_.push_back(std::move(t));
         }
     }
