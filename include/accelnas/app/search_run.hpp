@@ -402,9 +402,13 @@ inline std::vector<const search::evaluation*> top_candidates(const std::vector<s
     std::vector<const search::evaluation*> all;
     for (const auto& e : evals)
         if (e.ok && e.duplicate_of == search::evaluation::not_a_duplicate && &e != first) all.push_back(&e);
-    std::stable_sort(all.begin(), all.end(), [&](const search::evaluation* a, const search::evaluation* b) {
+    // Ties keep the search order (the pointers' order in `evals`); std::sort with that tie-break, since
+    // clang rejects std::stable_sort's deprecated temporary buffer under -Werror.
+    std::sort(all.begin(), all.end(), [&](const search::evaluation* a, const search::evaluation* b) {
         const bool ma = target_ratio(*a, targets_s) <= 1.0 + tolerance, mb = target_ratio(*b, targets_s) <= 1.0 + tolerance;
-        return ma != mb ? ma : a->reward > b->reward;
+        if (ma != mb) return ma;
+        if (a->reward != b->reward) return a->reward > b->reward;
+        return std::less<const search::evaluation*>{}(a, b);
     });
     std::vector<const search::evaluation*> top;
     if (first) top.push_back(first);
