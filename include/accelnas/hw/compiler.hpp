@@ -9,7 +9,9 @@
 ///   (ts * tk = tiles; the split that streams the fewest positions through the busiest tile wins,
 ///   ties to fewer weight blocks, then to more row slices); the tiles of one channel slice form a
 ///   weight group that receives each weight block by one multicast;
-/// - per tile, one pass per weight block (`cells` reduction elements x `lanes` output channels),
+/// - per tile, one pass per weight block (up to `cells` reduction elements x `lanes` output
+///   channels; a regular convolution's block holds whole kernel taps, each tap's input channels
+///   together, since the block's cells read whole channel vectors of the positions its taps touch),
 ///   output-channel blocks outer, reduction blocks inner; the bytes each pass reads from the tile's
 ///   narrow memory (only the input rows its output rows need, padding rows never fetched) and
 ///   writes (outputs leave on the last reduction block); regular convolutions read a channel-blocked
