@@ -70,32 +70,6 @@ TEST_CASE("compiler: tile split, weight blocks and fetched rows of a convolution
     CHECK(prog.param_bytes_cached == 9 * 64 * 128 + 4 * 128);
 }
 
-TEST_CASE("compiler: a weight block keeps each kernel tap's channels whole", "[hw][sim]") {
-    // Reduction blocks per weight block of one channel slice (`blocks` = channel blocks x reduction
-    // blocks), counted by hand on 64-cell blocks. 3x3 with 48 input channels: one tap per block,
-    // 9 blocks (a run of 64 cut through the taps would give ceil(432 / 64) = 7); 24 channels: two
-    // taps per block, 5 blocks (not 4); 96 channels: two blocks of 64 + 32 per tap, 18 (not 14);
-    // 32 and 64 channels: 5 and 9 either way; 1x1 with 96 channels: 2 (64 + 32).
-    auto reduction_blocks = [](std::int64_t cin, int k) {
-        const auto op = hw::compile(single_conv(14, cin, 4, k), hw::targets::coral_usb()).ops.at(0);
-        // 4 output channels: one channel block per tile whatever the split.
-        return op.blocks;
-    };
-    CHECK(reduction_blocks(48, 3) == 9);
-    CHECK(reduction_blocks(24, 3) == 5);
-    CHECK(reduction_blocks(96, 3) == 18);
-    CHECK(reduction_blocks(32, 3) == 5);
-    CHECK(reduction_blocks(64, 3) == 9);
-    CHECK(reduction_blocks(96, 1) == 2);
-    CHECK(reduction_blocks(2, 5) == 1);  // 25 taps x 2 channels fit one block (observation (b))
-    // The block's weights and the MACs of its passes follow the whole-tap sizes: 48 x 4 per block.
-    const auto p48 = hw::compile(single_conv(14, 48, 4, 3), hw::targets::coral_usb()).ops.at(0);
-    CHECK(p48.block_bytes.at(1) == 48 * 4);
-    std::int64_t macs = 0;
-    for (const auto& q : p48.passes) macs += q.macs;
-    CHECK(macs == graph::cost_of(single_conv(14, 48, 4, 3)).macs);
-}
-
 TEST_CASE("simulator: the same input gives the same cycles, op by op and in the trace", "[hw][sim]") {
     const auto net = zoo::build("inception_v1");
     const hw::simulator sim(hw::targets::coral_usb());

@@ -9,9 +9,7 @@
 ///   (ts * tk = tiles; the split that streams the fewest positions through the busiest tile wins,
 ///   ties to fewer weight blocks, then to more row slices); the tiles of one channel slice form a
 ///   weight group that receives each weight block by one multicast;
-/// - per tile, one pass per weight block (up to `cells` reduction elements x `lanes` output
-///   channels; a regular convolution's block holds whole kernel taps, each tap's input channels
-///   together, since the block's cells read whole channel vectors of the positions its taps touch),
+/// - per tile, one pass per weight block (`cells` reduction elements x `lanes` output channels),
 ///   output-channel blocks outer, reduction blocks inner; the bytes each pass reads from the tile's
 ///   narrow memory (only the input rows its output rows need, padding rows never fetched) and
 ///   writes (outputs leave on the last reduction block); regular convolutions read a channel-blocked
@@ -122,29 +120,6 @@ inline std::int64_t fetched_rows(const op_work& w, std::int64_t y0, std::int64_t
     return n;
 }
 
-// Reduction elements of each weight block of a MAC op. A regular convolution keeps every kernel tap's
-// channel vector whole within a block (the cells of a block read whole channel-blocked positions):
-// a block holds cells / C taps of C <= cells input channels, or one tap's channels in chunks of
-// `cells` when C is larger. Other MAC ops (and 1x1 convolutions, where both rules agree) cut the
-// reduction into runs of `cells`.
-inline std::vector<std::int64_t> reduction_blocks(const op_work& w, std::int64_t cells) {
-    std::vector<std::int64_t> rc;
-    if (w.cls == op_class::conv && w.taps > 1 && w.r % w.taps == 0) {
-        const std::int64_t per_tap = w.r / w.taps;
-        if (per_tap <= cells) {
-            const std::int64_t taps_per_block = cells / per_tap;
-            for (std::int64_t t = 0; t < w.taps; t += taps_per_block)
-                rc.push_back(std::min(taps_per_block, w.taps - t) * per_tap);
-        } else {
-            for (std::int64_t t = 0; t < w.taps; ++t)
-                for (std::int64_t c = 0; c < per_tap; c += cells) rc.push_back(std::min(cells, per_tap - c));
-        }
-        return rc;
-    }
-    for (std::int64_t e = 0; e < w.r; e += cells) rc.push_back(std::min(cells, w.r - e));
-    return rc;
-}
-
 // The compiler's split rule (see the file comment): positions through the busiest tile, then blocks.
 struct split_choice {
     std::int64_t ts = 1, tk = 1;
@@ -152,7 +127,7 @@ struct split_choice {
 inline split_choice choose_split(const op_work& w, const edgetpu_config& c, std::int64_t lanes) noexcept {
     split_choice best;
     std::int64_t best_pos = -1, best_blocks = 0;
-    const auto r_blocks = static_cast<std::int64_t>(reduction_blocks(w, c.cells_per_tile).size());
+    const std::int64_t r_blocks = cdiv(w.r, c.cells_per_tile);
     for (std::int64_t ts = c.tiles; ts >= 1; --ts) {
         if (c.tiles % ts != 0) continue;
         const std::int64_t tk = c.tiles / ts;
@@ -174,8 +149,7 @@ inline void compile_mac(op_program& p, const op_work& w, const graph::network& n
     const auto s = choose_split(w, c, lanes);
     p.ts = s.ts;
     p.tk = s.tk;
-    const std::vector<std::int64_t> rcs = reduction_blocks(w, c.cells_per_tile);
-    const auto r_blocks = static_cast<std::int64_t>(rcs.size());
+    const std::int64_t r_blocks = cdiv(w.r, c.cells_per_tile);
     const std::int64_t k_max = cdiv(w.k, s.tk);
     const std::int64_t k_blocks_max = cdiv(k_max, lanes);
     const std::int64_t blocks = k_blocks_max * r_blocks;
@@ -209,7 +183,7 @@ inline void compile_mac(op_program& p, const op_work& w, const graph::network& n
         for (std::int64_t kb = 0; kb < kb_n; ++kb) {
             const std::int64_t kc = std::min(lanes, kt - kb * lanes);
             for (std::int64_t rb = 0; rb < r_blocks; ++rb) {
-                const std::int64_t rc = rcs[static_cast<std::size_t>(rb)];
+                const std::int64_t rc = std::min(c.cells_per_tile, w.r - rb * c.cells_per_tile);
                 p.block_bytes[static_cast<std::size_t>(g * blocks + kb * r_blocks + rb)] =
                     kc * rc + (rb == 0 ? 4 * kc : 0);  // int8 weights, int32 biases with the first block
             }
@@ -230,7 +204,7 @@ inline void compile_mac(op_program& p, const op_work& w, const graph::network& n
             for (std::int64_t kb = 0; kb < kb_n; ++kb) {
                 const std::int64_t kc = std::min(lanes, kt - kb * lanes);
                 for (std::int64_t rb = 0; rb < r_blocks; ++rb) {
-                    const std::int64_t rc = rcs[static_cast<std::size_t>(rb)];
+                    const std::int64_t rc = std::min(c.cells_per_tile, w.r - rb * c.cells_per_tile);
                     // Channels of one input position this block reads.
                     const std::int64_t ch = w.cls == op_class::dense ? rc : dw ? kc : cdiv(rc, w.taps);
                     tile_pass q;

@@ -69,9 +69,9 @@ inline edgetpu_config coral_chip() {
 inline edgetpu_config coral_usb() {
     edgetpu_config c = coral_chip();
     c.name = "coral-usb";
-    c.host_bytes_per_second = 476.221e6;        // calibrated (sim, coral-usb rows)
+    c.host_bytes_per_second = 475.771e6;        // calibrated (sim, coral-usb rows)
     c.host_latency_seconds = 30e-6;
-    c.inference_overhead_seconds = 143.367e-6;  // calibrated (sim, coral-usb rows)
+    c.inference_overhead_seconds = 174.754e-6;  // calibrated (sim, coral-usb rows)
     c.tile_bytes_per_cycle = 64;                // fixed: the 64-byte port (16 banks x 4 B) that feeds 64 cells
     return c;
 }
@@ -81,8 +81,8 @@ inline edgetpu_config coral_usb() {
 inline edgetpu_config coral_devboard() {
     edgetpu_config c = coral_usb();
     c.name = "coral-devboard";
-    c.host_bytes_per_second = 400.097e6;        // calibrated (sim, coral-devboard rows)
-    c.inference_overhead_seconds = 136.179e-6;  // calibrated (sim, coral-devboard rows)
+    c.host_bytes_per_second = 399.847e6;        // calibrated (sim, coral-devboard rows)
+    c.inference_overhead_seconds = 163.885e-6;  // calibrated (sim, coral-devboard rows)
     return c;
 }
 
@@ -102,7 +102,7 @@ inline edgetpu_config pixel4_edgetpu() {
     c.name = "pixel4-edgetpu";
     c.host_bytes_per_second = 8.5e9;             // fixed: a quarter of the LPDDR4X-4266 peak
     c.host_latency_seconds = 1e-6;               // fixed: one DMA transfer from DRAM on the SoC
-    c.clock_hz = 166.169e6;                      // calibrated (sim, pixel4-edgetpu rows)
+    c.clock_hz = 164.144e6;                      // calibrated (sim, pixel4-edgetpu rows)
     c.inference_overhead_seconds = 10e-6;        // calibrated: at its lower bound (the rows ask for none)
     c.host = pixel4_cpu();
     return c;
