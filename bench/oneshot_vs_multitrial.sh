@@ -12,14 +12,15 @@
 # time: user + system; wall) and the load average is sampled every 10 s while they run; all of them
 # run at once ($OUT_DIR/*.log), so the wall-clock times include the others' load. Then it prints
 # the table of docs/search.md ("Evidence: one-shot against multi-trial") and writes
-# $OUT_DIR/summary.json and $OUT_DIR/summary.csv.
+# $OUT_DIR/summary.json and $OUT_DIR/summary.csv. SUMMARY_ONLY=1: only the table, from the runs already
+# in OUT_DIR (a missing random-floor run is left out of it).
 set -euo pipefail
 build=${1:-build}
 out=${2:-$(mktemp -d)}
 tool=$build/examples/accelnas-search
 SEEDS=${SEEDS:-1 2 3}
-STEPS=${STEPS:-1000}
-BUDGET=${BUDGET:-40}
+STEPS=${STEPS:-500}
+BUDGET=${BUDGET:-12}
 FLOOR=${FLOOR:-5}
 BETA=${BETA:--0.5}
 TARGET=${TARGET:-coral-usb}
@@ -36,6 +37,7 @@ run() {  # run NAME ARGS...: accelnas-search ARGS --out OUT/NAME, timed into OUT
   /usr/bin/time -v -o "$out/$name.time" "$tool" "$@" --out "$out/$name" > "$out/$name.log" 2> "$out/$name.err"
 }
 
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
 (while true; do echo "$(date +%s) $(cut -d' ' -f1 /proc/loadavg)" >> "$out/load.txt"; sleep 10; done) &
 sampler=$!
 trap 'kill $sampler 2>/dev/null || true' EXIT
@@ -52,6 +54,7 @@ run "random-floor" --method oneshot "${common[@]}" --random-floor "$FLOOR" --one
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status = 0 ] || { echo "a run failed: see $out/*.err" >&2; exit 1; }
+fi
 
 python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" <<'EOF'
 import json, re, statistics as st, sys, os
@@ -77,11 +80,13 @@ for s in seeds:
     rows.append(dict(method="multi-trial", seed=int(s), latency_ms=list(f["latency_ms"].values())[0],
                      val=f["validation"]["per_seed"], test=f["test"]["per_seed"], cpu_s=cpu, wall_s=wall, arch=f["arch"],
                      target_reached=b["latency_target_reached"]))
-fl = json.load(open(os.path.join(out, "random-floor", "random_floor.json")))
-for i, a in enumerate(fl["architectures"]):
-    rows.append(dict(method="random", seed=i + 1, latency_ms=a["latency_ms"], val=a["standalone_validation"],
-                     test=a["standalone_test"], arch=a["arch"]))
-floor_cpu, floor_wall = cpu_wall("random-floor")
+floor = os.path.join(out, "random-floor", "random_floor.json")
+floor_cpu = floor_wall = float("nan")
+if os.path.exists(floor):
+    for i, a in enumerate(json.load(open(floor))["architectures"]):
+        rows.append(dict(method="random", seed=i + 1, latency_ms=a["latency_ms"], val=a["standalone_validation"],
+                         test=a["standalone_test"], arch=a["arch"]))
+    floor_cpu, floor_wall = cpu_wall("random-floor")
 load = [float(l.split()[1]) for l in open(os.path.join(out, "load.txt")) if l.strip()]
 print(f"target {target} {t_ms} ms (APM), tunas beta {beta}; one-shot {steps} steps, multi-trial {budget} candidates; "
       f"load average during the runs: mean {st.mean(load):.1f}, min {min(load):.1f}, max {max(load):.1f} (2 cores)")
@@ -95,6 +100,7 @@ for r in rows:
 summary = {}
 for m in ("oneshot", "multi-trial", "random"):
     rs = [r for r in rows if r["method"] == m]
+    if not rs: continue
     v = [st.mean(r["val"]) for r in rs]
     t = [st.mean(r["test"]) for r in rs]
     summary[m] = dict(runs=len(rs), latency_ms=[r["latency_ms"] for r in rs], validation_mean=st.mean(v),
