@@ -35,6 +35,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace accelnas::hw {
 
 /// Scale factors of the APM's ceilings, calibrated against the simulator (hw/apm_fit.hpp). Each is
@@ -568,6 +572,29 @@ private:
             std::ceil((cfg_.host_latency_seconds + static_cast<double>(bytes) / cfg_.host_bytes_per_second) * cfg_.clock_hz));
     }
 
+    // The split's packed key (positions per block, weight blocks, g) of 2^g channel groups over 2^lt
+    // tiles, `kl` lane blocks of channels and `rows` output rows (both below 2^16).
+    static std::uint64_t split_key(std::int64_t kl, std::int64_t rows, int lt, int g) noexcept {
+        const auto kb = static_cast<std::uint64_t>(shift_up(kl, g));
+        const auto rt = static_cast<std::uint64_t>(shift_up(rows, lt - g));
+        return ((kb * rt) << 24) | (kb << 8) | static_cast<std::uint64_t>(g);
+    }
+#if defined(__AVX2__)
+    // The least of split_key(kl, rows, 4, g) for g = 1..4 (16 tiles), the four candidates side by side.
+    static std::uint64_t split_keys_1_to_4(std::int64_t kl, std::int64_t rows) noexcept {
+        const __m256i g = _mm256_setr_epi64x(1, 2, 3, 4);
+        const __m256i kb = _mm256_srlv_epi64(_mm256_add_epi64(_mm256_set1_epi64x(kl), _mm256_setr_epi64x(1, 3, 7, 15)), g);
+        const __m256i rt = _mm256_srlv_epi64(_mm256_add_epi64(_mm256_set1_epi64x(rows), _mm256_setr_epi64x(7, 3, 1, 0)),
+                                             _mm256_setr_epi64x(3, 2, 1, 0));
+        const __m256i key = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi64(_mm256_mul_epu32(kb, rt), 24), _mm256_slli_epi64(kb, 8)), g);
+        // Keys are below 2^56: signed comparisons order them.
+        const __m128i lo = _mm256_castsi256_si128(key), hi = _mm256_extracti128_si256(key, 1);
+        const __m128i m2 = _mm_blendv_epi8(lo, hi, _mm_cmpgt_epi64(lo, hi));
+        const __m128i h2 = _mm_unpackhi_epi64(m2, m2);
+        return static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_blendv_epi8(m2, h2, _mm_cmpgt_epi64(m2, h2))));
+    }
+#endif
+
     // A MAC op's body: the compiler's split (fewest positions through the busiest tile, then fewest
     // weight blocks, then more row slices), then the compute, narrow-memory and network ceilings and
     // the first weight block, which no pass can hide.
@@ -582,34 +609,37 @@ private:
         // channels in `k_blocks` weight blocks; (positions per block, blocks) compared lexicographically
         // (r_blocks is common), ties to more row slices.
         std::int64_t rows_t, k_t, k_blocks, tk;
+        bool searched = false;
         if constexpr (A != other_logs) {
-            // Power-of-two tiles and lanes: ts = 2^s, tk = 2^(lt - s), and ceil(ceil(k / tk) / lanes) =
-            // ceil(ceil(k / lanes) / tk): shifts by constants once the loop is unrolled. The key
-            // (positions, blocks) is one 128-bit number; the best candidate's sizes are selected
-            // without branches (the candidates differ from op to op, so branches mispredict).
-            __extension__ using key_t = unsigned __int128;
+            // Power-of-two tiles and lanes: ts = 2^s, tk = 2^g (g = lt - s), and ceil(ceil(k / tk) / lanes)
+            // = ceil(ceil(k / lanes) / tk): shifts by constants once the loop is unrolled. When the sizes
+            // are below 2^16 (every real layer), the key (positions, blocks, g) packs into one 64-bit
+            // number whose minimum is the best candidate (ties to fewer channel groups, i.e. more row
+            // slices): no branches, which would mispredict as the candidates differ from op to op.
             const int lt = lg.tiles;
             const std::int64_t kl = shift_up(k, dw ? lg.dw_lanes : lg.lanes);
-            auto key = [](std::int64_t pos, std::int64_t kb) {
-                return (key_t(static_cast<std::uint64_t>(pos)) << 64) | static_cast<std::uint64_t>(kb);
-            };
-            rows_t = shift_up(rows, lt);
-            k_t = k;
-            int groups_log = 0;
-            key_t best = key(kl * rows_t, kl);
+            if (static_cast<std::uint64_t>(kl | rows) < (std::uint64_t{1} << 16) && lt < 256) [[likely]] {
+                std::uint64_t best = split_key(kl, rows, lt, 0);
+#if defined(__AVX2__)
+                if constexpr (A.tiles == 4) {
+                    best = std::min(best, split_keys_1_to_4(kl, rows));
+                } else
+#endif
+                {
 #pragma GCC unroll 16
-            for (int g = 1; g <= lt; ++g) {  // g = lt - s: log2 of the channel groups
-                const std::int64_t kb = shift_up(kl, g), rt = shift_up(rows, lt - g);
-                const key_t c = key(kb * rt, kb);
-                const bool better = c < best;  // ties keep more row slices
-                best = better ? c : best;
-                rows_t = better ? rt : rows_t;
-                k_t = better ? shift_up(k, g) : k_t;
-                groups_log = better ? g : groups_log;
+                    for (int g = 1; g <= lt; ++g) best = std::min(best, split_key(kl, rows, lt, g));
+                }
+                const int g = static_cast<int>(best & 255);
+                k_blocks = static_cast<std::int64_t>((best >> 8) & 0xffff);
+                rows_t = shift_up(rows, lt - g);
+                k_t = shift_up(k, g);
+                tk = std::int64_t{1} << g;
+                searched = true;
             }
-            k_blocks = static_cast<std::int64_t>(static_cast<std::uint64_t>(best));
-            tk = std::int64_t{1} << groups_log;
-        } else {
+        }
+        if (!searched) {
+            // Any array (and sizes beyond the packed key): every divisor ts of the tiles, from the most
+            // row slices down; ties keep the earlier (more row slices).
             std::int64_t best_pos = -1, best_kb = 0, best_ts = 1;
             for (std::int64_t ts = cfg_.tiles; ts >= 1; --ts) {
                 if (cfg_.tiles % ts != 0) continue;
