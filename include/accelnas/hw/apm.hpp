@@ -443,72 +443,71 @@ private:
             const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
             const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
             if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
-            const std::int64_t x_h = o.in_h(), x_w = o.in_w(), x_c = o.in_c();
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
-            // as a vector op (vrows rows, vops element operations over vbytes), as work_of describes it.
-            std::int64_t overhead = vector_overhead_, params = 0, move = 0;
-            std::int64_t rows = o.out_h(), width = o.out_w(), k = o.filters(), r = 0, cpt = 1;
-            std::int64_t kh = o.kernel_h(), sh = o.stride_h(), in_h = x_h, in_w = x_w;
-            std::int64_t vrows = o.out_h(), vops = -1, vbytes = in_bytes + elems;  // vops < 0: a MAC op
-            bool dw = false, pool = false;
+            // as a vector op (rows, element operations over bytes), as work_of describes it. Each case
+            // reads the fields it needs where it needs them (values held across the switch would
+            // spill from the registers).
+            std::int64_t overhead = vector_overhead_, params = 0, move = 0, macs = 0;
+            body_cycles b;
+            auto vector_op = [&](std::int64_t vrows, std::int64_t vops, std::int64_t vbytes) {
+                if (vops > 0) b = vector_body<Report, A>(vrows, vops, vbytes);
+            };
             switch (kind) {
             case op_kind::reshape:
                 // A view, or a move over the on-chip network when the row structure changes.
-                vops = 0;
-                if (x_h != o.out_h() && n_in > 0) move = elems;
+                if (o.in_h() != o.out_h() && n_in > 0) move = elems;
                 else overhead = 0;
                 break;
             case op_kind::conv2d: {
-                const std::int64_t cin = n_in == 0 ? 0 : x_c;
+                const std::int64_t cin = n_in == 0 ? 0 : o.in_c();
                 const std::int64_t taps = std::int64_t{o.kernel_h()} * o.kernel_w();
-                dw = graph::is_depthwise(cin, o.groups());
+                const bool dw = graph::is_depthwise(cin, o.groups());
                 const std::int64_t per_group = graph::channels_per_group(cin, o.groups());
                 params = graph::conv_weights(o.kernel_h(), o.kernel_w(), cin, o.groups(), o.filters()) + 4 * std::int64_t{o.filters()};
-                r = dw ? taps : taps * per_group;
-                cpt = per_group;
+                const std::int64_t r = dw ? taps : taps * per_group;
                 overhead = mac_overhead_;
+                b = mac_body<Report, A>(o.out_h(), o.out_w(), o.filters(), r, per_group, o.kernel_h(), o.stride_h(), o.in_h(),
+                                        o.in_w(), dw);
+                if constexpr (Report) macs = o.out_h() * o.out_w() * o.filters() * r;
                 break;
             }
-            case op_kind::fully_connected:
-                r = cpt = x_h * x_w * x_c;
+            case op_kind::fully_connected: {
+                const std::int64_t r = o.in_h() * o.in_w() * o.in_c();
                 params = graph::dense_weights(r, o.filters()) + 4 * std::int64_t{o.filters()};
-                rows = width = kh = sh = in_h = in_w = 1;
                 overhead = mac_overhead_;
+                b = mac_body<Report, A>(1, 1, o.filters(), r, r, 1, 1, 1, 1, false);
+                if constexpr (Report) macs = o.filters() * r;
                 break;
+            }
             case op_kind::avg_pool:
-                r = std::int64_t{o.kernel_h()} * o.kernel_w();
-                k = o.out_c();
-                dw = pool = true;
                 overhead = pool_overhead_;
+                b = mac_body<Report, A>(o.out_h(), o.out_w(), o.out_c(), std::int64_t{o.kernel_h()} * o.kernel_w(), 1, o.kernel_h(),
+                                        o.stride_h(), o.in_h(), o.in_w(), true);
                 break;
             case op_kind::max_pool:
-                vops = elems * o.kernel_h() * o.kernel_w();
                 overhead = pool_overhead_;
+                vector_op(o.out_h(), elems * o.kernel_h() * o.kernel_w(), in_bytes + elems);
                 break;
             case op_kind::global_avg_pool:
-                vrows = x_h;
-                vops = in_bytes;
                 overhead = pool_overhead_;
+                vector_op(o.in_h(), in_bytes, in_bytes + elems);
                 break;
             case op_kind::concat: {
                 // A move of every input into one tensor, then a rescale of all inputs but the first.
                 move = elems;
                 const std::int64_t first = n_in == 0 ? 0 : elements[in[0]];
-                vops = std::max<std::int64_t>(0, in_bytes - first);
-                vbytes = 2 * vops;
+                const std::int64_t vops = std::max<std::int64_t>(0, in_bytes - first);
+                vector_op(o.out_h(), vops, 2 * vops);
                 break;
             }
             case op_kind::add:
-            case op_kind::mul: vops = std::max(in_bytes, elems); break;
-            case op_kind::softmax: vops = 4 * elems; break;
+            case op_kind::mul: vector_op(o.out_h(), std::max(in_bytes, elems), in_bytes + elems); break;
+            case op_kind::softmax: vector_op(o.out_h(), 4 * elems, in_bytes + elems); break;
             case op_kind::batch_norm:
             case op_kind::activation:
-            case op_kind::pad: vops = elems; break;
+            case op_kind::pad: vector_op(o.out_h(), elems, in_bytes + elems); break;
             default: return false;
             }
-            body_cycles b;
-            if (vops < 0) b = mac_body<Report, A>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
-            else if (vops > 0) b = vector_body<Report, A>(vrows, vops, vbytes);
             if (move > 0) {
                 const std::int64_t m = network_cycles(static_cast<double>(move));
                 b.total = std::max(b.total, m);
@@ -522,7 +521,6 @@ private:
             const std::int64_t c = overhead + b.total;
             cost[i] = {c, params, 2 * host_spill, true};
             if constexpr (Report) {
-                const std::int64_t macs = vops < 0 && !pool ? rows * width * k * r : 0;
                 det[i] = {overhead, b.compute, b.memory, macs};
             }
             cycles += c;
