@@ -579,7 +579,7 @@ private:
     }
 #if defined(__AVX2__)
     // The least of split_key(kl, rows, 4, g) for g = 1..4 (16 tiles), the four candidates side by side.
-    static std::uint64_t split_keys_1_to_4(std::int64_t kl, std::int64_t rows) noexcept {
+    [[gnu::always_inline]] static std::uint64_t split_keys_1_to_4(std::int64_t kl, std::int64_t rows) noexcept {
         const __m256i g = _mm256_setr_epi64x(1, 2, 3, 4);
         const __m256i kb = _mm256_srlv_epi64(_mm256_add_epi64(_mm256_set1_epi64x(kl), _mm256_setr_epi64x(1, 3, 7, 15)), g);
         const __m256i rt = _mm256_srlv_epi64(_mm256_add_epi64(_mm256_set1_epi64x(rows), _mm256_setr_epi64x(7, 3, 1, 0)),
