@@ -401,13 +401,14 @@ private:
     bool walk(const Source& src, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
         using graph::op_kind;
         const std::size_t n = src.n;
-        // One bit per op that a later op reads (the others are outputs): on the stack for common sizes.
-        std::uint64_t used_stack[stack_ops / 64] = {};
-        std::vector<std::uint64_t> used_heap;
-        std::uint64_t* used = used_stack;
+        // Per op 1 when it is no output: an input, or read by a later op (plain byte stores, no
+        // read-modify-write chain from op to op); on the stack for common sizes.
+        std::uint8_t read_stack[stack_ops];
+        std::vector<std::uint8_t> read_heap;
+        std::uint8_t* read = read_stack;
         if (n > stack_ops) {
-            used_heap.assign((n + 63) / 64, 0);
-            used = used_heap.data();
+            read_heap.resize(n);
+            read = read_heap.data();
         }
         constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
         constexpr std::size_t ahead = 12;
@@ -422,6 +423,7 @@ private:
             const std::int64_t elems = o.elements();
             if (elems <= 0) return false;
             elements[i] = elems;
+            read[i] = o.kind_code() == input_kind;
             if (o.kind_code() == input_kind) {
                 cost[i] = {0, 0, 0, false};
                 in_total += elems;
@@ -436,7 +438,7 @@ private:
                 const std::size_t j = in[q];
                 if (j >= i) return false;  // not topologically ordered
                 in_bytes += elements[j];
-                used[j >> 6] |= std::uint64_t{1} << (j & 63);
+                read[j] = 1;
             }
             // Activations that do not fit the tiles spill to the SRAM (written and read back), and
             // beyond it over the host link.
@@ -538,14 +540,7 @@ private:
         r.host_spill = host_any != 0;
         // Outputs (when nothing is partitioned): the device ops no later op reads.
         std::int64_t out_bytes = 0;
-        for (std::size_t wi = 0; wi * 64 < i; ++wi) {
-            std::uint64_t m = ~used[wi];
-            if (i - wi * 64 < 64) m &= (std::uint64_t{1} << (i - wi * 64)) - 1;
-            for (; m; m &= m - 1) {
-                const std::size_t j = wi * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
-                if (cost[j].device) out_bytes += elements[j];
-            }
-        }
+        for (std::size_t j = 0; j < i; ++j) out_bytes += read[j] ? 0 : elements[j];
         r.out_bytes = out_bytes;
         return true;
     }
