@@ -35,9 +35,6 @@
 #include <string>
 #include <vector>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 namespace accelnas::hw {
 
@@ -572,21 +569,6 @@ private:
         const auto rt = static_cast<std::uint64_t>(shift_up(rows, lt - g));
         return ((kb * rt) << 24) | (kb << 8) | static_cast<std::uint64_t>(g);
     }
-#if defined(__AVX2__)
-    // The least of split_key(kl, rows, 4, g) for g = 1..4 (16 tiles), the four candidates side by side.
-    [[gnu::always_inline]] static std::uint64_t split_keys_1_to_4(std::int64_t kl, std::int64_t rows) noexcept {
-        const __m256i g = _mm256_setr_epi64x(1, 2, 3, 4);
-        const __m256i kb = _mm256_srlv_epi64(_mm256_add_epi64(_mm256_set1_epi64x(kl), _mm256_setr_epi64x(1, 3, 7, 15)), g);
-        const __m256i rt = _mm256_srlv_epi64(_mm256_add_epi64(_mm256_set1_epi64x(rows), _mm256_setr_epi64x(7, 3, 1, 0)),
-                                             _mm256_setr_epi64x(3, 2, 1, 0));
-        const __m256i key = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi64(_mm256_mul_epu32(kb, rt), 24), _mm256_slli_epi64(kb, 8)), g);
-        // Keys are below 2^56: signed comparisons order them.
-        const __m128i lo = _mm256_castsi256_si128(key), hi = _mm256_extracti128_si256(key, 1);
-        const __m128i m2 = _mm_blendv_epi8(lo, hi, _mm_cmpgt_epi64(lo, hi));
-        const __m128i h2 = _mm_unpackhi_epi64(m2, m2);
-        return static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_blendv_epi8(m2, h2, _mm_cmpgt_epi64(m2, h2))));
-    }
-#endif
 
     // A MAC op's body: the compiler's split (fewest positions through the busiest tile, then fewest
     // weight blocks, then more row slices), then the compute, narrow-memory and network ceilings and
@@ -611,17 +593,17 @@ private:
             // slices): no branches, which would mispredict as the candidates differ from op to op.
             const int lt = lg.tiles;
             const std::int64_t kl = shift_up(k, dw ? lg.dw_lanes : lg.lanes);
-            if (static_cast<std::uint64_t>(kl | rows) < (std::uint64_t{1} << 16) && lt < 256) [[likely]] {
-                std::uint64_t best = split_key(kl, rows, lt, 0);
-#if defined(__AVX2__)
-                if constexpr (A.tiles == 4) {
-                    best = std::min(best, split_keys_1_to_4(kl, rows));
-                } else
-#endif
-                {
+            if (static_cast<std::uint64_t>(kl | rows) < (std::uint64_t{1} << 16) && lt < 16) [[likely]] {
+                // All candidates side by side, then their least in a balanced tree: a short chain of
+                // dependent instructions (the walk's time goes to such chains more than to their length).
+                std::uint64_t keys[16] = {};
 #pragma GCC unroll 16
-                    for (int g = 1; g <= lt; ++g) best = std::min(best, split_key(kl, rows, lt, g));
-                }
+                for (int g = 0; g <= lt; ++g) keys[g] = split_key(kl, rows, lt, g);
+#pragma GCC unroll 4
+                for (int w = 1; w <= lt; w *= 2)
+#pragma GCC unroll 8
+                    for (int g = 0; g + w <= lt; g += 2 * w) keys[g] = std::min(keys[g], keys[g + w]);
+                const std::uint64_t best = keys[0];
                 const int g = static_cast<int>(best & 255);
                 k_blocks = static_cast<std::int64_t>((best >> 8) & 0xffff);
                 rows_t = shift_up(rows, lt - g);
