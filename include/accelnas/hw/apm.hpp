@@ -246,18 +246,13 @@ private:
         }
         if constexpr (Report) detail.resize(n);
         walk_result w;
-        // The shifts of the shipped arrays as constants (the totals' hot path), other powers of two
-        // read at run time, other sizes divided.
+        // The shifts of the shipped arrays as constants, other powers of two read at run time, other
+        // sizes divided.
         bool ok;
-        if constexpr (!Report) {
-            if (pow2_ && logs_ == coral_logs) ok = walk<Report, coral_logs>(src, cost, elems, detail.data(), w);
-            else if (pow2_ && logs_ == pixel4_logs) ok = walk<Report, pixel4_logs>(src, cost, elems, detail.data(), w);
-            else ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
-                            : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
-        } else {
-            ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
-                       : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
-        }
+        if (pow2_ && logs_ == coral_logs) ok = walk<Report, coral_logs>(src, cost, elems, detail.data(), w);
+        else if (pow2_ && logs_ == pixel4_logs) ok = walk<Report, pixel4_logs>(src, cost, elems, detail.data(), w);
+        else ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
+                        : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
         if (!ok) {
             if (!net_or_null) return no_network;
             // An invalid network (zero-sized tensors, inputs out of order, no compute op): its own
