@@ -6,6 +6,7 @@
 
 #include <accelnas/train/augment.hpp>
 #include <accelnas/train/checkpoint.hpp>
+#include <accelnas/train/data_parallel.hpp>
 #include <accelnas/train/cifar.hpp>
 #include <accelnas/train/diverged.hpp>
 #include <accelnas/train/fashion_mnist.hpp>

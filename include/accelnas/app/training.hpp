@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -58,13 +59,22 @@ inline double throughput(train::model& m, std::size_t batch, std::size_t threads
     for (auto& v : x) v = float(normal01(g));
     std::vector<std::int32_t> labels(batch);
     for (auto& l : labels) l = std::int32_t(uniform_index(g, 10));
-    train::tape t(threads);
     train::sgd opt{.momentum = 0.9f, .nesterov = false, .weight_decay = 0.0f};
+    // As train::fit steps: split by images over the threads (small models) or op by op.
+    std::unique_ptr<train::batch_split> split;
+    std::unique_ptr<train::tape> t;
+    if (train::batch_split_suits(m, threads)) split = std::make_unique<train::batch_split>(m, threads);
+    else t = std::make_unique<train::tape>(threads);
     auto step = [&] {
-        t.clear();
-        auto loss = train::softmax_cross_entropy(m.forward(t, x, true), labels);
-        t.backward(loss);
-        opt.step(m.parameters(), lr, &t.pool());
+        if (split) {
+            split->step(x, labels);
+            opt.step(m.parameters(), lr, &split->pool());
+            return;
+        }
+        t->clear();
+        auto loss = train::softmax_cross_entropy(m.forward(*t, x, true), labels);
+        t->backward(loss);
+        opt.step(m.parameters(), lr, &t->pool());
     };
     for (int i = 0; i < 5; ++i) step();
     const auto t0 = std::chrono::steady_clock::now();

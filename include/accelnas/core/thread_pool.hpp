@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace accelnas {
@@ -76,7 +77,62 @@ public:
         run_chunks(end - begin, end - begin, chunk);
     }
 
+    /// Calls `f(thread)` once on every thread of the pool at the same time (the caller is thread 0)
+    /// and waits for all. For parts that wait for each other (a barrier inside): `run` lets the caller
+    /// take the chunks of a worker the OS has not scheduled yet, which would deadlock them. The first
+    /// exception (lowest thread) is rethrown.
+    template <class F>
+    void run_team(F&& f) {
+        if (threads_ == 1) {
+            f(std::size_t{0});
+            return;
+        }
+        auto& s = *st_;
+        s.team = true;
+        ++s.team_call;
+        s.done.store(0, std::memory_order_relaxed);
+        s.workers = threads_;
+        s.ctx = &f;
+        s.call = [](void* ctx, std::size_t, std::size_t, std::size_t th) { (*static_cast<std::remove_reference_t<F>*>(ctx))(th); };
+        s.joined.fetch_and(~closed, std::memory_order_release);
+        s.generation.fetch_add(1, std::memory_order_release);
+        {
+            std::lock_guard lock(s.m);
+        }
+        s.cv.notify_all();
+        try {
+            f(std::size_t{0});
+        } catch (...) {
+            s.errors[0] = std::current_exception();
+        }
+        wait_until([&] { return s.done.load(std::memory_order_acquire) == threads_ - 1; });
+        s.joined.fetch_or(closed, std::memory_order_acq_rel);
+        wait_until([&] { return (s.joined.load(std::memory_order_acquire) & ~closed) == 0; });
+        s.team = false;
+        rethrow_first();
+    }
+
 private:
+    // Spins, then yields, then sleeps until `ready()`: a call whose parts are long must not keep a
+    // core busy waiting for the last of them.
+    template <class Ready>
+    static void wait_until(Ready&& ready) {
+        for (std::size_t i = 0; !ready(); ++i) {
+            cpu_relax();
+            if (i > 16384) std::this_thread::sleep_for(std::chrono::microseconds(100));
+            else if (i > 4096) std::this_thread::yield();
+        }
+    }
+    void rethrow_first() {
+        auto& s = *st_;
+        for (auto& e : s.errors)
+            if (e) {
+                auto first = e;
+                for (auto& x : s.errors) x = nullptr;
+                std::rethrow_exception(first);
+            }
+    }
+
     template <class F>
     void run_chunks(std::size_t n, std::size_t chunk_count, F& f) {
         if (n == 0) return;
@@ -104,25 +160,17 @@ private:
         // Close, then wait only for the workers that joined: a worker the OS has not scheduled yet
         // never holds the call up (the caller has done its chunks).
         s.joined.fetch_or(closed, std::memory_order_acq_rel);
-        // Spin, then yield, then sleep: a call whose items are long (one candidate each) must not
-        // keep a core busy waiting for the last of them.
-        for (std::size_t i = 0; (s.joined.load(std::memory_order_acquire) & ~closed) != 0; ++i) {
-            cpu_relax();
-            if (i > 16384) std::this_thread::sleep_for(std::chrono::microseconds(100));
-            else if (i > 4096) std::this_thread::yield();
-        }
-        for (auto& e : s.errors)
-            if (e) {
-                auto first = e;
-                for (auto& x : s.errors) x = nullptr;
-                std::rethrow_exception(first);
-            }
+        wait_until([&] { return (s.joined.load(std::memory_order_acquire) & ~closed) == 0; });
+        rethrow_first();
     }
 
     struct state {
         std::atomic<std::uint64_t> generation{0};
         std::atomic<std::size_t> next{0};
         std::atomic<std::uint64_t> joined{closed};  ///< workers inside the current call, | closed
+        std::atomic<std::size_t> done{0};           ///< workers finished with the current team call
+        bool team = false;                          ///< the current call is a `run_team`
+        std::uint64_t team_call = 0;                ///< number of the current team call (from 1)
         std::size_t n = 0, chunks = 0, workers = 0;
         void* ctx = nullptr;
         void (*call)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
@@ -153,7 +201,7 @@ private:
 
     void work(std::size_t th) {
         auto& s = *st_;
-        std::uint64_t seen = 0;
+        std::uint64_t seen = 0, ran_team = 0;
         for (;;) {
             std::uint64_t g = s.generation.load(std::memory_order_acquire);
             for (std::size_t i = 0; g == seen; ++i) {
@@ -174,7 +222,22 @@ private:
                 if (s.stopping) return;
                 continue;
             }
-            if (th < s.workers) chunks(th);
+            if (s.team) {
+                // Once per team call, even when this worker saw an older generation first.
+                if (ran_team == s.team_call) {
+                    s.joined.fetch_sub(1, std::memory_order_release);
+                    continue;
+                }
+                ran_team = s.team_call;
+                try {
+                    s.call(s.ctx, 0, 0, th);
+                } catch (...) {
+                    s.errors[th] = std::current_exception();
+                }
+                s.done.fetch_add(1, std::memory_order_acq_rel);
+            } else if (th < s.workers) {
+                chunks(th);
+            }
             s.joined.fetch_sub(1, std::memory_order_release);
         }
     }

@@ -157,34 +157,42 @@ public:
                 "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
                 net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
         if (t.recording()) zero_grad(&t.pool());
-        std::vector<var>& v = values_;
-        v.assign(net_.size(), var{});
         auto param = [&](std::size_t idx) {
             auto& p = params_[idx];
             if (p.grad.shape() != p.value.shape()) p.grad = xt::zeros<float>(p.value.shape());
             return t.parameter(p.value, p.grad);
         };
-        for (std::size_t i = 0; i <= output_; ++i) {
-            try {
-                v[i] = forward_op(t, i, batch, training, param);
-            } catch (const diverged& e) {
-                // Name the op, and the first earlier op whose output is already not finite (where a
-                // NaN or infinity appeared, when it is not this op's own statistics).
-                const auto first = first_non_finite_output(t, i);
-                throw diverged(accelnas::detail::concat(
-                    "train::model: op '", net_.ops()[i].name, "' (", graph::to_string(net_.ops()[i].kind), "): ", e.what(),
-                    first < i ? "; the first non-finite output is op '" + net_.ops()[first].name + "'" : std::string()));
-            }
-        }
-        return v[output_];
+        return forward_with(t, batch, training, values_, param);
+    }
+
+    /// `forward` for one member of a data-parallel step (several threads recording this model at
+    /// once, each on its own tape and slice of the batch): parameter gradients accumulate into
+    /// `grads` (one tensor per parameter; sized here, zeroed by the caller: a zero-fill pass is
+    /// better folded into the pass that consumes them) instead of `parameter::grad`, and the op
+    /// outputs are kept in `values` (for `first_non_finite_output`). Parameters are only read.
+    var forward(tape& t, const tensor& batch, bool training, std::vector<tensor>& grads, std::vector<var>& values) {
+        const auto in = net_.input_shape();
+        const auto& bs = batch.shape();
+        require(bs[1] == std::size_t(in.h) && bs[2] == std::size_t(in.w) && bs[3] == std::size_t(in.c),
+                "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
+                net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
+        grads.resize(params_.size());
+        for (std::size_t i = 0; i < params_.size(); ++i)
+            if (grads[i].shape() != params_[i].value.shape()) grads[i] = xt::zeros<float>(params_[i].value.shape());
+        auto param = [&](std::size_t idx) { return t.parameter(params_[idx].value, grads[idx]); };
+        return forward_with(t, batch, training, values, param);
     }
 
     /// Index of the first op (in network order, up to op `last`) whose output in the last forward
     /// pass on `t` holds a NaN or infinity, or `network().size()` when there is none. Used after a
     /// failure only: it reads every recorded output.
     std::size_t first_non_finite_output(tape& t, std::size_t last = std::size_t(-1)) const {
-        for (std::size_t i = 0; i < values_.size() && i <= last; ++i) {
-            const var y = values_[i];
+        return first_non_finite_output(t, values_, last);
+    }
+    /// `first_non_finite_output` of a pass recorded with the data-parallel `forward` (its `values`).
+    std::size_t first_non_finite_output(tape& t, const std::vector<var>& values, std::size_t last = std::size_t(-1)) const {
+        for (std::size_t i = 0; i < values.size() && i <= last; ++i) {
+            const var y = values[i];
             if (y.owner != &t || y.id >= t.size()) continue;
             const auto& val = t.value(y);
             if (first_non_finite(val.data(), val.size()) < val.size()) return i;
@@ -193,10 +201,27 @@ public:
     }
 
 private:
+    template <class Param>
+    var forward_with(tape& t, const tensor& batch, bool training, std::vector<var>& v, Param& param) {
+        v.assign(net_.size(), var{});
+        for (std::size_t i = 0; i <= output_; ++i) {
+            try {
+                v[i] = forward_op(t, i, batch, training, param, v);
+            } catch (const diverged& e) {
+                // Name the op, and the first earlier op whose output is already not finite (where a
+                // NaN or infinity appeared, when it is not this op's own statistics).
+                const auto first = first_non_finite_output(t, v, i);
+                throw diverged(accelnas::detail::concat(
+                    "train::model: op '", net_.ops()[i].name, "' (", graph::to_string(net_.ops()[i].kind), "): ", e.what(),
+                    first < i ? "; the first non-finite output is op '" + net_.ops()[first].name + "'" : std::string()));
+            }
+        }
+        return v[output_];
+    }
+
     // Records op `i` of the network (its conv/dense/pool..., bias, batch norm and activation).
     template <class Param>
-    var forward_op(tape& t, std::size_t i, const tensor& batch, bool training, Param& param) {
-        std::vector<var>& v = values_;
+    var forward_op(tape& t, std::size_t i, const tensor& batch, bool training, Param& param, std::vector<var>& v) {
         {
             const auto& o = net_.ops()[i];
             auto& s = slots_[i];

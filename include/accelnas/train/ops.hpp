@@ -462,6 +462,7 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
     float* invstd = mean + c;
     const float* xp = t.value(x).data();
     float* yp = t.value(y).data();
+    std::size_t total_rows = rows;  // the whole batch's (all members' in a data-parallel step)
     if (training) {
         const std::size_t chunks = detail::row_chunks(t, rows, rows * c);
         std::vector<double> part(2 * c * chunks, 0.0);
@@ -489,24 +490,52 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                 }
             }
         });
+        // Per channel: sums of (x - shift) and (x - shift)^2 over the batch, in chunk order.
+        std::vector<double> sum(3 * c);  // shift, s, q
         for (std::size_t k = 0; k < c; ++k) {
             double s = 0, q = 0;
             for (std::size_t th = 0; th < chunks; ++th) {
                 s += part[2 * c * th + k];
                 q += part[2 * c * th + c + k];
             }
-            const double m = s / double(rows), var = std::max(0.0, q / double(rows) - m * m);
-            mean[k] = float(m + double(xp[k]));
+            sum[k] = double(xp[k]);
+            sum[c + k] = s;
+            sum[2 * c + k] = q;
+        }
+        if (auto* grp = t.group()) {
+            // A data-parallel step: the other members hold the rest of the batch. Their sums are
+            // moved to member 0's shift and added in member order (the same on every member).
+            sum.push_back(double(rows));
+            const auto& all = grp->exchange(t.member(), sum);
+            total_rows = 0;
+            for (std::size_t k = 0; k < c; ++k) sum[c + k] = sum[2 * c + k] = 0;
+            for (std::size_t k = 0; k < c; ++k) sum[k] = all[0][k];
+            for (const auto& o : all) {
+                const double nm = o[3 * c];
+                for (std::size_t k = 0; k < c; ++k) {
+                    const double d = o[k] - sum[k], sm = o[c + k];
+                    sum[c + k] += sm + nm * d;
+                    sum[2 * c + k] += o[2 * c + k] + 2 * d * sm + nm * d * d;
+                }
+            }
+            for (const auto& o : all) total_rows += std::size_t(o[3 * c]);
+        }
+        const bool update_running = !t.group() || t.member() == 0;  // one writer of the running statistics
+        for (std::size_t k = 0; k < c; ++k) {
+            const double s = sum[c + k], q = sum[2 * c + k], shift = sum[k];
+            const double m = s / double(total_rows), var = std::max(0.0, q / double(total_rows) - m * m);
+            mean[k] = float(m + shift);
             invstd[k] = float(1.0 / std::sqrt(var + double(st.eps)));
             if (!std::isfinite(mean[k]) || !std::isfinite(var) || !std::isfinite(float(var)))
                 throw diverged(accelnas::detail::concat("train::batch_norm: batch ",
                                                         std::isfinite(mean[k]) ? "variance" : "mean", " of channel ", k,
                                                         " is ", std::isfinite(mean[k]) ? var : double(mean[k]),
                                                         " (a non-finite input, or values whose squares overflow)"));
+            if (!update_running) continue;
             auto& rm = (*st.running_mean)(0, 0, 0, k);
             auto& rv = (*st.running_var)(0, 0, 0, k);
             rm = st.momentum * rm + (1.0f - st.momentum) * mean[k];
-            rv = st.momentum * rv + (1.0f - st.momentum) * float(var * double(rows) / double(rows - 1));
+            rv = st.momentum * rv + (1.0f - st.momentum) * float(var * double(total_rows) / double(total_rows - 1));
             if (!std::isfinite(rm) || !std::isfinite(rv))
                 throw diverged(accelnas::detail::concat("train::batch_norm: running ", std::isfinite(rm) ? "variance" : "mean",
                                                         " of channel ", k, " became ", std::isfinite(rm) ? rv : rm));
@@ -550,7 +579,7 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
         }
     });
     if (nd.requires_grad)
-        nd.backward = [xi = x.id, gi = gamma.id, bi = beta.id, rows, c, act, training](tape& tp, node& self) {
+        nd.backward = [xi = x.id, gi = gamma.id, bi = beta.id, rows, total_rows, c, act, training](tape& tp, node& self) {
             // The node's own gradient is consumed here, so it is turned into the gradient before the
             // activation in place (saves a buffer and a pass).
             float* dz = self.grad().data();
@@ -600,18 +629,34 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                     }
                 }
             });
-            std::vector<float> coef(3 * c);  // dx = a dz + b x + e, per channel
-            const float inv_m = 1.0f / float(rows);
+            std::vector<double> sums(2 * c);  // sum of dz, sum of dz * xhat, in chunk order
             for (std::size_t k = 0; k < c; ++k) {
                 double a = 0, b = 0;
                 for (std::size_t th = 0; th < chunks; ++th) {
                     a += part[2 * c * th + k];
                     b += part[2 * c * th + c + k];
                 }
-                const float sum_d = float(a), sum_dx = float(b), gi_k = gv[k] * invstd[k];
+                sums[k] = a;
+                sums[c + k] = b;
+            }
+            // A data-parallel step: the sums over the whole batch, added in member order; member 0
+            // alone adds gamma's and beta's gradients (the members' gradients are summed later).
+            bool add_param_grads = true;
+            if (auto* grp = tp.group()) {
+                const auto& all = grp->exchange(tp.member(), sums);
+                std::fill(sums.begin(), sums.end(), 0.0);
+                for (const auto& o : all)
+                    for (std::size_t k = 0; k < 2 * c; ++k) sums[k] += o[k];
+                add_param_grads = tp.member() == 0;
+            }
+            std::vector<float> coef(3 * c);  // dx = a dz + b x + e, per channel
+            const float inv_m = 1.0f / float(total_rows);
+            for (std::size_t k = 0; k < c; ++k) {
+                const float sum_d = float(sums[k]), sum_dx = float(sums[c + k]), gi_k = gv[k] * invstd[k];
                 coef[k] = gi_k;
                 coef[c + k] = training ? -gi_k * inv_m * sum_dx * invstd[k] : 0.0f;
                 coef[2 * c + k] = training ? -gi_k * inv_m * (sum_d - sum_dx * invstd[k] * mean[k]) : 0.0f;
+                if (!add_param_grads) continue;
                 if (tp.at(gi).requires_grad) tp.grad_of(gi).data()[k] += sum_dx;
                 if (tp.at(bi).requires_grad) tp.grad_of(bi).data()[k] += sum_d;
             }

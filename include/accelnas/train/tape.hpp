@@ -9,13 +9,16 @@
 #include <accelnas/core/tensor.hpp>
 #include <accelnas/core/thread_pool.hpp>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <exception>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace accelnas::train {
@@ -31,6 +34,70 @@ inline std::size_t elements(const shape4& s) noexcept { return s[0] * s[1] * s[2
 inline shape4 shape_of(const tensor& t) noexcept { return {t.shape()[0], t.shape()[1], t.shape()[2], t.shape()[3]}; }
 
 class tape;
+
+/// The threads of a data-parallel training step: each records the same network on its own slice of
+/// the batch (its own tape), and batch norm, which normalises over the whole batch, combines its
+/// per-channel sums across them with `exchange`. Every member makes the same sequence of exchanges.
+class batch_group {
+public:
+    /// Thrown in the other members when one member failed (`abort`), so that none waits forever.
+    struct aborted : std::exception {
+        /// What happened.
+        const char* what() const noexcept override { return "train::batch_group: another member failed"; }
+    };
+
+    /// A group of `members` threads (at least 1).
+    explicit batch_group(std::size_t members) : members_(members) {
+        require(members >= 1, "train::batch_group: needs at least one member");
+        for (auto& b : buf_) b.resize(members);
+        round_.resize(members * 16);
+    }
+    batch_group(const batch_group&) = delete;
+    batch_group& operator=(const batch_group&) = delete;
+
+    /// Number of members.
+    std::size_t members() const noexcept { return members_; }
+
+    /// Publishes member `member`'s values and waits for every member's; returns all of them in
+    /// member order (so that every member combines them in the same order: the same result, whichever
+    /// thread is faster). The reference stays valid until the member's next exchange.
+    const std::vector<std::vector<double>>& exchange(std::size_t member, const std::vector<double>& mine) {
+        // Two buffer sets in turn: a member can publish its next values while a slower one still
+        // reads these (it cannot get two exchanges ahead: it would wait for the slower one).
+        auto& b = buf_[round_[member * 16]++ & 1];
+        b[member].assign(mine.begin(), mine.end());
+        const std::uint64_t gen = gen_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == members_) {
+            arrived_.store(0, std::memory_order_relaxed);
+            gen_.store(gen + 1, std::memory_order_release);
+        } else {
+            for (std::size_t i = 0; gen_.load(std::memory_order_acquire) == gen; ++i) {
+                if (aborted_.load(std::memory_order_relaxed)) throw aborted{};
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+                if (i > 4096) std::this_thread::yield();  // a preempted member: give the core back
+            }
+        }
+        return b;
+    }
+    /// Makes members waiting in (or entering) `exchange` throw `aborted` (a member failed).
+    void abort() noexcept { aborted_.store(true, std::memory_order_relaxed); }
+    /// Clears the state of a failed step, so the group can be used again (no member may be inside).
+    void reset() noexcept {
+        aborted_.store(false);
+        arrived_.store(0);
+        std::fill(round_.begin(), round_.end(), 0);
+    }
+
+private:
+    std::size_t members_;
+    std::array<std::vector<std::vector<double>>, 2> buf_;
+    std::vector<std::size_t> round_;  // each member's exchange count, 16 apart (no false sharing)
+    std::atomic<std::size_t> arrived_{0};
+    std::atomic<std::uint64_t> gen_{0};
+    std::atomic<bool> aborted_{false};
+};
 
 /// Handle to one node of a tape (the tape and the node's index).
 struct var {
@@ -86,6 +153,17 @@ public:
     bool recording() const noexcept { return recording_; }
     /// Switches recording of backward functions on or off.
     void set_recording(bool on) noexcept { recording_ = on; }
+
+    /// The data-parallel group this tape is member `member` of (batch norm combines its statistics
+    /// with the other members' tapes), or none (nullptr).
+    void set_group(batch_group* g, std::size_t member) noexcept {
+        group_ = g;
+        member_ = member;
+    }
+    /// The group set by `set_group`, or nullptr.
+    batch_group* group() const noexcept { return group_; }
+    /// This tape's member index in its group.
+    std::size_t member() const noexcept { return member_; }
 
     /// The thread pool kernels use.
     thread_pool& pool() noexcept { return exec_; }
@@ -226,6 +304,8 @@ private:
     bool recording_ = true;
     thread_pool exec_;
     std::vector<std::vector<float>> scratch_;
+    batch_group* group_ = nullptr;
+    std::size_t member_ = 0;
 };
 
 /// Pauses recording on a tape for its lifetime (inference): ops still compute values but record no

@@ -13,6 +13,7 @@
 #include <accelnas/graph/network.hpp>
 #include <accelnas/train/augment.hpp>
 #include <accelnas/train/checkpoint.hpp>
+#include <accelnas/train/data_parallel.hpp>
 #include <accelnas/train/diverged.hpp>
 #include <accelnas/train/fashion_mnist.hpp>
 #include <accelnas/train/image_set.hpp>
@@ -26,6 +27,7 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <sstream>
 #include <string>
@@ -49,6 +51,11 @@ struct fit_options {
     std::size_t epochs = 1;
     std::size_t batch = 64;
     std::size_t threads = 1;
+    /// With several threads, models of at most `batch_split_max_parameters` parameters take
+    /// data-parallel steps (`batch_split`: each thread runs the network on its share of the batch);
+    /// false: every op splits its own work over the threads. Results differ between the two (and
+    /// between thread counts) by rounding; each is deterministic.
+    bool split_batch = true;
     train::optimizer optimizer = sgd{};            ///< SGD 0.9 Nesterov, wd 4e-5 (not BN, not bias)
     schedule_kind schedule = schedule_kind::cosine;
     float lr = 0.1f;                               ///< peak learning rate
@@ -146,7 +153,9 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
             "train::fit: network '", m.network().name(), "' takes ", in.h, "x", in.w, "x", in.c, " but batches are ",
             o.augment.size, "x", o.augment.size, "x", o.augment.channels, " (use adapt_network)");
     rng g(derive_seed(o.seed, 1, /*scramble=*/false));
-    tape t(o.threads);
+    std::unique_ptr<batch_split> split;
+    if (o.split_batch && batch_split_suits(m, o.threads)) split = std::make_unique<batch_split>(m, o.threads);
+    tape t(split ? 1 : o.threads);
     m.set_threads(o.threads);
     // A last batch of a single image is dropped: batch norm cannot normalise one value per channel
     // (1x1 maps after global pooling), as in PyTorch.
@@ -189,29 +198,30 @@ inline fit_result fit(model& m, const dataset& d, const fit_options& o) {
             const std::size_t lo = s * o.batch, hi = std::min(n, lo + o.batch);
             make_batch(d, d.train, std::span<const std::size_t>(perm.data() + lo, hi - lo), o.augment, g, x, labels);
             t.clear();
-            var logits;
+            var loss;
+            float lv = 0;
             try {
-                logits = m.forward(t, x, true);
+                if (split) lv = split->step(x, labels, o.label_smoothing);  // forward and backward
+                else loss = softmax_cross_entropy(m.forward(t, x, true), labels, o.label_smoothing);
             } catch (const diverged& err) {
                 throw diverged(accelnas::detail::concat("train::fit: at epoch ", e, ", step ", s + 1, ": ", err.what()));
             }
-            auto loss = softmax_cross_entropy(logits, labels, o.label_smoothing);
-            const float lv = t.value(loss)(0, 0, 0, 0);
+            if (!split) lv = t.value(loss)(0, 0, 0, 0);
             if (!std::isfinite(lv)) {
-                const auto first = m.first_non_finite_output(t);
+                const auto first = split ? split->first_non_finite_output() : m.first_non_finite_output(t);
                 throw diverged(accelnas::detail::concat(
                     "train::fit: loss is ", lv, " at epoch ", e, ", step ", s + 1,
                     first < m.network().size() ? " (the first non-finite output is op '" + m.network().ops()[first].name + "')"
                                                : std::string(),
                     " (lower the learning rate?)"));
             }
-            t.backward(loss);
+            if (!split) t.backward(loss);
             for (const auto& p : m.parameters())
                 if (const auto bad = first_non_finite(p.grad.data(), p.grad.size()); bad < p.grad.size())
                     throw diverged(accelnas::detail::concat("train::fit: gradient of '", p.name, "' is ", p.grad.data()[bad],
                                                             " at epoch ", e, ", step ", s + 1));
             lr = sched.at(step);
-            train::step(opt, m.parameters(), lr, &t.pool());
+            train::step(opt, m.parameters(), lr, split ? &split->pool() : &t.pool());
             for (const auto& p : m.parameters())
                 if (const auto bad = first_non_finite(p.value.data(), p.value.size()); bad < p.value.size())
                     throw diverged(accelnas::detail::concat("train::fit: weight '", p.name, "' became ",
