@@ -35,7 +35,6 @@
 #include <string>
 #include <vector>
 
-
 namespace accelnas::hw {
 
 /// Scale factors of the APM's ceilings, calibrated against the simulator (hw/apm_fit.hpp). Each is
