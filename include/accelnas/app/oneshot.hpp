@@ -489,15 +489,16 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     return r;
 }
 
-/// Mean and sample standard deviation of `v` as "mean +- std (n)".
-inline std::string mean_std(const std::vector<double>& v) {
+/// Mean and sample standard deviation of `v` as "mean +- std (n seeds)"; `unit` names what the values
+/// are one per (seeds of one architecture, or architectures of a floor).
+inline std::string mean_std(const std::vector<double>& v, std::string_view unit = "seed") {
     if (v.empty()) return "none";
     const double m = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
     double ss = 0;
     for (double x : v) ss += (x - m) * (x - m);
     std::ostringstream os;
     os << std::fixed << std::setprecision(4) << m << " +- " << (v.size() > 1 ? std::sqrt(ss / double(v.size() - 1)) : 0.0)
-       << " (" << v.size() << " seed" << (v.size() == 1 ? "" : "s") << ")";
+       << " (" << v.size() << " " << unit << (v.size() == 1 ? "" : "s") << ")";
     return os.str();
 }
 
@@ -550,7 +551,7 @@ inline void run_random_floor(const settings& s, const train::dataset& data, std:
                         {"standalone_validation", val}, {"standalone_test", test}});
     }
     out << "floor (mean over the " << archs.size() << " architectures of their mean accuracy): validation "
-        << mean_std(val_means) << ", test " << mean_std(test_means) << "\n";
+        << mean_std(val_means, "architecture") << ", test " << mean_std(test_means, "architecture") << "\n";
     const nlohmann::json j{{"space", s.space}, {"target", s.target}, {"estimator", s.estimator}, {"seed", s.seed},
                            {"latency_target_ms", target_s * 1e3}, {"latency_tolerance", s.latency_tolerance},
                            {"seeds", s.seeds}, {"architectures", list},
