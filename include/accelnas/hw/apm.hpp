@@ -577,7 +577,7 @@ private:
         // The split: `ts` row slices x `tk` channel groups = tiles, each tile `rows_t` rows and `k_t`
         // channels in `k_blocks` weight blocks; (positions per block, blocks) compared lexicographically
         // (r_blocks is common), ties to more row slices.
-        std::int64_t rows_t, k_t, k_blocks, tk;
+        std::int64_t rows_t = 0, k_t = 0, k_blocks = 0, tk = 0;  // every path below sets them
         bool searched = false;
         if constexpr (A != other_logs) {
             // Power-of-two tiles and lanes: ts = 2^s, tk = 2^g (g = lt - s), and ceil(ceil(k / tk) / lanes)
