@@ -26,15 +26,22 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
         ->capture_default_str()->check(count_range(2, 100000));
     cli.add_option("--oneshot-seeds", o.seeds, "one-shot: stand-alone trainings of the chosen architecture (mean and std)")
         ->capture_default_str()->check(count_range(0, 1000));
+    cli.add_option("--random-floor", o.random_floor, "one-shot: no search; train this many random architectures within "
+                   "--latency-tolerance of the target with --oneshot-seeds seeds each (the floor a search must beat)")
+        ->capture_default_str()->check(count_range(0, 10000));
     cli.add_option("--checkpoint-every", o.checkpoint_every, "one-shot: steps between checkpoints of the supernet and controller")
         ->capture_default_str()->check(count_range(1, 100000000));
 }
 
 /// The one-shot settings: `o` (its own options) completed with the options shared with the
-/// multi-trial search. The estimator is the APM unless --estimator was given; the reward is TuNAS'
-/// absolute reward (another --reward is an error).
+/// multi-trial search. The estimator is the APM unless --estimator was given; the controller's
+/// learning rate and the reward's cost weight are the one-shot defaults (`app::oneshot::settings`)
+/// unless --controller-lr or --tunas-beta was given (multi-trial's defaults suit one reward per
+/// trained candidate, not a noisy one-batch reward per step); the reward is TuNAS' absolute reward
+/// (another --reward is an error).
 inline app::oneshot::settings oneshot_settings(app::oneshot::settings o, const app::search_run::settings& s,
-                                               bool estimator_given, bool reward_given) {
+                                               bool estimator_given, bool reward_given, bool controller_lr_given,
+                                               bool tunas_beta_given) {
     require(!reward_given || s.reward.name == "tunas", "--method oneshot uses the TuNAS absolute reward (--reward tunas), not '",
             s.reward.name, "'");
     require(s.targets.size() == 1, "--method oneshot takes one --target, got ", s.targets.size());
@@ -46,8 +53,9 @@ inline app::oneshot::settings oneshot_settings(app::oneshot::settings o, const a
     o.seed = s.seed;
     if (estimator_given) o.estimator = s.estimator;
     if (!s.latency_ms.empty()) o.latency_ms = s.latency_ms[0];
-    o.tunas_beta = s.reward.tunas_beta;
-    o.controller_lr = s.lr;
+    if (tunas_beta_given) o.tunas_beta = s.reward.tunas_beta;
+    if (controller_lr_given) o.controller_lr = s.lr;
+    o.latency_tolerance = s.latency_tolerance;
     o.threads = s.threads;
     o.proxy = s.proxy;
     o.data = s.data;

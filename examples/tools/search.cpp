@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
             };
 #endif
         if (app::oneshot::is_oneshot(method)) {
-            const auto o = tools::oneshot_settings(oneshot, s, cli.count("--estimator") > 0, cli.count("--reward") > 0);
+            const auto o = tools::oneshot_settings(oneshot, s, cli.count("--estimator") > 0, cli.count("--reward") > 0,
+                                                   cli.count("--controller-lr") > 0, cli.count("--tunas-beta") > 0);
             return app::oneshot::run(o, std::cout, std::cerr) ? app::exit_success : app::exit_failure;
         }
 #ifdef ACCELNAS_WITH_MPI

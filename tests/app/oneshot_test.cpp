@@ -306,3 +306,36 @@ TEST_CASE("oneshot: bad settings fail before anything is written", "[app][onesho
     CHECK_THROWS_WITH(app::oneshot::search(s, os_data(), log), Catch::Contains("gc_ibn"));
     CHECK_FALSE(std::filesystem::exists(s.out));
 }
+
+TEST_CASE("oneshot: the random floor trains random architectures at the target latency", "[app][oneshot]") {
+    auto s = os_settings(os_dir("floor"));
+    s.latency_ms = 4.0;
+    s.random_floor = 2;
+    s.seeds = 2;
+    std::ostringstream out, log;
+    app::oneshot::run_random_floor(s, os_data(), out, log);
+    std::ifstream f(s.out + "/random_floor.json");
+    const auto j = nlohmann::json::parse(f);
+    REQUIRE(j.at("architectures").size() == 2);
+    // each one priced again here, with the target's model: within +-5% of 4 ms
+    const auto coral = hw::make_target("coral-usb", "apm");
+    const auto& sp = os_space();
+    for (const auto& a : j.at("architectures")) {
+        const auto arch = sp.parse(a.at("arch").get<std::string>());
+        const double ms = coral.seconds(sp.decode(arch, sp.deployment.shape(), sp.deployment.classes)) * 1e3;
+        CHECK(std::abs(ms / 4.0 - 1.0) <= 0.05);
+        CHECK(a.at("latency_ms").get<double>() == Approx(ms));
+        CHECK(a.at("standalone_validation").size() == 2);
+        CHECK(a.at("standalone_test").size() == 2);
+        for (double v : a.at("standalone_test").get<std::vector<double>>()) CHECK((v >= 0.0 && v <= 1.0));
+    }
+    CHECK(out.str().find("floor (mean over the 2 architectures") != std::string::npos);
+    // a directory holding something else is refused; a latency no architecture has is a clear error
+    CHECK_THROWS(app::oneshot::run_random_floor(s, os_data(), out, log));
+    CHECK_THROWS_WITH(app::oneshot::random_at_latency(sp, 1, 1e-6, 0.05, 1,
+                                                      [&](const space::architecture& a) {
+                                                          return coral.seconds(sp.decode(a, sp.deployment.shape(),
+                                                                                         sp.deployment.classes));
+                                                      }, 50),
+                      Catch::Contains("only 0 of 50 draws") && Catch::Contains("edgetpu"));
+}

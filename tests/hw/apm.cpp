@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -97,5 +99,65 @@ TEST_CASE("apm: limiter and utilization have the simulator's meaning on whole ne
                    << util_gap / static_cast<double>(mac_ops));
         CHECK(static_cast<double>(same_bound) >= 0.7 * static_cast<double>(rs.ops.size()));
         CHECK(util_gap / static_cast<double>(mac_ops) <= 0.1);
+    }
+}
+
+namespace {
+// The compiler's split of a pointwise conv, by brute force over every divisor of the tiles (the
+// documented rule: fewest positions per block through the busiest tile, then fewest weight blocks,
+// ties to more row slices), and its compute ceiling: blocks x positions per block.
+std::int64_t pointwise_compute_cycles(const hw::edgetpu_config& c, std::int64_t rows, std::int64_t width, std::int64_t cin,
+                                      std::int64_t filters) {
+    auto up = [](std::int64_t a, std::int64_t b) { return (a + b - 1) / b; };
+    std::int64_t best_pos = -1, best_kb = 0, best_rows_t = 0;
+    for (std::int64_t ts = c.tiles; ts >= 1; --ts) {
+        if (c.tiles % ts != 0) continue;
+        const std::int64_t kb = up(up(filters, c.tiles / ts), c.lanes_per_cell), rows_t = up(rows, ts);
+        if (best_pos < 0 || kb * rows_t < best_pos || (kb * rows_t == best_pos && kb < best_kb)) {
+            best_pos = kb * rows_t;
+            best_kb = kb;
+            best_rows_t = rows_t;
+        }
+    }
+    return best_kb * up(cin, c.cells_per_tile) * (best_rows_t * width + c.pass_overhead_cycles);
+}
+}  // namespace
+
+TEST_CASE("apm: a lone pointwise conv costs its hand-computed compute ceiling, at any size and array", "[hw][apm]") {
+    // A device whose memories and network are so fast that every other ceiling is one cycle, with
+    // no set-up: the op costs its compute ceiling plus the first weight block's one cycle. Sizes
+    // around 2^16 rows or lane blocks cover both ways the APM searches the split.
+    struct shape {
+        std::int64_t rows, width, cin, filters;
+    };
+    const std::vector<shape> shapes{{56, 56, 24, 144}, {7, 7, 960, 1280}, {1, 1, 1280, 1001}, {28, 28, 40, 6},
+                                    {3, 5, 8, 300000},  {70000, 1, 1, 8},  {65535, 1, 2, 262140}, {9, 3, 100, 17}};
+    for (auto [tiles, lanes, cells] : {std::tuple{16, 4, 64}, {16, 16, 64}, {8, 4, 32}, {12, 3, 48}, {1, 1, 1}}) {
+        auto cfg = hw::targets::coral_usb();
+        cfg.name = "fast-memories";
+        cfg.tiles = tiles;
+        cfg.lanes_per_cell = lanes;
+        cfg.depthwise_lanes = 1;
+        cfg.cells_per_tile = cells;
+        cfg.tile_bytes_per_cycle = 1 << 20;
+        cfg.sram_bytes_per_cycle = 1 << 24;
+        cfg.tile_memory_bytes = std::int64_t{1} << 36;
+        cfg.param_cache_bytes = std::int64_t{1} << 40;
+        cfg.op_overhead_cycles = 0;
+        for (const std::int64_t pass : {0, 3}) {
+            cfg.pass_overhead_cycles = pass;
+            const hw::apm apm(cfg);
+            for (const auto& s : shapes) {
+                graph::network net("pointwise");
+                net.conv2d(net.input({1, s.rows, s.width, s.cin}), {.filters = s.filters, .kernel = 1});
+                INFO(tiles << " tiles x " << lanes << " lanes, pass overhead " << pass << ": " << s.rows << "x" << s.width
+                           << "x" << s.cin << " -> " << s.filters);
+                const auto r = apm.estimate(net);
+                REQUIRE(r.ops.size() == 1);
+                CHECK(r.ops[0].cycles == pointwise_compute_cycles(cfg, s.rows, s.width, s.cin, s.filters) + 1);
+                CHECK(apm.seconds(net) == r.total_seconds);
+                CHECK(apm.seconds(hw::compact_network(net)) == r.total_seconds);
+            }
+        }
     }
 }

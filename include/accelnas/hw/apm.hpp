@@ -245,18 +245,13 @@ private:
         }
         if constexpr (Report) detail.resize(n);
         walk_result w;
-        // The shifts of the shipped arrays as constants (the totals' hot path), other powers of two
-        // read at run time, other sizes divided.
+        // The shifts of the shipped arrays as constants, other powers of two read at run time, other
+        // sizes divided.
         bool ok;
-        if constexpr (!Report) {
-            if (pow2_ && logs_ == coral_logs) ok = walk<Report, coral_logs>(src, cost, elems, detail.data(), w);
-            else if (pow2_ && logs_ == pixel4_logs) ok = walk<Report, pixel4_logs>(src, cost, elems, detail.data(), w);
-            else ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
-                            : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
-        } else {
-            ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
-                       : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
-        }
+        if (pow2_ && logs_ == coral_logs) ok = walk<Report, coral_logs>(src, cost, elems, detail.data(), w);
+        else if (pow2_ && logs_ == pixel4_logs) ok = walk<Report, pixel4_logs>(src, cost, elems, detail.data(), w);
+        else ok = pow2_ ? walk<Report, pow2_logs>(src, cost, elems, detail.data(), w)
+                        : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
         if (!ok) {
             if (!net_or_null) return no_network;
             // An invalid network (zero-sized tensors, inputs out of order, no compute op): its own
@@ -397,13 +392,14 @@ private:
     bool walk(const Source& src, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
         using graph::op_kind;
         const std::size_t n = src.n;
-        // One bit per op that a later op reads (the others are outputs): on the stack for common sizes.
-        std::uint64_t used_stack[stack_ops / 64] = {};
-        std::vector<std::uint64_t> used_heap;
-        std::uint64_t* used = used_stack;
+        // Per op 1 when it is no output: an input, or read by a later op (plain byte stores, no
+        // read-modify-write chain from op to op); on the stack for common sizes.
+        std::uint8_t read_stack[stack_ops];
+        std::vector<std::uint8_t> read_heap;
+        std::uint8_t* read = read_stack;
         if (n > stack_ops) {
-            used_heap.assign((n + 63) / 64, 0);
-            used = used_heap.data();
+            read_heap.resize(n);
+            read = read_heap.data();
         }
         constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
         constexpr std::size_t ahead = 12;
@@ -418,6 +414,7 @@ private:
             const std::int64_t elems = o.elements();
             if (elems <= 0) return false;
             elements[i] = elems;
+            read[i] = o.kind_code() == input_kind;
             if (o.kind_code() == input_kind) {
                 cost[i] = {0, 0, 0, false};
                 in_total += elems;
@@ -432,79 +429,78 @@ private:
                 const std::size_t j = in[q];
                 if (j >= i) return false;  // not topologically ordered
                 in_bytes += elements[j];
-                used[j >> 6] |= std::uint64_t{1} << (j & 63);
+                read[j] = 1;
             }
             // Activations that do not fit the tiles spill to the SRAM (written and read back), and
             // beyond it over the host link.
             const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
             const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
             if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
-            const std::int64_t x_h = o.in_h(), x_w = o.in_w(), x_c = o.in_c();
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
-            // as a vector op (vrows rows, vops element operations over vbytes), as work_of describes it.
-            std::int64_t overhead = vector_overhead_, params = 0, move = 0;
-            std::int64_t rows = o.out_h(), width = o.out_w(), k = o.filters(), r = 0, cpt = 1;
-            std::int64_t kh = o.kernel_h(), sh = o.stride_h(), in_h = x_h, in_w = x_w;
-            std::int64_t vrows = o.out_h(), vops = -1, vbytes = in_bytes + elems;  // vops < 0: a MAC op
-            bool dw = false, pool = false;
+            // as a vector op (rows, element operations over bytes), as work_of describes it. Each case
+            // reads the fields it needs where it needs them (values held across the switch would
+            // spill from the registers).
+            std::int64_t overhead = vector_overhead_, params = 0, move = 0, macs = 0;
+            body_cycles b;
+            auto vector_op = [&](std::int64_t vrows, std::int64_t vops, std::int64_t vbytes) {
+                if (vops > 0) b = vector_body<Report, A>(vrows, vops, vbytes);
+            };
             switch (kind) {
             case op_kind::reshape:
                 // A view, or a move over the on-chip network when the row structure changes.
-                vops = 0;
-                if (x_h != o.out_h() && n_in > 0) move = elems;
+                if (o.in_h() != o.out_h() && n_in > 0) move = elems;
                 else overhead = 0;
                 break;
             case op_kind::conv2d: {
-                const std::int64_t cin = n_in == 0 ? 0 : x_c;
+                const std::int64_t cin = n_in == 0 ? 0 : o.in_c();
                 const std::int64_t taps = std::int64_t{o.kernel_h()} * o.kernel_w();
-                dw = graph::is_depthwise(cin, o.groups());
+                const bool dw = graph::is_depthwise(cin, o.groups());
                 const std::int64_t per_group = graph::channels_per_group(cin, o.groups());
                 params = graph::conv_weights(o.kernel_h(), o.kernel_w(), cin, o.groups(), o.filters()) + 4 * std::int64_t{o.filters()};
-                r = dw ? taps : taps * per_group;
-                cpt = per_group;
+                const std::int64_t r = dw ? taps : taps * per_group;
                 overhead = mac_overhead_;
+                b = mac_body<Report, A>(o.out_h(), o.out_w(), o.filters(), r, per_group, o.kernel_h(), o.stride_h(), o.in_h(),
+                                        o.in_w(), dw);
+                if constexpr (Report) macs = o.out_h() * o.out_w() * o.filters() * r;
                 break;
             }
-            case op_kind::fully_connected:
-                r = cpt = x_h * x_w * x_c;
+            case op_kind::fully_connected: {
+                const std::int64_t r = o.in_h() * o.in_w() * o.in_c();
                 params = graph::dense_weights(r, o.filters()) + 4 * std::int64_t{o.filters()};
-                rows = width = kh = sh = in_h = in_w = 1;
                 overhead = mac_overhead_;
+                b = mac_body<Report, A>(1, 1, o.filters(), r, r, 1, 1, 1, 1, false);
+                if constexpr (Report) macs = o.filters() * r;
                 break;
+            }
             case op_kind::avg_pool:
-                r = std::int64_t{o.kernel_h()} * o.kernel_w();
-                k = o.out_c();
-                dw = pool = true;
                 overhead = pool_overhead_;
+                b = mac_body<Report, A>(o.out_h(), o.out_w(), o.out_c(), std::int64_t{o.kernel_h()} * o.kernel_w(), 1, o.kernel_h(),
+                                        o.stride_h(), o.in_h(), o.in_w(), true);
                 break;
             case op_kind::max_pool:
-                vops = elems * o.kernel_h() * o.kernel_w();
                 overhead = pool_overhead_;
+                vector_op(o.out_h(), elems * o.kernel_h() * o.kernel_w(), in_bytes + elems);
                 break;
             case op_kind::global_avg_pool:
-                vrows = x_h;
-                vops = in_bytes;
                 overhead = pool_overhead_;
+                vector_op(o.in_h(), in_bytes, in_bytes + elems);
                 break;
             case op_kind::concat: {
                 // A move of every input into one tensor, then a rescale of all inputs but the first.
                 move = elems;
                 const std::int64_t first = n_in == 0 ? 0 : elements[in[0]];
-                vops = std::max<std::int64_t>(0, in_bytes - first);
-                vbytes = 2 * vops;
+                const std::int64_t vops = std::max<std::int64_t>(0, in_bytes - first);
+                vector_op(o.out_h(), vops, 2 * vops);
                 break;
             }
             case op_kind::add:
-            case op_kind::mul: vops = std::max(in_bytes, elems); break;
-            case op_kind::softmax: vops = 4 * elems; break;
+            case op_kind::mul: vector_op(o.out_h(), std::max(in_bytes, elems), in_bytes + elems); break;
+            case op_kind::softmax: vector_op(o.out_h(), 4 * elems, in_bytes + elems); break;
             case op_kind::batch_norm:
             case op_kind::activation:
-            case op_kind::pad: vops = elems; break;
+            case op_kind::pad: vector_op(o.out_h(), elems, in_bytes + elems); break;
             default: return false;
             }
-            body_cycles b;
-            if (vops < 0) b = mac_body<Report, A>(rows, width, k, r, cpt, kh, sh, in_h, in_w, dw);
-            else if (vops > 0) b = vector_body<Report, A>(vrows, vops, vbytes);
             if (move > 0) {
                 const std::int64_t m = network_cycles(static_cast<double>(move));
                 b.total = std::max(b.total, m);
@@ -518,7 +514,6 @@ private:
             const std::int64_t c = overhead + b.total;
             cost[i] = {c, params, 2 * host_spill, true};
             if constexpr (Report) {
-                const std::int64_t macs = vops < 0 && !pool ? rows * width * k * r : 0;
                 det[i] = {overhead, b.compute, b.memory, macs};
             }
             cycles += c;
@@ -536,14 +531,7 @@ private:
         r.host_spill = host_any != 0;
         // Outputs (when nothing is partitioned): the device ops no later op reads.
         std::int64_t out_bytes = 0;
-        for (std::size_t wi = 0; wi * 64 < i; ++wi) {
-            std::uint64_t m = ~used[wi];
-            if (i - wi * 64 < 64) m &= (std::uint64_t{1} << (i - wi * 64)) - 1;
-            for (; m; m &= m - 1) {
-                const std::size_t j = wi * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
-                if (cost[j].device) out_bytes += elements[j];
-            }
-        }
+        for (std::size_t j = 0; j < i; ++j) out_bytes += read[j] ? 0 : elements[j];
         r.out_bytes = out_bytes;
         return true;
     }
@@ -568,6 +556,14 @@ private:
             std::ceil((cfg_.host_latency_seconds + static_cast<double>(bytes) / cfg_.host_bytes_per_second) * cfg_.clock_hz));
     }
 
+    // The split's packed key (positions per block, weight blocks, g) of 2^g channel groups over 2^lt
+    // tiles, `kl` lane blocks of channels and `rows` output rows (both below 2^16).
+    static std::uint64_t split_key(std::int64_t kl, std::int64_t rows, int lt, int g) noexcept {
+        const auto kb = static_cast<std::uint64_t>(shift_up(kl, g));
+        const auto rt = static_cast<std::uint64_t>(shift_up(rows, lt - g));
+        return ((kb * rt) << 24) | (kb << 8) | static_cast<std::uint64_t>(g);
+    }
+
     // A MAC op's body: the compiler's split (fewest positions through the busiest tile, then fewest
     // weight blocks, then more row slices), then the compute, narrow-memory and network ceilings and
     // the first weight block, which no pass can hide.
@@ -581,35 +577,38 @@ private:
         // The split: `ts` row slices x `tk` channel groups = tiles, each tile `rows_t` rows and `k_t`
         // channels in `k_blocks` weight blocks; (positions per block, blocks) compared lexicographically
         // (r_blocks is common), ties to more row slices.
-        std::int64_t rows_t, k_t, k_blocks, tk;
+        std::int64_t rows_t = 0, k_t = 0, k_blocks = 0, tk = 0;  // every path below sets them
+        bool searched = false;
         if constexpr (A != other_logs) {
-            // Power-of-two tiles and lanes: ts = 2^s, tk = 2^(lt - s), and ceil(ceil(k / tk) / lanes) =
-            // ceil(ceil(k / lanes) / tk): shifts by constants once the loop is unrolled. The key
-            // (positions, blocks) is one 128-bit number; the best candidate's sizes are selected
-            // without branches (the candidates differ from op to op, so branches mispredict).
-            __extension__ using key_t = unsigned __int128;
+            // Power-of-two tiles and lanes: ts = 2^s, tk = 2^g (g = lt - s), and ceil(ceil(k / tk) / lanes)
+            // = ceil(ceil(k / lanes) / tk): shifts by constants once the loop is unrolled. When the sizes
+            // are below 2^16 (every real layer), the key (positions, blocks, g) packs into one 64-bit
+            // number whose minimum is the best candidate (ties to fewer channel groups, i.e. more row
+            // slices): no branches, which would mispredict as the candidates differ from op to op.
             const int lt = lg.tiles;
             const std::int64_t kl = shift_up(k, dw ? lg.dw_lanes : lg.lanes);
-            auto key = [](std::int64_t pos, std::int64_t kb) {
-                return (key_t(static_cast<std::uint64_t>(pos)) << 64) | static_cast<std::uint64_t>(kb);
-            };
-            rows_t = shift_up(rows, lt);
-            k_t = k;
-            int groups_log = 0;
-            key_t best = key(kl * rows_t, kl);
+            if (static_cast<std::uint64_t>(kl | rows) < (std::uint64_t{1} << 16) && lt < 16) [[likely]] {
+                // All candidates side by side, then their least in a balanced tree: a short chain of
+                // dependent instructions (the walk's time goes to such chains more than to their length).
+                std::uint64_t keys[16] = {};
 #pragma GCC unroll 16
-            for (int g = 1; g <= lt; ++g) {  // g = lt - s: log2 of the channel groups
-                const std::int64_t kb = shift_up(kl, g), rt = shift_up(rows, lt - g);
-                const key_t c = key(kb * rt, kb);
-                const bool better = c < best;  // ties keep more row slices
-                best = better ? c : best;
-                rows_t = better ? rt : rows_t;
-                k_t = better ? shift_up(k, g) : k_t;
-                groups_log = better ? g : groups_log;
+                for (int g = 0; g <= lt; ++g) keys[g] = split_key(kl, rows, lt, g);
+#pragma GCC unroll 4
+                for (int w = 1; w <= lt; w *= 2)
+#pragma GCC unroll 8
+                    for (int g = 0; g + w <= lt; g += 2 * w) keys[g] = std::min(keys[g], keys[g + w]);
+                const std::uint64_t best = keys[0];
+                const int g = static_cast<int>(best & 255);
+                k_blocks = static_cast<std::int64_t>((best >> 8) & 0xffff);
+                rows_t = shift_up(rows, lt - g);
+                k_t = shift_up(k, g);
+                tk = std::int64_t{1} << g;
+                searched = true;
             }
-            k_blocks = static_cast<std::int64_t>(static_cast<std::uint64_t>(best));
-            tk = std::int64_t{1} << groups_log;
-        } else {
+        }
+        if (!searched) {
+            // Any array (and sizes beyond the packed key): every divisor ts of the tiles, from the most
+            // row slices down; ties keep the earlier (more row slices).
             std::int64_t best_pos = -1, best_kb = 0, best_ts = 1;
             for (std::int64_t ts = cfg_.tiles; ts >= 1; --ts) {
                 if (cfg_.tiles % ts != 0) continue;
