@@ -151,11 +151,7 @@ public:
     /// returns the logits variable. Training mode uses batch statistics in BN and updates the running
     /// ones; parameters enter the tape as leaves whose gradients accumulate into `parameter::grad`.
     var forward(tape& t, const tensor& batch, bool training) {
-        const auto in = net_.input_shape();
-        const auto& bs = batch.shape();
-        require(bs[1] == std::size_t(in.h) && bs[2] == std::size_t(in.w) && bs[3] == std::size_t(in.c),
-                "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
-                net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
+        require_input_shape(batch);
         if (t.recording()) zero_grad(&t.pool());
         auto param = [&](std::size_t idx) {
             auto& p = params_[idx];
@@ -171,11 +167,7 @@ public:
     /// better folded into the pass that consumes them) instead of `parameter::grad`, and the op
     /// outputs are kept in `values` (for `first_non_finite_output`). Parameters are only read.
     var forward(tape& t, const tensor& batch, bool training, std::vector<tensor>& grads, std::vector<var>& values) {
-        const auto in = net_.input_shape();
-        const auto& bs = batch.shape();
-        require(bs[1] == std::size_t(in.h) && bs[2] == std::size_t(in.w) && bs[3] == std::size_t(in.c),
-                "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
-                net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
+        require_input_shape(batch);
         grads.resize(params_.size());
         for (std::size_t i = 0; i < params_.size(); ++i)
             if (grads[i].shape() != params_[i].value.shape()) grads[i] = xt::zeros<float>(params_[i].value.shape());
@@ -201,6 +193,15 @@ public:
     }
 
 private:
+    // Both `forward`s: the batch's images must have the network input's h, w, c.
+    void require_input_shape(const tensor& batch) const {
+        const auto in = net_.input_shape();
+        const auto& bs = batch.shape();
+        require(bs[1] == std::size_t(in.h) && bs[2] == std::size_t(in.w) && bs[3] == std::size_t(in.c),
+                "train::model::forward: batch images are ", bs[1], "x", bs[2], "x", bs[3], " but network '",
+                net_.name(), "' takes ", in.h, "x", in.w, "x", in.c);
+    }
+
     template <class Param>
     var forward_with(tape& t, const tensor& batch, bool training, std::vector<var>& v, Param& param) {
         v.assign(net_.size(), var{});
