@@ -74,9 +74,6 @@ enum class latency_band {
     at_most,    ///< at most `tolerance` over the target: the target is a budget (faster is always fine)
 };
 
-/// "two-sided" or "at-most".
-inline std::string to_string(latency_band b) { return b == latency_band::two_sided ? "two-sided" : "at-most"; }
-
 /// The band called `name` ("two-sided" or "at-most"); `accelnas::error` naming it otherwise.
 inline latency_band latency_band_named(const std::string& name) {
     if (name == "two-sided") return latency_band::two_sided;
