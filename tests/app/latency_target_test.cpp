@@ -105,7 +105,7 @@ std::pair<double, double> second_half(const target_search& t) {
 
 }  // namespace
 
-TEST_CASE("search run: the latency band is two-sided by default; at-most reads the target as a budget", "[app][target]") {
+TEST_CASE("search run: the latency band is two-sided by default, at-most reads the target as a budget", "[app][target]") {
     const std::vector<double> T{0.004};
     // 0.71x the target with the highest reward, 1.025x, 1.075x
     const std::vector<search::evaluation> evals{at(0.60, {0.00284}, 0.60, 0), at(0.50, {0.0041}, 0.49, 1), at(0.70, {0.0043}, 0.66, 2)};
@@ -201,7 +201,7 @@ TEST_CASE("the controllers sample nearer the target than random search does", "[
     CHECK(rl_miss < 0.8 * random_miss);
 }
 
-TEST_CASE("the MnasNet hard reward does not aim at the target from below; constrained selection lands on it", "[app][target]") {
+TEST_CASE("the MnasNet hard reward does not aim at the target from below, constrained selection lands on it", "[app][target]") {
     // Accuracy falling with size: the hard reward (ACC * min(1, T / LAT)^1) prefers the most
     // accurate network under the target, so its best by reward lies far below; the choice among
     // the candidates within +-5% is on the target.
