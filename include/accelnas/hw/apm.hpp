@@ -32,6 +32,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -396,17 +397,22 @@ private:
     // Prices every op before the partition point, with the array's sizes `A` (array_logs). Returns
     // false for networks the formula cannot price (the caller raises the error).
     template <bool Report, array_logs A, class Source>
-    bool walk(const Source& src, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
+    bool walk(const Source& source, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
         using graph::op_kind;
+        // Local copies of what every op reads: the stores below cannot change them, so they stay
+        // in registers instead of being read again after each store.
+        const Source src = source;
         const std::size_t n = src.n;
-        // Per op 1 when it is no output: an input, or read by a later op (plain byte stores, no
-        // read-modify-write chain from op to op); on the stack for common sizes.
-        std::uint8_t read_stack[stack_ops];
-        std::vector<std::uint8_t> read_heap;
-        std::uint8_t* read = read_stack;
+        const std::int64_t tile_capacity = tile_capacity_, param_cache = cfg_.param_cache_bytes;
+        // Per op true when it is no output: an input, or read by a later op (plain stores, no
+        // read-modify-write chain from op to op; bool, not a byte type, which would alias
+        // everything); on the stack for common sizes.
+        bool read_stack[stack_ops];
+        std::unique_ptr<bool[]> read_heap;
+        bool* read = read_stack;
         if (n > stack_ops) {
-            read_heap.resize(n);
-            read = read_heap.data();
+            read_heap = std::make_unique<bool[]>(n);
+            read = read_heap.get();
         }
         constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
         constexpr std::size_t ahead = 12;
@@ -439,12 +445,12 @@ private:
                 const std::size_t j = in[q];
                 if (j >= i) return false;  // not topologically ordered
                 in_bytes += elements[j];
-                read[j] = 1;
+                read[j] = true;
             }
             // Activations that do not fit the tiles spill to the SRAM (written and read back), and
             // beyond it over the host link.
-            const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
-            const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
+            const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity);
+            const std::int64_t host_spill = std::max<std::int64_t>(0, spill - param_cache);
             if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
             // as a vector op (rows, element operations over bytes), as work_of describes it. Each case
@@ -591,6 +597,13 @@ private:
         return x;
 #endif
     }
+    static bool all_of(vmask m) noexcept {
+#if defined(__AVX__)
+        return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) == 15;
+#else
+        return m[0] != 0 && m[1] != 0;
+#endif
+    }
     static vd min_of(vd a, vd b) noexcept { return b < a ? b : a; }
     static vd max_of(vd a, vd b) noexcept { return a < b ? b : a; }
 
@@ -598,7 +611,7 @@ private:
     // r = taps x cpt channels, the input rows a kernel of `kernel_h` rows at `stride_h` reads from
     // an in_h x in_w input; dw (1 or 0): depthwise (one input channel per output channel).
     struct mac_batch {
-        static constexpr int cap = 32;  // a multiple of simd
+        static constexpr int cap = 64;  // a multiple of simd
         enum field { rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw, fields };
         alignas(64) double v[fields][cap];
         std::uint32_t op[cap];
@@ -690,23 +703,36 @@ private:
         for (int j = b.n; j % simd != 0; ++j) {  // pad the last vector with copies of the last op
             for (int q = 0; q < mac_batch::fields; ++q) b.v[q][j] = b.v[q][b.n - 1];
         }
-        constexpr double limit = 4611686018427387904.0;  // 2^62
+        // Counts in [0, 2^52) turn into integers by their bits: x + 2^52 holds x in its mantissa.
+        constexpr double two52 = 4503599627370496.0, limit = 4611686018427387904.0;  // 2^52, 2^62
+        constexpr std::int64_t two52_bits = 0x4330000000000000;
         bool ok = true;
+        std::int64_t sum = 0;
         for (int j = 0; j < b.n; j += simd) {
             const mac_cycles m = mac_body<A>(b, j);
+            vmask whole = (m.total >= 0.0) & (m.total < two52);
+            if constexpr (Report) whole &= (m.compute < two52) & (m.memory < two52);
+            std::int64_t c[simd];
+            if (all_of(whole)) [[likely]] {
+                const vmask bits = reinterpret_cast<vmask>(m.total + two52) - two52_bits;
+                std::memcpy(c, &bits, sizeof c);
+            } else {
+                for (int l = 0; l < simd; ++l) {
+                    ok &= m.total[l] >= 0 && m.total[l] < limit;
+                    c[l] = static_cast<std::int64_t>(ok ? m.total[l] : 0.0);
+                }
+            }
             for (int l = 0; l < simd && j + l < b.n; ++l) {
-                const double t = m.total[l];
-                ok &= t >= 0 && t < limit;
-                const auto c = static_cast<std::int64_t>(ok ? t : 0.0);
                 const std::uint32_t i = b.op[j + l];
-                cost[i].cost += c;
-                cycles += c;
+                cost[i].cost += c[l];
+                sum += c[l];
                 if constexpr (Report) {
                     det[i].compute = static_cast<std::int64_t>(ok ? m.compute[l] : 0.0);
                     det[i].memory += static_cast<std::int64_t>(ok ? m.memory[l] : 0.0);
                 }
             }
         }
+        cycles += sum;
         return ok;
     }
 
