@@ -549,9 +549,10 @@ private:
         r.params = params_total;
         r.max_spill = max_spill;
         r.host_spill = host_any != 0;
-        // Outputs (when nothing is partitioned): the device ops no later op reads.
+        // Outputs (when nothing is partitioned): the device ops no later op reads (a mask, not a
+        // branch per op, which mispredicts at each output).
         std::int64_t out_bytes = 0;
-        for (std::size_t j = 0; j < i; ++j) out_bytes += read[j] ? 0 : elements[j];
+        for (std::size_t j = 0; j < i; ++j) out_bytes += elements[j] & (std::int64_t{read[j]} - 1);
         r.out_bytes = out_bytes;
         return true;
     }
