@@ -15,7 +15,8 @@
 /// Each ceiling is scaled by a factor of `apm_ceilings`, calibrated against the cycle-level simulator
 /// (hw/apm_fit.hpp), not against measurements. The APM shares no timing code with the simulator:
 /// only graph facts (`work_of`'s definitions) and the device config. Filling the per-op report is a
-/// compile-time policy of the same walk (`estimate` fills it, `seconds` does not).
+/// compile-time policy of the same walk (`estimate` fills it, `seconds` does not). The MAC ops of
+/// the walk are priced several at once, in SIMD lanes of the same formula.
 
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
@@ -581,7 +582,8 @@ private:
     // The formula runs on vectors of doubles holding exact integers (every count below 2^53 is
     // exact, and so are its products and ceiling quotients below 2^53): the same operations as the
     // 64-bit integer arithmetic they stand for, applied to `simd` ops at once. Ops are priced in
-    // batches, the walk's order otherwise unchanged (cycles are sums of integers).
+    // batches, the walk's order otherwise unchanged (cycles are sums of integers). A count beyond
+    // 2^53 is rounded to the nearest double; an op's cycles beyond 2^62 are an overflow error.
 #if defined(__AVX__)
     static constexpr int simd = 4;
 #else
