@@ -418,7 +418,7 @@ private:
         constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
         constexpr std::size_t ahead = 12;
         for (std::size_t q = 0; q < ahead; ++q) src.prefetch(q);
-        std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0, in_total = 0;
+        std::int64_t cycles = 0, params_total = 0, max_in_out = 0, host_any = 0, in_total = 0;
         bool device_used = false;
         // MAC ops wait here (their fixed costs already counted) to be priced several at once.
         mac_batch batch;
@@ -448,11 +448,10 @@ private:
                 in_bytes += elements[j];
                 read[j] = true;
             }
-            // Activations that do not fit the tiles spill to the SRAM (written and read back), and
-            // beyond it over the host link.
-            const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity);
-            const std::int64_t host_spill = std::max<std::int64_t>(0, spill - param_cache);
-            if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
+            // In + out bytes decide the op's spill (below); the largest spill (reshapes excluded)
+            // comes from the largest of them at the end, the spill growing with them.
+            const std::int64_t in_out = in_bytes + elems;
+            if (kind != op_kind::reshape) max_in_out = std::max(max_in_out, in_out);
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
             // as a vector op (rows, element operations over bytes), as work_of describes it. Each case
             // reads the fields it needs where it needs them (values held across the switch would
@@ -470,11 +469,11 @@ private:
                 break;
             case op_kind::conv2d: {
                 const std::int64_t cin = n_in == 0 ? 0 : o.in_c();
-                const std::int64_t taps = std::int64_t{o.kernel_h()} * o.kernel_w();
                 const bool dw = graph::is_depthwise(cin, o.groups());
                 const std::int64_t per_group = graph::channels_per_group(cin, o.groups());
-                params = graph::conv_weights(o.kernel_h(), o.kernel_w(), cin, o.groups(), o.filters()) + 4 * std::int64_t{o.filters()};
-                const std::int64_t r = dw ? taps : taps * per_group;
+                // taps x channels per group (1 when depthwise), the weights per filter (graph::conv_weights).
+                const std::int64_t r = std::int64_t{o.kernel_h()} * o.kernel_w() * per_group;
+                params = r * o.filters() + 4 * std::int64_t{o.filters()};
                 overhead = mac_overhead_;
                 batch.push(i, o.out_h(), o.out_w(), o.filters(), r, per_group, o.kernel_h(), o.stride_h(), o.in_h(), o.in_w(), dw);
                 if constexpr (Report) macs = o.out_h() * o.out_w() * o.filters() * r;
@@ -522,10 +521,16 @@ private:
                 b.total = std::max(b.total, m);
                 if (Report) b.memory = std::max(b.memory, m);
             }
-            if (spill > 0) {
+            // Activations that do not fit the tiles spill to the SRAM (written and read back), and
+            // beyond it over the host link.
+            std::int64_t host_spill = 0;
+            if (in_out > tile_capacity) [[unlikely]] {
+                const std::int64_t spill = in_out - tile_capacity;
+                host_spill = std::max<std::int64_t>(0, spill - param_cache);
                 const std::int64_t s = network_cycles(2.0 * static_cast<double>(spill - host_spill));
                 b.total += s;
                 if (Report) b.memory += s;
+                host_any |= host_spill;
             }
             const std::int64_t c = overhead + b.total;
             cost[i] = {c, params, 2 * host_spill, true};
@@ -534,7 +539,6 @@ private:
             }
             cycles += c;
             params_total += params;
-            host_any |= host_spill;
             device_used = true;
             if (batch.n == mac_batch::cap) {
                 if (!price_macs<Report, A>(batch, cost, det, cycles)) return r.overflow = true, false;
@@ -548,7 +552,7 @@ private:
         r.in_total = in_total;
         r.cycles = cycles;
         r.params = params_total;
-        r.max_spill = max_spill;
+        r.max_spill = std::max<std::int64_t>(0, max_in_out - tile_capacity);
         r.host_spill = host_any != 0;
         // Outputs (when nothing is partitioned): the device ops no later op reads (a mask, not a
         // branch per op, which mispredicts at each output).
