@@ -204,8 +204,7 @@ private:
     struct op_cost {
         std::int64_t cost;   // cycles on the device: set-up + body (+ SRAM spill)
         std::int64_t param;  // parameter bytes
-        std::int64_t link;   // host-link bytes of spills beyond the SRAM (both ways)
-        bool device;         // a device op (inputs are not)
+        std::int64_t link;   // host-link bytes of spills beyond the SRAM (both ways); -1: an input, not a device op
     };
     struct op_detail {
         std::int64_t overhead = 0, compute = 0, memory = 0, macs = 0;
@@ -298,7 +297,7 @@ private:
             std::int64_t prev_start = 0, cache_left = capacity;
             for (std::size_t i = 0; i < p; ++i) {
                 const op_cost& c = cost[i];
-                if (!c.device) continue;
+                if (c.link < 0) continue;  // an input
                 std::int64_t ready = now, link_bytes = c.link;
                 bool stream = false;
                 if (c.param > 0) {
@@ -433,7 +432,7 @@ private:
             elements[i] = elems;
             read[i] = o.kind_code() == input_kind;
             if (o.kind_code() == input_kind) {
-                cost[i] = {0, 0, 0, false};
+                cost[i] = {0, 0, -1};
                 in_total += elems;
                 continue;
             }
@@ -533,7 +532,7 @@ private:
                 host_any |= host_spill;
             }
             const std::int64_t c = overhead + b.total;
-            cost[i] = {c, params, 2 * host_spill, true};
+            cost[i] = {c, params, 2 * host_spill};
             if constexpr (Report) {
                 det[i] = {overhead, b.compute, b.memory, macs};
             }
