@@ -66,6 +66,39 @@ double relative_difference(const tensor& a, const tensor& b) {
     return diff / scale;
 }
 
+
+// batch_split on 2 and 3 threads against one thread on the whole batch (loss and gradients up to
+// rounding) and against its own rerun (bit-identical); `also(model, driver, reference)` adds checks
+// to every run.
+template <class Also>
+void check_against_one_thread(const graph::network& net, const batch& b, std::uint64_t seed, Also&& also) {
+    rng g0(seed);
+    model ref(net, g0);
+    tape t(1);
+    auto loss = softmax_cross_entropy(ref.forward(t, b.x, true), b.labels);
+    t.backward(loss);
+    const float ref_loss = t.value(loss)(0, 0, 0, 0);
+    for (std::size_t threads : {2, 3}) {
+        std::vector<std::vector<float>> grads[2];
+        for (int run = 0; run < 2; ++run) {
+            rng g(seed);
+            model m(net, g);
+            batch_split split(m, threads);
+            CHECK(split.threads() == threads);
+            const float l = split.step(b.x, b.labels);
+            CHECK(std::abs(l - ref_loss) <= 1e-5f * std::abs(ref_loss));
+            double worst = 0;
+            for (std::size_t i = 0; i < m.parameters().size(); ++i) {
+                worst = std::max(worst, relative_difference(ref.parameters()[i].grad, m.parameters()[i].grad));
+                const auto& gr = m.parameters()[i].grad;
+                grads[run].emplace_back(gr.begin(), gr.end());
+            }
+            CHECK(worst < 1e-4);
+            also(m, split, ref);
+        }
+        CHECK(grads[0] == grads[1]);  // bit-identical: the threads' sums are combined in thread order
+    }
+}
 }  // namespace
 
 TEST_CASE("thread_pool::run_team runs every thread at once, each index once", "[train]") {
@@ -87,44 +120,17 @@ TEST_CASE("thread_pool::run_team runs every thread at once, each index once", "[
 }
 
 TEST_CASE("batch_split: gradients, loss and BN statistics of the whole batch, deterministic", "[train]") {
-    const auto net = small_network();
-    const auto b = random_batch(20, 5);
-    // Reference: one thread, the whole batch on one tape.
-    rng g0(1);
-    model ref(net, g0);
-    tape t(1);
-    auto loss = softmax_cross_entropy(ref.forward(t, b.x, true), b.labels);
-    t.backward(loss);
-    const float ref_loss = t.value(loss)(0, 0, 0, 0);
-
-    for (std::size_t threads : {2, 3}) {
-        std::vector<std::vector<float>> grads[2];
-        for (int run = 0; run < 2; ++run) {
-            rng g(1);
-            model m(net, g);
-            batch_split split(m, threads);
-            CHECK(split.threads() == threads);
-            const float l = split.step(b.x, b.labels);
-            CHECK(std::abs(l - ref_loss) <= 1e-5f * std::abs(ref_loss));
-            double worst = 0;
-            for (std::size_t i = 0; i < m.parameters().size(); ++i) {
-                worst = std::max(worst, relative_difference(ref.parameters()[i].grad, m.parameters()[i].grad));
-                const auto& gr = m.parameters()[i].grad;
-                grads[run].emplace_back(gr.begin(), gr.end());
+    check_against_one_thread(small_network(), random_batch(20, 5), 1, [](model& m, batch_split&, model& ref) {
+        // Running statistics were updated once, from the whole batch.
+        const auto rp = ref.export_parameters(), mp = m.export_parameters();
+        double stat = 0;
+        for (std::size_t i = 0; i < rp.size(); ++i)
+            for (std::size_t k = 0; k < rp[i].bn_mean.size(); ++k) {
+                stat = std::max(stat, double(std::abs(rp[i].bn_mean(k) - mp[i].bn_mean(k))));
+                stat = std::max(stat, double(std::abs(rp[i].bn_var(k) - mp[i].bn_var(k))) / double(rp[i].bn_var(k)));
             }
-            CHECK(worst < 1e-4);
-            // Running statistics were updated once, from the whole batch.
-            const auto rp = ref.export_parameters(), mp = m.export_parameters();
-            double stat = 0;
-            for (std::size_t i = 0; i < rp.size(); ++i)
-                for (std::size_t k = 0; k < rp[i].bn_mean.size(); ++k) {
-                    stat = std::max(stat, double(std::abs(rp[i].bn_mean(k) - mp[i].bn_mean(k))));
-                    stat = std::max(stat, double(std::abs(rp[i].bn_var(k) - mp[i].bn_var(k))) / double(rp[i].bn_var(k)));
-                }
-            CHECK(stat < 1e-5);
-        }
-        CHECK(grads[0] == grads[1]);  // bit-identical: the threads' sums are combined in thread order
-    }
+        CHECK(stat < 1e-5);
+    });
 }
 
 TEST_CASE("batch_split: an error of one thread reaches the caller; the driver is usable after it", "[train]") {
@@ -194,42 +200,19 @@ TEST_CASE("batch_split: without batch norm, the gradients are the slices' one-th
 
 TEST_CASE("batch_split: with batch norm between layers, the threads hold a few layers' gradients, not the network's",
           "[train]") {
-    const auto net = conv_chain(12, true);
     const auto b = random_batch(12, 22, 8, 8);
-    rng g0(3);
-    model ref(net, g0);
-    tape t(1);
-    auto loss = softmax_cross_entropy(ref.forward(t, b.x, true), b.labels);
-    t.backward(loss);
-    const float ref_loss = t.value(loss)(0, 0, 0, 0);
-    for (std::size_t threads : {2, 3}) {
-        std::vector<std::vector<float>> grads[2];
-        for (int run = 0; run < 2; ++run) {
-            rng g(3);
-            model m(net, g);
-            batch_split split(m, threads);
-            const float l = split.step(b.x, b.labels);
-            CHECK(std::abs(l - ref_loss) <= 1e-5f * std::abs(ref_loss));
-            double worst = 0;
-            for (std::size_t i = 0; i < m.parameters().size(); ++i) {
-                worst = std::max(worst, relative_difference(ref.parameters()[i].grad, m.parameters()[i].grad));
-                const auto& gr = m.parameters()[i].grad;
-                grads[run].emplace_back(gr.begin(), gr.end());
-            }
-            CHECK(worst < 1e-4);
-            // Backward meets at every batch norm, and a parameter's buffer is free again at the
-            // second meeting after its gradient is complete: at most two 3x3x32x32 kernels (9216
-            // floats) per thread at once, plus batch norm's and the dense layer's few hundred
-            // floats. A full copy of the gradients per thread would be threads x 104,778 floats.
-            REQUIRE(m.parameter_count() == 104778);
-            const std::size_t held = split.gradient_buffer_floats();
-            CHECK(held <= threads * (2 * 9216 + 512));
-            CHECK(held >= threads * 2 * 9216);
-            split.step(b.x, b.labels);
-            CHECK(split.gradient_buffer_floats() == held);  // reused, not grown
-        }
-        CHECK(grads[0] == grads[1]);
-    }
+    check_against_one_thread(conv_chain(12, true), b, 3, [&](model& m, batch_split& split, model&) {
+        // Backward meets at every batch norm, and a parameter's buffer is free again at the second
+        // meeting after its gradient is complete: at most two 3x3x32x32 kernels (9216 floats) per
+        // thread at once, plus batch norm's and the dense layer's few hundred floats. A full copy
+        // of the gradients per thread would be threads x 104,778 floats.
+        REQUIRE(m.parameter_count() == 104778);
+        const std::size_t held = split.gradient_buffer_floats(), threads = split.threads();
+        CHECK(held <= threads * (2 * 9216 + 512));
+        CHECK(held >= threads * 2 * 9216);
+        split.step(b.x, b.labels);
+        CHECK(split.gradient_buffer_floats() == held);  // reused, not grown
+    });
 }
 
 TEST_CASE("batch_split: a failed step leaves nothing behind; fewer images than threads take one thread", "[train]") {

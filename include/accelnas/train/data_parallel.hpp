@@ -270,20 +270,24 @@ private:
         const std::size_t members = active_;
         auto& params = m_.parameters();
         for (const std::size_t i : s.pending) {
-            // The threads' buffers added in thread order into the model's gradient; the buffers are
-            // zeroed as they are read (one pass instead of a sum and a zero fill).
+            // The threads' buffers added in thread order into the model's gradient, in blocks that
+            // stay in L1 (the gradient is written once); the buffers are zeroed as they are read
+            // (one pass instead of a sum and a zero fill).
             const std::size_t size = params[i].grad.size(), a = size * j / members, b = size * (j + 1) / members;
             float* __restrict d = params[i].grad.data();
-            float* __restrict g0 = lent_[i * members];
-            for (std::size_t e = a; e < b; ++e) {
-                d[e] = g0[e];
-                g0[e] = 0.0f;
-            }
-            for (std::size_t k = 1; k < members; ++k) {
-                float* __restrict o = lent_[i * members + k];
-                for (std::size_t e = a; e < b; ++e) {
-                    d[e] += o[e];
-                    o[e] = 0.0f;
+            for (std::size_t lo = a; lo < b; lo += 2048) {
+                const std::size_t hi = std::min(b, lo + 2048);
+                float* __restrict g0 = lent_[i * members];
+                for (std::size_t e = lo; e < hi; ++e) {
+                    d[e] = g0[e];
+                    g0[e] = 0.0f;
+                }
+                for (std::size_t k = 1; k < members; ++k) {
+                    float* __restrict o = lent_[i * members + k];
+                    for (std::size_t e = lo; e < hi; ++e) {
+                        d[e] += o[e];
+                        o[e] = 0.0f;
+                    }
                 }
             }
             if (j == 0) summed_[i] = 1;

@@ -217,24 +217,18 @@ public:
     /// sizes and zeroes (a parameter must enter one tape recording once).
     var parameter(tensor& value, tensor& grad) {
         require(value.shape() == grad.shape(), "train::tape::parameter: value and gradient shapes differ");
-        auto r = push_node(false);
-        auto& n = at(r);
-        n.ext_value = &value;
-        n.ext_grad = &grad;
-        n.requires_grad = recording_;
-        n.has_grad = true;
+        const var r = external_leaf(value);
+        at(r).ext_grad = &grad;
+        at(r).has_grad = true;
         return r;
     }
     /// A leaf referring to external parameter `index` whose gradient buffer `lender` lends when the
     /// first gradient reaches it (ops write it through `grad_data`); the reverse sweep tells `lender`
     /// when the gradient is complete.
     var parameter(tensor& value, gradient_lender& lender, std::size_t index) {
-        auto r = push_node(false);
-        auto& n = at(r);
-        n.ext_value = &value;
-        n.lender = &lender;
-        n.lent_index = index;
-        n.requires_grad = recording_;
+        const var r = external_leaf(value);
+        at(r).lender = &lender;
+        at(r).lent_index = index;
         return r;
     }
 
@@ -339,6 +333,12 @@ public:
     }
 
 private:
+    // A leaf whose value is the external `value` (gradient wanted while recording).
+    var external_leaf(tensor& value) {
+        auto r = push_node(recording_);
+        at(r).ext_value = &value;
+        return r;
+    }
     var push_node(bool requires_grad) {
         if (size_ == nodes_.size()) nodes_.push_back(std::make_unique<node>());
         auto& n = *nodes_[size_];
