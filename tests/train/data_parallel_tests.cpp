@@ -215,7 +215,7 @@ TEST_CASE("batch_split: with batch norm between layers, the threads hold a few l
     });
 }
 
-TEST_CASE("batch_split: a failed step leaves nothing behind; fewer images than threads take one thread", "[train]") {
+TEST_CASE("batch_split: a failed step leaves nothing behind, and fewer images than threads take one thread", "[train]") {
     const auto net = conv_chain(5, true);
     const auto good = random_batch(9, 23, 8, 8);
     auto bad = random_batch(9, 24, 8, 8);
