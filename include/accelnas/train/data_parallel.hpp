@@ -25,9 +25,10 @@
 namespace accelnas::train {
 
 /// True when `m` trained on `threads` threads should use `batch_split` rather than splitting every
-/// op over the threads: whenever there are several threads. The data-parallel step needs no more
-/// memory than the op-by-op one but the threads' lent gradient buffers (at most the parameters
-/// between two batch norms per thread, see `batch_split`), and it makes no fork/join per op.
+/// op over the threads: whenever there are several threads. A data-parallel step makes no fork/join
+/// per op, and it needs the memory of an op-by-op step plus the threads' lent gradient buffers: a
+/// few layers' parameters per thread when batch norms separate the layers (see `batch_split`), a
+/// full gradient copy per thread in a network without batch norm.
 inline bool batch_split_suits(const model&, std::size_t threads) noexcept {
     return threads > 1;
 }
