@@ -404,6 +404,7 @@ private:
         const Source src = source;
         const std::size_t n = src.n;
         const std::int64_t tile_capacity = tile_capacity_, param_cache = cfg_.param_cache_bytes;
+        const std::int64_t mac_overhead = mac_overhead_, pool_overhead = pool_overhead_, vector_overhead = vector_overhead_;
         // Per op true when it is no output: an input, or read by a later op (plain stores, no
         // read-modify-write chain from op to op; bool, not a byte type, which would alias
         // everything); on the stack for common sizes.
@@ -418,7 +419,7 @@ private:
         constexpr std::size_t ahead = 12;
         for (std::size_t q = 0; q < ahead; ++q) src.prefetch(q);
         std::int64_t cycles = 0, params_total = 0, max_in_out = 0, host_any = 0, in_total = 0;
-        bool device_used = false;
+        std::size_t inputs = 0;  // inputs before the partition point (the other ops are device ops)
         // MAC ops wait here (their fixed costs already counted) to be priced several at once.
         mac_batch batch;
         batch.n = 0;
@@ -434,6 +435,7 @@ private:
             if (o.kind_code() == input_kind) {
                 cost[i] = {0, 0, -1};
                 in_total += elems;
+                ++inputs;
                 continue;
             }
             if (!fast_op_[(unsigned{o.kind_code()} << 3) | (unsigned{o.act_code()} & 7u)]) break;  // partition point
@@ -455,7 +457,7 @@ private:
             // as a vector op (rows, element operations over bytes), as work_of describes it. Each case
             // reads the fields it needs where it needs them (values held across the switch would
             // spill from the registers).
-            std::int64_t overhead = vector_overhead_, params = 0, move = 0, macs = 0;
+            std::int64_t overhead = vector_overhead, params = 0, move = 0, macs = 0;
             body_cycles b;
             auto vector_op = [&](std::int64_t vrows, std::int64_t vops, std::int64_t vbytes) {
                 if (vops > 0) b = vector_body<Report, A>(vrows, vops, vbytes);
@@ -473,7 +475,7 @@ private:
                 // taps x channels per group (1 when depthwise), the weights per filter (graph::conv_weights).
                 const std::int64_t r = std::int64_t{o.kernel_h()} * o.kernel_w() * per_group;
                 params = r * o.filters() + 4 * std::int64_t{o.filters()};
-                overhead = mac_overhead_;
+                overhead = mac_overhead;
                 batch.push(i, o.out_h(), o.out_w(), o.filters(), r, per_group, o.kernel_h(), o.stride_h(), o.in_h(), o.in_w(), dw);
                 if constexpr (Report) macs = o.out_h() * o.out_w() * o.filters() * r;
                 break;
@@ -481,22 +483,22 @@ private:
             case op_kind::fully_connected: {
                 const std::int64_t r = o.in_h() * o.in_w() * o.in_c();
                 params = graph::dense_weights(r, o.filters()) + 4 * std::int64_t{o.filters()};
-                overhead = mac_overhead_;
+                overhead = mac_overhead;
                 batch.push(i, 1, 1, o.filters(), r, r, 1, 1, 1, 1, false);
                 if constexpr (Report) macs = o.filters() * r;
                 break;
             }
             case op_kind::avg_pool:
-                overhead = pool_overhead_;
+                overhead = pool_overhead;
                 batch.push(i, o.out_h(), o.out_w(), o.out_c(), std::int64_t{o.kernel_h()} * o.kernel_w(), 1, o.kernel_h(),
                            o.stride_h(), o.in_h(), o.in_w(), true);
                 break;
             case op_kind::max_pool:
-                overhead = pool_overhead_;
+                overhead = pool_overhead;
                 vector_op(o.out_h(), elems * o.kernel_h() * o.kernel_w(), in_bytes + elems);
                 break;
             case op_kind::global_avg_pool:
-                overhead = pool_overhead_;
+                overhead = pool_overhead;
                 vector_op(o.in_h(), in_bytes, in_bytes + elems);
                 break;
             case op_kind::concat: {
@@ -538,12 +540,12 @@ private:
             }
             cycles += c;
             params_total += params;
-            device_used = true;
             if (batch.n == mac_batch::cap) {
                 if (!price_macs<Report, A>(batch, cost, det, cycles)) return r.overflow = true, false;
                 batch.n = 0;
             }
         }
+        const bool device_used = i > inputs;
         if (!device_used && i == n) return false;  // only inputs
         if (batch.n > 0 && !price_macs<Report, A>(batch, cost, det, cycles)) return r.overflow = true, false;
         r.end = i;
