@@ -22,9 +22,8 @@
 /// The result is the controller's most likely architecture among those within `latency_tolerance`
 /// of the target (`most_likely_at_target`; the plain argmax is reported beside it): its latency,
 /// its one-shot accuracy on the validation images (supernet weights, recalibrated batch norm), and
-/// its stand-alone
-/// validation and test accuracy after training from scratch with `seeds` seeds (the proxy training
-/// of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
+/// its stand-alone validation and test accuracy after training from scratch with `seeds` seeds (the
+/// proxy training of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
 /// momentum and the controller state are checkpointed every `checkpoint_every` steps, so a killed
 /// search continues with `resume` and ends exactly as an uninterrupted one (every random choice of
 /// step s is drawn from a generator seeded by (seed, s)).
@@ -51,12 +50,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <map>
 #include <numeric>
-#include <limits>
 #include <optional>
-#include <queue>
 #include <ostream>
+#include <queue>
 #include <sstream>
 #include <string>
 #include <span>
@@ -297,8 +296,8 @@ struct target_choice {
 /// reading of the same policy. Exact: architectures are visited in order of decreasing probability
 /// (best-first over the choices of each decision ranked by probability; every architecture is
 /// reached once, its ranks raised in decision order), and the first within the tolerance is
-/// returned. When `max_evaluations` are priced without one, the closest to the target
-/// of those priced is returned with `within` false.
+/// returned. When `max_evaluations` are priced without one, the closest to the target of those
+/// priced is returned with `within` false.
 template <class Latency>
 target_choice most_likely_at_target(const search::reinforce<>& ctrl, double target_s, double tolerance, Latency&& latency_of,
                                     std::size_t max_evaluations = 20000) {
@@ -335,15 +334,12 @@ target_choice most_likely_at_target(const search::reinforce<>& ctrl, double targ
         const double miss = std::abs(lat / target_s - 1.0);
         if (miss < best_miss) {
             best_miss = miss;
-            best.arch = a;
-            best.latency_s = lat;
             best.log_probability = ctrl.log_probability(a);
-        }
-        if (miss <= tolerance) {
-            best.within = true;
             best.arch = std::move(a);
             best.latency_s = lat;
-            best.log_probability = ctrl.log_probability(best.arch);
+        }
+        if (miss <= tolerance) {  // the first within the tolerance: the closest so far, just set
+            best.within = true;
             return best;
         }
         for (std::size_t d = v.from; d < n; ++d)
