@@ -125,7 +125,7 @@ TEST_CASE("search run: pricing, default latency targets, the journal config, out
     s.reward.name = "tunas";
     s.quality = "none";
     const auto c = run::config_of(s, {0.004});
-    CHECK(c["tunas_beta"] == -0.10);
+    CHECK(c["tunas_beta"] == -0.5);
     CHECK_FALSE(c.contains("alpha_beta"));
     CHECK_FALSE(c.contains("proxy"));
     CHECK(c["latency_targets_s"] == nlohmann::json::array({0.004}));

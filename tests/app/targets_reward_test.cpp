@@ -54,7 +54,9 @@ TEST_CASE("rewards by name", "[app]") {
     CHECK(app::make_reward(s, target, cache)(e) == Approx(0.4763192).epsilon(1e-6));
     s.name = "mnasnet-hard";  // over the target: 0.5 * 2^-1
     CHECK(app::make_reward(s, target, cache)(e) == Approx(0.25));
-    s.name = "tunas";  // 0.5 - 0.1 * |2 - 1|
+    s.name = "tunas";  // the tool's default cost weight: 0.5 - 0.5 * |2 - 1|
+    CHECK(app::make_reward(s, target, cache)(e) == Approx(0.0).margin(1e-12));
+    s.tunas_beta = -0.1;  // 0.5 - 0.1 * |2 - 1|
     CHECK(app::make_reward(s, target, cache)(e) == Approx(0.4));
     s.memory_bonus = 0.02;  // 1000 parameter bytes fit 4000 bytes on chip
     CHECK(app::make_reward(s, target, cache)(e) == Approx(0.42));

@@ -161,3 +161,43 @@ TEST_CASE("apm: a lone pointwise conv costs its hand-computed compute ceiling, a
         }
     }
 }
+
+TEST_CASE("apm: every op of a long chain of identical convolutions costs what one of them costs", "[hw][apm]") {
+    // The APM prices MAC ops in batches of several side by side: 1 to 150 identical ops (batches full,
+    // partly filled and padded) must each cost what the lone op costs, on every target.
+    for (const auto& t : edgetpu_targets) {
+        const hw::apm apm(hw::targets::edgetpu(t), hw::targets::apm_ceilings_of(t));
+        auto chain = [](int length) {
+            graph::network net("chain");
+            auto x = net.input({1, 28, 28, 32});
+            for (int i = 0; i < length; ++i) x = net.conv2d(x, {.filters = 32, .kernel = 3, .groups = i % 2 == 0 ? 1 : 32});
+            return net;
+        };
+        const auto one = apm.estimate(chain(2));
+        REQUIRE(one.ops.size() == 2);
+        for (const int length : {1, 3, 4, 5, 63, 64, 65, 150}) {
+            INFO(t << ", " << length << " ops");
+            const auto r = apm.estimate(chain(length));
+            REQUIRE(r.ops.size() == static_cast<std::size_t>(length));
+            for (std::size_t i = 0; i < r.ops.size(); ++i) {
+                CHECK(r.ops[i].cycles == one.ops[i % 2].cycles);
+                CHECK(r.ops[i].bound == one.ops[i % 2].bound);
+            }
+            CHECK(apm.seconds(chain(length)) == r.total_seconds);
+        }
+    }
+}
+
+TEST_CASE("apm: a cycle count beyond 64 bits is an error, not a wrapped number", "[hw][apm]") {
+    // 2^62 MACs on a one-MAC array with the compute ceiling scaled up: more cycles than 2^62.
+    auto cfg = hw::targets::coral_usb();
+    cfg.name = "one-mac";
+    cfg.tiles = cfg.cells_per_tile = cfg.lanes_per_cell = cfg.depthwise_lanes = 1;
+    hw::apm_ceilings k;
+    k.compute = 4;
+    const hw::apm apm(cfg, k);
+    graph::network net("huge");
+    net.conv2d(net.input({1, std::int64_t{1} << 20, std::int64_t{1} << 20, 1024}), {.filters = 4096, .kernel = 1});
+    CHECK_THROWS_WITH(apm.seconds(net), Catch::Contains("overflowed"));
+    CHECK_THROWS_WITH(apm.estimate(net), Catch::Contains("overflowed"));
+}

@@ -42,7 +42,13 @@ expect 2 "--final-seeds: Value 0 not in range" "$exe" "${base[@]}" --final-seeds
 expect 2 "--final-top: Value 0 not in range" "$exe" "${base[@]}" --final-top 0
 expect 2 "--latency-tolerance: Value 1.5 not in range" "$exe" "${base[@]}" --latency-tolerance 1.5
 expect 2 "--population: Value 0 not in range" "$exe" "${base[@]}" --controller evolution --population 0
-for i in 9 10 11 12 13 14; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
+expect 2 "--latency-band: both not in" "$exe" "${base[@]}" --latency-band both
+expect 1 "error: --latency-band at-most applies to --method multi-trial only" "$exe" "${base[@]}" --method oneshot --latency-band at-most
+# the band in the log and in best.json; at-most takes the fastest-enough candidate a two-sided band refuses
+expect 0 "result: the best reward among the candidates within \+-5% of every latency target \(two-sided band\)" "$exe" "${base[@]}" --budget 4
+grep -q '"latency_band": "two-sided"' "$work/run$n/best.json" || { echo "FAIL: best.json lacks the band"; fails=$((fails + 1)); }
+expect 0 "within \+10% of every latency target \(at-most band\)" "$exe" "${base[@]}" --budget 4 --latency-band at-most --latency-tolerance 0.1
+for i in 9 10 11 12 13 14 22 23; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
 # a journal of the old default evolution (population 50, sample 10) resumes with those explicit options
 "$exe" "${base[@]}" --controller evolution --budget 60 --population 50 --sample-size 10 --out "$work/old" > /dev/null 2>&1
 head -1 "$work/old/journal" | grep -q '"evolution":{'  && { echo "FAIL: population 50 / sample 10 should write the journal header of before the options"; fails=$((fails + 1)); }

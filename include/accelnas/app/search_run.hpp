@@ -68,6 +68,19 @@ inline std::size_t launcher_processes() {
     return 1;
 }
 
+/// How the latency tolerance band around each target is read when the search chooses its result.
+enum class latency_band {
+    two_sided,  ///< within `tolerance` of the target either way: the target is a latency to land on
+    at_most,    ///< at most `tolerance` over the target: the target is a budget (faster is always fine)
+};
+
+/// The band called `name` ("two-sided" or "at-most"); `accelnas::error` naming it otherwise.
+inline latency_band latency_band_named(const std::string& name) {
+    if (name == "two-sided") return latency_band::two_sided;
+    if (name == "at-most") return latency_band::at_most;
+    fail("unknown --latency-band '", name, "' (expected two-sided or at-most)");
+}
+
 /// A search as the tool describes it.
 struct settings {
     std::vector<std::string> targets{"coral-usb"};  ///< latency targets (hw::make_target names)
@@ -96,7 +109,8 @@ struct settings {
     std::size_t seeds = 1;                           ///< training seeds per candidate (reward from their mean)
     std::size_t final_top = 3;                       ///< best architectures retrained at the end
     std::size_t final_seeds = 3;                     ///< seeds of that retraining and of the baselines
-    double latency_tolerance = 0.05;                 ///< relative latency slack over a target that still meets it
+    double latency_tolerance = 0.05;                 ///< relative latency miss of a target that still meets it
+    std::string latency_band = "two-sided";          ///< two-sided (land on the target) or at-most (a budget); see `choose`
     /// Builds the latency model of (target, estimator); empty: `hw::make_target` in this process. The
     /// tool sets it to a remote model (`--estimator-server`) when the optional service is built.
     std::function<hw::any_accelerator(const std::string&, const std::string&)> make_model;
@@ -114,8 +128,8 @@ inline constexpr double default_rnn_lr = search::rnn_options{}.adam.learning_rat
 /// Checks the controller and seed options of `s` and fills the ones left at 0 (auto) with their
 /// defaults: evolution's population and sample size from the budget (`search::evolution_for_budget`),
 /// the REINFORCE batch from `batch` (which must be set), the RNN's hidden size and learning rate.
-/// An option that does not apply to `s.controller` is an error naming it. Returns the options of
-/// the controller.
+/// An option that does not apply to `s.controller` is an error naming it; the latency tolerance and
+/// band (how the result is chosen) are checked here too. Returns the options of the controller.
 inline search::controller_options resolve_controller(settings& s) {
     require(s.batch >= 1, "--batch must be at least 1");
     const bool evo = s.controller == "evolution", rnn = s.controller == "rnn", rl = s.controller == "reinforce";
@@ -129,6 +143,7 @@ inline search::controller_options resolve_controller(settings& s) {
     require(s.final_top >= 1 && s.final_top <= 1000, "--final-top must be in [1, 1000], got ", s.final_top);
     require(std::isfinite(s.latency_tolerance) && s.latency_tolerance >= 0 && s.latency_tolerance < 1,
             "--latency-tolerance must be in [0, 1), got ", s.latency_tolerance);
+    latency_band_named(s.latency_band);
     search::controller_options o;
     o.reinforce.adam.learning_rate = s.lr;
     if (evo) {
@@ -362,11 +377,21 @@ inline std::pair<const search::evaluation*, std::size_t> best_of(const std::vect
     return {best, failed};
 }
 
-/// Worst latency-to-target ratio of `e` over the targets (1 = exactly on the slowest target).
-inline double target_ratio(const search::evaluation& e, const std::vector<double>& targets_s) {
-    double r = 0;
-    for (std::size_t i = 0; i < targets_s.size() && i < e.latency.size(); ++i) r = std::max(r, e.latency[i] / targets_s[i]);
-    return r;
+/// How far `e` misses the targets as `band` reads them: the largest relative miss over the targets,
+/// `|LAT_i / T_i - 1|` for a two-sided band, `max(0, LAT_i / T_i - 1)` for an at-most band (0 = on
+/// every target).
+inline double target_miss(const search::evaluation& e, const std::vector<double>& targets_s, latency_band band) {
+    double m = 0;
+    for (std::size_t i = 0; i < targets_s.size() && i < e.latency.size(); ++i) {
+        const double d = e.latency[i] / targets_s[i] - 1.0;
+        m = std::max(m, band == latency_band::two_sided ? std::abs(d) : std::max(0.0, d));
+    }
+    return m;
+}
+
+/// True when `e` meets every target within `tolerance` as `band` reads it.
+inline bool meets_targets(const search::evaluation& e, const std::vector<double>& targets_s, double tolerance, latency_band band) {
+    return target_miss(e, targets_s, band) <= tolerance;
 }
 
 /// The candidate a search chooses.
@@ -374,21 +399,27 @@ struct choice {
     const search::evaluation* best = nullptr;  ///< the chosen candidate (nullptr when none succeeded)
     std::size_t failed = 0;                    ///< candidates whose evaluation failed
     bool reachable = false;                    ///< some candidate meets every latency target (within the tolerance)
-    const search::evaluation* closest = nullptr;  ///< the candidate with the smallest `target_ratio`
+    const search::evaluation* closest = nullptr;  ///< the candidate with the smallest `target_miss` (two-sided: nearest the targets)
 };
 
-/// The best candidate by reward among those whose latency is at most `(1 + tolerance)` times the
-/// target on every target; when none is, the targets are out of reach of what the search found
-/// and the chosen one is the closest to them (the smallest worst latency-to-target ratio). So a
-/// soft reward that trades a little latency for accuracy never picks a network far over its target.
-inline choice choose(const std::vector<search::evaluation>& evals, const std::vector<double>& targets_s, double tolerance) {
+/// Constrained selection: the best candidate by reward among those that meet every target within
+/// `tolerance` (`meets_targets`; the default two-sided band reads the target as a latency to land
+/// on, `at_most` as a budget). When none does, the targets are out of reach of what the search found
+/// and the chosen one is the closest to them (the smallest worst relative miss, measured two-sided
+/// so that a too-easy at-most target still names the nearest latency), with `reachable` false.
+/// Selection is separate from the reward: whatever trade-off a reward makes (the soft MnasNet reward
+/// trades a few percent of latency for accuracy either way; the hard one gives no credit for
+/// approaching the target from below), the result lands on the target whenever the search sampled a
+/// candidate there, as constrained NAS formulations do.
+inline choice choose(const std::vector<search::evaluation>& evals, const std::vector<double>& targets_s, double tolerance,
+                     latency_band band = latency_band::two_sided) {
     choice c;
     for (const auto& e : evals) {
         c.failed += !e.ok;
         if (!e.ok) continue;
-        const double r = target_ratio(e, targets_s);
-        if (!c.closest || r < target_ratio(*c.closest, targets_s)) c.closest = &e;
-        if (r <= 1.0 + tolerance && (!c.best || e.reward > c.best->reward)) c.best = &e;
+        const double miss = target_miss(e, targets_s, latency_band::two_sided);
+        if (!c.closest || miss < target_miss(*c.closest, targets_s, latency_band::two_sided)) c.closest = &e;
+        if (meets_targets(e, targets_s, tolerance, band) && (!c.best || e.reward > c.best->reward)) c.best = &e;
     }
     c.reachable = c.best != nullptr;
     if (!c.best) c.best = c.closest;
@@ -398,14 +429,15 @@ inline choice choose(const std::vector<search::evaluation>& evals, const std::ve
 /// Up to `n` candidates for the final report: `first` (the chosen one), then the other successful
 /// candidates that meet the targets by reward, then the rest by reward; each network once.
 inline std::vector<const search::evaluation*> top_candidates(const std::vector<search::evaluation>& evals, const search::evaluation* first,
-                                                             const std::vector<double>& targets_s, double tolerance, std::size_t n) {
+                                                             const std::vector<double>& targets_s, double tolerance, std::size_t n,
+                                                             latency_band band = latency_band::two_sided) {
     std::vector<const search::evaluation*> all;
     for (const auto& e : evals)
         if (e.ok && e.duplicate_of == search::evaluation::not_a_duplicate && &e != first) all.push_back(&e);
     // Ties keep the search order (the pointers' order in `evals`); std::sort with that tie-break, since
     // clang rejects std::stable_sort's deprecated temporary buffer under -Werror.
     std::sort(all.begin(), all.end(), [&](const search::evaluation* a, const search::evaluation* b) {
-        const bool ma = target_ratio(*a, targets_s) <= 1.0 + tolerance, mb = target_ratio(*b, targets_s) <= 1.0 + tolerance;
+        const bool ma = meets_targets(*a, targets_s, tolerance, band), mb = meets_targets(*b, targets_s, tolerance, band);
         if (ma != mb) return ma;
         if (a->reward != b->reward) return a->reward > b->reward;
         return std::less<const search::evaluation*>{}(a, b);
@@ -512,12 +544,22 @@ inline void write_outputs(const settings& s, const space::any_space& space, cons
                      {"evaluated", evals.size()}, {"failed", o.chosen.failed}};
     for (std::size_t i = 0; i < s.targets.size() && i < o.targets_s.size(); ++i) b["latency_target_ms"][s.targets[i]] = o.targets_s[i] * 1e3;
     b["latency_target_reached"] = o.chosen.reachable;
+    b["latency_tolerance"] = s.latency_tolerance;
+    b["latency_band"] = s.latency_band;
     b["best"] = best ? describe(*best) : nlohmann::json(nullptr);
     if (best && !o.final.empty()) b["best"]["test_accuracy"] = search::mean_of(o.final[0].test);  // reported only: chosen on validation
     b["pareto"] = nlohmann::json::array();
     for (const auto& e : front.front()) b["pareto"].push_back(describe(e));
     if (!fin.is_null()) b["final"] = fin;
     write_file_atomically((dir / "best.json").string(), b.dump(2) + "\n");
+}
+
+/// The tolerance band of `s` as the summary names it: "+-5%" (two-sided) or "+5%" (at most).
+inline std::string band_text(const settings& s) {
+    std::ostringstream os;
+    os << (latency_band_named(s.latency_band) == latency_band::two_sided ? "+-" : "+") << std::setprecision(3)
+       << s.latency_tolerance * 100 << "%";
+    return os.str();
 }
 
 /// "mean +- std" of `x` with four decimals.
@@ -542,12 +584,13 @@ inline bool print_summary(std::ostream& out, const settings& s, const space::any
         return false;
     }
     if (!o.chosen.reachable) {
-        out << "latency target not reached: no candidate is within +" << std::setprecision(3) << s.latency_tolerance * 100
-            << "% of";
+        out << "latency target not reached: no candidate is within " << band_text(s) << " of";
         for (std::size_t i = 0; i < s.targets.size(); ++i) out << (i ? " and" : "") << " " << ms(o.targets_s[i]) << " ms on " << s.targets[i];
         out << "; the closest found takes";
-        for (std::size_t i = 0; i < s.targets.size(); ++i) out << (i ? " and" : "") << " " << ms(best->latency[i]) << " ms";
-        out << " (step " << best->step << "), reported as the best\n";
+        for (std::size_t i = 0; i < s.targets.size(); ++i)
+            out << (i ? " and" : "") << " " << ms(best->latency[i]) << " ms (" << std::fixed << std::setprecision(3)
+                << best->latency[i] / o.targets_s[i] << "x)" << std::defaultfloat;
+        out << " at step " << best->step << ", reported as the best\n";
     }
     search::pareto_archive front;
     for (const auto& e : evals) front.insert(e);
@@ -709,6 +752,8 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     for (std::size_t i = 0; i < s.targets.size(); ++i)
         log << "  target " << s.targets[i] << " (" << s.estimator << "): latency target " << ms(targets_s[i]) << " ms"
             << (target_from.empty() ? "" : " (" + target_from + ")") << "\n";
+    log << "  result: the best reward among the candidates within " << band_text(s) << " of every latency target ("
+        << s.latency_band << " band)\n";
     if (!jr.records().empty()) log << "  resuming: " << jr.records().size() << " candidate(s) in the journal\n";
 
     if (s.quality == "proxy") {
@@ -742,18 +787,18 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     const auto evals = search::run_search(ctrl, g, {.budget = s.budget, .batch = s.batch, .canonical = space.canonical},
                                           evaluate_anywhere, reward, &pool, &jr, on_done);
 
-    outcome o{choose(evals, targets_s, s.latency_tolerance), targets_s, {}};
+    const auto band = latency_band_named(s.latency_band);
+    outcome o{choose(evals, targets_s, s.latency_tolerance, band), targets_s, {}};
     if (o.chosen.best && !o.chosen.reachable)
-        log << "accelnas-search: no candidate meets the latency target (within +" << s.latency_tolerance * 100
-            << "%); the closest found takes " << ms(o.chosen.best->latency[0]) << " ms on " << s.targets[0] << " against a target of "
-            << ms(targets_s[0]) << " ms\n";
+        log << "accelnas-search: no candidate meets the latency target (within " << band_text(s) << "); the closest found takes "
+            << ms(o.chosen.best->latency[0]) << " ms on " << s.targets[0] << " against a target of " << ms(targets_s[0]) << " ms\n";
     std::vector<baseline> bases;
     if (s.baselines && s.quality == "proxy")
         bases = score_baselines(s, config, prices, *data, pool, (dir / "baselines.json").string(), log);
     // The test images, first read here: the top architectures retrained with s.final_seeds seeds
     // (seed 0 the search's own, so the same validation accuracy) and scored on them, for the report only.
     if (o.chosen.best && s.quality == "proxy") {
-        const auto top = top_candidates(evals, o.chosen.best, targets_s, s.latency_tolerance, s.final_top);
+        const auto top = top_candidates(evals, o.chosen.best, targets_s, s.latency_tolerance, s.final_top, band);
         log << "accelnas-search: retraining the top " << top.size() << " architecture(s) with " << s.final_seeds << " seed(s) each\n";
         o.final = final_rows(retrain_top(s, space, top, *data, pool), bases);
     }

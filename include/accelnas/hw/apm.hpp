@@ -15,7 +15,8 @@
 /// Each ceiling is scaled by a factor of `apm_ceilings`, calibrated against the cycle-level simulator
 /// (hw/apm_fit.hpp), not against measurements. The APM shares no timing code with the simulator:
 /// only graph facts (`work_of`'s definitions) and the device config. Filling the per-op report is a
-/// compile-time policy of the same walk (`estimate` fills it, `seconds` does not).
+/// compile-time policy of the same walk (`estimate` fills it, `seconds` does not). The MAC ops of
+/// the walk are priced several at once, in SIMD lanes of the same formula.
 
 #include <accelnas/graph/geometry.hpp>
 #include <accelnas/graph/network.hpp>
@@ -31,9 +32,14 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 namespace accelnas::hw {
 
@@ -254,6 +260,8 @@ private:
                         : walk<Report, other_logs>(src, cost, elems, detail.data(), w);
         if (!ok) {
             if (!net_or_null) return no_network;
+            require(!w.overflow, "'", net.name(), "' on '", cfg_.name,
+                    "': a cycle count overflowed (check the config's rates and the network's sizes)");
             // An invalid network (zero-sized tensors, inputs out of order, no compute op): its own
             // checks name the problem.
             net.validate();
@@ -384,28 +392,37 @@ private:
         std::int64_t params = 0;       // sum of the ops' parameter bytes
         std::int64_t max_spill = 0;    // largest activation spill (reshapes excluded)
         bool host_spill = false;       // some op spills beyond the SRAM
+        bool overflow = false;         // some op's cycle count is beyond 2^62
     };
 
     // Prices every op before the partition point, with the array's sizes `A` (array_logs). Returns
     // false for networks the formula cannot price (the caller raises the error).
     template <bool Report, array_logs A, class Source>
-    bool walk(const Source& src, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
+    bool walk(const Source& source, op_cost* cost, std::int64_t* elements, op_detail* det, walk_result& r) const {
         using graph::op_kind;
+        // Local copies of what every op reads: the stores below cannot change them, so they stay
+        // in registers instead of being read again after each store.
+        const Source src = source;
         const std::size_t n = src.n;
-        // Per op 1 when it is no output: an input, or read by a later op (plain byte stores, no
-        // read-modify-write chain from op to op); on the stack for common sizes.
-        std::uint8_t read_stack[stack_ops];
-        std::vector<std::uint8_t> read_heap;
-        std::uint8_t* read = read_stack;
+        const std::int64_t tile_capacity = tile_capacity_, param_cache = cfg_.param_cache_bytes;
+        // Per op true when it is no output: an input, or read by a later op (plain stores, no
+        // read-modify-write chain from op to op; bool, not a byte type, which would alias
+        // everything); on the stack for common sizes.
+        bool read_stack[stack_ops];
+        std::unique_ptr<bool[]> read_heap;
+        bool* read = read_stack;
         if (n > stack_ops) {
-            read_heap.resize(n);
-            read = read_heap.data();
+            read_heap = std::make_unique<bool[]>(n);
+            read = read_heap.get();
         }
         constexpr auto input_kind = static_cast<std::uint8_t>(op_kind::input);
         constexpr std::size_t ahead = 12;
         for (std::size_t q = 0; q < ahead; ++q) src.prefetch(q);
         std::int64_t cycles = 0, params_total = 0, max_spill = 0, host_any = 0, in_total = 0;
         bool device_used = false;
+        // MAC ops wait here (their fixed costs already counted) to be priced several at once.
+        mac_batch batch;
+        batch.n = 0;
         std::size_t i = 0;
         for (; i < n; ++i) {
             src.prefetch(i + ahead);
@@ -429,12 +446,12 @@ private:
                 const std::size_t j = in[q];
                 if (j >= i) return false;  // not topologically ordered
                 in_bytes += elements[j];
-                read[j] = 1;
+                read[j] = true;
             }
             // Activations that do not fit the tiles spill to the SRAM (written and read back), and
             // beyond it over the host link.
-            const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity_);
-            const std::int64_t host_spill = std::max<std::int64_t>(0, spill - cfg_.param_cache_bytes);
+            const std::int64_t spill = std::max<std::int64_t>(0, in_bytes + elems - tile_capacity);
+            const std::int64_t host_spill = std::max<std::int64_t>(0, spill - param_cache);
             if (kind != op_kind::reshape) max_spill = std::max(max_spill, spill);
             // The op as a MAC op (rows x width positions, k outputs, reduction r = taps x cpt channels) or
             // as a vector op (rows, element operations over bytes), as work_of describes it. Each case
@@ -459,8 +476,7 @@ private:
                 params = graph::conv_weights(o.kernel_h(), o.kernel_w(), cin, o.groups(), o.filters()) + 4 * std::int64_t{o.filters()};
                 const std::int64_t r = dw ? taps : taps * per_group;
                 overhead = mac_overhead_;
-                b = mac_body<Report, A>(o.out_h(), o.out_w(), o.filters(), r, per_group, o.kernel_h(), o.stride_h(), o.in_h(),
-                                        o.in_w(), dw);
+                batch.push(i, o.out_h(), o.out_w(), o.filters(), r, per_group, o.kernel_h(), o.stride_h(), o.in_h(), o.in_w(), dw);
                 if constexpr (Report) macs = o.out_h() * o.out_w() * o.filters() * r;
                 break;
             }
@@ -468,14 +484,14 @@ private:
                 const std::int64_t r = o.in_h() * o.in_w() * o.in_c();
                 params = graph::dense_weights(r, o.filters()) + 4 * std::int64_t{o.filters()};
                 overhead = mac_overhead_;
-                b = mac_body<Report, A>(1, 1, o.filters(), r, r, 1, 1, 1, 1, false);
+                batch.push(i, 1, 1, o.filters(), r, r, 1, 1, 1, 1, false);
                 if constexpr (Report) macs = o.filters() * r;
                 break;
             }
             case op_kind::avg_pool:
                 overhead = pool_overhead_;
-                b = mac_body<Report, A>(o.out_h(), o.out_w(), o.out_c(), std::int64_t{o.kernel_h()} * o.kernel_w(), 1, o.kernel_h(),
-                                        o.stride_h(), o.in_h(), o.in_w(), true);
+                batch.push(i, o.out_h(), o.out_w(), o.out_c(), std::int64_t{o.kernel_h()} * o.kernel_w(), 1, o.kernel_h(),
+                           o.stride_h(), o.in_h(), o.in_w(), true);
                 break;
             case op_kind::max_pool:
                 overhead = pool_overhead_;
@@ -520,8 +536,13 @@ private:
             params_total += params;
             host_any |= host_spill;
             device_used = true;
+            if (batch.n == mac_batch::cap) {
+                if (!price_macs<Report, A>(batch, cost, det, cycles)) return r.overflow = true, false;
+                batch.n = 0;
+            }
         }
         if (!device_used && i == n) return false;  // only inputs
+        if (batch.n > 0 && !price_macs<Report, A>(batch, cost, det, cycles)) return r.overflow = true, false;
         r.end = i;
         r.device_used = device_used;
         r.in_total = in_total;
@@ -529,9 +550,10 @@ private:
         r.params = params_total;
         r.max_spill = max_spill;
         r.host_spill = host_any != 0;
-        // Outputs (when nothing is partitioned): the device ops no later op reads.
+        // Outputs (when nothing is partitioned): the device ops no later op reads (a mask, not a
+        // branch per op, which mispredicts at each output).
         std::int64_t out_bytes = 0;
-        for (std::size_t j = 0; j < i; ++j) out_bytes += read[j] ? 0 : elements[j];
+        for (std::size_t j = 0; j < i; ++j) out_bytes += elements[j] & (std::int64_t{read[j]} - 1);
         r.out_bytes = out_bytes;
         return true;
     }
@@ -556,98 +578,165 @@ private:
             std::ceil((cfg_.host_latency_seconds + static_cast<double>(bytes) / cfg_.host_bytes_per_second) * cfg_.clock_hz));
     }
 
-    // The split's packed key (positions per block, weight blocks, g) of 2^g channel groups over 2^lt
-    // tiles, `kl` lane blocks of channels and `rows` output rows (both below 2^16).
-    static std::uint64_t split_key(std::int64_t kl, std::int64_t rows, int lt, int g) noexcept {
-        const auto kb = static_cast<std::uint64_t>(shift_up(kl, g));
-        const auto rt = static_cast<std::uint64_t>(shift_up(rows, lt - g));
-        return ((kb * rt) << 24) | (kb << 8) | static_cast<std::uint64_t>(g);
+    // ---- MAC ops: the compiler's split and the ceilings, several ops side by side ----
+    // The formula runs on vectors of doubles holding exact integers (every count below 2^53 is
+    // exact, and so are its products and ceiling quotients below 2^53): the same operations as the
+    // 64-bit integer arithmetic they stand for, applied to `simd` ops at once. Ops are priced in
+    // batches, the walk's order otherwise unchanged (cycles are sums of integers). A count beyond
+    // 2^53 is rounded to the nearest double; an op's cycles beyond 2^62 are an overflow error.
+#if defined(__AVX__)
+    static constexpr int simd = 4;
+#else
+    static constexpr int simd = 2;  // 16-byte vectors: the baseline of x86-64 and Arm
+#endif
+    using vd = double __attribute__((vector_size(8 * simd)));
+    using vmask = std::int64_t __attribute__((vector_size(8 * simd)));
+    static vd splat(double v) noexcept { return vd{} + v; }
+    static vd ceil_of(vd x) noexcept {
+#if defined(__AVX__)
+        return reinterpret_cast<vd>(_mm256_round_pd(reinterpret_cast<__m256d>(x), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC));
+#else
+        for (int j = 0; j < simd; ++j) x[j] = std::ceil(x[j]);
+        return x;
+#endif
     }
+    static bool all_of(vmask m) noexcept {
+#if defined(__AVX__)
+        return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) == 15;
+#else
+        return m[0] != 0 && m[1] != 0;
+#endif
+    }
+    static vd min_of(vd a, vd b) noexcept { return b < a ? b : a; }
+    static vd max_of(vd a, vd b) noexcept { return a < b ? b : a; }
 
-    // A MAC op's body: the compiler's split (fewest positions through the busiest tile, then fewest
-    // weight blocks, then more row slices), then the compute, narrow-memory and network ceilings and
-    // the first weight block, which no pass can hide.
-    template <bool Report, array_logs A>
-    [[gnu::always_inline]] body_cycles mac_body(std::int64_t rows, std::int64_t width, std::int64_t k, std::int64_t r,
-                                                std::int64_t cpt, std::int64_t kernel_h, std::int64_t stride_h,
-                                                std::int64_t in_h, std::int64_t in_w, bool dw) const noexcept {
-        const std::int64_t lanes = dw ? cfg_.depthwise_lanes : cfg_.lanes_per_cell;
-        const array_logs lg = logs<A>();
-        const std::int64_t r_blocks = div_up<A>(r, lg.cells, cfg_.cells_per_tile);
-        // The split: `ts` row slices x `tk` channel groups = tiles, each tile `rows_t` rows and `k_t`
-        // channels in `k_blocks` weight blocks; (positions per block, blocks) compared lexicographically
-        // (r_blocks is common), ties to more row slices.
-        std::int64_t rows_t = 0, k_t = 0, k_blocks = 0, tk = 0;  // every path below sets them
-        bool searched = false;
-        if constexpr (A != other_logs) {
-            // Power-of-two tiles and lanes: ts = 2^s, tk = 2^g (g = lt - s), and ceil(ceil(k / tk) / lanes)
-            // = ceil(ceil(k / lanes) / tk): shifts by constants once the loop is unrolled. When the sizes
-            // are below 2^16 (every real layer), the key (positions, blocks, g) packs into one 64-bit
-            // number whose minimum is the best candidate (ties to fewer channel groups, i.e. more row
-            // slices): no branches, which would mispredict as the candidates differ from op to op.
-            const int lt = lg.tiles;
-            const std::int64_t kl = shift_up(k, dw ? lg.dw_lanes : lg.lanes);
-            if (static_cast<std::uint64_t>(kl | rows) < (std::uint64_t{1} << 16) && lt < 16) [[likely]] {
-                // All candidates side by side, then their least in a balanced tree: a short chain of
-                // dependent instructions (the walk's time goes to such chains more than to their length).
-                std::uint64_t keys[16] = {};
+    // MAC ops waiting to be priced: rows x width output positions, k output channels, reduction
+    // r = taps x cpt channels, the input rows a kernel of `kernel_h` rows at `stride_h` reads from
+    // an in_h x in_w input; dw (1 or 0): depthwise (one input channel per output channel).
+    struct mac_batch {
+        static constexpr int cap = 64;  // a multiple of simd
+        enum field { rows, width, k, r, cpt, kernel_h, stride_h, in_h, in_w, dw, fields };
+        alignas(64) double v[fields][cap];
+        std::uint32_t op[cap];
+        int n;
+        void push(std::size_t i, std::int64_t out_rows, std::int64_t out_width, std::int64_t channels, std::int64_t reduction,
+                  std::int64_t per_group, std::int64_t kh, std::int64_t sh, std::int64_t ih, std::int64_t iw, bool depthwise) noexcept {
+            const std::int64_t f[fields] = {out_rows, out_width, channels, reduction, per_group, kh, sh, ih, iw, depthwise ? 1 : 0};
+            for (int q = 0; q < fields; ++q) v[q][n] = static_cast<double>(f[q]);
+            op[n] = static_cast<std::uint32_t>(i);
+            ++n;
+        }
+        vd at(int q, int j) const noexcept {
+            vd x;
+            std::memcpy(&x, &v[q][j], sizeof x);
+            return x;
+        }
+    };
+    // One candidate split: `tk` channel groups x `ts` row slices = tiles (and their inverses).
+    struct split_candidate {
+        double tk, ts, inv_tk, inv_ts;
+    };
+    struct mac_cycles {
+        vd total, compute, memory;
+    };
+
+    // The MAC ops' bodies of lanes [j, j + simd) of the batch: the compiler's split (fewest positions
+    // through the busiest tile, then fewest weight blocks, then more row slices), then the compute,
+    // narrow-memory and network ceilings and the first weight block, which no pass can hide.
+    template <array_logs A>
+    [[gnu::always_inline]] mac_cycles mac_body(const mac_batch& b, int j) const noexcept {
+        // ceil(a / d): with power-of-two sizes a product with the exact inverse, else a division
+        // (exact for a below 2^53: the quotient is never rounded across an integer).
+        constexpr bool pow2 = A != other_logs;
+        auto up = [](vd a, auto d, auto inv) noexcept {
+            if constexpr (pow2) return ceil_of(a * inv);
+            else return ceil_of(a / d);
+        };
+        using f = mac_batch::field;
+        const vd rows = b.at(f::rows, j), width = b.at(f::width, j), k = b.at(f::k, j), r = b.at(f::r, j);
+        const vmask dw = b.at(f::dw, j) != 0.0;
+        const vd lanes = dw ? splat(dw_lanes_) : splat(lanes_);
+        const vd inv_lanes = dw ? splat(inv_dw_lanes_) : splat(inv_lanes_);
+        const vd r_blocks = up(r, cells_, inv_cells_);
+        // The split: `tk` channel groups x `ts` row slices, each tile `rows_t` rows and ceil(k / tk)
+        // channels in `k_blocks` weight blocks, as (positions per block, blocks) compared
+        // lexicographically (r_blocks is common); ties keep fewer channel groups (candidates come
+        // in increasing tk).
+        auto candidate = [&](const split_candidate& c, vd& kb, vd& rt) noexcept {
+            kb = pow2 ? ceil_of(k * (inv_lanes * c.inv_tk)) : ceil_of(k / (lanes * c.tk));
+            rt = up(rows, c.ts, c.inv_ts);
+            return kb * rt;
+        };
+        vd k_blocks, rows_t;
+        vd pos = candidate(splits_[0], k_blocks, rows_t);
+        vd tk = splat(splits_[0].tk), inv_tk = splat(splits_[0].inv_tk);
+        const std::size_t count = A.tiles >= 0 ? static_cast<std::size_t>(A.tiles) + 1 : splits_.size();
 #pragma GCC unroll 16
-                for (int g = 0; g <= lt; ++g) keys[g] = split_key(kl, rows, lt, g);
-#pragma GCC unroll 4
-                for (int w = 1; w <= lt; w *= 2)
-#pragma GCC unroll 8
-                    for (int g = 0; g + w <= lt; g += 2 * w) keys[g] = std::min(keys[g], keys[g + w]);
-                const std::uint64_t best = keys[0];
-                const int g = static_cast<int>(best & 255);
-                k_blocks = static_cast<std::int64_t>((best >> 8) & 0xffff);
-                rows_t = shift_up(rows, lt - g);
-                k_t = shift_up(k, g);
-                tk = std::int64_t{1} << g;
-                searched = true;
-            }
+        for (std::size_t c = 1; c < count; ++c) {
+            vd kb, rt;
+            const vd p = candidate(splits_[c], kb, rt);
+            const vmask better = (p < pos) | ((p == pos) & (kb < k_blocks));
+            pos = better ? p : pos;
+            k_blocks = better ? kb : k_blocks;
+            rows_t = better ? rt : rows_t;
+            tk = better ? splat(splits_[c].tk) : tk;
+            inv_tk = better ? splat(splits_[c].inv_tk) : inv_tk;
         }
-        if (!searched) {
-            // Any array (and sizes beyond the packed key): every divisor ts of the tiles, from the most
-            // row slices down; ties keep the earlier (more row slices).
-            std::int64_t best_pos = -1, best_kb = 0, best_ts = 1;
-            for (std::int64_t ts = cfg_.tiles; ts >= 1; --ts) {
-                if (cfg_.tiles % ts != 0) continue;
-                const std::int64_t g = cfg_.tiles / ts;
-                const std::int64_t kb = ((k + g - 1) / g + lanes - 1) / lanes;
-                const std::int64_t pos = kb * ((rows + ts - 1) / ts);
-                if (best_pos < 0 || pos < best_pos || (pos == best_pos && kb < best_kb)) {
-                    best_pos = pos;
-                    best_kb = kb;
-                    best_ts = ts;
-                }
-            }
-            tk = cfg_.tiles / best_ts;
-            rows_t = (rows + best_ts - 1) / best_ts;
-            k_t = (k + tk - 1) / tk;
-            k_blocks = best_kb;
-        }
-        const std::int64_t blocks = k_blocks * r_blocks;
-        const std::int64_t compute = static_cast<std::int64_t>(
-            std::ceil(static_cast<double>(blocks * (rows_t * width + cfg_.pass_overhead_cycles)) * k_.compute));
+        const vd k_t = up(k, tk, inv_tk);
+        const vd blocks = k_blocks * r_blocks;
+        const vd compute = ceil_of(blocks * (rows_t * width + pass_overhead_) * k_.compute);
         // Narrow memory: each block reads the input rows its output rows need (halo included), the
         // last reduction block writes the outputs.
-        const std::int64_t in_rows = std::min(in_h, (rows_t - 1) * stride_h + kernel_h);
-        const double channels = static_cast<double>(dw ? k_t * r_blocks : k_blocks * cpt);
-        const double read = static_cast<double>(in_rows * in_w) * channels;
-        const double write = static_cast<double>(rows_t * width * k_t);
-        const std::int64_t mem = dw ? cycles_of(read, dw_inv_) + cycles_of(write, narrow_inv_) : cycles_of(read + write, narrow_inv_);
+        const vd in_rows = min_of(b.at(f::in_h, j), (rows_t - 1.0) * b.at(f::stride_h, j) + b.at(f::kernel_h, j));
+        const vd channels = dw ? k_t * r_blocks : k_blocks * b.at(f::cpt, j);
+        const vd read = in_rows * b.at(f::in_w, j) * channels;
+        const vd write = rows_t * width * k_t;
+        const vd mem = dw ? ceil_of(read * dw_inv_) + ceil_of(write * narrow_inv_) : ceil_of((read + write) * narrow_inv_);
         // The network multicasts each group's blocks: all weights cross it once.
-        const double groups = static_cast<double>(tk);
-        const std::int64_t weights = network_cycles(static_cast<double>(k_t * r) * groups);
-        const std::int64_t first = network_cycles(static_cast<double>(std::min(r, cfg_.cells_per_tile) * std::min(lanes, k_t)) * groups);
-        const std::int64_t memory = std::max(mem, weights);
-        body_cycles b;
-        b.total = std::max(compute, memory) + first;
-        if constexpr (Report) {
-            b.compute = compute;
-            b.memory = memory;
+        const vd weights = ceil_of(k_t * r * tk * net_inv_);
+        const vd first = ceil_of(min_of(r, splat(cells_)) * min_of(lanes, k_t) * tk * net_inv_);
+        const vd memory = max_of(mem, weights);
+        return {max_of(compute, memory) + first, compute, memory};
+    }
+
+    // Prices the batch's ops and adds their bodies to their costs and to `cycles`. False when a
+    // count reaches 2^62 (the caller reports the overflow).
+    template <bool Report, array_logs A>
+    bool price_macs(mac_batch& b, op_cost* cost, op_detail* det, std::int64_t& cycles) const noexcept {
+        for (int j = b.n; j % simd != 0; ++j) {  // pad the last vector with copies of the last op
+            for (int q = 0; q < mac_batch::fields; ++q) b.v[q][j] = b.v[q][b.n - 1];
         }
-        return b;
+        // Counts in [0, 2^52) turn into integers by their bits: x + 2^52 holds x in its mantissa.
+        constexpr double two52 = 4503599627370496.0, limit = 4611686018427387904.0;  // 2^52, 2^62
+        constexpr std::int64_t two52_bits = 0x4330000000000000;
+        bool ok = true;
+        std::int64_t sum = 0;
+        for (int j = 0; j < b.n; j += simd) {
+            const mac_cycles m = mac_body<A>(b, j);
+            vmask whole = (m.total >= 0.0) & (m.total < two52);
+            if constexpr (Report) whole &= (m.compute < two52) & (m.memory < two52);
+            std::int64_t c[simd];
+            if (all_of(whole)) [[likely]] {
+                const vmask bits = reinterpret_cast<vmask>(m.total + two52) - two52_bits;
+                std::memcpy(c, &bits, sizeof c);
+            } else {
+                for (int l = 0; l < simd; ++l) {
+                    ok &= m.total[l] >= 0 && m.total[l] < limit;
+                    c[l] = static_cast<std::int64_t>(ok ? m.total[l] : 0.0);
+                }
+            }
+            for (int l = 0; l < simd && j + l < b.n; ++l) {
+                const std::uint32_t i = b.op[j + l];
+                cost[i].cost += c[l];
+                sum += c[l];
+                if constexpr (Report) {
+                    det[i].compute = static_cast<std::int64_t>(ok ? m.compute[l] : 0.0);
+                    det[i].memory += static_cast<std::int64_t>(ok ? m.memory[l] : 0.0);
+                }
+            }
+        }
+        cycles += sum;
+        return ok;
     }
 
     // A vector-path op's body: rows over tiles (or equal chunks when rows are fewer than tiles);
@@ -684,6 +773,20 @@ private:
         net_inv_ = k_.network / cfg_.sram_bytes_per_cycle;
         vector_inv_ = k_.vector / static_cast<double>(cfg_.vector_width);
         inv_tiles_ = 1.0 / static_cast<double>(cfg_.tiles);
+        cells_ = static_cast<double>(cfg_.cells_per_tile);
+        lanes_ = static_cast<double>(cfg_.lanes_per_cell);
+        dw_lanes_ = static_cast<double>(cfg_.depthwise_lanes);
+        inv_cells_ = 1.0 / cells_;  // exact for powers of two, the only case that multiplies by them
+        inv_lanes_ = 1.0 / lanes_;
+        inv_dw_lanes_ = 1.0 / dw_lanes_;
+        pass_overhead_ = static_cast<double>(cfg_.pass_overhead_cycles);
+        // Every split of the tiles into row slices x channel groups, in increasing channel groups.
+        splits_.clear();
+        for (std::int64_t tk = 1; tk <= cfg_.tiles; ++tk) {
+            if (cfg_.tiles % tk != 0) continue;
+            const auto g = static_cast<double>(tk), s = static_cast<double>(cfg_.tiles / tk);
+            splits_.push_back({g, s, 1.0 / g, 1.0 / s});
+        }
         auto scaled = [&](std::int64_t c) { return static_cast<std::int64_t>(std::llround(static_cast<double>(c) * k_.overhead)); };
         mac_overhead_ = scaled(cfg_.op_overhead_cycles);
         pool_overhead_ = scaled(cfg_.pool_overhead_cycles);
@@ -705,6 +808,9 @@ private:
     array_logs logs_{0, 0, 0, 0};  // log2 of the array's sizes (0 for a size that is not a power of two)
     // Cycles per byte (or element operation) of each ceiling, its factor included.
     double narrow_inv_ = 1, dw_inv_ = 1, net_inv_ = 1, vector_inv_ = 1, inv_tiles_ = 1;
+    // The array's sizes (and inverses) and the pass overhead as doubles, for the MAC formula.
+    double cells_ = 1, lanes_ = 1, dw_lanes_ = 1, inv_cells_ = 1, inv_lanes_ = 1, inv_dw_lanes_ = 1, pass_overhead_ = 0;
+    std::vector<split_candidate> splits_;  // the tiles' splits (see mac_body)
     std::int64_t mac_overhead_ = 0, pool_overhead_ = 0, vector_overhead_ = 0;
     std::array<bool, 8 * graph::op_kind_names.size()> fast_op_{};
 };
