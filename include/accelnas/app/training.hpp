@@ -60,7 +60,7 @@ inline double throughput(train::model& m, std::size_t batch, std::size_t threads
     std::vector<std::int32_t> labels(batch);
     for (auto& l : labels) l = std::int32_t(uniform_index(g, 10));
     train::sgd opt{.momentum = 0.9f, .nesterov = false, .weight_decay = 0.0f};
-    // As train::fit steps: split by images over the threads (small models) or op by op.
+    // As train::fit steps: split by images over several threads (see batch_split_suits), else op by op.
     std::unique_ptr<train::batch_split> split;
     std::unique_ptr<train::tape> t;
     if (train::batch_split_suits(m, threads)) split = std::make_unique<train::batch_split>(m, threads);

@@ -162,16 +162,12 @@ public:
     }
 
     /// `forward` for one member of a data-parallel step (several threads recording this model at
-    /// once, each on its own tape and slice of the batch): parameter gradients accumulate into
-    /// `grads` (one tensor per parameter; sized here, zeroed by the caller: a zero-fill pass is
-    /// better folded into the pass that consumes them) instead of `parameter::grad`, and the op
-    /// outputs are kept in `values` (for `first_non_finite_output`). Parameters are only read.
-    var forward(tape& t, const tensor& batch, bool training, std::vector<tensor>& grads, std::vector<var>& values) {
+    /// once, each on its own tape and slice of the batch): parameter `i` enters the tape as a leaf
+    /// whose gradient buffer `lender` lends (`tape::parameter`) instead of `parameter::grad`, and the
+    /// op outputs are kept in `values` (for `first_non_finite_output`). Parameters are only read.
+    var forward(tape& t, const tensor& batch, bool training, gradient_lender& lender, std::vector<var>& values) {
         require_input_shape(batch);
-        grads.resize(params_.size());
-        for (std::size_t i = 0; i < params_.size(); ++i)
-            if (grads[i].shape() != params_[i].value.shape()) grads[i] = xt::zeros<float>(params_[i].value.shape());
-        auto param = [&](std::size_t idx) { return t.parameter(params_[idx].value, grads[idx]); };
+        auto param = [&](std::size_t idx) { return t.parameter(params_[idx].value, lender, idx); };
         return forward_with(t, batch, training, values, param);
     }
 

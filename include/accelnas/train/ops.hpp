@@ -65,7 +65,7 @@ inline var record_conv(tape& t, var x, var w, const conv_geometry& g, const shap
         t.at(y).backward = [g, xi = x.id, wi = w.id](tape& tp, node& self) {
             bool fresh = false;
             float* dx = tp.at(xi).requires_grad ? tp.grad_slot(xi, fresh).data() : nullptr;
-            float* dw = tp.at(wi).requires_grad ? tp.grad_of(wi).data() : nullptr;
+            float* dw = tp.at(wi).requires_grad ? tp.grad_data(wi) : nullptr;
             conv_backward(tp, tp.at(xi).value().data(), tp.at(wi).value().data(), self.grad().data(), dx, dw, g,
                           fresh);
         };
@@ -123,7 +123,7 @@ inline var bias_add(var x, var b) {
                 else for (std::size_t i = 0; i < rows * c; ++i) dx[i] += d[i];
             }
             if (tp.at(bi).requires_grad) {
-                float* db = tp.grad_of(bi).data();
+                float* db = tp.grad_data(bi);
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t i = 0; i < c; ++i) db[i] += d[r * c + i];
             }
@@ -657,8 +657,8 @@ inline var batch_norm(var x, var gamma, var beta, const batch_norm_state& st, bo
                 coef[c + k] = training ? -gi_k * inv_m * sum_dx * invstd[k] : 0.0f;
                 coef[2 * c + k] = training ? -gi_k * inv_m * (sum_d - sum_dx * invstd[k] * mean[k]) : 0.0f;
                 if (!add_param_grads) continue;
-                if (tp.at(gi).requires_grad) tp.grad_of(gi).data()[k] += sum_dx;
-                if (tp.at(bi).requires_grad) tp.grad_of(bi).data()[k] += sum_d;
+                if (tp.at(gi).requires_grad) tp.grad_data(gi)[k] += sum_dx;
+                if (tp.at(bi).requires_grad) tp.grad_data(bi)[k] += sum_d;
             }
             if (!tp.at(xi).requires_grad) return;
             bool fresh = false;

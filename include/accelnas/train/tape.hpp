@@ -79,8 +79,13 @@ public:
                 if (i > 4096) std::this_thread::yield();  // a preempted member: give the core back
             }
         }
+        if (meet_) meet_(member);
         return b;
     }
+    /// Work each member does right after every exchange, when every member has finished all it did
+    /// before that exchange (a data-parallel step sums completed parameter gradients there), or none.
+    /// Set while no member is inside `exchange`.
+    void set_on_meet(std::function<void(std::size_t member)> f) { meet_ = std::move(f); }
     /// Makes members waiting in (or entering) `exchange` throw `aborted` (a member failed).
     void abort() noexcept { aborted_.store(true, std::memory_order_relaxed); }
     /// Clears the state of a failed step, so the group can be used again (no member may be inside).
@@ -97,6 +102,22 @@ private:
     std::atomic<std::size_t> arrived_{0};
     std::atomic<std::uint64_t> gen_{0};
     std::atomic<bool> aborted_{false};
+    std::function<void(std::size_t)> meet_;
+};
+
+/// Lends the gradient buffers of parameter leaves (`tape::parameter` with a lender) and learns when
+/// each gradient is complete, so that a data-parallel step needs no full per-thread copy of the
+/// parameter gradients: a buffer is in use only from the first gradient written into it until the
+/// threads' gradients of that parameter are summed.
+class gradient_lender {
+public:
+    virtual ~gradient_lender() = default;
+    /// A zero-filled buffer of at least `size` floats for the gradient of parameter `index`, valid
+    /// until after `complete(index)`.
+    virtual float* lend(std::size_t index, std::size_t size) = 0;
+    /// The reverse sweep reached the leaf of parameter `index`: every gradient of it is in its buffer
+    /// (no buffer was lent when no gradient reached it).
+    virtual void complete(std::size_t index) = 0;
 };
 
 /// Handle to one node of a tape (the tape and the node's index).
@@ -112,6 +133,9 @@ struct node {
     tensor own_grad;                           ///< gradient buffer, kept across `tape::clear`
     tensor* ext_value = nullptr;               ///< value of an external parameter (not owned)
     tensor* ext_grad = nullptr;                ///< gradient of an external parameter (accumulated)
+    gradient_lender* lender = nullptr;         ///< lends the gradient buffer of a parameter leaf
+    std::size_t lent_index = 0;                ///< the parameter's index for `lender`
+    float* lent = nullptr;                     ///< the lent gradient buffer (valid when has_grad)
     bool requires_grad = false;                ///< gradients flow into this node
     bool has_grad = false;                     ///< the gradient buffer holds this recording's gradient
     std::vector<std::size_t> parents;          ///< input nodes
@@ -139,6 +163,8 @@ public:
         for (std::size_t i = 0; i < size_; ++i) {
             auto& n = *nodes_[i];
             n.ext_value = n.ext_grad = nullptr;
+            n.lender = nullptr;
+            n.lent = nullptr;
             n.has_grad = false;
             n.requires_grad = false;
             n.parents.clear();
@@ -191,12 +217,18 @@ public:
     /// sizes and zeroes (a parameter must enter one tape recording once).
     var parameter(tensor& value, tensor& grad) {
         require(value.shape() == grad.shape(), "train::tape::parameter: value and gradient shapes differ");
-        auto r = push_node(false);
-        auto& n = at(r);
-        n.ext_value = &value;
-        n.ext_grad = &grad;
-        n.requires_grad = recording_;
-        n.has_grad = true;
+        const var r = external_leaf(value);
+        at(r).ext_grad = &grad;
+        at(r).has_grad = true;
+        return r;
+    }
+    /// A leaf referring to external parameter `index` whose gradient buffer `lender` lends when the
+    /// first gradient reaches it (ops write it through `grad_data`); the reverse sweep tells `lender`
+    /// when the gradient is complete.
+    var parameter(tensor& value, gradient_lender& lender, std::size_t index) {
+        const var r = external_leaf(value);
+        at(r).lender = &lender;
+        at(r).lent_index = index;
         return r;
     }
 
@@ -222,12 +254,15 @@ public:
     /// The gradient of `v` after `backward`, or nullptr when none reached it.
     const tensor* gradient(var v) {
         auto& n = at(v);
+        require(!n.lender, "train::tape::gradient: variable #", v.id, " has a lent gradient buffer");
         return n.has_grad ? &n.grad() : nullptr;
     }
 
-    /// The gradient buffer of node `i`, zero-filled on first use in this recording.
+    /// The gradient buffer of node `i`, zero-filled on first use in this recording (not for a leaf
+    /// with a lender: see `grad_data`).
     tensor& grad_of(std::size_t i) {
         auto& n = *nodes_[i];
+        require(!n.lender, "train::tape::grad_of: node #", i, " has a lent gradient buffer (use grad_data)");
         if (!n.has_grad) {
             auto& g = n.grad();
             const auto& s = n.value().shape();
@@ -238,11 +273,24 @@ public:
         return n.grad();
     }
 
+    /// The gradient of node `i` as a pointer to its elements, zero-filled on first use in this
+    /// recording: what ops use for the gradients of parameters, whose buffer may be lent.
+    float* grad_data(std::size_t i) {
+        auto& n = *nodes_[i];
+        if (!n.lender) return grad_of(i).data();
+        if (!n.has_grad) {
+            n.lent = n.lender->lend(n.lent_index, n.value().size());
+            n.has_grad = true;
+        }
+        return n.lent;
+    }
+
     /// The gradient buffer of node `i` for an op that adds into it: when this is the first gradient
     /// in this recording, `fresh` is set and the contents are unspecified (the caller assigns instead
     /// of adding, which saves a zero-fill pass); otherwise the caller adds.
     tensor& grad_slot(std::size_t i, bool& fresh) {
         auto& n = *nodes_[i];
+        require(!n.lender, "train::tape::grad_slot: node #", i, " has a lent gradient buffer (use grad_data)");
         fresh = !n.has_grad;
         if (fresh) {
             auto& g = n.grad();
@@ -285,6 +333,12 @@ public:
     }
 
 private:
+    // A leaf whose value is the external `value` (gradient wanted while recording).
+    var external_leaf(tensor& value) {
+        auto r = push_node(recording_);
+        at(r).ext_value = &value;
+        return r;
+    }
     var push_node(bool requires_grad) {
         if (size_ == nodes_.size()) nodes_.push_back(std::make_unique<node>());
         auto& n = *nodes_[size_];
@@ -295,7 +349,8 @@ private:
     void sweep(std::size_t from) {
         for (std::size_t i = from + 1; i-- > 0;) {
             auto& n = *nodes_[i];
-            if (n.has_grad && n.backward) n.backward(*this, n);
+            if (n.lender) n.lender->complete(n.lent_index);  // every consumer of the leaf is later on the tape
+            else if (n.has_grad && n.backward) n.backward(*this, n);
         }
     }
 

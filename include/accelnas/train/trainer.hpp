@@ -51,8 +51,8 @@ struct fit_options {
     std::size_t epochs = 1;
     std::size_t batch = 64;
     std::size_t threads = 1;
-    /// With several threads, models of at most `batch_split_max_parameters` parameters take
-    /// data-parallel steps (`batch_split`: each thread runs the network on its share of the batch);
+    /// With several threads, training takes data-parallel steps (`batch_split`: each thread runs
+    /// the network on its share of the batch; see `batch_split_suits`);
     /// false: every op splits its own work over the threads. Results differ between the two (and
     /// between thread counts) by rounding; each is deterministic.
     bool split_batch = true;
