@@ -49,7 +49,7 @@ for s in $SEEDS; do
   # shellcheck disable=SC2086
   run "oneshot-s$s" --method oneshot "${common[@]}" --steps "$STEPS" --oneshot-seeds 3 --seed "$s" $ONESHOT_ARGS & pids+=($!)
   run "multitrial-s$s" "${common[@]}" --controller reinforce --budget "$BUDGET" --final-top 1 --final-seeds 3 \
-      --no-baselines --seed "$s" & pids+=($!)
+      --no-baselines --latency-band at-most --seed "$s" & pids+=($!)
 done
 first=$(echo "$SEEDS" | awk '{print $1}')
 run "random-floor" --method oneshot "${common[@]}" --random-floor "$FLOOR" --oneshot-seeds 3 --seed "$first" & pids+=($!)
