@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# One-shot (TuNAS) against multi-trial search at equal CPU time, for one target at a fixed latency:
+# One-shot (TuNAS) against multi-trial search, for one target at a fixed latency, one-shot with a
+# fraction of multi-trial's CPU time (defaults: 1000 one-shot steps against 40 candidates, the
+# multi-trial quick start's budget):
 #   bash bench/oneshot_vs_multitrial.sh [BUILD_DIR] [OUT_DIR]      (builds nothing: accelnas-search must exist)
 # For each search seed in $SEEDS it runs, single-threaded,
 #   - accelnas-search --method oneshot ($STEPS steps), its most likely architecture trained from
@@ -19,8 +21,8 @@ build=${1:-build}
 out=${2:-$(mktemp -d)}
 tool=$build/examples/accelnas-search
 SEEDS=${SEEDS:-1 2 3}
-STEPS=${STEPS:-500}
-BUDGET=${BUDGET:-12}
+STEPS=${STEPS:-1000}
+BUDGET=${BUDGET:-40}
 FLOOR=${FLOOR:-5}
 BETA=${BETA:--0.5}
 TARGET=${TARGET:-coral-usb}
@@ -47,7 +49,7 @@ for s in $SEEDS; do
   # shellcheck disable=SC2086
   run "oneshot-s$s" --method oneshot "${common[@]}" --steps "$STEPS" --oneshot-seeds 3 --seed "$s" $ONESHOT_ARGS & pids+=($!)
   run "multitrial-s$s" "${common[@]}" --controller reinforce --budget "$BUDGET" --final-top 1 --final-seeds 3 \
-      --no-baselines --seed "$s" & pids+=($!)
+      --no-baselines --latency-band at-most --seed "$s" & pids+=($!)
 done
 first=$(echo "$SEEDS" | awk '{print $1}')
 run "random-floor" --method oneshot "${common[@]}" --random-floor "$FLOOR" --oneshot-seeds 3 --seed "$first" & pids+=($!)
@@ -73,6 +75,7 @@ for s in seeds:
     j = json.load(open(os.path.join(out, f"oneshot-s{s}", "oneshot.json")))
     cpu, wall = cpu_wall(f"oneshot-s{s}")
     rows.append(dict(method="oneshot", seed=int(s), latency_ms=j["latency_ms"], oneshot_accuracy=j["oneshot_accuracy"],
+                     most_likely_latency_ms=j.get("most_likely_latency_ms"),
                      val=j["standalone_validation"], test=j["standalone_test"], cpu_s=cpu, wall_s=wall, arch=j["arch"]))
     b = json.load(open(os.path.join(out, f"multitrial-s{s}", "best.json")))
     f = b["final"][0]
@@ -96,7 +99,8 @@ for r in rows:
     dev = r["latency_ms"] / float(t_ms) - 1
     print(f"{r['method']:12} {r['seed']:>4} {r['latency_ms']:>10.3f} {dev * 100:>+8.1f}% {ms(r['val']):>26} {ms(r['test']):>26} "
           f"{r.get('cpu_s', float('nan')):>7.0f} {r.get('wall_s', float('nan')):>7.0f}"
-          + (f"  one-shot acc {r['oneshot_accuracy']:.3f}" if 'oneshot_accuracy' in r else ""))
+          + (f"  one-shot acc {r['oneshot_accuracy']:.3f}" if 'oneshot_accuracy' in r else "")
+          + (f", argmax {r['most_likely_latency_ms']:.3f} ms" if r.get('most_likely_latency_ms') else ""))
 summary = {}
 for m in ("oneshot", "multi-trial", "random"):
     rs = [r for r in rows if r["method"] == m]
@@ -111,13 +115,18 @@ for m in ("oneshot", "multi-trial", "random"):
     print(f"{m:12} mean over {len(rs)} (of each one's mean): validation {ms(v)}, test {ms(t)}"
           + (f"; CPU {st.mean(summary[m]['cpu_s']):.0f} s, wall {st.mean(summary[m]['wall_s']):.0f} s per search" if m != 'random' else
              f"; the {len(rs)} x 3 trainings: CPU {floor_cpu:.0f} s, wall {floor_wall:.0f} s"))
+if "oneshot" in summary and "multi-trial" in summary:
+    ratio = st.mean(summary["oneshot"]["cpu_s"]) / st.mean(summary["multi-trial"]["cpu_s"])
+    summary["cpu_ratio_oneshot_to_multitrial"] = ratio
+    print(f"one-shot's CPU time per search: {ratio:.2f}x multi-trial's")
 summary["load"] = dict(mean=st.mean(load), min=min(load), max=max(load))
 summary["settings"] = dict(target=target, latency_ms=float(t_ms), steps=int(steps), budget=int(budget), tunas_beta=float(beta), seeds=seeds)
 json.dump(dict(summary=summary, rows=rows), open(os.path.join(out, "summary.json"), "w"), indent=1)
 with open(os.path.join(out, "summary.csv"), "w") as f:
-    f.write("method,seed,latency_ms,validation_mean,validation_std,test_mean,test_std,cpu_s,wall_s,arch\n")
+    f.write("method,seed,latency_ms,validation_mean,validation_std,test_mean,test_std,cpu_s,wall_s,most_likely_latency_ms,arch\n")
     for r in rows:
         sd = lambda v: st.stdev(v) if len(v) > 1 else 0
         f.write(f"{r['method']},{r['seed']},{r['latency_ms']:.4f},{st.mean(r['val']):.4f},{sd(r['val']):.4f},"
-                f"{st.mean(r['test']):.4f},{sd(r['test']):.4f},{r.get('cpu_s', '')},{r.get('wall_s', '')},\"{r['arch']}\"\n")
+                f"{st.mean(r['test']):.4f},{sd(r['test']):.4f},{r.get('cpu_s', '')},{r.get('wall_s', '')},"
+                f"{r.get('most_likely_latency_ms') or ''},\"{r['arch']}\"\n")
 EOF

@@ -19,10 +19,10 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
                    "with a decaying probability)")->capture_default_str()->check(half_open(0.0, 1.0));
     cli.add_option("--supernet-lr", o.supernet_lr, "one-shot: peak learning rate of the shared weights (cosine)")
         ->capture_default_str()->check(CLI::Range(1e-12, 1e38));
-    cli.add_option("--validation-batch", o.validation_batch, "one-shot: validation images that score each step's path")
+    cli.add_option("--validation-batch", o.validation_batch, "one-shot: validation images that score each step's path (batch norm normalising by their own statistics)")
         ->capture_default_str()->check(count_range(1, 100000));
     cli.add_option("--recalibration-images", o.recalibration_images,
-                   "one-shot: training images that recalibrate a path's batch norm before it is scored")
+                   "one-shot: training images that recalibrate the result's batch norm before its one-shot accuracy")
         ->capture_default_str()->check(count_range(2, 100000));
     cli.add_option("--oneshot-seeds", o.seeds, "one-shot: stand-alone trainings of the chosen architecture (mean and std)")
         ->capture_default_str()->check(count_range(0, 1000));

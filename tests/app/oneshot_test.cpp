@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <numeric>
 #include <string>
 
 using namespace accelnas;
@@ -338,4 +340,121 @@ TEST_CASE("oneshot: the random floor trains random architectures at the target l
                                                                                          sp.deployment.classes));
                                                       }, 50),
                       Catch::Contains("only 0 of 50 draws") && Catch::Contains("edgetpu"));
+}
+
+TEST_CASE("oneshot: scoring a path with its batch's own statistics is recalibrating on that batch and scoring it",
+          "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g(4);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 2);
+    std::vector<std::int32_t> labels;
+    std::vector<std::size_t> idx(48);
+    std::iota(idx.begin(), idx.end(), 0);
+    const auto x = app::oneshot::images_of(os_data(), os_data().validation, idx, os_proxy(), labels);
+    for (const auto& a : os_paths()) {
+        INFO(sp.to_text(a));
+        auto two_pass = app::oneshot::path_of(net, sp, a, os_proxy(), 10);
+        net.recalibrate(two_pass, x);
+        const double expected = train::supernet::accuracy(two_pass, x, labels);
+        auto one_pass = app::oneshot::path_of(net, sp, a, os_proxy(), 10);
+        const double acc = net.recalibrated_accuracy(one_pass, x, labels);
+        // the running statistics it leaves are the recalibration's, bit for bit
+        for (std::size_t i = 0; i < one_pass.model->network().size(); ++i) {
+            const auto [pm, pv] = one_pass.model->bn_statistics(i);
+            const auto [qm, qv] = two_pass.model->bn_statistics(i);
+            REQUIRE(pm == qm);
+            REQUIRE(pv == qv);
+        }
+        // the scores differ only through the running variance's n / (n - 1): at most a rare flip
+        CHECK(acc == Approx(expected).margin(2.0 / 48));
+        CHECK_THROWS_WITH(net.recalibrated_accuracy(one_pass, x, std::vector<std::int32_t>(3, 0)),
+                          Catch::Contains("3 labels for 48 images"));
+    }
+}
+
+namespace {
+// The latency of `a` deployed at 224x224, priced here with the target's APM.
+double os_latency(const hw::any_accelerator& m, const space::architecture& a) {
+    const auto& sp = os_space();
+    return m.seconds(sp.decode(a, sp.deployment.shape(), sp.deployment.classes));
+}
+}  // namespace
+
+TEST_CASE("oneshot: the controller's choice lands within 5% of the target and is the most likely one there",
+          "[app][oneshot]") {
+    // TuNAS' controller loop with the one-shot defaults, the APM of coral-usb and a cheap accuracy
+    // signal (larger choices score higher, plus the noise of one 128-image validation batch), so
+    // the reward trades accuracy against the latency term as a search does.
+    const auto& sp = os_space();
+    const auto& d = *sp.description;
+    const auto coral = hw::make_target("coral-usb", "apm");
+    const app::oneshot::settings defaults;
+    const double target = 4.54e-3;
+    const search::tunas_absolute reward{{target}, defaults.tunas_beta};
+    std::map<space::architecture, double> cache;
+    auto latency = [&](const space::architecture& a) {
+        auto it = cache.find(a);
+        if (it == cache.end()) it = cache.emplace(a, os_latency(coral, a)).first;
+        return it->second;
+    };
+    for (std::uint64_t seed : {1, 2, 3}) {
+        INFO("seed " << seed);
+        search::reinforce<> ctrl(search::decision_layout{sp.cardinalities},
+                                 {.adam = {.learning_rate = defaults.controller_lr, .beta1 = 0.0}, .baseline_momentum = 0.95});
+        rng g(seed);
+        for (int step = 0; step < 300; ++step) {
+            const auto a = ctrl.propose(g);
+            double q = 0.5;
+            for (std::size_t k = 0; k < d.decisions.size(); ++k)
+                if (app::oneshot::grows_weights(d, k) && a.choices[k] == app::oneshot::largest_choice(d, k)) q += 0.01;
+            q += 0.03 * normal01(g);
+            ctrl.observe(a, reward(q, latency(a)));
+        }
+        const auto c = app::oneshot::most_likely_at_target(ctrl, target, 0.05, latency);
+        REQUIRE(c.within);
+        CHECK(std::abs(os_latency(coral, c.arch) / target - 1.0) <= 0.05);
+        CHECK(c.latency_s == os_latency(coral, c.arch));
+        CHECK(c.log_probability == Approx(ctrl.log_probability(c.arch)));
+        CHECK(c.log_probability <= ctrl.log_probability(ctrl.mode()) + 1e-12);
+        // no architecture the policy samples within the band is more likely than the choice
+        rng h(100 + seed);
+        std::size_t in_band = 0;
+        for (int i = 0; i < 2000; ++i) {
+            const auto a = ctrl.propose(h);
+            if (std::abs(latency(a) / target - 1.0) > 0.05) continue;
+            ++in_band;
+            CHECK(ctrl.log_probability(a) <= c.log_probability + 1e-9);
+        }
+        CHECK(in_band > 0);
+    }
+}
+
+TEST_CASE("oneshot: the choice at an unreachable target is the closest architecture tried, flagged as such",
+          "[app][oneshot]") {
+    const auto& sp = os_space();
+    const auto coral = hw::make_target("coral-usb", "apm");
+    search::reinforce<> ctrl(search::decision_layout{sp.cardinalities});
+    auto latency = [&](const space::architecture& a) { return os_latency(coral, a); };
+    const auto c = app::oneshot::most_likely_at_target(ctrl, 1e-6, 0.05, latency, 50);
+    CHECK_FALSE(c.within);
+    CHECK(c.evaluated == 50);
+    CHECK(c.latency_s == os_latency(coral, c.arch));
+    // a uniform policy: every architecture is as likely, the first one tried is the mode
+    CHECK(c.log_probability == Approx(ctrl.log_probability(ctrl.mode())));
+}
+
+TEST_CASE("oneshot: a search's result is within 5% of its target", "[app][oneshot]") {
+    auto s = os_settings(os_dir("band"));
+    s.latency_ms = 4.54;
+    s.seeds = 0;
+    std::ostringstream log;
+    const auto r = app::oneshot::search(s, os_data(), log);
+    REQUIRE(r.finished);
+    const auto coral = hw::make_target("coral-usb", "apm");
+    CHECK(std::abs(os_latency(coral, r.arch) / 4.54e-3 - 1.0) <= 0.05);
+    CHECK(r.mode_latency_s == Approx(os_latency(coral, r.mode)));
+    std::ifstream f(s.out + "/oneshot.json");
+    const auto j = nlohmann::json::parse(f);
+    CHECK(j.at("latency_ms").get<double>() == Approx(os_latency(coral, r.arch) * 1e3));
+    CHECK(j.at("most_likely_latency_ms").get<double>() == Approx(r.mode_latency_s * 1e3));
 }

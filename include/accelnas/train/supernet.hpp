@@ -17,7 +17,8 @@
 /// a path's model keeps batch-norm momentum 0, so one forward pass in training mode over some
 /// training images (`recalibrate`) sets them to exactly those images' batch statistics. A sampled
 /// path is validated after such a recalibration (as one-shot methods do), never with statistics
-/// accumulated along other paths.
+/// accumulated along other paths; `recalibrated_accuracy` recalibrates on the scored batch itself
+/// and scores it in the same forward pass.
 
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
@@ -210,14 +211,22 @@ public:
     /// Top-1 accuracy of path `p` (inference mode: run `recalibrate` first) on `x` with `labels`.
     static double accuracy(const path& p, const tensor& x, std::span<const std::int32_t> labels) {
         const auto logits = p.model->predict(x);
-        const std::size_t n = logits.shape()[0], k = logits.shape()[1];
-        require(labels.size() == n, "train::supernet::accuracy: ", labels.size(), " labels for ", n, " images");
-        std::size_t hits = 0;
-        for (std::size_t b = 0; b < n; ++b) {
-            const float* r = logits.data() + b * k;
-            hits += std::size_t(std::max_element(r, r + k) - r) == std::size_t(labels[b]);
-        }
-        return n ? double(hits) / double(n) : 0.0;
+        return top1(logits.data(), logits.shape()[0], logits.shape()[1], labels, "train::supernet::accuracy");
+    }
+
+    /// Top-1 accuracy of path `p` on `x` with `labels`, batch norm normalising by `x`'s own
+    /// statistics: `recalibrate(p, x)` followed by `accuracy(p, x, labels)` in one forward pass
+    /// (the two differ only by the unbiased variance of the running statistics, n / (n - 1) over
+    /// n = images x positions per channel). The path's running statistics are left at `x`'s.
+    double recalibrated_accuracy(path& p, const tensor& x, std::span<const std::int32_t> labels) {
+        tape_->clear();
+        pause_recording pause(*tape_);
+        const var logits = p.model->forward(*tape_, x, true);
+        const auto& v = tape_->value(logits);
+        const double acc = top1(v.data(), v.shape()[0], v.size() / std::max<std::size_t>(1, v.shape()[0]), labels,
+                                "train::supernet::recalibrated_accuracy");
+        tape_->clear();
+        return acc;
     }
 
     /// Writes the shared weights and their momentum (binary, exact floats).
@@ -274,6 +283,16 @@ private:
     };
     static constexpr char magic[8] = {'A', 'N', 'A', 'S', 'S', 'U', 'P', '1'};
 
+    // Fraction of the n rows of k logits whose largest logit is at the row's label.
+    static double top1(const float* logits, std::size_t n, std::size_t k, std::span<const std::int32_t> labels, const char* who) {
+        require(labels.size() == n, who, ": ", labels.size(), " labels for ", n, " images");
+        std::size_t hits = 0;
+        for (std::size_t b = 0; b < n; ++b) {
+            const float* r = logits + b * k;
+            hits += std::size_t(std::max_element(r, r + k) - r) == std::size_t(labels[b]);
+        }
+        return n ? double(hits) / double(n) : 0.0;
+    }
     static kind kind_of(const graph::network& net, const std::string& name) {
         if (name.ends_with("/gamma")) return kind::gamma;
         if (!name.ends_with("/weight")) return kind::zero;
