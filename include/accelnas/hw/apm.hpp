@@ -187,7 +187,7 @@ private:
             const graph::op& o = ops[i];
             return {&o, o.inputs.empty() ? &o.out : &ops[o.inputs[0]].out};
         }
-        // Ops swept from memory (216 bytes each): fetch them ahead.
+        // Ops swept from memory (a few cache lines each): fetch them ahead.
         void prefetch(std::size_t i) const noexcept {
             if (i >= n) return;
             const char* p = reinterpret_cast<const char*>(ops + i);
