@@ -310,7 +310,11 @@ target_choice most_likely_at_target(const search::reinforce<>& ctrl, double targ
         require(p.size() <= 256, "most_likely_at_target: decision ", d, " has more than 256 choices");
         order[d].resize(p.size());
         std::iota(order[d].begin(), order[d].end(), 0);
-        std::stable_sort(order[d].begin(), order[d].end(), [&](int a, int b) { return p[std::size_t(a)] > p[std::size_t(b)]; });
+        // Ties keep the lower choice first (std::stable_sort's temporary buffer is deprecated under clang).
+        std::sort(order[d].begin(), order[d].end(), [&](int a, int b) {
+            const double pa = p[std::size_t(a)], pb = p[std::size_t(b)];
+            return pa > pb || (pa == pb && a < b);
+        });
         for (int c : order[d]) cost[d].push_back(std::log(p[std::size_t(order[d][0])]) - std::log(p[std::size_t(c)]));
     }
     // A node: ranks per decision, the cost so far and the first decision its children may raise.
