@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# "No one-size-fits-all" as a search result: one-shot (TuNAS) searches of the edgetpu space for two
+# targets at comparable latency targets, and the blocks each one chooses:
+#   bash bench/oneshot_blocks.sh [BUILD_DIR] [OUT_DIR]      (builds nothing: accelnas-search must exist)
+# For each target in $TARGETS (default coral-usb pixel4-cpu) and each search seed in $SEEDS (1 2 3) it
+# runs, single-threaded, accelnas-search --method oneshot --estimator apm --reward tunas --tunas-beta
+# $BETA --steps $STEPS --oneshot-seeds 0 (no stand-alone training: this is about the blocks chosen,
+# not their accuracy) with no --latency-ms, so each target's latency target is the space's default:
+# the APM's latency of EfficientNet-EdgeTPU-S on that device (the same published model, the same
+# relative budget on both). $PAR runs at a time (default 3; $OUT_DIR/<target>-s<seed>.log, .err,
+# .time). Then it prints, per target and seed, the chosen architecture's block kind, kernel and
+# expansion per stage and its latency against the target, and per target and stage the mean +- std
+# over the seeds of the final policy's probabilities (block kind, kernel 5, expansion 8) from
+# DIR/oneshot.json's "policy", and writes $OUT_DIR/summary.json and $OUT_DIR/summary.csv.
+# SUMMARY_ONLY=1: only the tables, from the runs already in OUT_DIR.
+set -euo pipefail
+build=${1:-build}
+out=${2:-$(mktemp -d)}
+tool=$build/examples/accelnas-search
+SEEDS=${SEEDS:-1 2 3}
+STEPS=${STEPS:-1000}
+BETA=${BETA:--0.5}
+TARGETS=${TARGETS:-coral-usb pixel4-cpu}
+PAR=${PAR:-3}
+ONESHOT_ARGS=${ONESHOT_ARGS:-}
+[ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
+mkdir -p "$out"
+
+run() {  # run NAME ARGS...: accelnas-search ARGS --out OUT/NAME, timed into OUT/NAME.time
+  local name=$1; shift
+  rm -rf "${out:?}/$name"
+  /usr/bin/time -v -o "$out/$name.time" "$tool" "$@" --out "$out/$name" > "$out/$name.log" 2> "$out/$name.err"
+}
+
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
+  (while true; do echo "$(date +%s) $(cut -d' ' -f1 /proc/loadavg)" >> "$out/load.txt"; sleep 10; done) &
+  sampler=$!
+  trap 'kill $sampler 2>/dev/null || true' EXIT
+  : > "$out/load.txt"
+  pids=()
+  for s in $SEEDS; do
+    for t in $TARGETS; do
+      while [ "$(jobs -rp | wc -l)" -gt "$PAR" ]; do sleep 2; done  # the sampler is one of the jobs
+      # shellcheck disable=SC2086
+      run "$t-s$s" --method oneshot --target "$t" --space edgetpu --estimator apm --reward tunas --tunas-beta "$BETA" \
+          --threads 1 --steps "$STEPS" --oneshot-seeds 0 --seed "$s" $ONESHOT_ARGS & pids+=($!)
+    done
+  done
+  status=0
+  for p in "${pids[@]}"; do wait "$p" || status=1; done
+  [ $status = 0 ] || { echo "a run failed: see $out/*.err" >&2; exit 1; }
+fi
+
+python3 - "$out" "$STEPS" "$BETA" "$SEEDS" "$TARGETS" <<'EOF'
+import json, re, statistics as st, sys, os
+out, steps, beta, seeds, targets = sys.argv[1:6]
+seeds, targets = seeds.split(), targets.split()
+KINDS = ["conv", "dwsep", "ibn", "fused_ibn"]
+SHORT = {"conv": "C", "dwsep": "D", "ibn": "I", "fused_ibn": "F"}
+def cpu(name):
+    p = os.path.join(out, name + ".time")
+    if not os.path.exists(p): return float("nan")
+    t = open(p).read()
+    return sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t).group(1)) for k in ("User", "System"))
+def sd(v): return st.stdev(v) if len(v) > 1 else 0.0
+def pm(v, f="{:.2f}"): return (f + " +- " + f.replace("+", "")).format(st.mean(v), sd(v))
+rows = []
+for t in targets:
+    for s in seeds:
+        j = json.load(open(os.path.join(out, f"{t}-s{s}", "oneshot.json")))
+        stages = [dict(kv.split("=") for kv in part.split(",")) for part in j["arch"].split("/")]
+        pol = {p["decision"]: dict(zip(p["choices"], p["probabilities"])) for p in j["policy"]}
+        n = len(stages)
+        r = dict(target=t, seed=int(s), latency_ms=j["latency_ms"], target_ms=j["latency_target_ms"],
+                 most_likely_latency_ms=j["most_likely_latency_ms"], oneshot_accuracy=j["oneshot_accuracy"], cpu_s=cpu(f"{t}-s{s}"),
+                 arch=j["arch"], block=[x["block"] for x in stages], kernel=[int(x["kernel"]) for x in stages],
+                 # expansion only where the block reads it (IBN, fused IBN): elsewhere the decision changes nothing
+                 expand=[int(x["expand"]) if x["block"] in ("ibn", "fused_ibn") else None for x in stages],
+                 p_block=[[pol[f"s{i + 1}.block"][k] for k in KINDS] for i in range(n)],
+                 p_kernel5=[pol[f"s{i + 1}.kernel"]["5"] for i in range(n)],
+                 p_expand8=[pol[f"s{i + 1}.expand"]["8"] for i in range(n)])
+        rows.append(r)
+n = len(rows[0]["block"])
+print(f"one-shot, edgetpu space, {steps} steps, tunas beta {beta}, APM; target: each device's APM latency of "
+      f"EfficientNet-EdgeTPU-S; seeds {' '.join(seeds)}")
+if os.path.exists(os.path.join(out, "load.txt")):
+    load = [float(l.split()[1]) for l in open(os.path.join(out, "load.txt")) if l.strip()]
+    if load: print(f"load average during the runs: mean {st.mean(load):.1f}, min {min(load):.1f}, max {max(load):.1f} (2 cores)")
+print("\nchosen architecture per stage (C conv, D dwsep, I IBN, F fused IBN; kernel; expansion where the block has one):")
+print(f"{'target':11} {'seed':>4} {'latency ms':>10} {'target':>7} {'vs':>6}  {'blocks':12} {'kernels':12} {'expansions':12} "
+      f"{'fused':>5} {'k=5':>3} {'CPU s':>6}")
+for r in rows:
+    print(f"{r['target']:11} {r['seed']:>4} {r['latency_ms']:>10.3f} {r['target_ms']:>7.3f} {100 * (r['latency_ms'] / r['target_ms'] - 1):>+5.1f}%  "
+          f"{' '.join(SHORT[b] for b in r['block']):12} {' '.join(map(str, r['kernel'])):12} "
+          f"{' '.join(str(e) if e else '-' for e in r['expand']):12} {r['block'].count('fused_ibn'):>5} {r['kernel'].count(5):>3} "
+          f"{r['cpu_s']:>6.0f}")
+summary = {}
+for t in targets:
+    rs = [r for r in rows if r["target"] == t]
+    per_stage = []
+    for i in range(n):
+        e = dict(stage=i + 1,
+                 **{f"p_{k}": [r["p_block"][i][j] for r in rs] for j, k in enumerate(KINDS)},
+                 p_kernel5=[r["p_kernel5"][i] for r in rs], p_expand8=[r["p_expand8"][i] for r in rs],
+                 chosen_fused=sum(r["block"][i] == "fused_ibn" for r in rs),
+                 chosen_depthwise=sum(r["block"][i] in ("ibn", "dwsep") for r in rs),
+                 chosen_kernel5=sum(r["kernel"][i] == 5 for r in rs),
+                 chosen_expand8=sum(r["expand"][i] == 8 for r in rs), chosen_expand=sum(r["expand"][i] is not None for r in rs),
+                 runs=len(rs))
+        per_stage.append(e)
+    summary[t] = dict(per_stage=per_stage,
+                      fused_stages=[r["block"].count("fused_ibn") for r in rs],
+                      depthwise_stages=[sum(b in ("ibn", "dwsep") for b in r["block"]) for r in rs],
+                      kernel5_stages=[r["kernel"].count(5) for r in rs],
+                      latency_vs_target=[r["latency_ms"] / r["target_ms"] - 1 for r in rs],
+                      p_fused_sum=[sum(x[3] for x in r["p_block"]) for r in rs],
+                      p_kernel5_sum=[sum(r["p_kernel5"]) for r in rs])
+for t in targets:
+    print(f"\n{t}: final policy per stage, mean +- std over {len(seeds)} seeds (chosen: stages of the {len(seeds)} results)")
+    print(f"{'stage':>5} {'P(conv)':>12} {'P(dwsep)':>12} {'P(IBN)':>12} {'P(fused)':>12} {'P(k=5)':>12} {'P(e=8)':>12}  "
+          f"{'chosen F':>8} {'chosen k5':>9} {'chosen e8':>9}")
+    for e in summary[t]["per_stage"]:
+        print(f"{e['stage']:>5} " + " ".join(f"{pm(e['p_' + k]):>12}" for k in KINDS)
+              + f" {pm(e['p_kernel5']):>12} {pm(e['p_expand8']):>12}  {e['chosen_fused']:>5}/{e['runs']} {e['chosen_kernel5']:>6}/{e['runs']}"
+              + f" {e['chosen_expand8']:>6}/{e['chosen_expand']}")
+    s = summary[t]
+    print(f"  per network: fused IBN stages {pm(s['fused_stages'])}, depthwise (IBN + dwsep) stages {pm(s['depthwise_stages'])}, "
+          f"kernel-5 stages {pm(s['kernel5_stages'])} (of {n}); policy mass on fused IBN summed over stages {pm(s['p_fused_sum'])}, "
+          f"on kernel 5 {pm(s['p_kernel5_sum'])}; latency vs target {pm([100 * x for x in s['latency_vs_target']], '{:+.1f}')} %")
+if len(targets) == 2:
+    a, b = targets
+    print(f"\n{a} - {b}, per stage: difference of the mean policy probabilities (* beyond the spread: |difference| > the sum "
+          f"of the two stds over seeds)")
+    print(f"{'stage':>5} " + " ".join(f"{'P(' + k + ')':>14}" for k in KINDS) + f" {'P(k=5)':>14}")
+    diffs = []
+    for ea, eb in zip(summary[a]["per_stage"], summary[b]["per_stage"]):
+        cells, d = [], dict(stage=ea["stage"])
+        for key in [f"p_{k}" for k in KINDS] + ["p_kernel5"]:
+            x = st.mean(ea[key]) - st.mean(eb[key])
+            beyond = abs(x) > sd(ea[key]) + sd(eb[key])
+            d[key] = dict(difference=x, beyond_spread=beyond)
+            cells.append(f"{x:>+13.2f}{'*' if beyond else ' '}")
+        diffs.append(d)
+        print(f"{ea['stage']:>5} " + " ".join(cells))
+    summary["difference"] = dict(of=f"{a} - {b}", per_stage=diffs)
+summary["settings"] = dict(steps=int(steps), tunas_beta=float(beta), seeds=[int(s) for s in seeds], targets=targets,
+                           latency_target="each target's APM latency of EfficientNet-EdgeTPU-S (no --latency-ms)")
+json.dump(dict(summary=summary, rows=rows), open(os.path.join(out, "summary.json"), "w"), indent=1)
+with open(os.path.join(out, "summary.csv"), "w") as f:
+    f.write("target,seed,latency_ms,target_ms,most_likely_latency_ms,oneshot_accuracy,cpu_s,stage,block,kernel,expand,"
+            "p_conv,p_dwsep,p_ibn,p_fused_ibn,p_kernel5,p_expand8,arch\n")
+    for r in rows:
+        for i in range(n):
+            f.write(f"{r['target']},{r['seed']},{r['latency_ms']:.4f},{r['target_ms']:.4f},{r['most_likely_latency_ms']:.4f},"
+                    f"{r['oneshot_accuracy']:.4f},{r['cpu_s']:.1f},{i + 1},{r['block'][i]},{r['kernel'][i]},{r['expand'][i] or ''},"
+                    + ",".join(f"{p:.4f}" for p in r["p_block"][i]) + f",{r['p_kernel5'][i]:.4f},{r['p_expand8'][i]:.4f},"
+                    f"\"{r['arch']}\"\n")
+EOF
