@@ -12,8 +12,10 @@
 # expansion per stage and its latency against the target, and per target and stage the mean +- std
 # over the seeds of the final policy's probabilities (block kind, kernel 5, expansion 8) from
 # DIR/oneshot.json's "policy", and writes $OUT_DIR/summary.json and $OUT_DIR/summary.csv.
-# With $BUILD_DIR/examples/accelnas-estimate built it also prices every result on every target. SUMMARY_ONLY=1:
-# only the tables, from the runs already in OUT_DIR.
+# With $BUILD_DIR/examples/accelnas-estimate built it also prices every result on every target, and
+# as a reference $REFERENCE (default 20000) uniformly drawn architectures of the space: of those within
+# +-5% of one target, where they lie on the other. SUMMARY_ONLY=1: only the tables, from the runs
+# already in OUT_DIR.
 set -euo pipefail
 TARGETS=${TARGETS:-coral-usb pixel4-cpu}
 SEEDS=${SEEDS:-1 2 3}
@@ -23,6 +25,7 @@ build=${1:-build}
 out=${2:-$(mktemp -d)}
 tool=$build/examples/accelnas-search
 PAR=${PAR:-3}
+REFERENCE=${REFERENCE:-20000}
 ONESHOT_ARGS=${ONESHOT_ARGS:-}
 [ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
 mkdir -p "$out"
@@ -46,9 +49,10 @@ if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
   [ $status = 0 ] || { echo "a run failed: see $out/*.err" >&2; exit 1; }
 fi
 
-python3 - "$out" "$STEPS" "$BETA" "$SEEDS" "$TARGETS" "$build/examples/accelnas-estimate" <<'EOF'
-import json, re, statistics as st, subprocess, sys, os
+python3 - "$out" "$STEPS" "$BETA" "$SEEDS" "$TARGETS" "$build/examples/accelnas-estimate" "$REFERENCE" <<'EOF'
+import json, random, re, statistics as st, subprocess, sys, os
 out, steps, beta, seeds, targets, estimate = sys.argv[1:7]
+REFERENCE = int(sys.argv[7])
 seeds, targets = seeds.split(), targets.split()
 KINDS = ["conv", "dwsep", "ibn", "fused_ibn"]
 SHORT = {"conv": "C", "dwsep": "D", "ibn": "I", "fused_ibn": "F", "none": "-"}
@@ -187,6 +191,39 @@ if os.access(estimate, os.X_OK):
             v = [100 * (r["priced_ms"][u] / target_ms[u] - 1) for r in rows if r["target"] == t]
             summary[t][f"priced_on_{u}_vs_target_pct"] = v
             print(f"  searched for {t}, on {u}: {pm(v, '{:+.1f}')} % of its target")
+    # The reference: uniformly drawn architectures of the space (python's generator, seed 1; each stage's
+    # six decisions uniform, as the space's own sampler draws them) within +-5% of one target, priced on
+    # the other: how far apart the two devices' latencies are for networks chosen without any search.
+    if REFERENCE > 0:
+        g = random.Random(1)
+        vals = [("block", KINDS), ("kernel", ["3", "5"]), ("expand", ["4", "8"]), ("skip", ["identity", "none"]),
+                ("width", ["0.75", "1", "1.25"]), ("layers", ["-1", "0", "+1"])]
+        draws = ["/".join(",".join(f"{k}={g.choice(v)}" for k, v in vals) for _ in range(n)) for _ in range(REFERENCE)]
+        with open(os.path.join(out, "random_archs.txt"), "w") as f:
+            for a_ in draws: f.write(f"edgetpu:{a_}\n")
+        lat = {}
+        for t in targets:
+            csv = subprocess.run([estimate, "--target", t, "--estimator", "apm", "--batch", os.path.join(out, "random_archs.txt")],
+                                 check=True, capture_output=True, text=True).stdout.strip().splitlines()[1:]
+            lat[t] = [float(line.split(",")[-4]) for line in csv]
+        print(f"\nreference: {REFERENCE} uniformly drawn architectures (seed 1); of those within +-5% of one target, "
+              f"their latency on the other relative to its target")
+        summary["random_reference"] = dict(draws=REFERENCE, seed=1)
+        for t in targets:
+            at = [i for i in range(REFERENCE) if abs(lat[t][i] / target_ms[t] - 1) <= 0.05]
+            for u in targets:
+                if u == t or not at: continue
+                rel = sorted(100 * (lat[u][i] / target_ms[u] - 1) for i in at)
+                q = lambda p: rel[round(p * (len(rel) - 1))]
+                within = sum(abs(x) <= 5 for x in rel) / len(rel)
+                searched = sorted(summary[t][f"priced_on_{u}_vs_target_pct"])
+                above = [sum(x < y for x in rel) / len(rel) for y in searched]  # each search result's percentile
+                summary["random_reference"][f"{t}_on_{u}"] = dict(
+                    at_target=len(at), within_5pct=within, p10=q(0.1), median=q(0.5), p90=q(0.9),
+                    search_results_percentile=above)
+                print(f"  {len(at)} at the {t} target, on {u}: {100 * within:.1f}% within +-5%, median {q(0.5):+.1f}%, "
+                      f"10-90% {q(0.1):+.1f}% to {q(0.9):+.1f}%; the {t} searches' results lie at percentiles "
+                      + " ".join(f"{100 * x:.0f}" for x in above) + " of these")
 summary["settings"] = dict(steps=int(steps), tunas_beta=float(beta), seeds=[int(s) for s in seeds], targets=targets,
                            latency_target="each target's APM latency of EfficientNet-EdgeTPU-S (no --latency-ms)")
 json.dump(dict(summary=summary, rows=rows), open(os.path.join(out, "summary.json"), "w"), indent=1)
