@@ -179,16 +179,54 @@ TEST_CASE("LatBench variant removes none, skip and dead edges", "[zoo][nb201]") 
                 CHECK(o.pad == graph::padding::same);
             }
     }
-    SECTION("sum nodes with several inputs become add ops") {
+    SECTION("skip edges are contracted and a tensor reaching a sum over two paths counts once") {
+        // node 1 = x, node 2 = x + conv(x), node 3 = skip(x) + skip(node 1) + skip(node 2): the
+        // builder of the measured graphs sums {x, conv(x)} once (one two-input add per cell).
         const auto n = zoo::nasbench201(
             "|skip_connect~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
             nb201_variant::latbench);
         CHECK(cell_ops(n, K::conv2d) == 15);
-        CHECK(cell_ops(n, K::add) == 30);
-        const auto& add3 = n.at(n.find("s1c0_n3_add"));
-        CHECK(add3.inputs.size() == 3);
-        const auto& add2 = n.at(n.find("s1c0_n2_add"));
-        CHECK(add2.inputs.size() == 2);
+        CHECK(cell_ops(n, K::add) == 15);
+        const auto& out = n.at(n.find("s1c0_out_sum1"));
+        REQUIRE(out.inputs.size() == 2);
+        CHECK(n.at(out.inputs[0]).name == "stem");
+        CHECK(n.at(out.inputs[1]).name == "s1c0_n2e1_conv");
+        CHECK_FALSE(n.contains("s1c0_out_sum2"));
+        // Two skip paths from the input to node 3 (directly and through node 1): node 3 is x,
+        // the whole cell is the identity.
+        const auto id = zoo::nasbench201("|skip_connect~0|+|none~0|none~1|+|skip_connect~0|skip_connect~1|none~2|",
+                                         nb201_variant::latbench);
+        CHECK(kinds(id) == fixed);
+        // node 2 = conv(x) + skip(node 1 = x) = {x, conv}; node 3 = skip(x) + skip(node 2) = {x, conv}.
+        const auto m = zoo::nasbench201("|skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|none~1|skip_connect~2|",
+                                        nb201_variant::latbench);
+        CHECK(cell_ops(m, K::conv2d) == 15);
+        CHECK(cell_ops(m, K::add) == 15);
+        // The training graph still computes x + x: node 3 = x + node 2 = x + (conv(x) + x).
+        const auto t = zoo::nasbench201("|skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|none~1|skip_connect~2|",
+                                        nb201_variant::training);
+        CHECK(cell_ops(t, K::add) == 30);
+    }
+    SECTION("every sum is a chain of two-input adds in the order the ops were made") {
+        // node 1 = A = conv3(x); node 2 = B + C with B = conv1(x), C = avgpool(A);
+        // node 3 = x + D + E with D = conv3(A), E = conv1(B + C): per cell 4 convs, 1 pool and 3 adds
+        // (one for the input of E, two for the output).
+        const auto n = zoo::nasbench201(
+            "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+            nb201_variant::latbench);
+        CHECK(cell_ops(n, K::conv2d) == 60);
+        CHECK(cell_ops(n, K::avg_pool) == 15);
+        CHECK(cell_ops(n, K::add) == 45);
+        auto input_names = [&](const char* op) {
+            std::vector<std::string> r;
+            for (auto i : n.at(n.find(op)).inputs) r.push_back(n.at(i).name);
+            return r;
+        };
+        CHECK(input_names("s1c0_n3e2_sum1") == std::vector<std::string>{"s1c0_n2e0_conv", "s1c0_n2e1_avgpool"});
+        CHECK(input_names("s1c0_n3e2_conv") == std::vector<std::string>{"s1c0_n3e2_sum1"});
+        CHECK(input_names("s1c0_out_sum1") == std::vector<std::string>{"stem", "s1c0_n3e1_conv"});
+        CHECK(input_names("s1c0_out_sum2") == std::vector<std::string>{"s1c0_out_sum1", "s1c0_n3e2_conv"});
+        CHECK(input_names("s1c1_n1e0_conv") == std::vector<std::string>{"s1c0_out_sum2"});
     }
     SECTION("a cell whose output has no path from its input is passed through") {
         // (arch, the node that is zero in the training graph)

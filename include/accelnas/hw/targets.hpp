@@ -111,19 +111,20 @@ inline edgetpu_config pixel4_edgetpu() {
 /// The Edge TPU of BRP-NAS LatBench (form factor unpublished) at the throttled 250 MHz clock of the
 /// default libedgetpu runtime; calibrated on LatBench's rows (see docs/hw.md for why it is a variant).
 ///
-/// Refitted on the discrete-event simulator with the fixed 16-bank narrow memory: the seven chip
-/// mechanisms below, on 250 of the 1,000 fit rows of the --holdout 0.5 split (docs/hw.md). The
-/// other Coral targets keep `coral_chip()`'s values.
+/// Refitted on the discrete-event simulator with the fixed 16-bank narrow memory and the LatBench
+/// graphs as the measured models were built (two-input add chains, merged skip paths): the seven
+/// chip mechanisms below, on the 1,000 fit rows of the --holdout 0.5 split (docs/hw.md). The other
+/// Coral targets keep `coral_chip()`'s values.
 inline edgetpu_config coral_latbench() {
     edgetpu_config c = coral_chip();
     c.name = "coral-latbench";
-    c.op_overhead_cycles = 871;                 // calibrated (sim, LatBench)
-    c.pool_overhead_cycles = 4391;              // calibrated (sim, LatBench)
-    c.vector_overhead_cycles = 1371;            // calibrated (sim, LatBench)
-    c.inference_overhead_seconds = 326.922e-6;  // calibrated (sim, LatBench)
-    c.tile_bytes_per_cycle = 14.7783;           // calibrated (sim, LatBench)
-    c.pass_overhead_cycles = 232;               // calibrated (sim, LatBench)
-    c.sram_bytes_per_cycle = 377.549;           // calibrated (sim, LatBench)
+    c.op_overhead_cycles = 542;                 // calibrated (sim, LatBench)
+    c.pool_overhead_cycles = 3961;              // calibrated (sim, LatBench)
+    c.vector_overhead_cycles = 2118;            // calibrated (sim, LatBench)
+    c.inference_overhead_seconds = 351.131e-6;  // calibrated (sim, LatBench)
+    c.tile_bytes_per_cycle = 16.6426;           // calibrated (sim, LatBench)
+    c.pass_overhead_cycles = 198;               // calibrated (sim, LatBench)
+    c.sram_bytes_per_cycle = 601.760;           // calibrated (sim, LatBench)
     return c;
 }
 
@@ -177,7 +178,7 @@ inline apm_ceilings apm_ceilings_of(std::string_view name) {
     // {overhead, compute, narrow, strided, network, vector}
     if (name == "coral-usb") return {0.96, 0.9985, 0.9696, 0.9993, 0.9911, 1.724};  // RMSE 2.9 us on the fit sample
     if (name == "coral-devboard") return {0.9618, 0.9986, 0.9766, 1.032, 0.992, 1.57};  // RMSE 2.9 us on the fit sample
-    if (name == "coral-latbench") return {1.037, 0.9973, 1.01, 1.302, 1.007, 0.9172};  // RMSE 20.8 us on the fit sample
+    if (name == "coral-latbench") return {1.028, 0.9981, 1.008, 1.15, 0.9818, 1.015};  // RMSE 16.1 us on the fit sample
     if (name == "pixel4-edgetpu") return {0.9601, 0.9986, 0.9781, 1.08, 1.003, 1.57};  // RMSE 3.7 us on the fit sample
     fail("no APM ceilings for target '", name, "' (expected coral-usb, coral-devboard, coral-latbench or pixel4-edgetpu)");
 }

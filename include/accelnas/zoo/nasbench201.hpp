@@ -12,6 +12,7 @@
 #include <accelnas/zoo/classic_common.hpp>
 #include <accelnas/zoo/options.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -248,7 +249,14 @@ struct nb201_build {
             }
             return val[3];
         }
-        // LatBench: keep only edges that are not `none` and lie on an input -> output path.
+        // LatBench: the graph of the builder that made the measured models (BRP-NAS's eagle). Only
+        // edges that are not `none` and lie on an input -> output path are built. A `skip_connect`
+        // edge is contracted: the node's terms pass to the consumers of its target, and a tensor
+        // that reaches a consumer over several skip paths is summed once (the builder keeps the
+        // cell as a 0/1 adjacency matrix between op nodes, so parallel paths merge), e.g. node 3 =
+        // x + skip(node 1 = skip(x)) is x, not x + x. Every consumer (an edge op or the cell
+        // output) sums its terms with a chain of two-input adds, as the builder's `a += b` does,
+        // in the order the ops were made (cell input first, then edges in arch-string order).
         std::array<bool, 4> fwd{true, false, false, false}, bwd{false, false, false, true};
         for (std::size_t e = 0; e < nb201_cell::edge_count; ++e)
             if (cell.edges[e] != nb201_op::none && fwd[nb201_cell::edge_from[e]]) fwd[nb201_cell::edge_to[e]] = true;
@@ -259,17 +267,40 @@ struct nb201_build {
         // no measured graph to follow; we pass the input through (no ops), which keeps every later
         // op at its shape, as a runtime that does not constant-fold a zero tensor would run them.
         if (!fwd[3]) return x;
+        // terms[j]: the tensors whose sum is node j, skip edges contracted, each tensor once, in
+        // creation order. Only node 2 can have several terms, and its only consumer is edge 3<-2,
+        // so summing per consumer builds each sum once.
+        std::array<std::vector<graph::node>, 4> terms;
+        terms[0] = {x};
+        auto take = [](std::vector<graph::node>& into, graph::node t) {
+            for (auto u : into)
+                if (u == t) return;
+            into.push_back(t);
+        };
         for (int to = 1; to <= 3; ++to) {
             if (!(fwd[to] && bwd[to])) continue;
-            std::vector<graph::node> terms;
             for (int from = 0; from < to; ++from) {
                 const auto op = cell.op(to, from);
                 if (op == nb201_op::none || !fwd[from]) continue;
-                terms.push_back(op == nb201_op::skip_connect ? val[from] : edge(val[from], op, c, prefix, to, from));
+                if (op == nb201_op::skip_connect) {
+                    for (auto t : terms[static_cast<std::size_t>(from)]) take(terms[static_cast<std::size_t>(to)], t);
+                } else {
+                    const auto in = chain_sum(terms[static_cast<std::size_t>(from)], name(prefix, "_sum", to, from));
+                    take(terms[static_cast<std::size_t>(to)], edge(in, op, c, prefix, to, from));
+                }
             }
-            val[to] = sum(terms, prefix, to);
+            auto& t = terms[static_cast<std::size_t>(to)];
+            std::sort(t.begin(), t.end(), [](graph::node a, graph::node b) { return a.id < b.id; });
         }
-        return val[3];
+        return chain_sum(terms[3], prefix + "out_sum");
+    }
+
+    // Sum of `terms` as a chain of two-input adds named <stem>1, <stem>2, ... (one term: itself).
+    graph::node chain_sum(const std::vector<graph::node>& terms, const std::string& stem) {
+        graph::node acc = terms.front();
+        for (std::size_t k = 1; k < terms.size(); ++k)
+            acc = net.add(acc, terms[k], {.name = stem + std::to_string(k)});
+        return acc;
     }
 
     graph::node reduction(graph::node x, std::int64_t c, const std::string& p) {
