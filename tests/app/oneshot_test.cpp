@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -457,4 +458,49 @@ TEST_CASE("oneshot: a search's result is within 5% of its target", "[app][onesho
     const auto j = nlohmann::json::parse(f);
     CHECK(j.at("latency_ms").get<double>() == Approx(os_latency(coral, r.arch) * 1e3));
     CHECK(j.at("most_likely_latency_ms").get<double>() == Approx(r.mode_latency_s * 1e3));
+    // the final policy: one distribution per decision, named, whose argmax is the reported mode
+    const auto& sp = os_space();
+    const auto& policy = j.at("policy");
+    REQUIRE(policy.size() == sp.cardinalities.size());
+    CHECK(policy[0].at("decision") == "s1.block");
+    CHECK(policy[0].at("choices") == nlohmann::json({"conv", "dwsep", "ibn", "fused_ibn"}));
+    for (std::size_t k = 0; k < policy.size(); ++k) {
+        const auto p = policy[k].at("probabilities").get<std::vector<double>>();
+        REQUIRE(p.size() == sp.cardinalities[k]);
+        REQUIRE(policy[k].at("choices").size() == p.size());
+        CHECK(std::accumulate(p.begin(), p.end(), 0.0) == Approx(1.0));
+        CHECK(std::size_t(std::max_element(p.begin(), p.end()) - p.begin()) == std::size_t(r.mode.choices[k]));
+    }
+}
+
+TEST_CASE("oneshot: the reward's latency term prices fused IBN against IBN differently on coral-usb and pixel4-cpu",
+          "[app][oneshot]") {
+    // EfficientNet-EdgeTPU-S, and the same network with stage 2 (2 layers, kernel 3, expansion 8) as IBN.
+    const auto& sp = os_space();
+    const std::string rest = "/block=fused_ibn,kernel=3,expand=8,skip=identity,width=1,layers=0"
+                             "/block=ibn,kernel=5,expand=8,skip=identity,width=1,layers=0"
+                             "/block=ibn,kernel=5,expand=8,skip=identity,width=1,layers=0"
+                             "/block=ibn,kernel=5,expand=8,skip=identity,width=1,layers=0";
+    auto with_stage2 = [&](const std::string& block) {
+        return sp.parse("block=fused_ibn,kernel=3,expand=4,skip=none,width=1,layers=0/block=" + block +
+                        ",kernel=3,expand=8,skip=identity,width=1,layers=0" + rest);
+    };
+    const auto fused = with_stage2("fused_ibn"), ibn = with_stage2("ibn");
+    REQUIRE(sp.to_text(fused) == space::efficientnet_edgetpu_s_text);
+    // pixel4-cpu: latency is work over a per-kind rate plus a dispatch per op. Stage 2 takes 112x112x24
+    // to 56x56x32; expanded from the nominal input filters, layer 1 to 24 * 8 = 192 channels, layer 2
+    // to 32 * 8 = 256 at 56x56. Fused: a 3x3 convolution does the expansion (with the stride); IBN: a
+    // 1x1 expansion at the input resolution, then a 3x3 depthwise with the stride, one op more per
+    // layer. The projections are the same.
+    const auto c = hw::targets::pixel4_cpu();
+    const double fused_s = (56.0 * 56 * 9 * 24 * 192 + 56.0 * 56 * 9 * 32 * 256) / c.conv_macs_per_second;
+    const double ibn_s = (112.0 * 112 * 24 * 192 + 56.0 * 56 * 32 * 256) / c.pointwise_macs_per_second +
+                         (56.0 * 56 * 9 * 192 + 56.0 * 56 * 9 * 256) / c.depthwise_macs_per_second + 2 * c.op_overhead_seconds;
+    const auto cpu = hw::make_target("pixel4-cpu", "apm");
+    CHECK(os_latency(cpu, fused) - os_latency(cpu, ibn) == Approx(fused_s - ibn_s).epsilon(1e-6));  // 7.39 ms
+    CHECK(os_latency(cpu, ibn) < 0.85 * os_latency(cpu, fused));  // the IBN network is > 15% faster on the CPU
+    // coral-usb: the fused block's dense 3x3 convolution fills the systolic array, the depthwise one
+    // does not (the paper's observation (a), early layers): the swap the CPU rewards costs here.
+    const auto coral = hw::make_target("coral-usb", "apm");
+    CHECK(os_latency(coral, ibn) > os_latency(coral, fused));
 }

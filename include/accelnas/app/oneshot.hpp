@@ -366,6 +366,8 @@ struct result {
     double oneshot_accuracy = 0;       ///< its accuracy on the validation images with the supernet's weights
     std::vector<double> standalone_validation, standalone_test;  ///< per seed, trained from scratch
     std::vector<search::evaluation> steps;  ///< every step (the journal's records)
+    /// The final policy: per decision, the probability of each choice (its argmax is `mode`).
+    std::vector<std::vector<double>> policy;
     bool finished = false;             ///< false when `stop_after` stopped the search early
 };
 
@@ -552,6 +554,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     if (last < s.steps) return r;  // stopped early (a killed run): no result yet
 
     r.mode_latency_s = latency_of(r.mode);
+    for (std::size_t k = 0; k < layout.size(); ++k) r.policy.push_back(ctrl.probabilities(k));
     const auto at = most_likely_at_target(ctrl, target_s, s.latency_tolerance, latency_of);
     r.arch = at.arch;
     r.latency_s = at.latency_s;
@@ -569,6 +572,14 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
                                               data.validation, s.proxy);
     }
     std::tie(r.standalone_validation, r.standalone_test) = standalone(sp, r.arch, data, s);
+    // The policy itself, not only its most likely point: what a search prefers shows in how much
+    // probability it puts on each choice, which one argmax hides.
+    nlohmann::json policy = nlohmann::json::array();
+    for (std::size_t k = 0; k < d.decisions.size(); ++k) {
+        nlohmann::json names = nlohmann::json::array();
+        for (double v : d.slot_of(k).values) names.push_back(space::value_text(d.slot_of(k), v));
+        policy.push_back({{"decision", d.decisions[k].name}, {"choices", names}, {"probabilities", r.policy[k]}});
+    }
     nlohmann::json j{{"space", s.space},
                      {"method", "oneshot"},
                      {"config", config},
@@ -579,6 +590,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
                      {"most_likely_arch", sp.to_text(r.mode)},
                      {"most_likely_latency_ms", r.mode_latency_s * 1e3},
                      {"oneshot_accuracy", r.oneshot_accuracy},
+                     {"policy", policy},
                      {"standalone_validation", r.standalone_validation},
                      {"standalone_test", r.standalone_test}};
     write_file_atomically((dir / "oneshot.json").string(), j.dump(2) + "\n");
