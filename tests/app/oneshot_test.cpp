@@ -10,7 +10,6 @@
 #include <fstream>
 #include <map>
 #include <numeric>
-#include <set>
 #include <string>
 
 using namespace accelnas;
@@ -553,10 +552,11 @@ TEST_CASE("oneshot: an argmax off the target gives way to the in-band candidate 
         {os_arch(1, 2), 1.03}, {os_arch(2, 0), 1.04}, {os_arch(2, 1), 1.20}, {os_arch(2, 2), 0.99}};
     auto latency = [&](const space::architecture& a) { return lat.at(a); };
     std::map<space::architecture, double> acc{{os_arch(1, 0), 0.20}, {os_arch(1, 1), 0.70}, {os_arch(2, 2), 0.80},
-                                              {os_arch(2, 0), 0.50}, {os_arch(1, 2), 0.30}};
+                                              {os_arch(2, 0), 0.99}, {os_arch(1, 2), 0.95}};
     std::vector<space::architecture> scored;
     auto score = [&](const space::architecture& a) { scored.push_back(a); return acc.at(a); };
-    // the last 3 of 20 steps (window 0.15): (1, 1), (2, 2), (1, 1); (2, 0) was sampled before the window
+    // the last 3 of 20 steps (window 0.15): (1, 1), (2, 2), (1, 1); (2, 0), which would score best, was
+    // sampled before the window, and (1, 2) was never sampled: neither is a candidate
     const auto steps = os_steps({{16, os_arch(2, 0)}, {17, os_arch(1, 1)}, {18, os_arch(2, 2)}, {19, os_arch(1, 1)}});
     {
         const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 16, latency, score);
@@ -564,12 +564,12 @@ TEST_CASE("oneshot: an argmax off the target gives way to the in-band candidate 
         CHECK(c.latency_s == 0.99);
         CHECK(c.oneshot_accuracy == 0.80);
         CHECK(c.log_probability == Approx(ctrl.log_probability(os_arch(2, 2))));
-        CHECK(c.choice == "best one-shot accuracy among 5 in-band candidates (2 of the 2 in-band paths trained in the last 3 "
-                          "steps, 3 of the most likely in band)");
+        CHECK(c.choice == "best one-shot accuracy among 3 in-band candidates (2 of the 2 in-band paths trained in the last 3 "
+                          "steps, and the most likely in band)");
         CHECK(c.at.arch == os_arch(1, 0));
         CHECK(c.at.within);
-        // the most likely in band, the window's in-band paths (most likely first), the next most likely in band
-        REQUIRE(c.candidates.size() == 5);
+        // the most likely in band, then the window's in-band paths (most likely first)
+        REQUIRE(c.candidates.size() == 3);
         CHECK(c.candidates[0].arch == os_arch(1, 0));
         CHECK_FALSE(c.candidates[0].recently_trained);
         CHECK(c.candidates[1].arch == os_arch(1, 1));
@@ -577,17 +577,9 @@ TEST_CASE("oneshot: an argmax off the target gives way to the in-band candidate 
         CHECK(c.candidates[1].oneshot_accuracy == 0.70);
         CHECK(c.candidates[2].arch == os_arch(2, 2));
         CHECK(c.candidates[2].recently_trained);
-        CHECK_FALSE(c.candidates[3].recently_trained);
-        CHECK_FALSE(c.candidates[4].recently_trained);
-        CHECK(std::set<space::architecture>{c.candidates[3].arch, c.candidates[4].arch} ==
-              std::set<space::architecture>{os_arch(2, 0), os_arch(1, 2)});
-        CHECK(scored.size() == 5);
-    }
-    {  // the cap keeps the first 3: the most likely in band and the window's two
-        scored.clear();
-        const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 3, latency, score);
-        CHECK(c.arch == os_arch(2, 2));
         CHECK(scored == std::vector<space::architecture>{os_arch(1, 0), os_arch(1, 1), os_arch(2, 2)});
+    }
+    {  // the cap keeps the first 2: the most likely in band and the window's most likely
         scored.clear();
         CHECK(app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 2, latency, score).arch == os_arch(1, 1));
         CHECK(scored == std::vector<space::architecture>{os_arch(1, 0), os_arch(1, 1)});
@@ -597,11 +589,10 @@ TEST_CASE("oneshot: an argmax off the target gives way to the in-band candidate 
         CHECK(app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 16, latency, score).arch == os_arch(1, 1));
         acc[os_arch(2, 2)] = 0.80;
     }
-    {  // a likely in-band architecture outside the window can win too
-        acc[os_arch(2, 0)] = 0.99;
-        const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 16, latency, score);
-        CHECK(c.arch == os_arch(2, 0));
-        acc[os_arch(2, 0)] = 0.50;
+    {  // a window of the last step only: (1, 1) and the most likely in band
+        scored.clear();
+        CHECK(app::oneshot::choose_result(ctrl, steps, 20, 0.05, 1.0, 0.05, 16, latency, score).arch == os_arch(1, 1));
+        CHECK(scored == std::vector<space::architecture>{os_arch(1, 0), os_arch(1, 1)});
     }
     {  // no candidates scored (cap 0): the most likely in band, as before
         scored.clear();
@@ -640,6 +631,7 @@ TEST_CASE("oneshot: a resumed search chooses the same result when the argmax mis
     s.seeds = 0;
     s.latency_ms = target * 1e3;
     s.choice_window = 1.0;
+    s.choice_candidates = 4;
     const auto whole = app::oneshot::search(s, os_data(), log);
     REQUIRE(whole.finished);
     REQUIRE(whole.mode == p.mode);

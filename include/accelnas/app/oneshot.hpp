@@ -378,7 +378,7 @@ struct scored_candidate {
     double latency_s = 0;          ///< its latency
     double log_probability = 0;    ///< its log-probability under the final policy
     double oneshot_accuracy = 0;   ///< its one-shot accuracy (the `score` callable)
-    bool recently_trained = false; ///< sampled (so trained) in the last `window` of the search's steps (else: likely in band)
+    bool recently_trained = false; ///< sampled (so trained) in the last `window` of the search's steps (else: the most likely in band)
 };
 
 /// How `choose_result` chose a search's result.
@@ -399,14 +399,14 @@ struct result_choice {
 /// - the policy's argmax when it is within the tolerance (TuNAS' result);
 /// - else, the candidate with the highest `score(a)` (its one-shot accuracy; ties: the more likely)
 ///   among, in this order and at most `max_candidates` of them: the most likely architecture within
-///   the tolerance (`most_likely_at_target`), the distinct architectures within the tolerance that
-///   the search sampled, so trained, in its last `window` fraction of steps (most likely first),
-///   and the next most likely architectures within the tolerance. A policy that converged off the
-///   band puts little probability on it, and its most likely architecture there can be a path the
-///   supernet hardly trained (then it trains alone no better than a random architecture); paths
-///   trained last share the weights the search trained most, and the next most likely ones differ
-///   from the first in other decisions, some of them trained;
-/// - with `max_candidates` 0, or no architecture within the tolerance: `most_likely_at_target`'s
+///   the tolerance (`most_likely_at_target`) and the distinct architectures within the tolerance
+///   that the search sampled, so trained, in its last `window` fraction of steps (most likely
+///   first). A policy that converged off the band puts little probability on it, and its most
+///   likely architecture there can be a path the supernet hardly trained (then it may train alone
+///   no better than a random architecture), while the paths trained last share the weights the
+///   search trained most. (The next most likely in-band architectures are not candidates: scored
+///   by a supernet that hardly trained them, the best of them trained alone worse still.)
+/// - with `max_candidates` 0, or no candidate within the tolerance: `most_likely_at_target`'s
 ///   choice (the most likely within the tolerance, else the closest of those priced).
 template <class Latency, class Score>
 result_choice choose_result(const search::reinforce<>& ctrl, std::span<const search::evaluation> steps, std::size_t total_steps,
@@ -415,8 +415,7 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
     require(window >= 0 && window <= 1, "choose_result: the window must be a fraction in [0, 1], got ", window);
     result_choice c;
     const auto mode = ctrl.mode();
-    const auto likely = most_likely_within(ctrl, target_s, tolerance, latency_of, std::max<std::size_t>(1, max_candidates));
-    c.at = likely.front();
+    c.at = most_likely_at_target(ctrl, target_s, tolerance, latency_of);
     auto take = [&](const target_choice& t, std::string choice) {
         c.arch = t.arch;
         c.latency_s = t.latency_s;
@@ -425,9 +424,8 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
         return c;
     };
     if (c.at.within && c.at.arch == mode) return take(c.at, "argmax");
-    if (!c.at.within || max_candidates == 0)
-        return take(c.at, c.at.within ? "most likely within the tolerance" : "closest to the target among those priced (none within the tolerance)");
-    // candidates: the most likely in band, the window's in-band paths, then the next most likely in band
+    if (max_candidates == 0) return take(c.at, c.at.within ? "most likely within the tolerance" : "closest to the target among those priced (none within the tolerance)");
+    // candidates: the most likely in band, then the window's in-band paths
     const std::size_t recent = std::min(total_steps, std::size_t(std::llround(window * double(total_steps))));
     std::vector<scored_candidate> trained;
     for (const auto& e : steps) {
@@ -449,9 +447,9 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
     const auto in_window = [&](const space::architecture& a) {
         return std::any_of(trained.begin(), trained.end(), [&](const scored_candidate& x) { return x.arch == a; });
     };
-    add({c.at.arch, c.at.latency_s, c.at.log_probability, 0.0, in_window(c.at.arch)});
+    if (c.at.within) add({c.at.arch, c.at.latency_s, c.at.log_probability, 0.0, in_window(c.at.arch)});
     for (const auto& x : trained) add(x);
-    for (const auto& t : likely) add({t.arch, t.latency_s, t.log_probability, 0.0, in_window(t.arch)});
+    if (c.candidates.empty()) return take(c.at, "closest to the target among those priced (none within the tolerance)");
     std::size_t best = 0;
     for (std::size_t i = 0; i < c.candidates.size(); ++i) {
         auto& x = c.candidates[i];
@@ -465,8 +463,8 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
     for (const auto& x : c.candidates) from_window += x.recently_trained;
     std::ostringstream os;
     os << "best one-shot accuracy among " << c.candidates.size() << " in-band candidates (" << from_window << " of the "
-       << trained.size() << " in-band paths trained in the last " << recent << " steps, "
-       << c.candidates.size() - from_window << " of the most likely in band)";
+       << trained.size() << " in-band paths trained in the last " << recent << " steps"
+       << (c.candidates.size() > from_window ? ", and the most likely in band" : "") << ")";
     take({b.arch, b.latency_s, b.log_probability, 0, true}, os.str());
     c.oneshot_accuracy = b.oneshot_accuracy;
     return c;
@@ -699,7 +697,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         << " architectures priced\n";
     for (const auto& c : r.candidates)
         log << "  candidate: " << search_run::ms(c.latency_s) << " ms, probability ratio " << std::exp(c.log_probability - mode_lp)
-            << (c.recently_trained ? ", recently trained" : ", one of the most likely in band") << ", one-shot accuracy "
+            << (c.recently_trained ? ", recently trained" : ", the most likely in band") << ", one-shot accuracy "
             << std::setprecision(4) << c.oneshot_accuracy << std::setprecision(6) << "\n";
     log << "  result: " << r.choice << ", " << search_run::ms(r.latency_s) << " ms\n";
     r.oneshot_accuracy = ch.oneshot_accuracy ? *ch.oneshot_accuracy : score(r.arch);
