@@ -3,6 +3,7 @@
 latency (rows of one group build the same graph) and test whether per-architecture features explain
 the measured spread inside a group.
 
+    grep '^|' reference/latbench_edgetpu_calibration.csv | cut -d, -f1 | sed 's/^/nb201-latbench:/' > SPECS
     accelnas-estimate --target coral-latbench --batch SPECS --format csv > SIM.csv
     python3 examples/python/latbench_groups.py reference/latbench_edgetpu_calibration.csv SIM.csv
 
