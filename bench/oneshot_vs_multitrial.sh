@@ -8,7 +8,8 @@
 #     scratch with 3 seeds (--oneshot-seeds 3),
 #   - accelnas-search (multi-trial REINFORCE, TuNAS reward, --threads 1) with $BUDGET candidates, its
 #     best trained with 3 seeds (--final-top 1 --final-seeds 3; seed 0 is the search's training),
-# both with the same target, latency (--latency-ms $LATENCY_MS, the APM), --tunas-beta and proxy task, and
+# both with the same target, latency (--latency-ms $LATENCY_MS, the APM), --tunas-beta and proxy task
+# (--epochs $EPOCHS --train-images $TRAIN_IMAGES, for the searches' candidates and every stand-alone training), and
 # once the floor: $FLOOR random architectures within +-5% of the target latency, each trained with the
 # same 3 seeds as the one-shot result (--random-floor). Every run is timed with /usr/bin/time -v (CPU
 # time: user + system; wall) and the load average is sampled every 10 s while they run; all of them
@@ -27,11 +28,14 @@ FLOOR=${FLOOR:-5}
 BETA=${BETA:--0.5}
 TARGET=${TARGET:-coral-usb}
 LATENCY_MS=${LATENCY_MS:-4.54}
+EPOCHS=${EPOCHS:-1}
+TRAIN_IMAGES=${TRAIN_IMAGES:-6000}
 ONESHOT_ARGS=${ONESHOT_ARGS:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
 mkdir -p "$out"
-common=(--target "$TARGET" --latency-ms "$LATENCY_MS" --estimator apm --reward tunas --tunas-beta "$BETA" --threads 1)
+common=(--target "$TARGET" --latency-ms "$LATENCY_MS" --estimator apm --reward tunas --tunas-beta "$BETA" --threads 1
+        --epochs "$EPOCHS" --train-images "$TRAIN_IMAGES")
 
 run() {  # run NAME ARGS...: accelnas-search ARGS --out OUT/NAME, timed into OUT/NAME.time
   local name=$1; shift
@@ -58,9 +62,9 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status = 0 ] || { echo "a run failed: see $out/*.err" >&2; exit 1; }
 fi
 
-python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" <<'EOF'
+python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" "$EPOCHS" "$TRAIN_IMAGES" <<'EOF'
 import json, re, statistics as st, sys, os
-out, target, t_ms, steps, budget, beta, seeds = sys.argv[1:8]
+out, target, t_ms, steps, budget, beta, seeds, epochs, train_images = sys.argv[1:10]
 seeds = seeds.split()
 def cpu_wall(name):
     t = open(os.path.join(out, name + ".time")).read()
@@ -91,7 +95,8 @@ if os.path.exists(floor):
                          test=a["standalone_test"], arch=a["arch"]))
     floor_cpu, floor_wall = cpu_wall("random-floor")
 load = [float(l.split()[1]) for l in open(os.path.join(out, "load.txt")) if l.strip()]
-print(f"target {target} {t_ms} ms (APM), tunas beta {beta}; one-shot {steps} steps, multi-trial {budget} candidates; "
+print(f"target {target} {t_ms} ms (APM), tunas beta {beta}; proxy {epochs} epoch(s) on {train_images} training images; "
+      f"one-shot {steps} steps, multi-trial {budget} candidates; "
       f"load average during the runs: mean {st.mean(load):.1f}, min {min(load):.1f}, max {max(load):.1f} (2 cores)")
 print(f"{'method':12} {'seed':>4} {'latency ms':>10} {'vs target':>9} {'validation (3 trainings)':>26} {'test (3 trainings)':>26} "
       f"{'CPU s':>7} {'wall s':>7}")
@@ -120,7 +125,8 @@ if "oneshot" in summary and "multi-trial" in summary:
     summary["cpu_ratio_oneshot_to_multitrial"] = ratio
     print(f"one-shot's CPU time per search: {ratio:.2f}x multi-trial's")
 summary["load"] = dict(mean=st.mean(load), min=min(load), max=max(load))
-summary["settings"] = dict(target=target, latency_ms=float(t_ms), steps=int(steps), budget=int(budget), tunas_beta=float(beta), seeds=seeds)
+summary["settings"] = dict(target=target, latency_ms=float(t_ms), steps=int(steps), budget=int(budget), tunas_beta=float(beta), seeds=seeds,
+                           epochs=int(epochs), train_images=int(train_images))
 json.dump(dict(summary=summary, rows=rows), open(os.path.join(out, "summary.json"), "w"), indent=1)
 with open(os.path.join(out, "summary.csv"), "w") as f:
     f.write("method,seed,latency_ms,validation_mean,validation_std,test_mean,test_std,cpu_s,wall_s,most_likely_latency_ms,arch\n")
