@@ -27,7 +27,11 @@ tool=$build/examples/accelnas-search
 PAR=${PAR:-3}
 REFERENCE=${REFERENCE:-20000}
 ONESHOT_ARGS=${ONESHOT_ARGS:-}
-[ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
+  [ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
+  # every run is timed with it (search_runs.sh); without it each run would fail with only that in its .err
+  [ -x /usr/bin/time ] || { echo "no /usr/bin/time (apt-get install time)" >&2; exit 1; }
+fi
 mkdir -p "$out"
 
 # shellcheck source=bench/search_runs.sh
