@@ -128,7 +128,7 @@ for t in targets:
                       p_fused_sum=[sum(x[3] for x in r["p_block"]) for r in rs],
                       p_kernel5_sum=[sum(r["p_kernel5"]) for r in rs],
                       top_probability_mean=[r["top_probability_mean"] for r in rs])
-    # early (stages 1-3, large feature maps, few channels) and late (4-6) halves, as the issue-6 evidence counts them
+    # early (stages 1-3, large feature maps, few channels) and late (4-6) halves, as the 6(b) block evidence of docs/search.md counts them
     half = n // 2
     for name, test in (("fused", lambda b: b == "fused_ibn"), ("depthwise", lambda b: b in ("ibn", "dwsep"))):
         summary[t][f"{name}_early"] = [sum(test(b) for b in r["block"][:half]) for r in rs]
