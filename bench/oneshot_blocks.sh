@@ -27,7 +27,11 @@ tool=$build/examples/accelnas-search
 PAR=${PAR:-3}
 REFERENCE=${REFERENCE:-20000}
 ONESHOT_ARGS=${ONESHOT_ARGS:-}
-[ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
+  [ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
+  # every run is timed with it (search_runs.sh); without it each run would fail with only that in its .err
+  [ -x /usr/bin/time ] || { echo "no /usr/bin/time (apt-get install time)" >&2; exit 1; }
+fi
 mkdir -p "$out"
 
 # shellcheck source=bench/search_runs.sh
@@ -124,7 +128,7 @@ for t in targets:
                       p_fused_sum=[sum(x[3] for x in r["p_block"]) for r in rs],
                       p_kernel5_sum=[sum(r["p_kernel5"]) for r in rs],
                       top_probability_mean=[r["top_probability_mean"] for r in rs])
-    # early (stages 1-3, large feature maps, few channels) and late (4-6) halves, as the issue-6 evidence counts them
+    # early (stages 1-3, large feature maps, few channels) and late (4-6) halves, as the 6(b) block evidence of docs/search.md counts them
     half = n // 2
     for name, test in (("fused", lambda b: b == "fused_ibn"), ("depthwise", lambda b: b in ("ibn", "dwsep"))):
         summary[t][f"{name}_early"] = [sum(test(b) for b in r["block"][:half]) for r in rs]

@@ -12,7 +12,8 @@ pkgs=(build-essential clang-19 libclang-rt-19-dev cmake libeigen3-dev libxtensor
       # optional ONNX import/export (accelnas::onnx) and its checks against PyTorch, ONNX's checker and OpenCV
       libonnx-dev python3-onnx python3-opencv python3-torch python3-torchvision)
 pkgs+=(libopenmpi-dev openmpi-bin)  # the optional distributed search (accelnas::mpi, mpirun accelnas-search)
-if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy time); fi
+pkgs+=(time)  # /usr/bin/time -v: CPU and wall time of the bench/ search evidence scripts
+if [[ "${1:-}" == "--with-peer" ]]; then pkgs+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

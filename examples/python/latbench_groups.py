@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Where LatBench rows that build one graph disagree: group the calibration rows by their simulated
-latency (rows of one group build the same graph) and test whether per-architecture features explain
-the measured spread inside a group.
+latency (rows that build one graph share it; a group can also hold different graphs the simulator
+prices alike, e.g. x + pool(conv3x3(x)) and conv1x1(x) + pool(conv3x3(x)) at 1.0669 ms) and test
+whether per-architecture features explain the measured spread inside a group.
 
+    grep '^|' reference/latbench_edgetpu_calibration.csv | cut -d, -f1 | sed 's/^/nb201-latbench:/' > SPECS
     accelnas-estimate --target coral-latbench --batch SPECS --format csv > SIM.csv
     python3 examples/python/latbench_groups.py reference/latbench_edgetpu_calibration.csv SIM.csv
 

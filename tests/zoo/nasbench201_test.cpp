@@ -206,6 +206,22 @@ TEST_CASE("LatBench variant removes none, skip and dead edges", "[zoo][nb201]") 
         const auto t = zoo::nasbench201("|skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|none~1|skip_connect~2|",
                                         nb201_variant::training);
         CHECK(cell_ops(t, K::add) == 30);
+        // An op's output, not only the cell input, merges: node 1 = A = conv3(x), node 2 = skip(A),
+        // node 3 = skip(node 1) + skip(node 2) = A (eagle's matrix has one entry A -> output).
+        const auto a = zoo::nasbench201("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|skip_connect~1|skip_connect~2|",
+                                        nb201_variant::latbench);
+        CHECK(cell_ops(a, K::conv2d) == 15);
+        CHECK(cell_ops(a, K::add) == 0);
+    }
+    SECTION("a sum takes its terms in creation order, also when a skip brings an earlier one in") {
+        // node 2 = B = conv1(x); node 3 = D + skip(node 2) with D = conv3(x) made after B: the output
+        // sums B + D (eagle: output inputs in op-node order, edge 2<-0 before edge 3<-0).
+        const auto n = zoo::nasbench201("|none~0|+|nor_conv_1x1~0|none~1|+|nor_conv_3x3~0|none~1|skip_connect~2|",
+                                        nb201_variant::latbench);
+        const auto& out = n.at(n.find("s1c0_out_sum1"));
+        REQUIRE(out.inputs.size() == 2);
+        CHECK(n.at(out.inputs[0]).name == "s1c0_n2e0_conv");
+        CHECK(n.at(out.inputs[1]).name == "s1c0_n3e0_conv");
     }
     SECTION("every sum is a chain of two-input adds in the order the ops were made") {
         // node 1 = A = conv3(x); node 2 = B + C with B = conv1(x), C = avgpool(A);

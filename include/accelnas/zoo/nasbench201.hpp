@@ -268,7 +268,8 @@ struct nb201_build {
         // op at its shape, as a runtime that does not constant-fold a zero tensor would run them.
         if (!fwd[3]) return x;
         // terms[j]: the tensors whose sum is node j, skip edges contracted, each tensor once, in
-        // creation order. Only node 2 can have several terms, and its only consumer is edge 3<-2,
+        // creation order. Of the nodes an edge op reads (0, 1, 2), only node 2 can have several
+        // terms, and its only consumer is edge 3<-2 (node 3's are summed once, at the cell output),
         // so summing per consumer builds each sum once.
         std::array<std::vector<graph::node>, 4> terms;
         terms[0] = {x};
