@@ -19,8 +19,9 @@
 /// with a probability that decays linearly from 1 to 0 (TuNAS' filter and op warm-up: every weight
 /// gets trained before the controller starts judging paths).
 ///
-/// The result is the controller's most likely architecture among those within `latency_tolerance`
-/// of the target (`most_likely_at_target`; the plain argmax is reported beside it): its latency,
+/// The result is the controller's most likely architecture when it is within `latency_tolerance`
+/// of the target, else the in-band candidate of best one-shot accuracy among the most likely in
+/// band and the paths trained last (`choose_result`; the plain argmax is reported beside it): its latency,
 /// its one-shot accuracy on the validation images (supernet weights, recalibrated batch norm), and
 /// its stand-alone validation and test accuracy after training from scratch with `seeds` seeds (the
 /// proxy training of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
