@@ -29,6 +29,13 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
     cli.add_option("--random-floor", o.random_floor, "one-shot: no search; train this many random architectures within "
                    "--latency-tolerance of the target with --oneshot-seeds seeds each (the floor a search must beat)")
         ->capture_default_str()->check(count_range(0, 10000));
+    cli.add_option("--choice-candidates", o.choice_candidates, "one-shot: when the policy's most likely architecture misses "
+                   "--latency-tolerance, score at most this many in-band candidates (paths sampled in the last --choice-window "
+                   "of the steps, and the most likely in band) by one-shot accuracy and take the best; 0: the most likely in band")
+        ->capture_default_str()->check(count_range(0, 100000));
+    cli.add_option("--choice-window", o.choice_window, "one-shot: fraction of the last steps whose sampled paths are candidates "
+                   "(see --choice-candidates)")
+        ->capture_default_str()->check(CLI::Range(0.0, 1.0));
     cli.add_option("--checkpoint-every", o.checkpoint_every, "one-shot: steps between checkpoints of the supernet and controller")
         ->capture_default_str()->check(count_range(1, 100000000));
 }

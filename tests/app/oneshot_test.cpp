@@ -504,3 +504,160 @@ TEST_CASE("oneshot: the reward's latency term prices fused IBN against IBN diffe
     const auto coral = hw::make_target("coral-usb", "apm");
     CHECK(os_latency(coral, ibn) > os_latency(coral, fused));
 }
+
+namespace {
+// A policy over two decisions of three choices with logits (2, 1, 0) each: log p(i, j) is
+// -(i + j) + const, so (0, 0) is the argmax, then (1, 0) and (0, 1), then (2, 0), (1, 1), (0, 2), ...
+search::reinforce<> os_tiny_policy() {
+    search::reinforce<> ctrl(search::decision_layout{{3, 3}});
+    auto j = ctrl.to_json();
+    j["logits"] = std::vector<double>{2, 1, 0, 2, 1, 0};
+    ctrl.from_json(j);
+    return ctrl;
+}
+space::architecture os_arch(int i, int j) { return space::architecture{{i, j}}; }
+// Steps 0..19 of a search; `recent` maps step -> the path it sampled (others sample (0, 0)).
+std::vector<search::evaluation> os_steps(const std::map<std::size_t, space::architecture>& paths) {
+    std::vector<search::evaluation> r(20);
+    for (std::size_t i = 0; i < r.size(); ++i) {
+        r[i].step = i;
+        r[i].arch = paths.count(i) ? paths.at(i) : os_arch(0, 0);
+    }
+    return r;
+}
+}  // namespace
+
+TEST_CASE("oneshot: the result is the policy's argmax whenever it is within the tolerance", "[app][oneshot]") {
+    const auto ctrl = os_tiny_policy();
+    // the argmax (0, 0) at 0.98 of the target; a recent path (1, 1) in band would score higher
+    auto latency = [](const space::architecture& a) { return a == os_arch(0, 0) ? 0.98 : 1.0; };
+    std::size_t scored = 0;
+    auto score = [&](const space::architecture& a) { ++scored; return a == os_arch(1, 1) ? 0.9 : 0.1; };
+    const auto steps = os_steps({{18, os_arch(1, 1)}, {19, os_arch(1, 1)}});
+    const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.1, 1.0, 0.05, 16, latency, score);
+    CHECK(c.arch == os_arch(0, 0));
+    CHECK(c.choice == "argmax");
+    CHECK(c.latency_s == 0.98);
+    CHECK(c.candidates.empty());
+    CHECK_FALSE(c.oneshot_accuracy.has_value());
+    CHECK(scored == 0);
+}
+
+TEST_CASE("oneshot: an argmax off the target gives way to the in-band candidate of best one-shot accuracy", "[app][oneshot]") {
+    const auto ctrl = os_tiny_policy();
+    // target 1.0 +- 5%: (0, 0), (0, 1), (0, 2) and (2, 1) miss it; in band by decreasing probability:
+    // (1, 0), then (1, 1) and (2, 0), then (1, 2), then (2, 2)
+    const std::map<space::architecture, double> lat{
+        {os_arch(0, 0), 0.80}, {os_arch(0, 1), 0.90}, {os_arch(0, 2), 0.70}, {os_arch(1, 0), 1.02}, {os_arch(1, 1), 1.00},
+        {os_arch(1, 2), 1.03}, {os_arch(2, 0), 1.04}, {os_arch(2, 1), 1.20}, {os_arch(2, 2), 0.99}};
+    auto latency = [&](const space::architecture& a) { return lat.at(a); };
+    std::map<space::architecture, double> acc{{os_arch(1, 0), 0.20}, {os_arch(1, 1), 0.70}, {os_arch(2, 2), 0.80},
+                                              {os_arch(2, 0), 0.99}, {os_arch(1, 2), 0.95}};
+    std::vector<space::architecture> scored;
+    auto score = [&](const space::architecture& a) { scored.push_back(a); return acc.at(a); };
+    // the last 3 of 20 steps (window 0.15): (1, 1), (2, 2), (1, 1); (2, 0), which would score best, was
+    // sampled before the window, and (1, 2) was never sampled: neither is a candidate
+    const auto steps = os_steps({{16, os_arch(2, 0)}, {17, os_arch(1, 1)}, {18, os_arch(2, 2)}, {19, os_arch(1, 1)}});
+    {
+        const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 16, latency, score);
+        CHECK(c.arch == os_arch(2, 2));
+        CHECK(c.latency_s == 0.99);
+        CHECK(c.oneshot_accuracy == 0.80);
+        CHECK(c.log_probability == Approx(ctrl.log_probability(os_arch(2, 2))));
+        CHECK(c.choice == "best one-shot accuracy among 3 in-band candidates (2 of the 2 in-band paths trained in the last 3 "
+                          "steps, and the most likely in band)");
+        CHECK(c.at.arch == os_arch(1, 0));
+        CHECK(c.at.within);
+        // the most likely in band, then the window's in-band paths (most likely first)
+        REQUIRE(c.candidates.size() == 3);
+        CHECK(c.candidates[0].arch == os_arch(1, 0));
+        CHECK_FALSE(c.candidates[0].recently_trained);
+        CHECK(c.candidates[1].arch == os_arch(1, 1));
+        CHECK(c.candidates[1].recently_trained);
+        CHECK(c.candidates[1].oneshot_accuracy == 0.70);
+        CHECK(c.candidates[2].arch == os_arch(2, 2));
+        CHECK(c.candidates[2].recently_trained);
+        CHECK(scored == std::vector<space::architecture>{os_arch(1, 0), os_arch(1, 1), os_arch(2, 2)});
+    }
+    {  // the cap keeps the first 2: the most likely in band and the window's most likely
+        scored.clear();
+        CHECK(app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 2, latency, score).arch == os_arch(1, 1));
+        CHECK(scored == std::vector<space::architecture>{os_arch(1, 0), os_arch(1, 1)});
+    }
+    {  // a tie goes to the more likely: (1, 1) over (2, 2)
+        acc[os_arch(2, 2)] = 0.70;
+        CHECK(app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 16, latency, score).arch == os_arch(1, 1));
+        acc[os_arch(2, 2)] = 0.80;
+    }
+    {  // a window of the last step only: (1, 1) and the most likely in band
+        scored.clear();
+        CHECK(app::oneshot::choose_result(ctrl, steps, 20, 0.05, 1.0, 0.05, 16, latency, score).arch == os_arch(1, 1));
+        CHECK(scored == std::vector<space::architecture>{os_arch(1, 0), os_arch(1, 1)});
+    }
+    {  // no candidates scored (cap 0): the most likely in band, as before
+        scored.clear();
+        const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 0, latency, score);
+        CHECK(c.arch == os_arch(1, 0));
+        CHECK(c.choice == "most likely within the tolerance");
+        CHECK(scored.empty());
+    }
+    {  // nothing in band anywhere: the closest of those priced (all nine here)
+        scored.clear();
+        auto far = [&](const space::architecture& a) { return lat.at(a) * 2.0; };
+        const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.15, 1.0, 0.05, 16, far, score);
+        CHECK_FALSE(c.at.within);
+        CHECK(c.arch == os_arch(0, 2));  // 1.40: the closest to 1.0 of all nine
+        CHECK(c.choice.rfind("closest to the target", 0) == 0);
+        CHECK(scored.empty());
+    }
+}
+
+TEST_CASE("oneshot: a resumed search chooses the same result when the argmax misses the target", "[app][oneshot]") {
+    // A search all in warm-up: the controller never learns, so its argmax is (0, ..., 0) and the
+    // paths it trains do not depend on the target. The target is set at a trained path's latency,
+    // away from the argmax's, so the result is chosen among the trained paths by one-shot accuracy.
+    std::ostringstream log;
+    auto probe = os_settings(os_dir("choice_probe"));
+    probe.warmup = 0.99;
+    probe.seeds = 0;
+    const auto p = app::oneshot::search(probe, os_data(), log);
+    REQUIRE(p.finished);
+    double target = 0;
+    for (const auto& e : p.steps)
+        if (std::abs(e.latency[0] / p.mode_latency_s - 1.0) > 0.15) target = e.latency[0];
+    REQUIRE(target > 0);
+    auto s = os_settings(os_dir("choice_whole"));
+    s.warmup = 0.99;
+    s.seeds = 0;
+    s.latency_ms = target * 1e3;
+    s.choice_window = 1.0;
+    s.choice_candidates = 4;
+    const auto whole = app::oneshot::search(s, os_data(), log);
+    REQUIRE(whole.finished);
+    REQUIRE(whole.mode == p.mode);
+    CHECK(whole.choice.rfind("best one-shot accuracy among", 0) == 0);
+    REQUIRE_FALSE(whole.candidates.empty());
+    for (const auto& c : whole.candidates) CHECK(c.oneshot_accuracy <= whole.oneshot_accuracy);
+    CHECK(std::abs(whole.latency_s / whole.target_s - 1.0) <= 0.05);
+
+    s.out = os_dir("choice_killed");
+    s.stop_after = 3;
+    CHECK_FALSE(app::oneshot::search(s, os_data(), log).finished);
+    s.stop_after = 0;
+    s.resume = true;
+    const auto rest = app::oneshot::search(s, os_data(), log);
+    REQUIRE(rest.finished);
+    CHECK(rest.arch == whole.arch);
+    CHECK(rest.choice == whole.choice);
+    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+    REQUIRE(rest.candidates.size() == whole.candidates.size());
+    for (std::size_t i = 0; i < whole.candidates.size(); ++i) {
+        CHECK(rest.candidates[i].arch == whole.candidates[i].arch);
+        CHECK(rest.candidates[i].oneshot_accuracy == whole.candidates[i].oneshot_accuracy);
+    }
+    std::ifstream f(s.out + "/oneshot.json");
+    const auto j = nlohmann::json::parse(f);
+    CHECK(j.at("choice") == whole.choice);
+    CHECK(j.at("choice_candidates") == whole.candidates.size());
+    CHECK(j.at("candidates").size() == whole.candidates.size());
+}

@@ -19,8 +19,9 @@
 /// with a probability that decays linearly from 1 to 0 (TuNAS' filter and op warm-up: every weight
 /// gets trained before the controller starts judging paths).
 ///
-/// The result is the controller's most likely architecture among those within `latency_tolerance`
-/// of the target (`most_likely_at_target`; the plain argmax is reported beside it): its latency,
+/// The result is the controller's most likely architecture when it is within `latency_tolerance`
+/// of the target, else the in-band candidate of best one-shot accuracy among the most likely in
+/// band and the paths trained last (`choose_result`; the plain argmax is reported beside it): its latency,
 /// its one-shot accuracy on the validation images (supernet weights, recalibrated batch norm), and
 /// its stand-alone validation and test accuracy after training from scratch with `seeds` seeds (the
 /// proxy training of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
@@ -90,6 +91,10 @@ struct settings {
     std::size_t recalibration_images = 128; ///< training images that recalibrate batch norm before the result's one-shot accuracy
     std::size_t seeds = 3;             ///< stand-alone trainings of the result (mean and std)
     double latency_tolerance = 0.05;   ///< how far (both ways, a fraction of T0) the result may land from the target
+    /// When the policy's argmax misses the tolerance: at most this many in-band candidates are
+    /// scored by one-shot accuracy to choose the result (`choose_result`; 0: the most likely in band).
+    std::size_t choice_candidates = 16;
+    double choice_window = 0.1;        ///< fraction of the last steps whose sampled paths are candidates
     std::size_t random_floor = 0;      ///< when set: no search, train this many random architectures at the target instead
     /// Steps between checkpoints. Each one writes the whole supernet (weights and momentum: tens of
     /// MB at proxy size), which costs as much as a few steps; a resumed search repeats at most this
@@ -289,19 +294,17 @@ struct target_choice {
     bool within = false;           ///< whether it is within the tolerance (else: the closest of those priced)
 };
 
-/// The most likely architecture under `ctrl`'s policy whose latency `latency_of(a)` (seconds) is
-/// within `tolerance` of `target_s` either way. TuNAS reports the policy's argmax, which is on
-/// target once the policy has converged; a search of hundreds to a few thousand steps can stop with
-/// a policy whose argmax misses the target that the reward asked for, and this is the target-aware
-/// reading of the same policy. Exact: architectures are visited in order of decreasing probability
-/// (best-first over the choices of each decision ranked by probability; every architecture is
-/// reached once, its ranks raised in decision order), and the first within the tolerance is
-/// returned. When `max_evaluations` are priced without one, the closest to the target of those
-/// priced is returned with `within` false.
+/// The `count` most likely architectures under `ctrl`'s policy whose latency `latency_of(a)`
+/// (seconds) is within `tolerance` of `target_s` either way, most likely first. Exact:
+/// architectures are visited in order of decreasing probability (best-first over the choices of
+/// each decision ranked by probability; every architecture is reached once, its ranks raised in
+/// decision order). Stops after `max_evaluations` priced; when none of them is within the
+/// tolerance, the result holds the closest of those priced with `within` false.
 template <class Latency>
-target_choice most_likely_at_target(const search::reinforce<>& ctrl, double target_s, double tolerance, Latency&& latency_of,
-                                    std::size_t max_evaluations = 20000) {
+std::vector<target_choice> most_likely_within(const search::reinforce<>& ctrl, double target_s, double tolerance,
+                                              Latency&& latency_of, std::size_t count, std::size_t max_evaluations = 20000) {
     require(target_s > 0 && tolerance >= 0, "most_likely_at_target: the target must be positive and the tolerance not negative");
+    require(count >= 1, "most_likely_within: count must be at least 1");
     const std::size_t n = ctrl.layout().size();
     std::vector<std::vector<int>> order(n);     // choices of each decision, most likely first
     std::vector<std::vector<double>> cost(n);   // log p(most likely) - log p(choice), by rank
@@ -326,25 +329,23 @@ target_choice most_likely_at_target(const search::reinforce<>& ctrl, double targ
     };
     std::priority_queue<node, std::vector<node>, std::greater<>> open;
     open.push({0.0, std::vector<std::uint8_t>(n, 0), 0});
-    target_choice best;
+    std::vector<target_choice> found;
+    target_choice closest;
     double best_miss = std::numeric_limits<double>::infinity();
-    while (!open.empty() && best.evaluated < max_evaluations) {
+    std::size_t evaluated = 0;
+    while (!open.empty() && evaluated < max_evaluations && found.size() < count) {
         auto v = open.top();
         open.pop();
         space::architecture a;
         for (std::size_t d = 0; d < n; ++d) a.choices.push_back(order[d][v.rank[d]]);
         const double lat = latency_of(a);
-        ++best.evaluated;
+        ++evaluated;
         const double miss = std::abs(lat / target_s - 1.0);
-        if (miss < best_miss) {
+        if (miss <= tolerance)
+            found.push_back({a, lat, ctrl.log_probability(a), evaluated, true});
+        else if (found.empty() && miss < best_miss) {
             best_miss = miss;
-            best.log_probability = ctrl.log_probability(a);
-            best.arch = std::move(a);
-            best.latency_s = lat;
-        }
-        if (miss <= tolerance) {  // the first within the tolerance: the closest so far, just set
-            best.within = true;
-            return best;
+            closest = {a, lat, ctrl.log_probability(a), evaluated, false};
         }
         for (std::size_t d = v.from; d < n; ++d)
             if (std::size_t(v.rank[d]) + 1 < order[d].size()) {
@@ -353,17 +354,133 @@ target_choice most_likely_at_target(const search::reinforce<>& ctrl, double targ
                 open.push(std::move(w));
             }
     }
-    return best;
+    if (found.empty()) {
+        closest.evaluated = evaluated;
+        found.push_back(std::move(closest));
+    }
+    return found;
+}
+
+/// The most likely architecture under `ctrl`'s policy whose latency `latency_of(a)` (seconds) is
+/// within `tolerance` of `target_s` either way (`most_likely_within` with count 1). TuNAS reports
+/// the policy's argmax, which is on target once the policy has converged; a search of hundreds to
+/// a few thousand steps can stop with a policy whose argmax misses the target that the reward asked
+/// for, and this is the target-aware reading of the same policy. When `max_evaluations` are priced
+/// without one, the closest to the target of those priced is returned with `within` false.
+template <class Latency>
+target_choice most_likely_at_target(const search::reinforce<>& ctrl, double target_s, double tolerance, Latency&& latency_of,
+                                    std::size_t max_evaluations = 20000) {
+    return most_likely_within(ctrl, target_s, tolerance, latency_of, 1, max_evaluations).front();
+}
+
+/// An in-band architecture that `choose_result` scored with the supernet.
+struct scored_candidate {
+    space::architecture arch;      ///< the architecture
+    double latency_s = 0;          ///< its latency
+    double log_probability = 0;    ///< its log-probability under the final policy
+    double oneshot_accuracy = 0;   ///< its one-shot accuracy (the `score` callable)
+    bool recently_trained = false; ///< sampled (so trained) in the last `window` of the search's steps (else: the most likely in band)
+};
+
+/// How `choose_result` chose a search's result.
+struct result_choice {
+    space::architecture arch;      ///< the result
+    double latency_s = 0;          ///< its latency
+    double log_probability = 0;    ///< its log-probability under the final policy
+    /// "argmax", "best one-shot accuracy among N in-band candidates (...)", "most likely within the
+    /// tolerance" (no candidates scored) or "closest to the target ..." (nothing within the tolerance).
+    std::string choice;
+    target_choice at;              ///< the most likely architecture within the tolerance (`most_likely_at_target`)
+    std::vector<scored_candidate> candidates;  ///< those scored, most likely first (empty unless scored)
+    std::optional<double> oneshot_accuracy;    ///< the result's score, when candidates were scored
+};
+
+/// The result of a search whose final policy is `ctrl`, whose steps are `steps` (journal records,
+/// `total_steps` in all) and whose latency target is `target_s` +- `tolerance`:
+/// - the policy's argmax when it is within the tolerance (TuNAS' result);
+/// - else, the candidate with the highest `score(a)` (its one-shot accuracy; ties: the more likely)
+///   among, in this order and at most `max_candidates` of them: the most likely architecture within
+///   the tolerance (`most_likely_at_target`) and the distinct architectures within the tolerance
+///   that the search sampled, so trained, in its last `window` fraction of steps (most likely
+///   first). A policy that converged off the band puts little probability on it, and its most
+///   likely architecture there can be a path the supernet hardly trained (then it may train alone
+///   no better than a random architecture), while the paths trained last share the weights the
+///   search trained most. (The next most likely in-band architectures are not candidates: scored
+///   by a supernet that hardly trained them, the best of them trained alone worse still.)
+/// - with `max_candidates` 0, or no candidate within the tolerance: `most_likely_at_target`'s
+///   choice (the most likely within the tolerance, else the closest of those priced).
+template <class Latency, class Score>
+result_choice choose_result(const search::reinforce<>& ctrl, std::span<const search::evaluation> steps, std::size_t total_steps,
+                            double window, double target_s, double tolerance, std::size_t max_candidates, Latency&& latency_of,
+                            Score&& score) {
+    require(window >= 0 && window <= 1, "choose_result: the window must be a fraction in [0, 1], got ", window);
+    result_choice c;
+    const auto mode = ctrl.mode();
+    c.at = most_likely_at_target(ctrl, target_s, tolerance, latency_of);
+    auto take = [&](const target_choice& t, std::string choice) {
+        c.arch = t.arch;
+        c.latency_s = t.latency_s;
+        c.log_probability = t.log_probability;
+        c.choice = std::move(choice);
+        return c;
+    };
+    if (c.at.within && c.at.arch == mode) return take(c.at, "argmax");
+    if (max_candidates == 0) return take(c.at, c.at.within ? "most likely within the tolerance" : "closest to the target among those priced (none within the tolerance)");
+    // candidates: the most likely in band, then the window's in-band paths
+    const std::size_t recent = std::min(total_steps, std::size_t(std::llround(window * double(total_steps))));
+    std::vector<scored_candidate> trained;
+    for (const auto& e : steps) {
+        if (e.step + recent < total_steps || std::abs(latency_of(e.arch) / target_s - 1.0) > tolerance) continue;
+        if (std::none_of(trained.begin(), trained.end(), [&](const scored_candidate& x) { return x.arch == e.arch; }))
+            trained.push_back({e.arch, latency_of(e.arch), ctrl.log_probability(e.arch), 0.0, true});
+    }
+    std::stable_sort(trained.begin(), trained.end(),
+                     [](const scored_candidate& x, const scored_candidate& y) { return x.log_probability > y.log_probability; });
+    auto add = [&](scored_candidate x) {
+        if (c.candidates.size() >= max_candidates) return;
+        for (auto& y : c.candidates)
+            if (y.arch == x.arch) {
+                y.recently_trained = y.recently_trained || x.recently_trained;
+                return;
+            }
+        c.candidates.push_back(std::move(x));
+    };
+    const auto in_window = [&](const space::architecture& a) {
+        return std::any_of(trained.begin(), trained.end(), [&](const scored_candidate& x) { return x.arch == a; });
+    };
+    if (c.at.within) add({c.at.arch, c.at.latency_s, c.at.log_probability, 0.0, in_window(c.at.arch)});
+    for (const auto& x : trained) add(x);
+    if (c.candidates.empty()) return take(c.at, "closest to the target among those priced (none within the tolerance)");
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < c.candidates.size(); ++i) {
+        auto& x = c.candidates[i];
+        x.oneshot_accuracy = score(x.arch);
+        const auto& b = c.candidates[best];
+        if (x.oneshot_accuracy > b.oneshot_accuracy || (x.oneshot_accuracy == b.oneshot_accuracy && x.log_probability > b.log_probability))
+            best = i;
+    }
+    const auto& b = c.candidates[best];
+    std::size_t from_window = 0;
+    for (const auto& x : c.candidates) from_window += x.recently_trained;
+    std::ostringstream os;
+    os << "best one-shot accuracy among " << c.candidates.size() << " in-band candidates (" << from_window << " of the "
+       << trained.size() << " in-band paths trained in the last " << recent << " steps"
+       << (c.candidates.size() > from_window ? ", and the most likely in band" : "") << ")";
+    take({b.arch, b.latency_s, b.log_probability, 0, true}, os.str());
+    c.oneshot_accuracy = b.oneshot_accuracy;
+    return c;
 }
 
 /// What a one-shot search found.
 struct result {
-    space::architecture arch;          ///< the controller's most likely architecture within the latency tolerance
+    space::architecture arch;          ///< the result (`choose_result`: the argmax when within the latency tolerance)
     double latency_s = 0;              ///< its latency on the target (deployment input)
     space::architecture mode;          ///< the controller's most likely architecture (argmax per decision)
     double mode_latency_s = 0;         ///< its latency on the target
     double target_s = 0;               ///< the latency target T0
     double oneshot_accuracy = 0;       ///< its accuracy on the validation images with the supernet's weights
+    std::string choice;                ///< how it was chosen (`result_choice::choice`)
+    std::vector<scored_candidate> candidates;  ///< the candidates scored to choose it (none when the argmax is)
     std::vector<double> standalone_validation, standalone_test;  ///< per seed, trained from scratch
     std::vector<search::evaluation> steps;  ///< every step (the journal's records)
     /// The final policy: per decision, the probability of each choice (its argmax is `mode`).
@@ -446,6 +563,7 @@ inline void validate(const settings& s) {
             "image and the recalibration at least 2");
     require(s.checkpoint_every >= 1, "one-shot search: checkpoint_every must be at least 1");
     require(s.threads >= 1, "--threads must be at least 1");
+    require(s.choice_window >= 0 && s.choice_window <= 1, "--choice-window must be in [0, 1], got ", s.choice_window);
     require(s.latency_ms >= 0, "--latency-ms must be positive, got ", s.latency_ms);
     validate(s.proxy);
 }
@@ -555,22 +673,35 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
 
     r.mode_latency_s = latency_of(r.mode);
     for (std::size_t k = 0; k < layout.size(); ++k) r.policy.push_back(ctrl.probabilities(k));
-    const auto at = most_likely_at_target(ctrl, target_s, s.latency_tolerance, latency_of);
-    r.arch = at.arch;
-    r.latency_s = at.latency_s;
+    // The result's one-shot accuracy, and each candidate's when the argmax misses the target: batch
+    // norm recalibrated on the first training images, then the whole validation part.
+    std::vector<std::size_t> recal_idx(std::min(data.train.count, s.recalibration_images));
+    std::iota(recal_idx.begin(), recal_idx.end(), 0);
+    const auto recal = images_of(data, data.train, recal_idx, s.proxy, rlabels);
+    auto score = [&](const space::architecture& a) {
+        auto p = path_of(net, sp, a, s.proxy, classes);
+        return oneshot_accuracy(net, p, recal, data, data.validation, s.proxy);
+    };
+    const auto ch = choose_result(ctrl, r.steps, s.steps, s.choice_window, target_s, s.latency_tolerance, s.choice_candidates,
+                                  latency_of, score);
+    const auto& at = ch.at;
+    r.arch = ch.arch;
+    r.latency_s = ch.latency_s;
+    r.choice = ch.choice;
+    r.candidates = ch.candidates;
     r.finished = true;
+    const double mode_lp = ctrl.log_probability(r.mode);
     log << "  most likely architecture: " << search_run::ms(r.mode_latency_s) << " ms; most likely within +-"
-        << s.latency_tolerance * 100 << "% of the target: " << search_run::ms(r.latency_s) << " ms"
+        << s.latency_tolerance * 100 << "% of the target: " << search_run::ms(at.latency_s) << " ms"
         << (at.within ? "" : " (none found: the closest of those tried)") << ", probability ratio "
-        << std::exp(at.log_probability - ctrl.log_probability(r.mode)) << " to the most likely, " << at.evaluated
+        << std::exp(at.log_probability - mode_lp) << " to the most likely, " << at.evaluated
         << " architectures priced\n";
-    {
-        std::vector<std::size_t> idx(std::min(data.train.count, s.recalibration_images));
-        std::iota(idx.begin(), idx.end(), 0);
-        auto p = path_of(net, sp, r.arch, s.proxy, classes);
-        r.oneshot_accuracy = oneshot_accuracy(net, p, images_of(data, data.train, idx, s.proxy, rlabels), data,
-                                              data.validation, s.proxy);
-    }
+    for (const auto& c : r.candidates)
+        log << "  candidate: " << search_run::ms(c.latency_s) << " ms, probability ratio " << std::exp(c.log_probability - mode_lp)
+            << (c.recently_trained ? ", recently trained" : ", the most likely in band") << ", one-shot accuracy "
+            << std::setprecision(4) << c.oneshot_accuracy << std::setprecision(6) << "\n";
+    log << "  result: " << r.choice << ", " << search_run::ms(r.latency_s) << " ms\n";
+    r.oneshot_accuracy = ch.oneshot_accuracy ? *ch.oneshot_accuracy : score(r.arch);
     std::tie(r.standalone_validation, r.standalone_test) = standalone(sp, r.arch, data, s);
     // The policy itself, not only its most likely point: what a search prefers shows in how much
     // probability it puts on each choice, which one argmax hides.
@@ -580,6 +711,11 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         for (double v : d.slot_of(k).values) names.push_back(space::value_text(d.slot_of(k), v));
         policy.push_back({{"decision", d.decisions[k].name}, {"choices", names}, {"probabilities", r.policy[k]}});
     }
+    nlohmann::json candidates = nlohmann::json::array();
+    for (const auto& c : r.candidates)
+        candidates.push_back({{"arch", sp.to_text(c.arch)}, {"latency_ms", c.latency_s * 1e3},
+                              {"probability_to_most_likely", std::exp(c.log_probability - mode_lp)},
+                              {"recently_trained", c.recently_trained}, {"oneshot_accuracy", c.oneshot_accuracy}});
     nlohmann::json j{{"space", s.space},
                      {"method", "oneshot"},
                      {"config", config},
@@ -590,6 +726,9 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
                      {"most_likely_arch", sp.to_text(r.mode)},
                      {"most_likely_latency_ms", r.mode_latency_s * 1e3},
                      {"oneshot_accuracy", r.oneshot_accuracy},
+                     {"choice", r.choice},
+                     {"choice_candidates", r.candidates.size()},
+                     {"candidates", candidates},
                      {"policy", policy},
                      {"standalone_validation", r.standalone_validation},
                      {"standalone_test", r.standalone_test}};
@@ -688,7 +827,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
     }
     const double dev = r.latency_s / r.target_s - 1.0;
     out << "accelnas-search (one-shot): " << r.steps.size() << " steps; results in " << s.out << "\n"
-        << "most likely architecture within +-" << s.latency_tolerance * 100 << "% of the target: " << sp.to_text(r.arch) << "\n"
+        << "result (" << r.choice << "): " << sp.to_text(r.arch) << "\n"
         << "  latency " << search_run::ms(r.latency_s) << " ms on " << s.target << " (" << s.estimator << "), target "
         << search_run::ms(r.target_s) << " ms (" << std::showpos << std::fixed << std::setprecision(1) << dev * 100
         << std::noshowpos << "%)" << (std::abs(dev) > s.latency_tolerance ? ": outside +-" + std::to_string(int(std::lround(s.latency_tolerance * 100))) + "% of the target" : std::string()) << "\n"
