@@ -32,22 +32,18 @@ EPOCHS=${EPOCHS:-1}
 TRAIN_IMAGES=${TRAIN_IMAGES:-6000}
 ONESHOT_ARGS=${ONESHOT_ARGS:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
 mkdir -p "$out"
 common=(--target "$TARGET" --latency-ms "$LATENCY_MS" --estimator apm --reward tunas --tunas-beta "$BETA" --threads 1
         --epochs "$EPOCHS" --train-images "$TRAIN_IMAGES")
 
-run() {  # run NAME ARGS...: accelnas-search ARGS --out OUT/NAME, timed into OUT/NAME.time
-  local name=$1; shift
-  rm -rf "${out:?}/$name"
-  /usr/bin/time -v -o "$out/$name.time" "$tool" "$@" --out "$out/$name" > "$out/$name.log" 2> "$out/$name.err"
-}
+# shellcheck source=bench/search_runs.sh
+. "$(dirname "$0")/search_runs.sh"
+run() { search_run "$tool" "$out" "$@"; }  # run NAME ARGS...: accelnas-search ARGS --out OUT/NAME, timed
 
 if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
-(while true; do echo "$(date +%s) $(cut -d' ' -f1 /proc/loadavg)" >> "$out/load.txt"; sleep 10; done) &
-sampler=$!
-trap 'kill $sampler 2>/dev/null || true' EXIT
-: > "$out/load.txt"
+[ -x "$tool" ] || { echo "no $tool (cmake --build $build --target accelnas-search)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "no /usr/bin/time (bash cmake/install-deps.sh installs it)" >&2; exit 1; }
+start_load_sampler "$out"
 pids=()
 for s in $SEEDS; do
   # shellcheck disable=SC2086
