@@ -67,7 +67,8 @@ def cpu(name):
     p = os.path.join(out, name + ".time")
     if not os.path.exists(p): return float("nan")
     t = open(p).read()
-    return sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t).group(1)) for k in ("User", "System"))
+    m = [re.search(rf"{k} time \(seconds\): ([\d.]+)", t) for k in ("User", "System")]
+    return sum(float(x.group(1)) for x in m) if all(m) else float("nan")  # a killed run leaves a partial file
 def sd(v): return st.stdev(v) if len(v) > 1 else 0.0
 def pm(v, f="{:.2f}"): return (f + " +- " + f.replace("+", "")).format(st.mean(v), sd(v)) if v else "n/a"
 rows = []
