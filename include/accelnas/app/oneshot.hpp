@@ -434,8 +434,19 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
         if (std::none_of(trained.begin(), trained.end(), [&](const scored_candidate& x) { return x.arch == e.arch; }))
             trained.push_back({e.arch, latency_of(e.arch), ctrl.log_probability(e.arch), 0.0, true});
     }
-    std::stable_sort(trained.begin(), trained.end(),
-                     [](const scored_candidate& x, const scored_candidate& y) { return x.log_probability > y.log_probability; });
+    {  // most likely first, ties in step order (a stable sort without std::stable_sort's temporary buffer,
+       // which clang rejects as deprecated under -Werror)
+        std::vector<std::size_t> order(trained.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
+            if (trained[i].log_probability != trained[j].log_probability) return trained[i].log_probability > trained[j].log_probability;
+            return i < j;
+        });
+        std::vector<scored_candidate> sorted;
+        sorted.reserve(trained.size());
+        for (auto i : order) sorted.push_back(std::move(trained[i]));
+        trained = std::move(sorted);
+    }
     auto add = [&](scored_candidate x) {
         if (c.candidates.size() >= max_candidates) return;
         for (auto& y : c.candidates)
