@@ -303,7 +303,7 @@ struct target_choice {
 template <class Latency>
 std::vector<target_choice> most_likely_within(const search::reinforce<>& ctrl, double target_s, double tolerance,
                                               Latency&& latency_of, std::size_t count, std::size_t max_evaluations = 20000) {
-    require(target_s > 0 && tolerance >= 0, "most_likely_at_target: the target must be positive and the tolerance not negative");
+    require(target_s > 0 && tolerance >= 0, "most_likely_within: the target must be positive and the tolerance not negative");
     require(count >= 1, "most_likely_within: count must be at least 1");
     const std::size_t n = ctrl.layout().size();
     std::vector<std::vector<int>> order(n);     // choices of each decision, most likely first
