@@ -156,6 +156,43 @@ TEST_CASE("simulator: independent ops overlap, a chain does not", "[hw][sim]") {
     CHECK(rc.ops.at(1).seconds * rc.clock_hz >= 0.95 * static_cast<double>(rc.ops[1].cycles));
 }
 
+TEST_CASE("simulator: without branch set-up overlap an op waits for every earlier op", "[hw][sim]") {
+    // Two ReLUs of one 16x16x64 input, joined by an add, on 16 tiles (one row each) with a
+    // 1,000-cycle set-up per vector op. A ReLU pass moves 1,024 bytes in and 1,024 out through the
+    // 64 B/cycle port: 32 cycles (its 1,024 elements take 16 at 64 per cycle). From the input:
+    // - overlap (default): a sets up 0-1000 and runs 1000-1032; b reads only the input, so it sets up
+    //   1000-2000 while a runs and runs 2000-2032: b adds 2032 - 1032 = 1000 cycles; the add starts
+    //   when b is done, 2032;
+    // - one op at a time: b's set-up waits for a, 1032-2032, and runs 2032-2064: it adds 1032 cycles;
+    //   the add starts 32 cycles later, at 2064, and so does everything after it.
+    network n("relus");
+    auto x = n.input({1, 16, 16, 64});
+    auto a = n.activate(x, activation::relu, "a");
+    auto b = n.activate(x, activation::relu, "b");
+    n.add(a, b, {.name = "sum"});
+    auto c = bare();
+    c.vector_overhead_cycles = 1000;
+    auto serial = c;
+    serial.overlap_branch_setup = false;
+    const auto ro = hw::simulator(c).estimate(n), rs = hw::simulator(serial).estimate(n);
+    REQUIRE(ro.ops.size() == 3);
+    REQUIRE(rs.ops.size() == 3);
+    CHECK(std::llround(ro.ops[0].seconds * ro.clock_hz) == 1032);
+    CHECK(std::llround(rs.ops[0].seconds * rs.clock_hz) == 1032);
+    CHECK(std::llround(ro.ops[1].seconds * ro.clock_hz) == 1000);
+    CHECK(std::llround(rs.ops[1].seconds * rs.clock_hz) == 1032);
+    CHECK(rs.total_cycles - ro.total_cycles == 32);
+    // A chain, where every op reads its predecessor, runs the same either way.
+    network chain("chain");
+    auto y = chain.input({1, 16, 16, 64});
+    y = chain.activate(y, activation::relu, "a");
+    chain.activate(y, activation::relu, "b");
+    CHECK(hw::simulator(c).estimate(chain).total_cycles == hw::simulator(serial).estimate(chain).total_cycles);
+    // Shipped: only coral-latbench issues one op at a time.
+    CHECK_FALSE(hw::targets::coral_latbench().overlap_branch_setup);
+    CHECK(hw::targets::coral_usb().overlap_branch_setup);
+}
+
 TEST_CASE("simulator: limiter and utilization mean what they say, in both estimators", "[hw][sim]") {
     // A deep 3x3 conv with a fast narrow memory is compute-bound in both.
     const auto deep = single_conv(28, 256, 256, 3);

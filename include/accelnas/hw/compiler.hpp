@@ -19,6 +19,8 @@
 ///   tiles); add rescales its second input to the output scale (input scales differ in an int8
 ///   model), concat moves its inputs into one tensor over the on-chip network and rescales every
 ///   input but the first, reshape is a move when it changes the row structure and free otherwise;
+/// - whether an op's set-up may be issued while earlier ops it does not read still compute, or
+///   waits behind a barrier for all of them (`overlap_branch_setup`);
 /// - activation bytes that do not fit the tile memories spill to the shared SRAM and, beyond it,
 ///   over the host link; network outputs and tensors crossing to the host CPU leave over the link.
 /// The only things it shares with the APM are graph facts (`work_of`) and the device config.
@@ -62,6 +64,7 @@ struct op_program {
     setup_class setup = setup_class::none;
     std::vector<std::size_t> deps;      ///< program indices of the device ops it reads (inputs excluded)
     bool reads_input = false;           ///< reads a network input (waits for the input transfer)
+    bool barrier = false;               ///< its set-up waits for every earlier op, not only those it reads
     std::int64_t ts = 1;                ///< tiles along output rows (MAC ops)
     std::int64_t tk = 1;                ///< tiles along output channels = weight groups (MAC ops)
     std::int32_t blocks = 0;            ///< weight blocks per group (MAC ops)
@@ -289,6 +292,7 @@ inline program compile(const graph::network& net, const edgetpu_config& c) {
         q.op = i;
         q.cls = w.cls;
         q.macs = w.macs;
+        q.barrier = !c.overlap_branch_setup;
         for (auto j : o.inputs) {
             if (ops[j].kind == op_kind::input) q.reads_input = true;
             else q.deps.push_back(prog_index[j]);

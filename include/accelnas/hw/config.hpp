@@ -121,6 +121,10 @@ struct edgetpu_config {
     std::int64_t pool_overhead_cycles = 2000;   ///< fixed cost per pooling op (window set-up, border handling)
     std::int64_t vector_overhead_cycles = 2000; ///< fixed cost per other vector-path op (add, mul, concat, ...)
     double inference_overhead_seconds = 100e-6; ///< runtime/driver cost per inference
+    /// True: an op's set-up may begin while earlier ops it does not read still compute (a branch
+    /// sets up under its sibling). False: the sequencer issues one op at a time, so a set-up waits
+    /// until every earlier op has finished (it may still overlap the drain of their last pass).
+    bool overlap_branch_setup = true;
     bool host_fallback = true;               ///< unsupported ops run on `host` (false: they are an error)
     op_support support = op_support::edgetpu(); ///< ops the device runs
     cpu_config host = {};                    ///< prices ops partitioned to the host CPU

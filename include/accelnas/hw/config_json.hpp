@@ -109,6 +109,7 @@ inline nlohmann::json to_json(const edgetpu_config& c) {
             {"pool_overhead_cycles", c.pool_overhead_cycles},
             {"vector_overhead_cycles", c.vector_overhead_cycles},
             {"inference_overhead_seconds", c.inference_overhead_seconds},
+            {"overlap_branch_setup", c.overlap_branch_setup},
             {"host_fallback", c.host_fallback},
             {"unsupported_ops", unsupported_kinds},
             {"unsupported_activations", unsupported_acts},
@@ -122,7 +123,7 @@ inline edgetpu_config edgetpu_config_from_json(const nlohmann::json& j, edgetpu_
         j, {"schema", "version", "kind", "name", "tiles", "cells_per_tile", "lanes_per_cell", "depthwise_lanes",
             "vector_width", "clock_hz", "tile_memory_bytes", "tile_bytes_per_cycle", "param_cache_bytes",
             "sram_bytes_per_cycle", "pass_overhead_cycles", "host_bytes_per_second", "host_latency_seconds",
-            "op_overhead_cycles", "pool_overhead_cycles", "vector_overhead_cycles", "inference_overhead_seconds", "host_fallback", "unsupported_ops",
+            "op_overhead_cycles", "pool_overhead_cycles", "vector_overhead_cycles", "inference_overhead_seconds", "overlap_branch_setup", "host_fallback", "unsupported_ops",
             "unsupported_activations", "host"},
         where);
     auto get = [&](const char* k, auto& field) {
@@ -146,6 +147,7 @@ inline edgetpu_config edgetpu_config_from_json(const nlohmann::json& j, edgetpu_
     get("pool_overhead_cycles", base.pool_overhead_cycles);
     get("vector_overhead_cycles", base.vector_overhead_cycles);
     get("inference_overhead_seconds", base.inference_overhead_seconds);
+    get("overlap_branch_setup", base.overlap_branch_setup);
     get("host_fallback", base.host_fallback);
     if (j.contains("unsupported_ops")) {
         base.support.kinds.fill(true);

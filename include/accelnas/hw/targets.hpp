@@ -111,20 +111,24 @@ inline edgetpu_config pixel4_edgetpu() {
 /// The Edge TPU of BRP-NAS LatBench (form factor unpublished) at the throttled 250 MHz clock of the
 /// default libedgetpu runtime; calibrated on LatBench's rows (see docs/hw.md for why it is a variant).
 ///
-/// Refitted on the discrete-event simulator with the fixed 16-bank narrow memory and the LatBench
-/// graphs as the measured models were built (two-input add chains, merged skip paths): the seven
-/// chip mechanisms below, on the 1,000 fit rows of the --holdout 0.5 split (docs/hw.md). The other
-/// Coral targets keep `coral_chip()`'s values.
+/// Its sequencer issues one op at a time: an op's set-up waits for every earlier op, not only the
+/// ones it reads (LatBench's fitted rows price a cell the same whichever of two sibling branches
+/// comes first, and the second add of a chain as dearly as the first). Refitted on the
+/// discrete-event simulator with the fixed 16-bank narrow memory and the LatBench graphs as the
+/// measured models were built (two-input add chains, merged skip paths): the seven chip mechanisms
+/// below, on the 1,000 fit rows of the --holdout 0.5 split (docs/hw.md). The other Coral targets keep
+/// `coral_chip()`'s values and overlap a branch's set-up with its sibling.
 inline edgetpu_config coral_latbench() {
     edgetpu_config c = coral_chip();
     c.name = "coral-latbench";
-    c.op_overhead_cycles = 542;                 // calibrated (sim, LatBench)
-    c.pool_overhead_cycles = 3961;              // calibrated (sim, LatBench)
-    c.vector_overhead_cycles = 2118;            // calibrated (sim, LatBench)
-    c.inference_overhead_seconds = 351.131e-6;  // calibrated (sim, LatBench)
-    c.tile_bytes_per_cycle = 16.6426;           // calibrated (sim, LatBench)
-    c.pass_overhead_cycles = 198;               // calibrated (sim, LatBench)
-    c.sram_bytes_per_cycle = 601.760;           // calibrated (sim, LatBench)
+    c.overlap_branch_setup = false;
+    c.op_overhead_cycles = 252;                 // calibrated (sim, LatBench)
+    c.pool_overhead_cycles = 3275;              // calibrated (sim, LatBench)
+    c.vector_overhead_cycles = 1658;            // calibrated (sim, LatBench)
+    c.inference_overhead_seconds = 404.626e-6;  // calibrated (sim, LatBench)
+    c.tile_bytes_per_cycle = 29.9465;           // calibrated (sim, LatBench)
+    c.pass_overhead_cycles = 154;               // calibrated (sim, LatBench)
+    c.sram_bytes_per_cycle = 926.304;           // calibrated (sim, LatBench)
     return c;
 }
 

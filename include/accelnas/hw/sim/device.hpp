@@ -4,7 +4,8 @@
 /// cycles. Components, each with its own state and queue:
 /// - the sequencer issues ops in program order; an op's fixed set-up (instruction issue, sync) runs
 ///   once the ops it reads are done and may overlap the drain of its producer's last pass;
-///   independent ops (branches) set up while earlier ops still compute;
+///   independent ops (branches) set up while earlier ops still compute, unless the program puts a
+///   barrier before the op (then every earlier op must be done);
 /// - each tile runs its passes in program order: a MAC pass fills the systolic array, streams its
 ///   positions one per cycle and drains (`pass_overhead_cycles` for fill and drain), while its input
 ///   and output bytes move through the tile's narrow memory (banks: strided accesses conflict); the
@@ -271,6 +272,14 @@ private:
             if (st_[d].complete < 0) return;  // its completion schedules another try
             start = std::max(start, st_[d].complete - p_.ops[d].drain);
         }
+        if (op.barrier) {
+            // Every earlier op must be done, not only the ones this op reads.
+            for (; serial_done_ < j; ++serial_done_) {
+                if (st_[serial_done_].complete < 0) return;
+                serial_free_ = std::max(serial_free_, st_[serial_done_].complete - p_.ops[serial_done_].drain);
+            }
+            start = std::max(start, serial_free_);
+        }
         auto& s = st_[j];
         s.span_start = start;
         const std::int64_t setup = setup_of(op.setup);
@@ -430,6 +439,8 @@ private:
     std::size_t seq_next_ = 0;
     bool seq_busy_ = false;
     std::int64_t seq_free_ = 0;
+    std::size_t serial_done_ = 0;    // ops [0, serial_done_) have completed (seen by a barrier)
+    std::int64_t serial_free_ = 0;   // when the last of those finished, less its drain
     std::int64_t now_ = 0, input_done_ = -1, last_output_ = 0, frontier_ = 0, end_ = 0;
 };
 
