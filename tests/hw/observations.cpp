@@ -206,7 +206,7 @@ TEST_CASE("(e) parameters beyond the cache show a latency cliff that MACs do not
     }
 }
 
-TEST_CASE("LatBench: held-out Spearman >= 0.97 and >= 80% within 10% on coral-latbench (simulator)", "[hw][accuracy]") {
+TEST_CASE("LatBench: held-out Spearman >= 0.97 and >= 86% within 10% on coral-latbench (simulator)", "[hw][accuracy]") {
     const auto rows = hw::read_measurements(std::string(ACCELNAS_REFERENCE_DIR) + "/latbench_edgetpu_calibration.csv",
                                             "coral-latbench");
     REQUIRE(rows.size() == 2000);
@@ -221,13 +221,11 @@ TEST_CASE("LatBench: held-out Spearman >= 0.97 and >= 80% within 10% on coral-la
         const auto s = summarize_errors(p, q);
         INFO(m.estimate(zoo::nasbench201(rows[0].network, zoo::nb201_variant::latbench)).estimator
              << ": spearman " << s.spearman << " within10 " << s.within10 << " median " << s.median_rel);
-        CHECK(s.spearman >= 0.95);
-        // The simulator is fitted to the measurements; the APM is a closed form of the same config
-        // (not yet fitted to the simulator), so only its ranking is held to the measured rows.
-        if (m.estimate(zoo::nasbench201(rows[0].network, zoo::nb201_variant::latbench)).estimator == "sim") {
-            CHECK(s.spearman >= 0.97);
-            CHECK(s.within10 >= 0.8);
-        }
+        CHECK(s.spearman >= 0.97);
+        // The simulator is fitted to the measurements and held to the goal; the APM's ceilings are
+        // fitted to the simulator on other networks, so it is held to a looser bound.
+        const bool sim = m.estimate(zoo::nasbench201(rows[0].network, zoo::nb201_variant::latbench)).estimator == "sim";
+        CHECK(s.within10 >= (sim ? 0.86 : 0.8));
     }
 }
 
