@@ -680,10 +680,11 @@ TEST_CASE("oneshot: re-ranking trains the K best by one-shot accuracy once each 
         trained.emplace_back(a, seed);
         return val.at(a);
     };
+    auto os_same = [](const space::architecture& a) { return a; };  // every architecture a network of its own
     const auto seed0 = app::step_seed(7, 3000000), seed1 = app::step_seed(7, 3000001), seed2 = app::step_seed(7, 3000002);
     {  // the second by one-shot accuracy trains better alone: it is the result
         val = {{os_arch(1, 0), 0.80}, {os_arch(1, 1), 0.85}};
-        const auto r = app::oneshot::rerank(pool, 2, 7, train);
+        const auto r = app::oneshot::rerank(pool, 2, 7, train, os_same);
         REQUIRE(r.candidates.size() == 2);
         CHECK(r.candidates[0].arch == os_arch(1, 0));
         CHECK(r.candidates[1].arch == os_arch(1, 1));
@@ -702,7 +703,7 @@ TEST_CASE("oneshot: re-ranking trains the K best by one-shot accuracy once each 
     {  // K = 3: a validation tie between (1, 0) and (0, 1) goes to the higher one-shot accuracy, (1, 0)
         trained.clear();
         val = {{os_arch(1, 0), 0.80}, {os_arch(1, 1), 0.70}, {os_arch(0, 1), 0.80}};
-        const auto r = app::oneshot::rerank(pool, 3, 7, train);
+        const auto r = app::oneshot::rerank(pool, 3, 7, train, os_same);
         REQUIRE(r.candidates.size() == 3);
         CHECK(r.candidates[2].arch == os_arch(0, 1));
         CHECK(r.candidates[2].seed == seed2);
@@ -712,26 +713,42 @@ TEST_CASE("oneshot: re-ranking trains the K best by one-shot accuracy once each 
     {  // K over the pool: the whole pool, and the choice says so; (0, 0), last by one-shot accuracy, wins alone
         trained.clear();
         val = {{os_arch(1, 0), 0.80}, {os_arch(1, 1), 0.70}, {os_arch(0, 1), 0.75}, {os_arch(0, 0), 0.90}};
-        const auto r = app::oneshot::rerank(pool, 10, 7, train);
+        const auto r = app::oneshot::rerank(pool, 10, 7, train, os_same);
         REQUIRE(r.candidates.size() == 4);
         CHECK(r.candidates[3].arch == os_arch(0, 0));
         CHECK(r.chosen == 3);
         CHECK(trained.size() == 4);
         CHECK(r.asked == 10);
-        CHECK(r.choice.find("--rerank 10 asked, the pool holds 4") != std::string::npos);
+        CHECK(r.choice == "best stand-alone validation accuracy (1 training each) among the 4 best by one-shot accuracy of 4 "
+                          "in-band candidates (--rerank 10 asked: all of them)");
+    }
+    {  // (1, 1) trains the same network as (1, 0), which stands for both: K = 2 takes (1, 0) and (0, 1)
+        trained.clear();
+        val = {{os_arch(1, 0), 0.80}, {os_arch(0, 1), 0.75}};
+        auto network = [](const space::architecture& a) { return a == os_arch(1, 1) ? os_arch(1, 0) : a; };
+        const auto r = app::oneshot::rerank(pool, 2, 7, train, network);
+        REQUIRE(r.candidates.size() == 2);
+        CHECK(r.candidates[0].arch == os_arch(1, 0));
+        CHECK(r.candidates[1].arch == os_arch(0, 1));
+        CHECK(r.candidates[1].seed == seed1);
+        CHECK(r.distinct == 3);
+        CHECK(r.chosen == 0);
+        CHECK(trained.size() == 2);
+        CHECK(r.choice == "best stand-alone validation accuracy (1 training each) among the 2 best by one-shot accuracy of 4 "
+                          "in-band candidates (3 distinct networks)");
     }
     {  // a pool of one is the result, with no training
         trained.clear();
         const std::vector<app::oneshot::scored_candidate> one{os_pool_entry(2, 2, 0.1, -1)};
-        const auto r = app::oneshot::rerank(one, 3, 7, train);
+        const auto r = app::oneshot::rerank(one, 3, 7, train, os_same);
         REQUIRE(r.candidates.size() == 1);
         CHECK(r.chosen == 0);
         CHECK_FALSE(r.candidates[0].validation.has_value());
         CHECK(trained.empty());
-        CHECK(r.choice.find("nothing to re-rank") != std::string::npos);
+        CHECK(r.choice == "the only network among 1 in-band candidate (--rerank 3: nothing to re-rank, no training)");
     }
-    CHECK_THROWS_WITH(app::oneshot::rerank(pool, 0, 7, train), Catch::Contains("--rerank"));
-    CHECK_THROWS_WITH(app::oneshot::rerank(std::span<const app::oneshot::scored_candidate>(), 2, 7, train),
+    CHECK_THROWS_WITH(app::oneshot::rerank(pool, 0, 7, train, os_same), Catch::Contains("--rerank"));
+    CHECK_THROWS_WITH(app::oneshot::rerank(std::span<const app::oneshot::scored_candidate>(), 2, 7, train, os_same),
                       Catch::Contains("no in-band candidate"));
 }
 
@@ -782,6 +799,7 @@ TEST_CASE("oneshot: a re-ranked search chooses among the top K by one-shot accur
     REQUIRE(r.finished);
     REQUIRE(r.candidates.size() >= 3);
     REQUIRE(r.reranking.has_value());
+    REQUIRE(r.reranking->distinct == r.candidates.size());  // so the best 2 by one-shot accuracy are re-ranked
     // the pool's best 2 by one-shot accuracy (ties: the more likely), found here by sorting the pool
     auto pool = r.candidates;
     std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& b) {
@@ -832,4 +850,31 @@ TEST_CASE("oneshot: a re-ranked search chooses among the top K by one-shot accur
     const auto real = app::oneshot::standalone(os_space(), p.arch, os_data(), q);
     CHECK(p.standalone_validation == real.first);
     CHECK(p.standalone_test != real.second);  // the poisoned labels are read, by the final training only
+}
+
+TEST_CASE("oneshot: architectures whose differences the proxy network does not show train the same network",
+          "[app][oneshot]") {
+    const auto& sp = os_space();
+    auto proxy = os_proxy();
+    auto key = [&](const std::string& text) { return app::oneshot::trained_network_key(sp, sp.parse(text), proxy, 10); };
+    // the first result of the 18k one-shot search, seed 1, with stage 4's or stage 5's conv expansion 8 or 4
+    // (a plain convolution has no expansion), and with stage 3's width 1.25 (at proxy width 0.25 it gives the same
+    // filters): the same network; stage 6's or stage 1's kernel 5 instead of 3 is another network
+    const std::string a = "block=ibn,kernel=3,expand=4,skip=none,width=1,layers=+1/block=fused_ibn,kernel=3,expand=8,skip=none,"
+                          "width=1.25,layers=0/block=fused_ibn,kernel=3,expand=4,skip=identity,width=1,layers=-1/block=conv,"
+                          "kernel=5,expand=8,skip=identity,width=0.75,layers=-1/block=conv,kernel=5,expand=4,skip=identity,"
+                          "width=1,layers=-1/block=ibn,kernel=3,expand=8,skip=none,width=1,layers=0";
+    auto with = [&](std::size_t stage, const std::string& from, const std::string& to) {
+        auto parts = a;
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < stage; ++i) at = parts.find('/', at) + 1;
+        const auto p = parts.find(from, at);
+        REQUIRE(p < parts.find('/', at));
+        return parts.replace(p, from.size(), to);
+    };
+    CHECK(key(a) == key(with(3, "expand=8", "expand=4")));
+    CHECK(key(a) == key(with(4, "expand=4", "expand=8")));
+    CHECK(key(a) != key(with(5, "kernel=3", "kernel=5")));
+    CHECK(key(a) == key(with(2, "width=1,", "width=1.25,")));
+    CHECK(key(a) != key(with(0, "kernel=3", "kernel=5")));
 }

@@ -37,6 +37,7 @@
 #include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
+#include <accelnas/graph/json.hpp>
 #include <accelnas/hw/any_accelerator.hpp>
 #include <accelnas/search/journal.hpp>
 #include <accelnas/search/reinforce.hpp>
@@ -100,8 +101,9 @@ struct settings {
     std::size_t choice_candidates = 16;
     double choice_window = 0.1;        ///< fraction of the last steps whose sampled paths are candidates
     /// When set: the in-band candidates are scored even when the argmax is in band, the `rerank`
-    /// best by one-shot accuracy are each trained once from scratch, and the result is the one of
-    /// best stand-alone validation accuracy (`rerank`). 0: the result as `choose_result` chooses it.
+    /// best by one-shot accuracy (distinct networks) are each trained once from scratch, and the
+    /// result is the one of best stand-alone validation accuracy (`rerank`). 0: the result as
+    /// `choose_result` chooses it.
     std::size_t rerank = 0;
     std::size_t random_floor = 0;      ///< when set: no search, train this many random architectures at the target instead
     /// Steps between checkpoints. Each one writes the whole supernet (weights and momentum: tens of
@@ -498,6 +500,17 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
 /// the accuracies that chose the result are not among those that report it.
 inline std::uint64_t rerank_seed(std::uint64_t seed, std::size_t i) { return step_seed(seed, 3000000 + i); }
 
+/// What the proxy training of architecture `a` of `sp` trains, as text: its proxy network's JSON
+/// without the network's name. Equal for architectures whose choices differ only where the
+/// network does not show them (the blocks of a stage whose layers are all dropped, a choice a block
+/// ignores, widths that round to the same channels at proxy size).
+inline std::string trained_network_key(const space::any_space& sp, const space::architecture& a, const proxy_options& o,
+                                       std::int64_t classes) {
+    auto j = graph::to_json(proxy_network(sp, a, o, classes));
+    j.erase("name");
+    return j.dump();
+}
+
 /// A candidate of the re-ranking stage (`rerank`).
 struct reranked {
     space::architecture arch;      ///< the architecture
@@ -514,20 +527,27 @@ struct rerank_choice {
     std::vector<reranked> candidates;  ///< the re-ranked ones, best one-shot accuracy first
     std::size_t chosen = 0;            ///< index of the result in `candidates`
     std::size_t pool = 0;              ///< in-band candidates it chose from (`result_choice::candidates`)
+    std::size_t distinct = 0;          ///< distinct trained networks among them (the `network_key` classes)
     std::size_t asked = 0;             ///< candidates asked for (`settings::rerank`)
     std::string choice;                ///< how the result was chosen, for the report
 };
 
 /// The re-ranking stage of one-shot NAS (the supernet proposes, short stand-alone trainings
 /// decide): of the in-band candidates `pool` (scored by one-shot accuracy, `choose_result`), the
-/// `k` best by one-shot accuracy (ties: the more likely, then pool order) are each trained once from
-/// scratch, candidate i with seed `rerank_seed(seed, i)`, by `validation_of(arch, seed)` (its
-/// stand-alone validation accuracy; never a test accuracy), and the result is the one of highest
-/// validation accuracy, ties going to the higher one-shot accuracy, then to the earlier. With `k`
-/// over the pool's size the whole pool is re-ranked (the choice says so); a pool of one is the
-/// result without any training. `accelnas::error` for an empty pool or `k` 0.
-template <class Train>
-rerank_choice rerank(std::span<const scored_candidate> pool, std::size_t k, std::uint64_t seed, Train&& validation_of) {
+/// `k` best by one-shot accuracy (ties: the more likely, then pool order) that train distinct
+/// networks are each trained once from scratch, candidate i with seed `rerank_seed(seed, i)`, by
+/// `validation_of(arch, seed)` (its stand-alone validation accuracy; never a test accuracy), and
+/// the result is the one of highest validation accuracy, ties going to the higher one-shot
+/// accuracy, then to the earlier. Candidates are distinct when `network_key(arch)` differs: two
+/// architectures that differ only in choices the trained network does not show (the blocks of a
+/// stage whose layers are all dropped, an expansion a block has no use for, widths that round to
+/// the same channels at proxy size) train the same network and score the same one-shot accuracy,
+/// and trained twice they would differ by the seed alone; the first in one-shot order stands for
+/// them. With `k` over the distinct candidates they are all re-ranked (the choice says so); a
+/// single one is the result without any training. `accelnas::error` for an empty pool or `k` 0.
+template <class Train, class Key>
+rerank_choice rerank(std::span<const scored_candidate> pool, std::size_t k, std::uint64_t seed, Train&& validation_of,
+                     Key&& network_key) {
     require(k >= 1, "--rerank: the re-ranking stage needs at least 1 candidate, got ", k);
     require(!pool.empty(), "--rerank: no in-band candidate to re-rank");
     rerank_choice r;
@@ -540,14 +560,26 @@ rerank_choice rerank(std::span<const scored_candidate> pool, std::size_t k, std:
         if (pool[i].log_probability != pool[j].log_probability) return pool[i].log_probability > pool[j].log_probability;
         return i < j;
     });
-    order.resize(std::min(k, order.size()));
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        const auto& c = pool[order[i]];
-        r.candidates.push_back({c.arch, c.latency_s, c.oneshot_accuracy, c.log_probability, rerank_seed(seed, i), std::nullopt});
+    std::vector<decltype(network_key(pool[0].arch))> seen;
+    for (auto i : order) {
+        const auto& c = pool[i];
+        auto key = network_key(c.arch);
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+        seen.push_back(std::move(key));
+        if (r.candidates.size() < k)
+            r.candidates.push_back({c.arch, c.latency_s, c.oneshot_accuracy, c.log_probability, rerank_seed(seed, r.candidates.size()),
+                                    std::nullopt});
     }
+    r.distinct = seen.size();
     std::ostringstream os;
+    const auto pool_text = [&] {
+        std::ostringstream p;
+        p << r.pool << " in-band candidate" << (r.pool == 1 ? "" : "s");
+        if (r.distinct < r.pool) p << " (" << r.distinct << " distinct network" << (r.distinct == 1 ? "" : "s") << ")";
+        return p.str();
+    };
     if (r.candidates.size() == 1) {
-        os << "the only in-band candidate (--rerank " << k << ": nothing to re-rank, no training)";
+        os << "the only network among " << pool_text() << " (--rerank " << k << ": nothing to re-rank, no training)";
         r.choice = os.str();
         return r;
     }
@@ -559,8 +591,8 @@ rerank_choice rerank(std::span<const scored_candidate> pool, std::size_t k, std:
             r.chosen = i;
     }
     os << "best stand-alone validation accuracy (1 training each) among the " << r.candidates.size()
-       << " best by one-shot accuracy of " << r.pool << " in-band candidates";
-    if (k > r.pool) os << " (--rerank " << k << " asked, the pool holds " << r.pool << ": all of them)";
+       << " best by one-shot accuracy of " << pool_text();
+    if (k > r.distinct) os << " (--rerank " << k << " asked: all of them)";
     r.choice = os.str();
     return r;
 }
@@ -795,9 +827,12 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     if (s.rerank > 0) r.pool_cpu_s = double(cpu1 - cpu0) / CLOCKS_PER_SEC;
     if (s.rerank > 0 && !ch.candidates.empty()) {
         // one training each, scored on the validation images only: the test split takes no part in the choice
-        auto rr = rerank(ch.candidates, s.rerank, s.seed, [&](const space::architecture& a, std::uint64_t seed) {
-            return proxy_train(proxy_network(sp, a, s.proxy, classes), data, s.proxy, seed, false).validation;
-        });
+        auto rr = rerank(
+            ch.candidates, s.rerank, s.seed,
+            [&](const space::architecture& a, std::uint64_t seed) {
+                return proxy_train(proxy_network(sp, a, s.proxy, classes), data, s.proxy, seed, false).validation;
+            },
+            [&](const space::architecture& a) { return trained_network_key(sp, a, s.proxy, classes); });
         r.rerank_cpu_s = double(std::clock() - cpu1) / CLOCKS_PER_SEC;
         const auto& c = rr.candidates[rr.chosen];
         r.arch = c.arch;
@@ -818,9 +853,10 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     if (s.rerank > 0 && !r.reranking) log << "  re-ranking: no in-band candidate, nothing to re-rank\n";
     if (r.reranking) {
         const auto& rr = *r.reranking;
-        if (rr.asked > rr.pool)
-            log << "  re-ranking: --rerank " << rr.asked << " asked, the pool holds " << rr.pool << " in-band candidate"
-                << (rr.pool == 1 ? "" : "s") << ": all of them\n";
+        log << "  re-ranking: " << rr.pool << " in-band candidates, " << rr.distinct << " distinct network"
+            << (rr.distinct == 1 ? "" : "s") << " at proxy size"
+            << (rr.asked > rr.distinct ? ", fewer than --rerank " + std::to_string(rr.asked) + ": all of them" : std::string())
+            << "\n";
         for (std::size_t i = 0; i < rr.candidates.size(); ++i) {
             const auto& c = rr.candidates[i];
             log << "  re-ranked: " << search_run::ms(c.latency_s) << " ms, one-shot accuracy " << std::setprecision(4)
@@ -873,7 +909,9 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
                                 {"oneshot_accuracy", c.oneshot_accuracy},
                                 {"standalone_validation", c.validation ? nlohmann::json(*c.validation) : nlohmann::json()},
                                 {"seed", c.seed}});
-        j["rerank"] = {{"asked", s.rerank}, {"pool", ch.candidates.size()}, {"candidates", list},
+        j["rerank"] = {{"asked", s.rerank}, {"pool", ch.candidates.size()},
+                       {"distinct_networks", r.reranking ? nlohmann::json(r.reranking->distinct) : nlohmann::json()},
+                       {"candidates", list},
                        {"chosen", r.reranking ? nlohmann::json(r.reranking->chosen) : nlohmann::json()},
                        {"pool_cpu_s", r.pool_cpu_s}, {"training_cpu_s", r.rerank_cpu_s}};
     }
@@ -982,7 +1020,8 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
         << r.oneshot_accuracy << "\n";
     if (r.reranking) {
         const auto& rr = *r.reranking;
-        out << "  re-ranked (" << rr.candidates.size() << " of " << rr.pool << " in-band candidates, --rerank " << rr.asked
+        out << "  re-ranked (" << rr.candidates.size() << " of " << rr.pool << " in-band candidates, " << rr.distinct
+            << " distinct networks, --rerank " << rr.asked
             << "; stand-alone validation, 1 training each; CPU " << std::setprecision(1) << r.pool_cpu_s + r.rerank_cpu_s
             << " s):\n" << std::setprecision(4);
         for (std::size_t i = 0; i < rr.candidates.size(); ++i) {
