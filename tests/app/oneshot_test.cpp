@@ -787,7 +787,7 @@ TEST_CASE("oneshot: a re-ranked search chooses among the top K by one-shot accur
           "[app][oneshot]") {
     auto s = os_settings(os_dir("rerank"));
     s.latency_ms = 30;
-    s.latency_tolerance = 0.95;  // nearly every path of a 6-step search in band: a pool of several candidates
+    s.latency_tolerance = 0.95;  // nearly every path of a 4-step search in band: a pool of several candidates
     s.choice_window = 1.0;
     s.choice_candidates = 4;
     s.rerank = 2;
