@@ -23,8 +23,8 @@
 /// of the target, else the in-band candidate of best one-shot accuracy among the most likely in
 /// band and the paths trained last (`choose_result`; the plain argmax is reported beside it); with
 /// `rerank` K set, the K best of those candidates by one-shot accuracy (gathered even when the
-/// argmax is in band) are each trained once from scratch and the best by stand-alone validation
-/// accuracy is the result (`rerank`). Then its latency,
+/// argmax is in band; one per distinct network) are each trained once from scratch and the best by
+/// stand-alone validation accuracy is the result (`rerank`). Then its latency,
 /// its one-shot accuracy on the validation images (supernet weights, recalibrated batch norm), and
 /// its stand-alone validation and test accuracy after training from scratch with `seeds` seeds (the
 /// proxy training of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
@@ -853,7 +853,8 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     if (s.rerank > 0 && !r.reranking) log << "  re-ranking: no in-band candidate, nothing to re-rank\n";
     if (r.reranking) {
         const auto& rr = *r.reranking;
-        log << "  re-ranking: " << rr.pool << " in-band candidates, " << rr.distinct << " distinct network"
+        log << "  re-ranking: " << rr.pool << " in-band candidate" << (rr.pool == 1 ? "" : "s") << ", " << rr.distinct
+            << " distinct network"
             << (rr.distinct == 1 ? "" : "s") << " at proxy size"
             << (rr.asked > rr.distinct ? ", fewer than --rerank " + std::to_string(rr.asked) + ": all of them" : std::string())
             << "\n";
@@ -1020,8 +1021,8 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
         << r.oneshot_accuracy << "\n";
     if (r.reranking) {
         const auto& rr = *r.reranking;
-        out << "  re-ranked (" << rr.candidates.size() << " of " << rr.pool << " in-band candidates, " << rr.distinct
-            << " distinct networks, --rerank " << rr.asked
+        out << "  re-ranked (" << rr.candidates.size() << " of " << rr.pool << " in-band candidate" << (rr.pool == 1 ? "" : "s")
+            << ", " << rr.distinct << " distinct network" << (rr.distinct == 1 ? "" : "s") << ", --rerank " << rr.asked
             << "; stand-alone validation, 1 training each; CPU " << std::setprecision(1) << r.pool_cpu_s + r.rerank_cpu_s
             << " s):\n" << std::setprecision(4);
         for (std::size_t i = 0; i < rr.candidates.size(); ++i) {
