@@ -16,7 +16,10 @@
 # run at once ($OUT_DIR/*.log), so the wall-clock times include the others' load. Then it prints
 # the table of docs/search.md ("Evidence: one-shot against multi-trial") and writes
 # $OUT_DIR/summary.json and $OUT_DIR/summary.csv. SUMMARY_ONLY=1: only the table, from the runs already
-# in OUT_DIR (a missing random-floor run is left out of it).
+# in OUT_DIR (a missing random-floor run is left out of it). RERANK=K (default 0: off) adds --rerank K to
+# the one-shot searches (the K best in-band candidates trained once each, the best by validation kept);
+# the table then shows the CPU of that stage (gathering and scoring the candidates, the K trainings),
+# which the one-shot CPU column already includes.
 set -euo pipefail
 build=${1:-build}
 out=${2:-$(mktemp -d)}
@@ -31,6 +34,8 @@ LATENCY_MS=${LATENCY_MS:-4.54}
 EPOCHS=${EPOCHS:-1}
 TRAIN_IMAGES=${TRAIN_IMAGES:-6000}
 ONESHOT_ARGS=${ONESHOT_ARGS:-}
+RERANK=${RERANK:-0}
+[ "$RERANK" = 0 ] || ONESHOT_ARGS="$ONESHOT_ARGS --rerank $RERANK"
 here=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 common=(--target "$TARGET" --latency-ms "$LATENCY_MS" --estimator apm --reward tunas --tunas-beta "$BETA" --threads 1
@@ -58,9 +63,9 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status = 0 ] || { echo "a run failed: see $out/*.err" >&2; exit 1; }
 fi
 
-python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" "$EPOCHS" "$TRAIN_IMAGES" <<'EOF'
+python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" "$EPOCHS" "$TRAIN_IMAGES" "$RERANK" <<'EOF'
 import json, re, statistics as st, sys, os
-out, target, t_ms, steps, budget, beta, seeds, epochs, train_images = sys.argv[1:10]
+out, target, t_ms, steps, budget, beta, seeds, epochs, train_images, rerank = sys.argv[1:11]
 seeds = seeds.split()
 def cpu_wall(name):
     t = open(os.path.join(out, name + ".time")).read()
@@ -77,6 +82,10 @@ for s in seeds:
     rows.append(dict(method="oneshot", seed=int(s), latency_ms=j["latency_ms"], oneshot_accuracy=j["oneshot_accuracy"],
                      most_likely_latency_ms=j.get("most_likely_latency_ms"),
                      val=j["standalone_validation"], test=j["standalone_test"], cpu_s=cpu, wall_s=wall, arch=j["arch"]))
+    if "rerank" in j:
+        rr = j["rerank"]
+        rows[-1].update(rerank_cpu_s=rr["pool_cpu_s"] + rr["training_cpu_s"], rerank_trained=sum(
+            c["standalone_validation"] is not None for c in rr["candidates"]), rerank_pool=rr["pool"])
     b = json.load(open(os.path.join(out, f"multitrial-s{s}", "best.json")))
     f = b["final"][0]
     cpu, wall = cpu_wall(f"multitrial-s{s}")
@@ -92,7 +101,7 @@ if os.path.exists(floor):
     floor_cpu, floor_wall = cpu_wall("random-floor")
 load = [float(l.split()[1]) for l in open(os.path.join(out, "load.txt")) if l.strip()]
 print(f"target {target} {t_ms} ms (APM), tunas beta {beta}; proxy {epochs} epoch(s) on {train_images} training images; "
-      f"one-shot {steps} steps, multi-trial {budget} candidates; "
+      f"one-shot {steps} steps" + (f" re-ranked (--rerank {rerank})" if rerank != "0" else "") + f", multi-trial {budget} candidates; "
       f"load average during the runs: mean {st.mean(load):.1f}, min {min(load):.1f}, max {max(load):.1f} (2 cores)")
 print(f"{'method':12} {'seed':>4} {'latency ms':>10} {'vs target':>9} {'validation (3 trainings)':>26} {'test (3 trainings)':>26} "
       f"{'CPU s':>7} {'wall s':>7}")
@@ -101,7 +110,9 @@ for r in rows:
     print(f"{r['method']:12} {r['seed']:>4} {r['latency_ms']:>10.3f} {dev * 100:>+8.1f}% {ms(r['val']):>26} {ms(r['test']):>26} "
           f"{r.get('cpu_s', float('nan')):>7.0f} {r.get('wall_s', float('nan')):>7.0f}"
           + (f"  one-shot acc {r['oneshot_accuracy']:.3f}" if 'oneshot_accuracy' in r else "")
-          + (f", argmax {r['most_likely_latency_ms']:.3f} ms" if r.get('most_likely_latency_ms') else ""))
+          + (f", argmax {r['most_likely_latency_ms']:.3f} ms" if r.get('most_likely_latency_ms') else "")
+          + (f", re-ranking {r['rerank_trained']} trained of {r['rerank_pool']} in band, CPU {r['rerank_cpu_s']:.0f} s"
+             if 'rerank_cpu_s' in r else ""))
 summary = {}
 for m in ("oneshot", "multi-trial", "random"):
     rs = [r for r in rows if r["method"] == m]
@@ -113,6 +124,8 @@ for m in ("oneshot", "multi-trial", "random"):
     if m != "random":
         summary[m]["cpu_s"] = [r["cpu_s"] for r in rs]
         summary[m]["wall_s"] = [r["wall_s"] for r in rs]
+    if all("rerank_cpu_s" in r for r in rs):
+        summary[m]["rerank_cpu_s"] = [r["rerank_cpu_s"] for r in rs]
     print(f"{m:12} mean over {len(rs)} (of each one's mean): validation {ms(v)}, test {ms(t)}"
           + (f"; CPU {st.mean(summary[m]['cpu_s']):.0f} s, wall {st.mean(summary[m]['wall_s']):.0f} s per search" if m != 'random' else
              f"; the {len(rs)} x 3 trainings: CPU {floor_cpu:.0f} s, wall {floor_wall:.0f} s"))
@@ -122,7 +135,7 @@ if "oneshot" in summary and "multi-trial" in summary:
     print(f"one-shot's CPU time per search: {ratio:.2f}x multi-trial's")
 summary["load"] = dict(mean=st.mean(load), min=min(load), max=max(load))
 summary["settings"] = dict(target=target, latency_ms=float(t_ms), steps=int(steps), budget=int(budget), tunas_beta=float(beta), seeds=seeds,
-                           epochs=int(epochs), train_images=int(train_images))
+                           epochs=int(epochs), train_images=int(train_images), rerank=int(rerank))
 json.dump(dict(summary=summary, rows=rows), open(os.path.join(out, "summary.json"), "w"), indent=1)
 with open(os.path.join(out, "summary.csv"), "w") as f:
     f.write("method,seed,latency_ms,validation_mean,validation_std,test_mean,test_std,cpu_s,wall_s,most_likely_latency_ms,arch\n")

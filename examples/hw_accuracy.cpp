@@ -6,7 +6,7 @@
 //     `--fit-ceilings` refits the shipped ceilings (after a config changed) and prints them as code;
 //  2. LatBench (2,000 NAS-Bench-201 networks measured on the Edge TPU): Spearman, share within
 //     +-10%, median and p90 relative error of the shipped `coral-latbench` config on the rows held
-//     out of its fit (and on all rows);
+//     out of its fit (and on all rows), by the simulator, the APM and the plain roofline;
 //  3. whole models: median relative error per target, on fitted and held-out rows.
 //
 //  4. (--leave-family-out N) each model family's error when its rows are left out of the fit (per
@@ -205,8 +205,12 @@ void calibration_report(int family_evals) {
     for (const auto& m : lb) lbn.push_back(zoo::nasbench201(m.network, zoo::nb201_variant::latbench));
     std::printf("2. LatBench on coral-latbench (fitted on %zu rows, %zu held out; accelnas-calibrate --holdout 0.5)\n",
                 fit.size(), held.size());
-    for (const char* est : {"sim", "apm"}) {
-        const auto m = hw::make_target("coral-latbench", est);
+    // The plain roofline (every ceiling factor 1) beside the two estimators: how much the fitted
+    // ceilings add on graphs far from the 224x224 networks they were fitted on.
+    for (const char* est : {"sim", "apm", "roofline"}) {
+        const auto m = std::string_view(est) == "roofline"
+                           ? hw::any_accelerator(hw::apm(hw::targets::edgetpu("coral-latbench"), hw::apm_ceilings{}))
+                           : hw::make_target("coral-latbench", est);
         auto split = [&](const std::vector<std::size_t>& rows) {
             std::vector<double> p, q;
             for (auto i : rows) { p.push_back(m.seconds(lbn[i])); q.push_back(lb[i].latency_ms * 1e-3); }

@@ -36,6 +36,10 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
     cli.add_option("--choice-window", o.choice_window, "one-shot: fraction of the last steps whose sampled paths are candidates "
                    "(see --choice-candidates)")
         ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    cli.add_option("--rerank", o.rerank, "one-shot: score the in-band candidates (see --choice-candidates) even when the "
+                   "argmax is in band, train the K best by one-shot accuracy once each from scratch, and take the best by "
+                   "stand-alone validation accuracy (then --oneshot-seeds trainings of it as always); 0: off")
+        ->capture_default_str()->check(count_range(0, 100000));
     cli.add_option("--checkpoint-every", o.checkpoint_every, "one-shot: steps between checkpoints of the supernet and controller")
         ->capture_default_str()->check(count_range(1, 100000000));
 }

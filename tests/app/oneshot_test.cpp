@@ -661,3 +661,220 @@ TEST_CASE("oneshot: a resumed search chooses the same result when the argmax mis
     CHECK(j.at("choice_candidates") == whole.candidates.size());
     CHECK(j.at("candidates").size() == whole.candidates.size());
 }
+
+namespace {
+app::oneshot::scored_candidate os_pool_entry(int i, int j, double oneshot, double log_probability) {
+    return {os_arch(i, j), 1.0 + 0.01 * i + 0.001 * j, log_probability, oneshot, false};
+}
+}  // namespace
+
+TEST_CASE("oneshot: re-ranking trains the K best by one-shot accuracy once each and takes the best validation",
+          "[app][oneshot]") {
+    // one-shot accuracies: (1, 0) 0.70 and (1, 1) 0.70 (a tie: (1, 0) is more likely, so first), (0, 1) 0.60,
+    // (0, 0) 0.50; so the best 2 are (1, 0) then (1, 1), the best 3 add (0, 1)
+    const std::vector<app::oneshot::scored_candidate> pool{os_pool_entry(0, 0, 0.50, -1), os_pool_entry(1, 0, 0.70, -2),
+                                                           os_pool_entry(0, 1, 0.60, -3), os_pool_entry(1, 1, 0.70, -4)};
+    std::map<space::architecture, double> val;
+    std::vector<std::pair<space::architecture, std::uint64_t>> trained;
+    auto train = [&](const space::architecture& a, std::uint64_t seed) {
+        trained.emplace_back(a, seed);
+        return val.at(a);
+    };
+    auto os_same = [](const space::architecture& a) { return a; };  // every architecture a network of its own
+    const auto seed0 = app::step_seed(7, 3000000), seed1 = app::step_seed(7, 3000001), seed2 = app::step_seed(7, 3000002);
+    {  // the second by one-shot accuracy trains better alone: it is the result
+        val = {{os_arch(1, 0), 0.80}, {os_arch(1, 1), 0.85}};
+        const auto r = app::oneshot::rerank(pool, 2, 7, train, os_same);
+        REQUIRE(r.candidates.size() == 2);
+        CHECK(r.candidates[0].arch == os_arch(1, 0));
+        CHECK(r.candidates[1].arch == os_arch(1, 1));
+        CHECK(r.chosen == 1);
+        CHECK(r.candidates[1].validation == 0.85);
+        CHECK(r.candidates[1].oneshot_accuracy == 0.70);
+        CHECK(r.candidates[1].latency_s == 1.011);
+        CHECK(r.pool == 4);
+        // one training each, with seeds apart from the final trainings' step_seed(seed, 2000000 + k)
+        CHECK(trained == std::vector<std::pair<space::architecture, std::uint64_t>>{{os_arch(1, 0), seed0}, {os_arch(1, 1), seed1}});
+        CHECK(r.candidates[0].seed == seed0);
+        CHECK(seed0 != app::step_seed(7, 2000000));
+        CHECK(r.choice == "best stand-alone validation accuracy (1 training each) among the 2 best by one-shot accuracy of 4 "
+                          "in-band candidates");
+    }
+    {  // K = 3: a validation tie between (1, 0) and (0, 1) goes to the higher one-shot accuracy, (1, 0)
+        trained.clear();
+        val = {{os_arch(1, 0), 0.80}, {os_arch(1, 1), 0.70}, {os_arch(0, 1), 0.80}};
+        const auto r = app::oneshot::rerank(pool, 3, 7, train, os_same);
+        REQUIRE(r.candidates.size() == 3);
+        CHECK(r.candidates[2].arch == os_arch(0, 1));
+        CHECK(r.candidates[2].seed == seed2);
+        CHECK(r.candidates[r.chosen].arch == os_arch(1, 0));
+        CHECK(trained.size() == 3);
+    }
+    {  // K over the pool: the whole pool, and the choice says so; (0, 0), last by one-shot accuracy, wins alone
+        trained.clear();
+        val = {{os_arch(1, 0), 0.80}, {os_arch(1, 1), 0.70}, {os_arch(0, 1), 0.75}, {os_arch(0, 0), 0.90}};
+        const auto r = app::oneshot::rerank(pool, 10, 7, train, os_same);
+        REQUIRE(r.candidates.size() == 4);
+        CHECK(r.candidates[3].arch == os_arch(0, 0));
+        CHECK(r.chosen == 3);
+        CHECK(trained.size() == 4);
+        CHECK(r.asked == 10);
+        CHECK(r.choice == "best stand-alone validation accuracy (1 training each) among the 4 best by one-shot accuracy of 4 "
+                          "in-band candidates (--rerank 10 asked: all of them)");
+    }
+    {  // (1, 1) trains the same network as (1, 0), which stands for both: K = 2 takes (1, 0) and (0, 1)
+        trained.clear();
+        val = {{os_arch(1, 0), 0.80}, {os_arch(0, 1), 0.75}};
+        auto network = [](const space::architecture& a) { return a == os_arch(1, 1) ? os_arch(1, 0) : a; };
+        const auto r = app::oneshot::rerank(pool, 2, 7, train, network);
+        REQUIRE(r.candidates.size() == 2);
+        CHECK(r.candidates[0].arch == os_arch(1, 0));
+        CHECK(r.candidates[1].arch == os_arch(0, 1));
+        CHECK(r.candidates[1].seed == seed1);
+        CHECK(r.distinct == 3);
+        CHECK(r.chosen == 0);
+        CHECK(trained.size() == 2);
+        CHECK(r.choice == "best stand-alone validation accuracy (1 training each) among the 2 best by one-shot accuracy of 4 "
+                          "in-band candidates (3 distinct networks)");
+    }
+    {  // a pool of one is the result, with no training
+        trained.clear();
+        const std::vector<app::oneshot::scored_candidate> one{os_pool_entry(2, 2, 0.1, -1)};
+        const auto r = app::oneshot::rerank(one, 3, 7, train, os_same);
+        REQUIRE(r.candidates.size() == 1);
+        CHECK(r.chosen == 0);
+        CHECK_FALSE(r.candidates[0].validation.has_value());
+        CHECK(trained.empty());
+        CHECK(r.choice == "the only network among 1 in-band candidate (--rerank 3: nothing to re-rank, no training)");
+    }
+    CHECK_THROWS_WITH(app::oneshot::rerank(pool, 0, 7, train, os_same), Catch::Contains("--rerank"));
+    CHECK_THROWS_WITH(app::oneshot::rerank(std::span<const app::oneshot::scored_candidate>(), 2, 7, train, os_same),
+                      Catch::Contains("no in-band candidate"));
+}
+
+TEST_CASE("oneshot: for re-ranking the in-band candidates are scored even when the argmax is in band", "[app][oneshot]") {
+    const auto ctrl = os_tiny_policy();
+    // everything in band, the argmax (0, 0) at 0.98; the last 2 of 20 steps sampled (1, 1) and (2, 0)
+    auto latency = [](const space::architecture& a) { return a == os_arch(0, 0) ? 0.98 : 1.0; };
+    std::vector<space::architecture> scored;
+    auto score = [&](const space::architecture& a) { scored.push_back(a); return a == os_arch(1, 1) ? 0.9 : 0.1; };
+    const auto steps = os_steps({{18, os_arch(2, 0)}, {19, os_arch(1, 1)}});
+    const auto c = app::oneshot::choose_result(ctrl, steps, 20, 0.1, 1.0, 0.05, 16, latency, score, true);
+    // the argmax first, then the window's paths, most likely first ((1, 1) and (2, 0) are as likely: step order)
+    REQUIRE(c.candidates.size() == 3);
+    CHECK(c.candidates[0].arch == os_arch(0, 0));
+    CHECK(c.candidates[1].arch == os_arch(2, 0));
+    CHECK(c.candidates[2].arch == os_arch(1, 1));
+    CHECK(scored == std::vector<space::architecture>{os_arch(0, 0), os_arch(2, 0), os_arch(1, 1)});
+    CHECK(c.arch == os_arch(1, 1));
+    CHECK(c.oneshot_accuracy == 0.9);
+}
+
+TEST_CASE("oneshot: --rerank that can never be satisfied is refused, naming the option", "[app][oneshot]") {
+    auto s = os_settings(os_dir("bad_rerank"));
+    s.choice_candidates = 4;
+    s.rerank = 5;
+    std::ostringstream log;
+    CHECK_THROWS_WITH(app::oneshot::search(s, os_data(), log), Catch::Contains("--rerank 5") && Catch::Contains("--choice-candidates 4"));
+    CHECK_FALSE(std::filesystem::exists(s.out));
+    s.rerank = 2;
+    s.random_floor = 3;
+    std::ostringstream out;
+    CHECK_THROWS_WITH(app::oneshot::run(s, out, log), Catch::Contains("--rerank") && Catch::Contains("--random-floor"));
+}
+
+TEST_CASE("oneshot: a re-ranked search chooses among the top K by one-shot accuracy, blind to the test labels",
+          "[app][oneshot]") {
+    auto s = os_settings(os_dir("rerank"));
+    s.latency_ms = 30;
+    s.latency_tolerance = 0.95;  // nearly every path of a 4-step search in band: a pool of several candidates
+    s.choice_window = 1.0;
+    s.choice_candidates = 4;
+    s.rerank = 2;
+    s.seeds = 0;
+    s.steps = 4;
+    s.checkpoint_every = 4;
+    std::ostringstream log;
+    const auto r = app::oneshot::search(s, os_data(), log);
+    REQUIRE(r.finished);
+    REQUIRE(r.candidates.size() >= 3);
+    REQUIRE(r.reranking.has_value());
+    REQUIRE(r.reranking->distinct == r.candidates.size());  // so the best 2 by one-shot accuracy are re-ranked
+    // the pool's best 2 by one-shot accuracy (ties: the more likely), found here by sorting the pool
+    auto pool = r.candidates;
+    std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& b) {
+        return a.oneshot_accuracy != b.oneshot_accuracy ? a.oneshot_accuracy > b.oneshot_accuracy
+                                                        : a.log_probability > b.log_probability;
+    });
+    const auto& rr = r.reranking->candidates;
+    REQUIRE(rr.size() == 2);
+    CHECK(rr[0].arch == pool[0].arch);
+    CHECK(rr[1].arch == pool[1].arch);
+    CHECK((r.arch == pool[0].arch || r.arch == pool[1].arch));
+    REQUIRE((rr[0].validation && rr[1].validation));
+    CHECK(r.arch == (*rr[1].validation > *rr[0].validation ? rr[1].arch : rr[0].arch));
+    CHECK(r.choice.rfind("best stand-alone validation accuracy", 0) == 0);
+    std::ifstream f(s.out + "/oneshot.json");
+    const auto j = nlohmann::json::parse(f);
+    const auto& jr = j.at("rerank");
+    CHECK(jr.at("asked") == 2);
+    CHECK(jr.at("pool") == r.candidates.size());
+    REQUIRE(jr.at("candidates").size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& c = jr.at("candidates")[i];
+        CHECK(c.at("standalone_validation").get<double>() == *rr[i].validation);
+        CHECK(c.at("seed").get<std::uint64_t>() == app::step_seed(1, 3000000 + i));
+        CHECK(c.size() == 5);  // arch, latency, one-shot and validation accuracy, seed: no test accuracy
+    }
+    CHECK(j.at("arch") == os_space().to_text(r.arch));
+
+    // The finished search resumed (only the choice, re-ranking and final stage run) with every test
+    // label wrong and one final training, which reads them: the same choice, the same validation
+    // accuracies.
+    auto poisoned = os_data();
+    for (auto& l : poisoned.test.labels) l = (l + 1) % 10;
+    auto q = s;
+    q.out = os_dir("rerank_poisoned");
+    std::filesystem::copy(s.out, q.out);
+    q.resume = true;
+    q.seeds = 1;
+    const auto p = app::oneshot::search(q, poisoned, log);
+    REQUIRE(p.finished);
+    REQUIRE(p.reranking.has_value());
+    CHECK(p.steps.size() == 4);
+    CHECK(p.arch == r.arch);
+    CHECK(p.choice == r.choice);
+    CHECK(p.reranking->candidates[0].validation == rr[0].validation);
+    CHECK(p.reranking->candidates[1].validation == rr[1].validation);
+    REQUIRE(p.standalone_test.size() == 1);
+    const auto real = app::oneshot::standalone(os_space(), p.arch, os_data(), q);
+    CHECK(p.standalone_validation == real.first);
+    CHECK(p.standalone_test != real.second);  // the poisoned labels are read, by the final training only
+}
+
+TEST_CASE("oneshot: architectures whose differences the proxy network does not show train the same network",
+          "[app][oneshot]") {
+    const auto& sp = os_space();
+    auto proxy = os_proxy();
+    auto key = [&](const std::string& text) { return app::oneshot::trained_network_key(sp, sp.parse(text), proxy, 10); };
+    // the first result of the 18k one-shot search, seed 1, with stage 4's or stage 5's conv expansion 8 or 4
+    // (a plain convolution has no expansion), and with stage 3's width 1.25 (at proxy width 0.25 it gives the same
+    // filters): the same network; stage 6's or stage 1's kernel 5 instead of 3 is another network
+    const std::string a = "block=ibn,kernel=3,expand=4,skip=none,width=1,layers=+1/block=fused_ibn,kernel=3,expand=8,skip=none,"
+                          "width=1.25,layers=0/block=fused_ibn,kernel=3,expand=4,skip=identity,width=1,layers=-1/block=conv,"
+                          "kernel=5,expand=8,skip=identity,width=0.75,layers=-1/block=conv,kernel=5,expand=4,skip=identity,"
+                          "width=1,layers=-1/block=ibn,kernel=3,expand=8,skip=none,width=1,layers=0";
+    auto with = [&](std::size_t stage, const std::string& from, const std::string& to) {
+        auto parts = a;
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < stage; ++i) at = parts.find('/', at) + 1;
+        const auto p = parts.find(from, at);
+        REQUIRE(p < parts.find('/', at));
+        return parts.replace(p, from.size(), to);
+    };
+    CHECK(key(a) == key(with(3, "expand=8", "expand=4")));
+    CHECK(key(a) == key(with(4, "expand=4", "expand=8")));
+    CHECK(key(a) != key(with(5, "kernel=3", "kernel=5")));
+    CHECK(key(a) == key(with(2, "width=1,", "width=1.25,")));
+    CHECK(key(a) != key(with(0, "kernel=3", "kernel=5")));
+}

@@ -48,7 +48,10 @@ expect 1 "error: --latency-band at-most applies to --method multi-trial only" "$
 expect 0 "result: the best reward among the candidates within \+-5% of every latency target \(two-sided band\)" "$exe" "${base[@]}" --budget 4
 grep -q '"latency_band": "two-sided"' "$work/run$n/best.json" || { echo "FAIL: best.json lacks the band"; fails=$((fails + 1)); }
 expect 0 "within \+10% of every latency target \(at-most band\)" "$exe" "${base[@]}" --budget 4 --latency-band at-most --latency-tolerance 0.1
-for i in 9 10 11 12 13 14 22 23; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
+# one-shot's --rerank: a negative count is a usage error, more than --choice-candidates an error naming both
+expect 2 "--rerank: Value -1 not in range" "$exe" "${base[@]}" --method oneshot --rerank -1
+expect 1 "error: --rerank 5 is more than --choice-candidates 4" "$exe" "${base[@]}" --method oneshot --rerank 5 --choice-candidates 4
+for i in 9 10 11 12 13 14 18 19 22 23; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
 # a journal of the old default evolution (population 50, sample 10) resumes with those explicit options
 "$exe" "${base[@]}" --controller evolution --budget 60 --population 50 --sample-size 10 --out "$work/old" > /dev/null 2>&1
 head -1 "$work/old/journal" | grep -q '"evolution":{'  && { echo "FAIL: population 50 / sample 10 should write the journal header of before the options"; fails=$((fails + 1)); }

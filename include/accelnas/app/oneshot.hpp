@@ -21,7 +21,10 @@
 ///
 /// The result is the controller's most likely architecture when it is within `latency_tolerance`
 /// of the target, else the in-band candidate of best one-shot accuracy among the most likely in
-/// band and the paths trained last (`choose_result`; the plain argmax is reported beside it): its latency,
+/// band and the paths trained last (`choose_result`; the plain argmax is reported beside it); with
+/// `rerank` K set, the K best of those candidates by one-shot accuracy (gathered even when the
+/// argmax is in band; one per distinct network) are each trained once from scratch and the best by
+/// stand-alone validation accuracy is the result (`rerank`). Then its latency,
 /// its one-shot accuracy on the validation images (supernet weights, recalibrated batch norm), and
 /// its stand-alone validation and test accuracy after training from scratch with `seeds` seeds (the
 /// proxy training of app/proxy.hpp). Every step is a journal line (search/journal.hpp); the supernet weights, their
@@ -34,6 +37,7 @@
 #include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
+#include <accelnas/graph/json.hpp>
 #include <accelnas/hw/any_accelerator.hpp>
 #include <accelnas/search/journal.hpp>
 #include <accelnas/search/reinforce.hpp>
@@ -48,6 +52,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -95,6 +100,11 @@ struct settings {
     /// scored by one-shot accuracy to choose the result (`choose_result`; 0: the most likely in band).
     std::size_t choice_candidates = 16;
     double choice_window = 0.1;        ///< fraction of the last steps whose sampled paths are candidates
+    /// When set: the in-band candidates are scored even when the argmax is in band, the `rerank`
+    /// best by one-shot accuracy (distinct networks) are each trained once from scratch, and the
+    /// result is the one of best stand-alone validation accuracy (`rerank`). 0: the result as
+    /// `choose_result` chooses it.
+    std::size_t rerank = 0;
     std::size_t random_floor = 0;      ///< when set: no search, train this many random architectures at the target instead
     /// Steps between checkpoints. Each one writes the whole supernet (weights and momentum: tens of
     /// MB at proxy size), which costs as much as a few steps; a resumed search repeats at most this
@@ -409,10 +419,13 @@ struct result_choice {
 ///   by a supernet that hardly trained them, the best of them trained alone worse still.)
 /// - with `max_candidates` 0, or no candidate within the tolerance: `most_likely_at_target`'s
 ///   choice (the most likely within the tolerance, else the closest of those priced).
+/// With `pool_when_argmax` the candidates are gathered and scored even when the argmax is within
+/// the tolerance (it is then the most likely in band, so the first candidate): a re-ranking stage
+/// (`rerank`) chooses among them.
 template <class Latency, class Score>
 result_choice choose_result(const search::reinforce<>& ctrl, std::span<const search::evaluation> steps, std::size_t total_steps,
                             double window, double target_s, double tolerance, std::size_t max_candidates, Latency&& latency_of,
-                            Score&& score) {
+                            Score&& score, bool pool_when_argmax = false) {
     require(window >= 0 && window <= 1, "choose_result: the window must be a fraction in [0, 1], got ", window);
     result_choice c;
     const auto mode = ctrl.mode();
@@ -424,7 +437,7 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
         c.choice = std::move(choice);
         return c;
     };
-    if (c.at.within && c.at.arch == mode) return take(c.at, "argmax");
+    if (c.at.within && c.at.arch == mode && !pool_when_argmax) return take(c.at, "argmax");
     if (max_candidates == 0) return take(c.at, c.at.within ? "most likely within the tolerance" : "closest to the target among those priced (none within the tolerance)");
     // candidates: the most likely in band, then the window's in-band paths
     const std::size_t recent = std::min(total_steps, std::size_t(std::llround(window * double(total_steps))));
@@ -482,6 +495,108 @@ result_choice choose_result(const search::reinforce<>& ctrl, std::span<const sea
     return c;
 }
 
+/// The seed of the stand-alone training of re-ranked candidate `i` of a search seeded with `seed`:
+/// distinct from the result's final trainings (`standalone`: `step_seed(seed, 2000000 + k)`), so
+/// the accuracies that chose the result are not among those that report it.
+inline std::uint64_t rerank_seed(std::uint64_t seed, std::size_t i) { return step_seed(seed, 3000000 + i); }
+
+/// What the proxy training of architecture `a` of `sp` trains, as text: its proxy network's JSON
+/// without the network's name. Equal for architectures whose choices differ only where the
+/// network does not show them (the blocks of a stage whose layers are all dropped, a choice a block
+/// ignores, widths that round to the same channels at proxy size).
+inline std::string trained_network_key(const space::any_space& sp, const space::architecture& a, const proxy_options& o,
+                                       std::int64_t classes) {
+    auto j = graph::to_json(proxy_network(sp, a, o, classes));
+    j.erase("name");
+    return j.dump();
+}
+
+/// A candidate of the re-ranking stage (`rerank`).
+struct reranked {
+    space::architecture arch;      ///< the architecture
+    double latency_s = 0;          ///< its latency
+    double oneshot_accuracy = 0;   ///< its one-shot accuracy (what put it among the re-ranked)
+    double log_probability = 0;    ///< its log-probability under the final policy
+    std::uint64_t seed = 0;        ///< the seed of its stand-alone training (`rerank_seed`)
+    /// Its stand-alone validation accuracy (one training); empty when nothing was trained (a pool of one).
+    std::optional<double> validation;
+};
+
+/// How `rerank` chose a search's result.
+struct rerank_choice {
+    std::vector<reranked> candidates;  ///< the re-ranked ones, best one-shot accuracy first
+    std::size_t chosen = 0;            ///< index of the result in `candidates`
+    std::size_t pool = 0;              ///< in-band candidates it chose from (`result_choice::candidates`)
+    std::size_t distinct = 0;          ///< distinct trained networks among them (the `network_key` classes)
+    std::size_t asked = 0;             ///< candidates asked for (`settings::rerank`)
+    std::string choice;                ///< how the result was chosen, for the report
+};
+
+/// The re-ranking stage of one-shot NAS (the supernet proposes, short stand-alone trainings
+/// decide): of the in-band candidates `pool` (scored by one-shot accuracy, `choose_result`), the
+/// `k` best by one-shot accuracy (ties: the more likely, then pool order) that train distinct
+/// networks are each trained once from scratch, candidate i with seed `rerank_seed(seed, i)`, by
+/// `validation_of(arch, seed)` (its stand-alone validation accuracy; never a test accuracy), and
+/// the result is the one of highest validation accuracy, ties going to the higher one-shot
+/// accuracy, then to the earlier. Candidates are distinct when `network_key(arch)` differs: two
+/// architectures that differ only in choices the trained network does not show (the blocks of a
+/// stage whose layers are all dropped, an expansion a block has no use for, widths that round to
+/// the same channels at proxy size) train the same network and score the same one-shot accuracy,
+/// and trained twice they would differ by the seed alone; the first in one-shot order stands for
+/// them. With `k` over the distinct candidates they are all re-ranked (the choice says so); a
+/// single one is the result without any training. `accelnas::error` for an empty pool or `k` 0.
+template <class Train, class Key>
+rerank_choice rerank(std::span<const scored_candidate> pool, std::size_t k, std::uint64_t seed, Train&& validation_of,
+                     Key&& network_key) {
+    require(k >= 1, "--rerank: the re-ranking stage needs at least 1 candidate, got ", k);
+    require(!pool.empty(), "--rerank: no in-band candidate to re-rank");
+    rerank_choice r;
+    r.pool = pool.size();
+    r.asked = k;
+    std::vector<std::size_t> order(pool.size());
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
+        if (pool[i].oneshot_accuracy != pool[j].oneshot_accuracy) return pool[i].oneshot_accuracy > pool[j].oneshot_accuracy;
+        if (pool[i].log_probability != pool[j].log_probability) return pool[i].log_probability > pool[j].log_probability;
+        return i < j;
+    });
+    std::vector<decltype(network_key(pool[0].arch))> seen;
+    for (auto i : order) {
+        const auto& c = pool[i];
+        auto key = network_key(c.arch);
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+        seen.push_back(std::move(key));
+        if (r.candidates.size() < k)
+            r.candidates.push_back({c.arch, c.latency_s, c.oneshot_accuracy, c.log_probability, rerank_seed(seed, r.candidates.size()),
+                                    std::nullopt});
+    }
+    r.distinct = seen.size();
+    std::ostringstream os;
+    const auto pool_text = [&] {
+        std::ostringstream p;
+        p << r.pool << " in-band candidate" << (r.pool == 1 ? "" : "s");
+        if (r.distinct < r.pool) p << " (" << r.distinct << " distinct network" << (r.distinct == 1 ? "" : "s") << ")";
+        return p.str();
+    };
+    if (r.candidates.size() == 1) {
+        os << "the only network among " << pool_text() << " (--rerank " << k << ": nothing to re-rank, no training)";
+        r.choice = os.str();
+        return r;
+    }
+    for (auto& c : r.candidates) c.validation = double(validation_of(std::as_const(c.arch), c.seed));
+    for (std::size_t i = 1; i < r.candidates.size(); ++i) {
+        const auto& x = r.candidates[i];
+        const auto& b = r.candidates[r.chosen];
+        if (*x.validation > *b.validation || (*x.validation == *b.validation && x.oneshot_accuracy > b.oneshot_accuracy))
+            r.chosen = i;
+    }
+    os << "best stand-alone validation accuracy (1 training each) among the " << r.candidates.size()
+       << " best by one-shot accuracy of " << pool_text();
+    if (k > r.distinct) os << " (--rerank " << k << " asked: all of them)";
+    r.choice = os.str();
+    return r;
+}
+
 /// What a one-shot search found.
 struct result {
     space::architecture arch;          ///< the result (`choose_result`: the argmax when within the latency tolerance)
@@ -492,6 +607,9 @@ struct result {
     double oneshot_accuracy = 0;       ///< its accuracy on the validation images with the supernet's weights
     std::string choice;                ///< how it was chosen (`result_choice::choice`)
     std::vector<scored_candidate> candidates;  ///< the candidates scored to choose it (none when the argmax is)
+    std::optional<rerank_choice> reranking;    ///< the re-ranking stage, when `settings::rerank` is set and a candidate was in band
+    double rerank_cpu_s = 0;           ///< CPU seconds of the re-ranking stage's trainings
+    double pool_cpu_s = 0;             ///< CPU seconds of gathering and scoring the candidates (with `settings::rerank` set)
     std::vector<double> standalone_validation, standalone_test;  ///< per seed, trained from scratch
     std::vector<search::evaluation> steps;  ///< every step (the journal's records)
     /// The final policy: per decision, the probability of each choice (its argmax is `mode`).
@@ -576,6 +694,9 @@ inline void validate(const settings& s) {
     require(s.threads >= 1, "--threads must be at least 1");
     require(s.choice_window >= 0 && s.choice_window <= 1, "--choice-window must be in [0, 1], got ", s.choice_window);
     require(s.latency_ms >= 0, "--latency-ms must be positive, got ", s.latency_ms);
+    require(s.rerank <= s.choice_candidates, "--rerank ", s.rerank, " is more than --choice-candidates ", s.choice_candidates,
+            ": the re-ranked candidates are the best of at most --choice-candidates in-band candidates");
+    require(s.rerank == 0 || s.random_floor == 0, "--rerank applies to a search, not to --random-floor");
     validate(s.proxy);
 }
 
@@ -693,14 +814,32 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         auto p = path_of(net, sp, a, s.proxy, classes);
         return oneshot_accuracy(net, p, recal, data, data.validation, s.proxy);
     };
+    const auto cpu0 = std::clock();
     const auto ch = choose_result(ctrl, r.steps, s.steps, s.choice_window, target_s, s.latency_tolerance, s.choice_candidates,
-                                  latency_of, score);
+                                  latency_of, score, s.rerank > 0);
+    const auto cpu1 = std::clock();
     const auto& at = ch.at;
     r.arch = ch.arch;
     r.latency_s = ch.latency_s;
     r.choice = ch.choice;
     r.candidates = ch.candidates;
     r.finished = true;
+    if (s.rerank > 0) r.pool_cpu_s = double(cpu1 - cpu0) / CLOCKS_PER_SEC;
+    if (s.rerank > 0 && !ch.candidates.empty()) {
+        // one training each, scored on the validation images only: the test split takes no part in the choice
+        auto rr = rerank(
+            ch.candidates, s.rerank, s.seed,
+            [&](const space::architecture& a, std::uint64_t seed) {
+                return proxy_train(proxy_network(sp, a, s.proxy, classes), data, s.proxy, seed, false).validation;
+            },
+            [&](const space::architecture& a) { return trained_network_key(sp, a, s.proxy, classes); });
+        r.rerank_cpu_s = double(std::clock() - cpu1) / CLOCKS_PER_SEC;
+        const auto& c = rr.candidates[rr.chosen];
+        r.arch = c.arch;
+        r.latency_s = c.latency_s;
+        r.choice = rr.choice;
+        r.reranking = std::move(rr);
+    }
     const double mode_lp = ctrl.log_probability(r.mode);
     log << "  most likely architecture: " << search_run::ms(r.mode_latency_s) << " ms; most likely within +-"
         << s.latency_tolerance * 100 << "% of the target: " << search_run::ms(at.latency_s) << " ms"
@@ -711,8 +850,27 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         log << "  candidate: " << search_run::ms(c.latency_s) << " ms, probability ratio " << std::exp(c.log_probability - mode_lp)
             << (c.recently_trained ? ", recently trained" : ", the most likely in band") << ", one-shot accuracy "
             << std::setprecision(4) << c.oneshot_accuracy << std::setprecision(6) << "\n";
+    if (s.rerank > 0 && !r.reranking) log << "  re-ranking: no in-band candidate, nothing to re-rank\n";
+    if (r.reranking) {
+        const auto& rr = *r.reranking;
+        log << "  re-ranking: " << rr.pool << " in-band candidate" << (rr.pool == 1 ? "" : "s") << ", " << rr.distinct
+            << " distinct network"
+            << (rr.distinct == 1 ? "" : "s") << " at proxy size"
+            << (rr.asked > rr.distinct ? ", fewer than --rerank " + std::to_string(rr.asked) + ": all of them" : std::string())
+            << "\n";
+        for (std::size_t i = 0; i < rr.candidates.size(); ++i) {
+            const auto& c = rr.candidates[i];
+            log << "  re-ranked: " << search_run::ms(c.latency_s) << " ms, one-shot accuracy " << std::setprecision(4)
+                << c.oneshot_accuracy;
+            if (c.validation) log << ", stand-alone validation " << *c.validation << " (seed " << c.seed << ")";
+            log << std::setprecision(6) << (i == rr.chosen ? ", chosen" : "") << "\n";
+        }
+        log << "  re-ranking CPU: " << r.pool_cpu_s << " s gathering and scoring the candidates, " << r.rerank_cpu_s
+            << " s training\n";
+    }
     log << "  result: " << r.choice << ", " << search_run::ms(r.latency_s) << " ms\n";
-    r.oneshot_accuracy = ch.oneshot_accuracy ? *ch.oneshot_accuracy : score(r.arch);
+    r.oneshot_accuracy = r.reranking ? r.reranking->candidates[r.reranking->chosen].oneshot_accuracy
+                         : ch.oneshot_accuracy ? *ch.oneshot_accuracy : score(r.arch);
     std::tie(r.standalone_validation, r.standalone_test) = standalone(sp, r.arch, data, s);
     // The policy itself, not only its most likely point: what a search prefers shows in how much
     // probability it puts on each choice, which one argmax hides.
@@ -743,6 +901,21 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
                      {"policy", policy},
                      {"standalone_validation", r.standalone_validation},
                      {"standalone_test", r.standalone_test}};
+    if (s.rerank > 0) {
+        // no test accuracy here: the re-ranked candidates were scored on the validation images only
+        nlohmann::json list = nlohmann::json::array();
+        if (r.reranking)
+            for (const auto& c : r.reranking->candidates)
+                list.push_back({{"arch", sp.to_text(c.arch)}, {"latency_ms", c.latency_s * 1e3},
+                                {"oneshot_accuracy", c.oneshot_accuracy},
+                                {"standalone_validation", c.validation ? nlohmann::json(*c.validation) : nlohmann::json()},
+                                {"seed", c.seed}});
+        j["rerank"] = {{"asked", s.rerank}, {"pool", ch.candidates.size()},
+                       {"distinct_networks", r.reranking ? nlohmann::json(r.reranking->distinct) : nlohmann::json()},
+                       {"candidates", list},
+                       {"chosen", r.reranking ? nlohmann::json(r.reranking->chosen) : nlohmann::json()},
+                       {"pool_cpu_s", r.pool_cpu_s}, {"training_cpu_s", r.rerank_cpu_s}};
+    }
     write_file_atomically((dir / "oneshot.json").string(), j.dump(2) + "\n");
     return r;
 }
@@ -845,7 +1018,25 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
         << std::defaultfloat << "  (the most likely architecture overall: " << search_run::ms(r.mode_latency_s) << " ms"
         << (r.mode == r.arch ? ", the same one)\n" : ": " + sp.to_text(r.mode) + ")\n")
         << "  one-shot validation accuracy (shared weights): " << std::fixed << std::setprecision(4)
-        << r.oneshot_accuracy << "\n"
+        << r.oneshot_accuracy << "\n";
+    if (r.reranking) {
+        const auto& rr = *r.reranking;
+        out << "  re-ranked (" << rr.candidates.size() << " of " << rr.pool << " in-band candidate" << (rr.pool == 1 ? "" : "s")
+            << ", " << rr.distinct << " distinct network" << (rr.distinct == 1 ? "" : "s") << ", --rerank " << rr.asked
+            << "; stand-alone validation, 1 training each; CPU " << std::setprecision(1) << r.pool_cpu_s + r.rerank_cpu_s
+            << " s):\n" << std::setprecision(4);
+        for (std::size_t i = 0; i < rr.candidates.size(); ++i) {
+            const auto& c = rr.candidates[i];
+            out << "    " << (i == rr.chosen ? "* " : "  ") << search_run::ms(c.latency_s) << " ms, one-shot " << c.oneshot_accuracy
+                << ", validation ";
+            if (c.validation)
+                out << *c.validation << " (seed " << c.seed << ")";
+            else
+                out << "not trained";
+            out << ": " << sp.to_text(c.arch) << "\n";
+        }
+    }
+    out
         << "  stand-alone validation accuracy: " << mean_std(r.standalone_validation) << "\n"
         << "  stand-alone test accuracy (reported only): " << mean_std(r.standalone_test) << "\n" << std::defaultfloat;
     return true;
