@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
             const auto eq = c.find('=');
             require(eq != std::string::npos && eq > 0 && eq + 1 < c.size(), "--config '", c, "': expected TARGET=FILE");
             const auto name = c.substr(0, eq), path = c.substr(eq + 1);
-            opt.service.configs[name] = {hw::read_config(path), path};
+            // a partial file overrides that target's shipped config, not the library defaults
+            opt.service.configs[name] = {hw::read_config(path, hw::targets::target_config(name)), path};
         }
         require(drain_seconds >= 0, "--drain-seconds must not be negative");
         service::server srv(opt);

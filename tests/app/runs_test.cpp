@@ -82,6 +82,21 @@ TEST_CASE("calibration: the start config is checked against the target", "[app]"
     s.config_path.clear();
     CHECK(std::get<hw::edgetpu_config>(cal::start_config(s)).host_bytes_per_second ==
           hw::targets::coral_devboard().host_bytes_per_second);
+    // A partial file overrides the target's shipped config: the keys it leaves out keep
+    // coral-latbench's values (which differ from the library defaults), not the defaults.
+    const auto part = (d / "partial.json").string();
+    std::ofstream(part) << R"({"schema": "accelnas.hw_config", "kind": "edgetpu", "clock_hz": 400e6})";
+    s.target = "coral-latbench";
+    s.config_path = part;
+    const auto latbench = hw::targets::coral_latbench();
+    REQUIRE(latbench.op_overhead_cycles != hw::edgetpu_config{}.op_overhead_cycles);
+    REQUIRE(latbench.overlap_branch_setup != hw::edgetpu_config{}.overlap_branch_setup);
+    const auto started = std::get<hw::edgetpu_config>(cal::start_config(s));
+    CHECK(started.clock_hz == 400e6);
+    CHECK(started.op_overhead_cycles == latbench.op_overhead_cycles);
+    CHECK(started.overlap_branch_setup == latbench.overlap_branch_setup);
+    CHECK(started.tile_bytes_per_cycle == latbench.tile_bytes_per_cycle);
+    s.config_path.clear();
     s.target = "systolic-8x8-ws";
     CHECK_THROWS_WITH(cal::start_config(s), Catch::StartsWith("target 'systolic-8x8-ws' has no free parameters to fit"));
 

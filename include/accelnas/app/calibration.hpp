@@ -133,13 +133,14 @@ struct settings {
 };
 
 /// The start config of `s.target`: the shipped description, or `s.config_path` when given (whose
-/// kind must match the target). `accelnas::error` for targets without free parameters.
+/// kind must match the target; keys the file leaves out keep the target's shipped values, not the
+/// library defaults). `accelnas::error` for targets without free parameters.
 inline hw::device_config start_config(const settings& s) {
     const auto shipped = shipped_config(s.target);
     require(!std::holds_alternative<hw::systolic_config>(shipped), "target '", s.target,
             "' has no free parameters to fit (calibrate one of: ", named_target_list(), ")");
     std::optional<hw::device_config> file;
-    if (!s.config_path.empty()) file = hw::read_config(s.config_path);
+    if (!s.config_path.empty()) file = hw::read_config(s.config_path, hw::targets::target_config(s.target));
     if (const auto* cpu = std::get_if<hw::cpu_config>(&shipped))
         return file ? config_for<hw::cpu_config>(*file, s.target, "--config") : *cpu;
     return file ? config_for<hw::edgetpu_config>(*file, s.target, "--config") : std::get<hw::edgetpu_config>(shipped);
