@@ -18,13 +18,16 @@ if(ACCELNAS_BUILD_TESTS AND ACCELNAS_SERVICE_FIXTURE)
     ${PROJECT_SOURCE_DIR}/tests/service/search_journal.sh $<TARGET_FILE:accelnas-search> ${_fx} ${CMAKE_CURRENT_BINARY_DIR}/service-search)
   # Beyond loopback without a token: refused before listening.
   accelnas_smoke_test("service: beyond loopback needs a token" $<TARGET_FILE:accelnas-serve> --listen 0.0.0.0:0)
-  accelnas_smoke_test("service: bad --config" $<TARGET_FILE:accelnas-serve> --listen 127.0.0.1:0 --config tpu9=x.json)
+  accelnas_smoke_test("service: bad --config" $<TARGET_FILE:accelnas-serve> --listen 127.0.0.1:0 --config coral-usb=x.json)
+  accelnas_smoke_test("service: --config of an unknown target" $<TARGET_FILE:accelnas-serve> --listen 127.0.0.1:0 --config tpu9=x.json)
   set_tests_properties("examples: service: search through the server gives the in-process journal" PROPERTIES
     FIXTURES_REQUIRED service_server LABELS "examples;service")
   set_tests_properties("examples: service: beyond loopback needs a token" PROPERTIES
     PASS_REGULAR_EXPRESSION "reaches beyond this machine: give a shared token with --token-file" LABELS "examples;service")
   set_tests_properties("examples: service: bad --config" PROPERTIES
-    PASS_REGULAR_EXPRESSION "cannot open|x.json" LABELS "examples;service")
+    PASS_REGULAR_EXPRESSION "hw config: cannot open 'x.json'" LABELS "examples;service")
+  set_tests_properties("examples: service: --config of an unknown target" PROPERTIES
+    PASS_REGULAR_EXPRESSION "unknown Edge TPU target 'tpu9'" LABELS "examples;service")
 endif()
 
 # The Python client (Debian's python3-grpcio and protoc) against the fixture server, bit-identical to
