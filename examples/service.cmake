@@ -27,7 +27,7 @@ if(ACCELNAS_BUILD_TESTS AND ACCELNAS_SERVICE_FIXTURE)
   set_tests_properties("examples: service: bad --config" PROPERTIES
     PASS_REGULAR_EXPRESSION "hw config: cannot open 'x.json'" LABELS "examples;service")
   set_tests_properties("examples: service: --config of an unknown target" PROPERTIES
-    PASS_REGULAR_EXPRESSION "unknown Edge TPU target 'tpu9'" LABELS "examples;service")
+    PASS_REGULAR_EXPRESSION "--config tpu9=x.json: unknown target 'tpu9'" LABELS "examples;service")
 endif()
 
 # The Python client (Debian's python3-grpcio and protoc) against the fixture server, bit-identical to

@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
                                                    cli.count("--controller-lr") > 0, cli.count("--tunas-beta") > 0);
             return app::oneshot::run(o, std::cout, std::cerr) ? app::exit_success : app::exit_failure;
         }
+        require(cli.count("--rerank") == 0, "--rerank applies to --method oneshot only");
 #ifdef ACCELNAS_WITH_MPI
         const bool ok = dist::run_search(mpi, s, std::cout, std::cerr, search::is_terminal(2));
 #else

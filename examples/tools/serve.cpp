@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
             const auto eq = c.find('=');
             require(eq != std::string::npos && eq > 0 && eq + 1 < c.size(), "--config '", c, "': expected TARGET=FILE");
             const auto name = c.substr(0, eq), path = c.substr(eq + 1);
+            const auto names = hw::targets::names();
+            require(std::find(names.begin(), names.end(), name) != names.end(), "--config ", c, ": unknown target '", name,
+                    "' (a config replaces a shipped target)");
             // a partial file overrides that target's shipped config, not the library defaults
             opt.service.configs[name] = {hw::read_config(path, hw::targets::target_config(name)), path};
         }

@@ -747,6 +747,14 @@ TEST_CASE("oneshot: re-ranking trains the K best by one-shot accuracy once each 
         CHECK(trained.empty());
         CHECK(r.choice == "the only network among 1 in-band candidate (--rerank 3: nothing to re-rank, no training)");
     }
+    {  // a one-shot tie goes to the more likely even when it comes later in the pool: K = 1 keeps (1, 1)
+        trained.clear();
+        const std::vector<app::oneshot::scored_candidate> tie{os_pool_entry(1, 0, 0.70, -4), os_pool_entry(1, 1, 0.70, -2)};
+        const auto r = app::oneshot::rerank(tie, 1, 7, train, os_same);
+        REQUIRE(r.candidates.size() == 1);
+        CHECK(r.candidates[0].arch == os_arch(1, 1));
+        CHECK(trained.empty());
+    }
     CHECK_THROWS_WITH(app::oneshot::rerank(pool, 0, 7, train, os_same), Catch::Contains("--rerank"));
     CHECK_THROWS_WITH(app::oneshot::rerank(std::span<const app::oneshot::scored_candidate>(), 2, 7, train, os_same),
                       Catch::Contains("no in-band candidate"));

@@ -429,6 +429,18 @@ TEST_CASE("configs round-trip through JSON and bad JSON names the key", "[hw][ba
     j = hw::config_to_json(c);
     j["clock_hz"] = -5.0;
     CHECK_THROWS_WITH(hw::config_from_json(j), Catch::Contains("clock_hz"));
+    // overlap_branch_setup: coral-latbench ships it off (the default is on), so a round trip that
+    // dropped the key would come back with the default
+    const auto lb = hw::targets::coral_latbench();
+    REQUIRE_FALSE(lb.overlap_branch_setup);
+    CHECK_FALSE(std::get<hw::edgetpu_config>(hw::config_from_json(hw::config_to_json(lb))).overlap_branch_setup);
+    j = hw::config_to_json(lb);
+    j["overlap_branch_setup"] = 1;
+    CHECK_THROWS_WITH(hw::config_from_json(j), Catch::Contains("overlap_branch_setup"));
+    const nlohmann::json serial = {{"schema", "accelnas.hw_config"}, {"kind", "edgetpu"}, {"overlap_branch_setup", false}};
+    const auto usb_serial = std::get<hw::edgetpu_config>(hw::config_from_json(serial, hw::targets::target_config("coral-usb")));
+    CHECK_FALSE(usb_serial.overlap_branch_setup);
+    CHECK(usb_serial.host_bytes_per_second == hw::targets::coral_usb().host_bytes_per_second);
     // A config from a file replaces the shipped one; its kind must match the target.
     CHECK_THROWS_WITH(hw::make_target("coral-usb", "sim", hw::device_config{p}), Catch::Contains("edgetpu config"));
     auto faster = c;
