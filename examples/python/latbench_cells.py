@@ -9,7 +9,8 @@ expression build the same graph; groups show where a config prices a cell struct
 `add(pool(x),conv3(x))` against `add(conv3(x),pool(x))` (the same cell, siblings in the other order).
 
 Input: the per-row output of `accelnas-calibrate ... --rows` (lines `fit ARCH measured X ms predicted
-Y ms`, and `held-out ...`); only the fitted rows are grouped unless `--held-out` is given.
+Y ms`, and `held-out ...`); only the fitted rows are grouped unless `--held-out` is given. Uses
+`latbench_groups.py` (beside it) for the cell's edges and only the standard library.
 
     accelnas-calibrate --target coral-latbench --estimator sim \
         --measurements reference/latbench_edgetpu_calibration.csv --holdout 0.5 --max-evaluations 0 --rows > ROWS.txt
@@ -20,26 +21,15 @@ import collections
 import re
 import statistics
 
-OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
-EDGE_FROM = [0, 0, 1, 0, 1, 2]
-EDGE_TO = [1, 2, 2, 3, 3, 3]
+from latbench_groups import EDGE_FROM, EDGE_TO, parse, reach  # the same directory
+
 KIND = {2: "conv1", 3: "conv3", 4: "pool"}
-
-
-def parse(arch):
-    return [OPS.index(tok.split("~")[0]) for node in arch.split("+") for tok in node.strip("|").split("|")]
 
 
 def build(arch):
     """The cell's ops in creation order, each (kind, input indices; -1 = the cell input), and the output."""
     v = parse(arch)
-    fwd, bwd = [True, False, False, False], [False, False, False, True]
-    for e in range(6):
-        if v[e] and fwd[EDGE_FROM[e]]:
-            fwd[EDGE_TO[e]] = True
-    for e in reversed(range(6)):
-        if v[e] and bwd[EDGE_TO[e]]:
-            bwd[EDGE_FROM[e]] = True
+    fwd, bwd = reach(v)
     ops = []
     if not fwd[3]:
         return ops, None

@@ -30,7 +30,8 @@ def parse(arch):
     return [OPS.index(tok.split("~")[0]) for node in arch.split("+") for tok in node.strip("|").split("|")]
 
 
-def live_edges(v):
+def reach(v):
+    """Per node of the cell: reachable from the input (fwd), reaching the output (bwd)."""
     fwd, bwd = [True, False, False, False], [False, False, False, True]
     for e in range(6):
         if v[e] and fwd[EDGE_FROM[e]]:
@@ -38,6 +39,11 @@ def live_edges(v):
     for e in reversed(range(6)):
         if v[e] and bwd[EDGE_TO[e]]:
             bwd[EDGE_FROM[e]] = True
+    return fwd, bwd
+
+
+def live_edges(v):
+    fwd, bwd = reach(v)
     return [bool(v[e]) and fwd[EDGE_FROM[e]] and bwd[EDGE_TO[e]] for e in range(6)]
 
 
