@@ -584,12 +584,10 @@ rerank_choice rerank(std::span<const scored_candidate> pool, std::size_t k, std:
         return r;
     }
     for (auto& c : r.candidates) c.validation = double(validation_of(std::as_const(c.arch), c.seed));
-    for (std::size_t i = 1; i < r.candidates.size(); ++i) {
-        const auto& x = r.candidates[i];
-        const auto& b = r.candidates[r.chosen];
-        if (*x.validation > *b.validation || (*x.validation == *b.validation && x.oneshot_accuracy > b.oneshot_accuracy))
-            r.chosen = i;
-    }
+    // candidates are in one-shot order, so keeping the earlier on a validation tie keeps the higher
+    // one-shot accuracy (then the more likely)
+    for (std::size_t i = 1; i < r.candidates.size(); ++i)
+        if (*r.candidates[i].validation > *r.candidates[r.chosen].validation) r.chosen = i;
     os << "best stand-alone validation accuracy (1 training each) among the " << r.candidates.size()
        << " best by one-shot accuracy of " << pool_text();
     if (k > r.distinct) os << " (--rerank " << k << " asked: all of them)";
