@@ -21,6 +21,7 @@
 #include <accelnas/dist/search_run.hpp>
 #endif
 
+#include <initializer_list>
 #include <iostream>
 
 using namespace accelnas;
@@ -122,14 +123,24 @@ int main(int argc, char** argv) {
                 return hw::any_accelerator(service::remote_accelerator(server, t, e));
             };
 #endif
+        // an option the chosen method does not read is an error, not silently ignored
+        const auto only = [&](std::initializer_list<const char*> names, const char* m) {
+            for (const char* n : names) require(cli.count(n) == 0, n, " applies to --method ", m, " only");
+        };
         if (app::oneshot::is_oneshot(method)) {
             // one-shot reports its result against a two-sided band (its controller aims at the target)
             require(s.latency_band == "two-sided", "--latency-band ", s.latency_band, " applies to --method multi-trial only");
+            only({"--controller", "--budget", "--batch", "--reinforce-batch", "--population", "--sample-size", "--rnn-hidden",
+                  "--rnn-lr", "--seeds", "--final-top", "--final-seeds", "--no-baselines", "--alpha", "--beta",
+                  "--memory-bonus", "--quality"},
+                 "multi-trial");
             const auto o = tools::oneshot_settings(oneshot, s, cli.count("--estimator") > 0, cli.count("--reward") > 0,
                                                    cli.count("--controller-lr") > 0, cli.count("--tunas-beta") > 0);
             return app::oneshot::run(o, std::cout, std::cerr) ? app::exit_success : app::exit_failure;
         }
-        require(cli.count("--rerank") == 0, "--rerank applies to --method oneshot only");
+        only({"--steps", "--warmup", "--supernet-lr", "--validation-batch", "--recalibration-images", "--oneshot-seeds",
+              "--random-floor", "--choice-candidates", "--choice-window", "--rerank", "--checkpoint-every"},
+             "oneshot");
 #ifdef ACCELNAS_WITH_MPI
         const bool ok = dist::run_search(mpi, s, std::cout, std::cerr, search::is_terminal(2));
 #else

@@ -50,9 +50,15 @@ grep -q '"latency_band": "two-sided"' "$work/run$n/best.json" || { echo "FAIL: b
 expect 0 "within \+10% of every latency target \(at-most band\)" "$exe" "${base[@]}" --budget 4 --latency-band at-most --latency-tolerance 0.1
 # one-shot's --rerank: a negative count is a usage error, more than --choice-candidates an error naming both
 expect 2 "--rerank: Value -1 not in range" "$exe" "${base[@]}" --method oneshot --rerank -1
-expect 1 "error: --rerank 5 is more than --choice-candidates 4" "$exe" "${base[@]}" --method oneshot --rerank 5 --choice-candidates 4
+expect 1 "error: --rerank 5 is more than --choice-candidates 4" "$exe" --estimator apm --method oneshot --rerank 5 --choice-candidates 4
 expect 1 "error: --rerank applies to --method oneshot only" "$exe" "${base[@]}" --rerank 2
-for i in 9 10 11 12 13 14 18 19 22 23 26 27 28; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
+# an option of the other method is an error naming it, not silently ignored (either direction)
+expect 1 "error: --steps applies to --method oneshot only" "$exe" "${base[@]}" --steps 10
+expect 1 "error: --oneshot-seeds applies to --method oneshot only" "$exe" "${base[@]}" --budget 4 --oneshot-seeds 2
+expect 1 "error: --budget applies to --method multi-trial only" "$exe" --estimator apm --method oneshot --budget 4
+expect 1 "error: --quality applies to --method multi-trial only" "$exe" "${base[@]}" --method oneshot
+expect 1 "error: --final-seeds applies to --method multi-trial only" "$exe" --estimator apm --method oneshot --final-seeds 3
+for i in 9 10 11 12 13 14 18 19 22 23 26 27 28 29 30 31 32 33; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
 # a journal of the old default evolution (population 50, sample 10) resumes with those explicit options
 "$exe" "${base[@]}" --controller evolution --budget 60 --population 50 --sample-size 10 --out "$work/old" > /dev/null 2>&1
 head -1 "$work/old/journal" | grep -q '"evolution":{'  && { echo "FAIL: population 50 / sample 10 should write the journal header of before the options"; fails=$((fails + 1)); }
