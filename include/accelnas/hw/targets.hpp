@@ -95,18 +95,20 @@ inline edgetpu_config coral_devboard() {
 /// (tile and SRAM bandwidth per cycle, pass fill and drain, op set-up), as the Coral targets have
 /// them. Phone memory replaces the host link, fixed at physical values rather than fitted (three
 /// rows cannot tell it apart from the clock): a quarter of LPDDR4X-4266's 34.1 GB/s peak (the
-/// rest serves the SoC) and 1 us per DMA transfer. Only two parameters are fitted, on its 3 rows,
-/// without any ordering (docs/hw.md, "pixel4-edgetpu"):
+/// rest serves the SoC) and 1 us per DMA transfer. Only the clock is fitted, on its 3 rows, without
+/// any ordering: a fit of the clock and the per-inference overhead put the overhead at its lower
+/// bound, 10 us (the rows ask for no fixed cost), where it stays, so the rows determine one
+/// parameter (docs/hw.md, "pixel4-edgetpu"):
 ///
 ///     accelnas-calibrate --target pixel4-edgetpu --estimator sim --holdout 0
-///       --measurements edgetpu_measured_calibration.csv --params clock_hz,inference_overhead_seconds
+///       --measurements edgetpu_measured_calibration.csv --params clock_hz
 inline edgetpu_config pixel4_edgetpu() {
     edgetpu_config c = coral_usb();
     c.name = "pixel4-edgetpu";
     c.host_bytes_per_second = 8.5e9;             // fixed: a quarter of the LPDDR4X-4266 peak
     c.host_latency_seconds = 1e-6;               // fixed: one DMA transfer from DRAM on the SoC
     c.clock_hz = 164.144e6;                      // calibrated (sim, pixel4-edgetpu rows)
-    c.inference_overhead_seconds = 10e-6;        // calibrated: at its lower bound (the rows ask for none)
+    c.inference_overhead_seconds = 10e-6;        // the range's lower bound, where a fit with the clock put it
     c.host = pixel4_cpu();
     return c;
 }
