@@ -346,6 +346,9 @@ TEST_CASE("ListTargets lists the shipped targets with their configs", "[service]
     CHECK(r.max_request_bytes() == (1u << 20));
     for (const auto& t : r.targets()) {
         CHECK_FALSE(t.provenance().empty());
+        // the provenance names what the target's own rows fitted (docs/hw.md, "Targets")
+        if (t.name() == "coral-devboard") CHECK(t.provenance().find("host link fitted") != std::string::npos);
+        if (t.name() == "pixel4-edgetpu") CHECK(t.provenance().find("clock fitted") != std::string::npos);
         const auto cfg = hw::config_from_json(nlohmann::json::parse(t.config_json()));
         if (t.name() == "pixel4-cpu") CHECK(std::get<hw::cpu_config>(cfg).name == "pixel4-cpu");
         else CHECK(hw::to_json(std::get<hw::edgetpu_config>(cfg)) == hw::to_json(hw::targets::edgetpu(t.name())));

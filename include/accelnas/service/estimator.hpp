@@ -168,11 +168,15 @@ struct wire_request {
 
 /// Where the shipped configs come from (docs/hw.md, "Targets").
 inline std::string shipped_provenance(std::string_view target) {
-    if (target == "coral-usb" || target == "coral-devboard")
-        return "shipped: chip mechanisms fitted on LatBench; host link, inference overhead and tile bandwidth fitted "
-               "with accelnas-calibrate on the " + std::string(target) + " rows of edgetpu_measured_calibration.csv";
+    if (target == "coral-usb")
+        return "shipped: chip mechanisms fitted on LatBench, tile bandwidth at the 64 B/cycle port; host link and "
+               "inference overhead fitted with accelnas-calibrate on the coral-usb rows of edgetpu_measured_calibration.csv";
+    if (target == "coral-devboard")
+        return "shipped: coral-usb's chip and inference overhead (the same runtime); host link fitted with "
+               "accelnas-calibrate on the coral-devboard rows of edgetpu_measured_calibration.csv";
     if (target == "pixel4-edgetpu")
-        return "shipped: fitted with accelnas-calibrate on the 3 pixel4-edgetpu rows plus the paper's two orderings on this device";
+        return "shipped: the Coral chip with phone memory (fixed); clock fitted with accelnas-calibrate on the 3 "
+               "pixel4-edgetpu rows, no ordering";
     if (target == "coral-latbench") return "shipped: fitted with accelnas-calibrate on the LatBench rows (NAS-Bench-201 on the Edge TPU)";
     if (target == "pixel4-cpu") return "shipped: conv and pointwise rates fitted with accelnas-calibrate on the pixel4-cpu rows";
     return "shipped";
