@@ -62,10 +62,14 @@ TEST_CASE("calibration: measurement rows become networks of the target", "[app]"
     CHECK_THROWS_WITH(cal::parse_order("mobilenet_v2<mobilenet_v9", 0.05),
                       Catch::StartsWith("--order 'mobilenet_v2<mobilenet_v9': model spec 'mobilenet_v9'"));
 
-    CHECK(cal::default_parameters(hw::targets::pixel4_cpu(), false) == "conv_macs_per_second,pointwise_macs_per_second");
-    CHECK(cal::default_parameters(hw::targets::coral_usb(), false) == "host_bytes_per_second,op_overhead_cycles,inference_overhead_seconds");
-    CHECK(cal::default_parameters(hw::targets::coral_latbench(), true) ==
-          "op_overhead_cycles,inference_overhead_seconds,tile_bytes_per_cycle,vector_width");
+    // the defaults are the shipped recipes (docs/hw.md, "Calibration"): what each target's rows determine
+    CHECK(cal::default_parameters("pixel4-cpu", hw::targets::pixel4_cpu(), false) == "conv_macs_per_second,pointwise_macs_per_second");
+    CHECK(cal::default_parameters("coral-usb", hw::targets::coral_usb(), false) == "host_bytes_per_second,inference_overhead_seconds");
+    CHECK(cal::default_parameters("coral-devboard", hw::targets::coral_devboard(), false) == "host_bytes_per_second");
+    CHECK(cal::default_parameters("pixel4-edgetpu", hw::targets::pixel4_edgetpu(), false) == "clock_hz");
+    CHECK(cal::default_parameters("coral-latbench", hw::targets::coral_latbench(), true) ==
+          "op_overhead_cycles,pool_overhead_cycles,vector_overhead_cycles,inference_overhead_seconds,tile_bytes_per_cycle,"
+          "pass_overhead_cycles,sram_bytes_per_cycle");
 }
 
 TEST_CASE("calibration: the start config is checked against the target", "[app]") {

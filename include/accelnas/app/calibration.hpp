@@ -29,6 +29,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -84,13 +85,19 @@ inline hw::order_constraint parse_order(const std::string& text, double margin) 
     return o;
 }
 
-/// The parameters fitted when none are named: a CPU's conv and pointwise throughputs; an Edge TPU's
-/// on-chip mechanisms for LatBench rows (one chip, many small graphs), its host link and overheads
-/// for whole-model rows.
-inline std::string default_parameters(const target_config& c, bool latbench_rows) {
+/// The parameters fitted when none are named: the recipe the target's shipped config was fitted with
+/// (docs/hw.md, "Calibration"), never more than its rows determine. A CPU's conv and pointwise
+/// throughputs; on LatBench rows (one chip, many small graphs) the chip's mechanisms; on whole-model
+/// rows what the board adds to the chip: coral-usb's host link and per-inference overhead,
+/// coral-devboard's host link (the overhead is coral-usb's: the same runtime), pixel4-edgetpu's clock.
+inline std::string default_parameters(std::string_view target, const target_config& c, bool latbench_rows) {
     if (std::holds_alternative<hw::cpu_config>(c)) return "conv_macs_per_second,pointwise_macs_per_second";
-    return latbench_rows ? "op_overhead_cycles,inference_overhead_seconds,tile_bytes_per_cycle,vector_width"
-                         : "host_bytes_per_second,op_overhead_cycles,inference_overhead_seconds";
+    if (latbench_rows)
+        return "op_overhead_cycles,pool_overhead_cycles,vector_overhead_cycles,inference_overhead_seconds,"
+               "tile_bytes_per_cycle,pass_overhead_cycles,sram_bytes_per_cycle";
+    if (target == "coral-devboard") return "host_bytes_per_second";
+    if (target == "pixel4-edgetpu") return "clock_hz";
+    return "host_bytes_per_second,inference_overhead_seconds";
 }
 
 /// Prints the fitted parameters (before and after), the error on the fitted and held-out rows, each
@@ -153,7 +160,7 @@ inline hw::device_config run(const settings& s, std::ostream& out) {
     const bool latbench = is_nb201_arch(rows[0].label);
     auto opt = s.options;
     for (const auto& t : s.orders) opt.orders.push_back(parse_order(t, s.order_margin));
-    const auto names = split_commas(s.params.empty() ? default_parameters(shipped_config(s.target), latbench) : s.params);
+    const auto names = split_commas(s.params.empty() ? default_parameters(s.target, shipped_config(s.target), latbench) : s.params);
     if (const auto* cpu = std::get_if<hw::cpu_config>(&base)) {
         std::vector<hw::free_parameter<hw::cpu_config>> ps;
         for (const auto& n : names) ps.push_back(hw::cpu_free_parameter(n));
