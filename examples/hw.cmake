@@ -17,6 +17,8 @@ accelnas_smoke_test("hw: trace loads with tracks" /usr/bin/python3 -c
   "import json,sys; d=json.load(open(sys.argv[1])); n={e['args']['name'] for e in d['traceEvents'] if e['name']=='thread_name'}; x=[e for e in d['traceEvents'] if e['ph']=='X']; assert {'host link','dma: input','on-chip network','sequencer','tile 0','tile 15'} <= n and x, n"
   ${CMAKE_CURRENT_BINARY_DIR}/trace_enet_s.json)
 accelnas_smoke_test("hw: estimate unknown target" $<TARGET_FILE:accelnas-estimate> --target tpu9 mobilenet_v2)
+accelnas_smoke_test("hw: estimate refuses bad configs and sizes (exit 1)" bash ${PROJECT_SOURCE_DIR}/tests/hw/bad_cli.sh
+  $<TARGET_FILE:accelnas-estimate> ${CMAKE_CURRENT_BINARY_DIR}/hw-bad-cli)
 accelnas_smoke_test("hw: calibrate coral-usb" $<TARGET_FILE:accelnas-calibrate> --target coral-usb
   --measurements ${_ref}/edgetpu_measured_calibration.csv --holdout 0.3 --params host_bytes_per_second,inference_overhead_seconds
   --out ${CMAKE_CURRENT_BINARY_DIR}/coral-usb-fitted.json)

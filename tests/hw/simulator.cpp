@@ -263,6 +263,17 @@ TEST_CASE("simulator: bad input is a clear error, never a hang", "[hw][sim][bad]
     prog.ops[0].passes[0].block = prog.ops[0].blocks + 5;
     hw::sim::device dev(prog, net, hw::targets::coral_usb(), nullptr);
     CHECK_THROWS_WITH(dev.run(), Catch::Contains("conv2d"));
+    // The event loop's bound: a program that claims fewer instructions than its passes and transfers
+    // (so the bound, 8 per instruction plus 64 per op, is below the events the run needs) stops with
+    // the bound's error naming the op it was at, not a hang.
+    const auto mv1 = zoo::build("mobilenet_v1");
+    auto under = hw::compile(mv1, hw::targets::coral_usb());
+    std::size_t passes = 0;
+    for (const auto& o : under.ops) passes += o.passes.size();
+    REQUIRE(passes > 64 * under.ops.size() + 1024);  // more passes than the understated bound allows events
+    under.instructions = 0;
+    hw::sim::device stuck(under, mv1, hw::targets::coral_usb(), nullptr);
+    CHECK_THROWS_WITH(stuck.run(), Catch::Contains("did not finish within") && Catch::Contains("stuck at"));
 }
 
 TEST_CASE("configs: upper bounds, integer fields, partial overrides of a target", "[hw][bad]") {
