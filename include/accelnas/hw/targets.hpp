@@ -122,7 +122,8 @@ inline edgetpu_config pixel4_edgetpu() {
 /// discrete-event simulator with the fixed 16-bank narrow memory and the LatBench graphs as the
 /// measured models were built (two-input add chains, merged skip paths): the seven chip mechanisms
 /// below, on the 1,000 fit rows of the --holdout 0.5 split (docs/hw.md). The other Coral targets keep
-/// `coral_chip()`'s values and overlap a branch's set-up with its sibling.
+/// `coral_chip()`'s values (but coral-usb's tile bandwidth: the 64 B/cycle port) and overlap a
+/// branch's set-up with its sibling.
 inline edgetpu_config coral_latbench() {
     edgetpu_config c = coral_chip();
     c.name = "coral-latbench";
