@@ -16,6 +16,7 @@
 //   example_hw_accuracy --fit-ceilings [--fit-count 300] [--fit-seed 11] [--target T]...
 
 #include <accelnas/app/apm_check.hpp>
+#include <accelnas/app/calibration.hpp>
 #include <accelnas/hw.hpp>
 #include <accelnas/space/registry.hpp>
 #include <accelnas/zoo/nasbench201.hpp>
@@ -28,7 +29,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <utility>
 
 using namespace accelnas;
 
@@ -144,50 +144,53 @@ std::string family_of(const std::string& m) {
 void leave_family_out(const std::vector<hw::measurement>& wm, int evals) {
     struct plan {
         const char* target;
-        std::vector<const char*> params;
         bool by_row;
-        const char* overhead_from;  // the plan whose refitted overhead this target takes, or nullptr
+        const char* overhead_from;  // the target whose refitted overhead this one takes, or nullptr
     };
-    const std::vector<plan> plans{
-        {"coral-usb", {"host_bytes_per_second", "inference_overhead_seconds"}, false, nullptr},
-        {"coral-devboard", {"host_bytes_per_second"}, false, "coral-usb"},
-        {"pixel4-edgetpu", {"clock_hz"}, false, nullptr},
-        {"pixel4-edgetpu", {"clock_hz"}, true, nullptr}};
-    const auto plan_of = [&](const std::string& t) {
-        return *std::find_if(plans.begin(), plans.end(), [&](const plan& p) { return t == p.target; });
+    const std::vector<plan> plans{{"coral-usb", false, nullptr},
+                                  {"coral-devboard", false, "coral-usb"},
+                                  {"pixel4-edgetpu", false, nullptr},
+                                  {"pixel4-edgetpu", true, nullptr}};
+    // The parameters refitted: the target's shipped recipe (accelnas-calibrate's default).
+    const auto params_of = [](const char* target) {
+        return app::calibration::split_commas(
+            app::calibration::default_parameters(target, app::shipped_config(target), false));
     };
-    // rows of a target, each with its group (family or row)
-    const auto rows_of = [&](const plan& pl) {
-        std::vector<std::pair<hw::calibration_row, std::string>> rows;
-        for (const auto& m : wm)
-            if (m.target == pl.target)
-                rows.push_back({{zoo::build(m.network, {.resolution = m.input}), m.latency_ms * 1e-3, m.network},
-                                pl.by_row ? m.network : family_of(m.network)});
-        return rows;
+    // A target's rows, built once.
+    std::map<std::string, std::vector<hw::calibration_row>> rows_by_target;
+    const auto rows_of = [&](const char* target) -> const std::vector<hw::calibration_row>& {
+        auto [it, added] = rows_by_target.try_emplace(target);
+        if (added)
+            for (const auto& m : wm)
+                if (m.target == target)
+                    it->second.push_back({zoo::build(m.network, {.resolution = m.input}), m.latency_ms * 1e-3, m.network});
+        return it->second;
     };
-    // the plan's parameters refitted on its rows outside group `g` (and the overhead's source first)
+    const auto group_of = [](bool by_row, const hw::calibration_row& r) { return by_row ? r.label : family_of(r.label); };
+    // The target's parameters refitted on its rows outside group `g` (the overhead's source first).
     std::map<std::string, hw::calibration_result<hw::edgetpu_config>> done;  // by target and group: coral-usb's refits are reused
     const auto refit = [&](const plan& pl, const std::string& g, const auto& self) -> hw::calibration_result<hw::edgetpu_config> {
         const std::string key = std::string(pl.target) + "/" + g;
         if (const auto it = done.find(key); it != done.end()) return it->second;
         auto base = hw::targets::edgetpu(pl.target);
         if (pl.overhead_from)
-            base.inference_overhead_seconds = self(plan_of(pl.overhead_from), g, self).config.inference_overhead_seconds;
+            base.inference_overhead_seconds =
+                self(plan{pl.overhead_from, pl.by_row, nullptr}, g, self).config.inference_overhead_seconds;
         std::vector<hw::free_parameter<hw::edgetpu_config>> ps;
-        for (const char* n : pl.params) ps.push_back(hw::edgetpu_free_parameter(n, pl.target));
+        for (const auto& n : params_of(pl.target)) ps.push_back(hw::edgetpu_free_parameter(n, pl.target));
         std::vector<hw::calibration_row> in;
-        for (const auto& [row, group] : rows_of(pl))
-            if (group != g) in.push_back(row);
+        for (const auto& row : rows_of(pl.target))
+            if (group_of(pl.by_row, row) != g) in.push_back(row);
         return done[key] = hw::fit_config<hw::simulator>(base, ps, in, {.holdout = 0.0, .max_evaluations = evals});
     };
     std::printf("4. leave one family out (simulator; the shipped fit's parameters refitted without the family, %d"
                 " evaluations; pixel4-edgetpu also one row out)\n", evals);
     for (const auto& pl : plans) {
         std::string names;
-        for (const char* n : pl.params) names += (names.empty() ? "" : ", ") + std::string(n);
-        const auto rows = rows_of(pl);
+        for (const auto& n : params_of(pl.target)) names += (names.empty() ? "" : ", ") + n;
+        const auto& rows = rows_of(pl.target);
         std::vector<std::string> groups;
-        for (const auto& r : rows) groups.push_back(r.second);
+        for (const auto& r : rows) groups.push_back(group_of(pl.by_row, r));
         std::sort(groups.begin(), groups.end());
         groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
         std::printf(" %s, one %s out (refitted: %s%s%s)\n", pl.target, pl.by_row ? "row" : "family", names.c_str(),
@@ -198,8 +201,8 @@ void leave_family_out(const std::vector<hw::measurement>& wm, int evals) {
             const auto res = refit(pl, g, refit);
             const hw::simulator sim_g(res.config);
             std::printf("  %-18s out:", g.c_str());
-            for (const auto& [row, group] : rows)
-                if (group == g) {
+            for (const auto& row : rows)
+                if (group_of(pl.by_row, row) == g) {
                     const double e = sim_g.seconds(row.net) / row.seconds - 1;
                     out_err.push_back(std::abs(e));
                     std::printf(" %s %+.1f%%", row.label.c_str(), 100 * e);
