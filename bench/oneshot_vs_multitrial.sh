@@ -19,7 +19,10 @@
 # in OUT_DIR (a missing random-floor run is left out of it). RERANK=K (default 0: off) adds --rerank K to
 # the one-shot searches (the K best in-band candidates trained once each, the best by validation kept);
 # the table then shows the CPU of that stage (gathering and scoring the candidates, the K trainings),
-# which the one-shot CPU column already includes.
+# which the one-shot CPU column already includes. ONESHOT_ARGS adds options to the one-shot searches
+# only (e.g. --distill). REUSE=DIR runs the one-shot searches only and copies the multi-trial searches
+# and the random floor from DIR, an earlier run of this script with the same settings (their CPU
+# times are then those of that run, measured under its load).
 set -euo pipefail
 build=${1:-build}
 out=${2:-$(mktemp -d)}
@@ -50,22 +53,33 @@ if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
 [ -x /usr/bin/time ] || { echo "no /usr/bin/time (bash cmake/install-deps.sh installs it)" >&2; exit 1; }
 start_load_sampler "$out"
 pids=()
+reuse=${REUSE:-}
 for s in $SEEDS; do
   # shellcheck disable=SC2086
   run "oneshot-s$s" --method oneshot "${common[@]}" --steps "$STEPS" --oneshot-seeds 3 --seed "$s" $ONESHOT_ARGS & pids+=($!)
+  if [ -n "$reuse" ]; then
+    [ -f "$reuse/multitrial-s$s/best.json" ] || { echo "REUSE=$reuse holds no multitrial-s$s" >&2; exit 1; }
+    rm -rf "${out:?}/multitrial-s$s"; cp -r "$reuse/multitrial-s$s" "$reuse/multitrial-s$s".* "$out/"
+    continue
+  fi
   run "multitrial-s$s" "${common[@]}" --controller reinforce --budget "$BUDGET" --final-top 1 --final-seeds 3 \
       --no-baselines --latency-band at-most --seed "$s" & pids+=($!)
 done
 first=$(echo "$SEEDS" | awk '{print $1}')
-run "random-floor" --method oneshot "${common[@]}" --random-floor "$FLOOR" --oneshot-seeds 3 --seed "$first" & pids+=($!)
+if [ -n "$reuse" ]; then
+  [ -f "$reuse/random-floor/random_floor.json" ] || { echo "REUSE=$reuse holds no random-floor" >&2; exit 1; }
+  rm -rf "${out:?}/random-floor"; cp -r "$reuse/random-floor" "$reuse/random-floor".* "$out/"
+else
+  run "random-floor" --method oneshot "${common[@]}" --random-floor "$FLOOR" --oneshot-seeds 3 --seed "$first" & pids+=($!)
+fi
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status = 0 ] || { echo "a run failed: see $out/*.err" >&2; exit 1; }
 fi
 
-python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" "$EPOCHS" "$TRAIN_IMAGES" "$RERANK" <<'EOF'
+python3 - "$out" "$TARGET" "$LATENCY_MS" "$STEPS" "$BUDGET" "$BETA" "$SEEDS" "$EPOCHS" "$TRAIN_IMAGES" "$RERANK" "$ONESHOT_ARGS" "${REUSE:-}" <<'EOF'
 import json, re, statistics as st, sys, os
-out, target, t_ms, steps, budget, beta, seeds, epochs, train_images, rerank = sys.argv[1:11]
+out, target, t_ms, steps, budget, beta, seeds, epochs, train_images, rerank, oneshot_args, reuse = sys.argv[1:13]
 seeds = seeds.split()
 def cpu_wall(name):
     t = open(os.path.join(out, name + ".time")).read()
@@ -101,7 +115,9 @@ if os.path.exists(floor):
     floor_cpu, floor_wall = cpu_wall("random-floor")
 load = [float(l.split()[1]) for l in open(os.path.join(out, "load.txt")) if l.strip()]
 print(f"target {target} {t_ms} ms (APM), tunas beta {beta}; proxy {epochs} epoch(s) on {train_images} training images; "
-      f"one-shot {steps} steps" + (f" re-ranked (--rerank {rerank})" if rerank != "0" else "") + f", multi-trial {budget} candidates; "
+      f"one-shot {steps} steps" + (f" re-ranked (--rerank {rerank})" if rerank != "0" else "")
+      + (f" ({oneshot_args.strip()})" if oneshot_args.strip() else "") + f", multi-trial {budget} candidates"
+      + (f" (and the floor) from {reuse}" if reuse else "") + "; "
       f"load average during the runs: mean {st.mean(load):.1f}, min {min(load):.1f}, max {max(load):.1f} (2 cores)")
 print(f"{'method':12} {'seed':>4} {'latency ms':>10} {'vs target':>9} {'validation (3 trainings)':>26} {'test (3 trainings)':>26} "
       f"{'CPU s':>7} {'wall s':>7}")
@@ -135,7 +151,8 @@ if "oneshot" in summary and "multi-trial" in summary:
     print(f"one-shot's CPU time per search: {ratio:.2f}x multi-trial's")
 summary["load"] = dict(mean=st.mean(load), min=min(load), max=max(load))
 summary["settings"] = dict(target=target, latency_ms=float(t_ms), steps=int(steps), budget=int(budget), tunas_beta=float(beta), seeds=seeds,
-                           epochs=int(epochs), train_images=int(train_images), rerank=int(rerank))
+                           epochs=int(epochs), train_images=int(train_images), rerank=int(rerank),
+                           oneshot_args=oneshot_args.split(), multi_trial_and_floor_from=reuse or None)
 json.dump(dict(summary=summary, rows=rows), open(os.path.join(out, "summary.json"), "w"), indent=1)
 with open(os.path.join(out, "summary.csv"), "w") as f:
     f.write("method,seed,latency_ms,validation_mean,validation_std,test_mean,test_std,cpu_s,wall_s,most_likely_latency_ms,arch\n")

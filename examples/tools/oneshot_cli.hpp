@@ -19,6 +19,9 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
                    "with a decaying probability)")->capture_default_str()->check(half_open(0.0, 1.0));
     cli.add_option("--supernet-lr", o.supernet_lr, "one-shot: peak learning rate of the shared weights (cosine)")
         ->capture_default_str()->check(CLI::Range(1e-12, 1e38));
+    cli.add_flag("--distill", o.distill, "one-shot: each step also trains the sampled architecture with its kernels, expansions, "
+                 "widths and layers at their largest (on the labels) and trains the sampled path on that teacher's predictions "
+                 "(the sandwich rule's largest path with in-place distillation; one SGD step of the summed gradients)");
     cli.add_option("--validation-batch", o.validation_batch, "one-shot: validation images that score each step's path (batch norm normalising by their own statistics)")
         ->capture_default_str()->check(count_range(1, 100000));
     cli.add_option("--recalibration-images", o.recalibration_images,

@@ -197,6 +197,106 @@ TEST_CASE("oneshot: training a path updates the slices it uses and nothing else"
     for (std::size_t i = 0; i < y1.size(); ++i) REQUIRE(y1.data()[i] == y2.data()[i]);
 }
 
+TEST_CASE("oneshot: accumulating one path and applying is that path's training step, bit for bit", "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g1(8), g2(8);
+    auto n1 = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g1, 2);
+    auto n2 = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g2, 2);
+    const auto a = os_paths()[1];
+    const std::vector<std::int32_t> labels{0, 1, 2, 3, 4, 5, 6, 7};
+    for (int step = 0; step < 2; ++step) {  // the second step has momentum to carry
+        auto p1 = app::oneshot::path_of(n1, sp, a, os_proxy(), 10);
+        auto p2 = app::oneshot::path_of(n2, sp, a, os_proxy(), 10);
+        const auto x = os_batch(8, 20 + std::uint64_t(step));
+        const float l1 = n1.train_step(p1, x, labels, 0.1f);
+        const float l2 = n2.accumulate(p2, x, labels);
+        n2.apply(0.1f);
+        CHECK(l1 == l2);
+        auto& q1 = p1.model->parameters();
+        auto& q2 = p2.model->parameters();
+        REQUIRE(q1.size() == q2.size());
+        for (std::size_t i = 0; i < q1.size(); ++i) {
+            INFO(q1[i].name);
+            REQUIRE(bool(q1[i].value == q2[i].value));
+        }
+    }
+    // an apply with nothing accumulated changes nothing
+    const auto before = n2.shared("stem/weight");
+    n2.apply(0.1f);
+    CHECK(n2.shared("stem/weight") == before);
+}
+
+TEST_CASE("oneshot: a teacher and a distilled path take one SGD step with their summed gradients", "[app][oneshot]") {
+    const auto& sp = os_space();
+    rng g(9);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 2);
+    const auto student = os_paths()[1];
+    // the student with every kernel, expansion, width and layer count at its largest
+    const auto teacher = sp.parse("block=conv,kernel=5,expand=8,skip=none,width=1.25,layers=+1/"
+                                  "block=dwsep,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                  "block=ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                  "block=fused_ibn,kernel=5,expand=8,skip=none,width=1.25,layers=+1/"
+                                  "block=ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1/"
+                                  "block=fused_ibn,kernel=5,expand=8,skip=identity,width=1.25,layers=+1");
+    const auto x = os_batch(8, 31);
+    const std::vector<std::int32_t> labels{3, 1, 4, 1, 5, 9, 2, 6};
+
+    // the test's own gradients, from the stand-alone networks with the shared weights copied out
+    auto grad_of = [](train::model& m, const std::string& name) {
+        for (const auto& q : m.parameters())
+            if (q.name == name) return q.grad;
+        FAIL("no parameter " << name);
+        return train::tensor{};
+    };
+    auto mt = os_standalone(net, teacher, 0.0f), ms = os_standalone(net, student, 0.0f);
+    std::vector<float> q(8 * 10);
+    train::tape tt, ts;
+    const auto lt = mt->forward(tt, x, true);
+    const auto& logits = tt.value(lt);
+    for (std::size_t i = 0; i < 8; ++i) {
+        double sum = 0;
+        for (std::size_t j = 0; j < 10; ++j) sum += std::exp(double(logits.data()[i * 10 + j]));
+        for (std::size_t j = 0; j < 10; ++j) q[i * 10 + j] = float(std::exp(double(logits.data()[i * 10 + j])) / sum);
+    }
+    tt.backward(train::softmax_cross_entropy(lt, labels));
+    ts.backward(train::soft_cross_entropy(ms->forward(ts, x, true), q));
+    const auto gt_stem = grad_of(*mt, "stem/weight"), gs_stem = grad_of(*ms, "stem/weight");
+    const auto gt_dw = grad_of(*mt, "s3_b0/depthwise/weight");  // the teacher's 5x5; the student's is 3x3
+
+    const auto stem0 = net.shared("stem/weight");
+    const auto dw0 = net.shared("ibn:s3_b0/depthwise/weight");
+    const auto fused0 = net.shared("fused_ibn:s3_b0/fused_expand/weight");  // stage 3 is IBN in both
+    auto pt = app::oneshot::path_of(net, sp, teacher, os_proxy(), 10);
+    auto ps = app::oneshot::path_of(net, sp, student, os_proxy(), 10);
+    std::vector<float> soft;
+    net.accumulate(pt, x, labels, &soft);
+    REQUIRE(soft.size() == q.size());
+    for (std::size_t i = 0; i < q.size(); ++i) CHECK(soft[i] == Approx(q[i]).margin(1e-6));
+    net.accumulate(ps, x, soft);
+    const float lr = 0.05f, m = net.options().momentum, wd = net.options().weight_decay;
+    net.apply(lr);
+    // first step, zero momentum, Nesterov: w - lr (1 + m) (g + wd w)
+    auto expected = [&](float w, float g) { return double(w) - double(lr) * (1.0 + double(m)) * (double(g) + double(wd) * double(w)); };
+    const auto& stem = net.shared("stem/weight");
+    REQUIRE(stem.shape() == gt_stem.shape());
+    REQUIRE(stem.shape() == gs_stem.shape());
+    for (std::size_t i = 0; i < stem.size(); ++i)
+        REQUIRE(stem.data()[i] == Approx(expected(stem0.data()[i], gt_stem.data()[i] + gs_stem.data()[i])).margin(1e-6));
+    // a 5x5 depthwise border element: only the teacher used it; its centre: both did
+    const auto& dw = net.shared("ibn:s3_b0/depthwise/weight");
+    REQUIRE(dw.shape()[0] == 5);
+    CHECK(dw(0, 0, 0, 0) == Approx(expected(dw0(0, 0, 0, 0), gt_dw(0, 0, 0, 0))).margin(1e-6));
+    CHECK(dw(0, 0, 0, 0) != dw0(0, 0, 0, 0));
+    const auto gs_dw = grad_of(*ms, "s3_b0/depthwise/weight");
+    REQUIRE(gs_dw.shape()[0] == 3);
+    CHECK(dw(2, 2, 0, 0) == Approx(expected(dw0(2, 2, 0, 0), gt_dw(2, 2, 0, 0) + gs_dw(1, 1, 0, 0))).margin(1e-6));
+    // weights neither path used did not move
+    CHECK(net.shared("fused_ibn:s3_b0/fused_expand/weight") == fused0);
+    // and both paths were refreshed from the shared weights
+    const auto& p0 = ps.model->parameters()[0];
+    CHECK(bool(p0.value == os_slice(net.shared(p0.name), train::shape_of(p0.value))));
+}
+
 TEST_CASE("oneshot: a space whose blocks cannot share weights is refused, naming the block", "[app][oneshot]") {
     const auto& v2 = space::find_space("edgetpu_v2");
     rng g(1);
@@ -271,6 +371,51 @@ TEST_CASE("oneshot: a resumed search ends exactly as an uninterrupted one", "[ap
     std::size_t lines = 0;
     for (std::string l; std::getline(j, l);) ++lines;
     CHECK(lines == 1 + 6);
+}
+
+TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in its journal, and resumes exactly",
+          "[app][oneshot]") {
+    std::ostringstream log;
+    const auto plain = app::oneshot::search(os_settings(os_dir("plain")), os_data(), log);
+    auto s = os_settings(os_dir("distill"));
+    s.distill = true;
+    const auto whole = app::oneshot::search(s, os_data(), log);
+    REQUIRE(whole.finished);
+    // the same paths are sampled (the controller is seeded alike and frozen in the warm-up), but the
+    // shared weights differ, so some step's one-shot accuracy does
+    REQUIRE(whole.steps.size() == plain.steps.size());
+    bool differs = false;
+    for (std::size_t i = 0; i < whole.steps.size(); ++i) differs |= whole.steps[i].accuracy != plain.steps[i].accuracy;
+    CHECK(differs);
+    std::ifstream j(s.out + "/journal");
+    std::string head;
+    REQUIRE(std::getline(j, head));
+    CHECK(head.find("in-place distillation") != std::string::npos);
+
+    auto k = os_settings(os_dir("distill_killed"));
+    k.distill = true;
+    k.stop_after = 3;
+    CHECK_FALSE(app::oneshot::search(k, os_data(), log).finished);
+    // resuming without --distill is refused: the journal's settings differ
+    k.stop_after = 0;
+    k.resume = true;
+    k.distill = false;
+    CHECK_THROWS_AS(app::oneshot::search(k, os_data(), log), error);
+    k.distill = true;
+    const auto rest = app::oneshot::search(k, os_data(), log);
+    REQUIRE(rest.finished);
+    REQUIRE(rest.steps.size() == whole.steps.size());
+    for (std::size_t i = 0; i < whole.steps.size(); ++i) {
+        CHECK(rest.steps[i].arch == whole.steps[i].arch);
+        CHECK(rest.steps[i].accuracy == whole.steps[i].accuracy);
+    }
+    CHECK(rest.arch == whole.arch);
+    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+    // --distill is of a search, not of the random floor
+    auto f = os_settings(os_dir("distill_floor"));
+    f.distill = true;
+    f.random_floor = 2;
+    CHECK_THROWS_WITH(app::oneshot::search(f, os_data(), log), Catch::Contains("--distill applies to a search"));
 }
 
 TEST_CASE("oneshot: a diverging supernet is a clear error and leaves a resumable journal", "[app][oneshot]") {

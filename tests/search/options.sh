@@ -52,6 +52,9 @@ expect 0 "within \+10% of every latency target \(at-most band\)" "$exe" "${base[
 expect 2 "--rerank: Value -1 not in range" "$exe" "${base[@]}" --method oneshot --rerank -1
 expect 1 "error: --rerank 5 is more than --choice-candidates 4" "$exe" --estimator apm --method oneshot --rerank 5 --choice-candidates 4
 expect 1 "error: --rerank applies to --method oneshot only" "$exe" "${base[@]}" --rerank 2
+# one-shot's --distill: a search option (not of multi-trial, not of the random floor)
+expect 1 "error: --distill applies to --method oneshot only" "$exe" "${base[@]}" --distill
+expect 1 "error: --distill applies to a search, not to --random-floor" "$exe" --estimator apm --method oneshot --distill --random-floor 2
 # an option of the other method is an error naming it, not silently ignored (either direction)
 expect 1 "error: --steps applies to --method oneshot only" "$exe" "${base[@]}" --steps 10
 expect 1 "error: --oneshot-seeds applies to --method oneshot only" "$exe" "${base[@]}" --budget 4 --oneshot-seeds 2

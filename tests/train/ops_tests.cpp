@@ -251,6 +251,44 @@ TEST_CASE("dropout and softmax pass the gradient check; softmax cross-entropy is
                     accelnas::error);
 }
 
+TEST_CASE("soft-target cross-entropy passes the gradient check and is the hard one on one-hot targets", "[train][gradcheck]") {
+    rng g(23);
+    // targets: a teacher's softmax of other random logits (rows sum to 1)
+    const auto teacher = random_tensor(g, {3, 1, 1, 4});
+    std::vector<float> q(12);
+    for (std::size_t i = 0; i < 3; ++i) {
+        double s = 0;
+        for (std::size_t j = 0; j < 4; ++j) s += std::exp(double(teacher.data()[i * 4 + j]));
+        for (std::size_t j = 0; j < 4; ++j) q[i * 4 + j] = float(std::exp(double(teacher.data()[i * 4 + j])) / s);
+    }
+    require_gradients([&](tape&, std::vector<var>& v) { return soft_cross_entropy(v[0], q); }, {random_tensor(g, {3, 1, 1, 4})});
+    // one-hot targets: the hard-label loss and gradient, to the last bit of the loss's float
+    const std::vector<std::int32_t> labels{2, 0, 3};
+    std::vector<float> one_hot(12, 0.0f);
+    for (std::size_t i = 0; i < 3; ++i) one_hot[i * 4 + std::size_t(labels[i])] = 1.0f;
+    const auto x = random_tensor(g, {3, 1, 1, 4});
+    tape t, th;
+    auto a = t.variable(x), b = th.variable(x);
+    auto ls = soft_cross_entropy(a, one_hot), lh = softmax_cross_entropy(b, labels);
+    CHECK(t.value(ls)(0, 0, 0, 0) == th.value(lh)(0, 0, 0, 0));
+    t.backward(ls);
+    th.backward(lh);
+    for (std::size_t i = 0; i < 12; ++i) CHECK(t.gradient(a)->data()[i] == th.gradient(b)->data()[i]);
+    // uniform targets on uniform logits: log k
+    const std::vector<float> uniform(12, 0.25f);
+    auto lu = soft_cross_entropy(t.constant(xt::zeros<float>(shape4{3, 1, 1, 4})), uniform);
+    CHECK(t.value(lu)(0, 0, 0, 0) == Approx(std::log(4.0)));
+    // bad targets are named
+    CHECK_THROWS_WITH(soft_cross_entropy(t.constant(x), std::vector<float>(8, 0.25f)), Catch::Contains("8 target probabilities"));
+    auto neg = uniform;
+    neg[5] = -0.25f;
+    neg[6] = 0.75f;
+    CHECK_THROWS_WITH(soft_cross_entropy(t.constant(x), neg), Catch::Contains("is not a probability"));
+    auto off = uniform;
+    off[0] = 0.5f;
+    CHECK_THROWS_WITH(soft_cross_entropy(t.constant(x), off), Catch::Contains("sum to 1.25"));
+}
+
 TEST_CASE("the tape: lazy gradients, pausing, reuse across clears", "[train]") {
     tape t;
     rng g(1);

@@ -92,6 +92,13 @@ struct settings {
     double controller_lr = 0.3;
     double warmup = 0.25;              ///< fraction of the steps in warm-up
     float supernet_lr = 0.05f;         ///< peak learning rate of the shared weights (cosine schedule)
+    /// When set, each step trains two paths with one SGD step of their summed gradients (the
+    /// sandwich rule's largest path with in-place distillation, as in slimmable networks and
+    /// BigNAS): the sampled architecture with every weight-growing choice (kernel, expansion,
+    /// width, layers) at its largest, on the batch's labels, and the sampled path on that teacher's
+    /// predictions. The widest channels and largest kernels then train every step, not only when
+    /// sampled. A step costs the teacher's forward and backward pass more.
+    bool distill = false;
     std::size_t validation_batch = 128;     ///< validation images that score each step's path (and set its batch-norm statistics)
     std::size_t recalibration_images = 128; ///< training images that recalibrate batch norm before the result's one-shot accuracy
     std::size_t seeds = 3;             ///< stand-alone trainings of the result (mean and std)
@@ -617,7 +624,7 @@ struct result {
 
 /// Everything a resumed one-shot search must agree with (the journal header's config).
 inline nlohmann::json config_of(const settings& s, double target_s, const std::string& data_name) {
-    return {{"method", "oneshot"},           {"seed", s.seed},
+    nlohmann::json c{{"method", "oneshot"},           {"seed", s.seed},
             {"target", s.target},            {"estimator", s.estimator},
             {"latency_target_s", target_s},  {"tunas_beta", s.tunas_beta},
             {"steps", s.steps},              {"controller_lr", s.controller_lr},
@@ -628,6 +635,9 @@ inline nlohmann::json config_of(const settings& s, double target_s, const std::s
             {"proxy", {{"resolution", s.proxy.resolution}, {"width", s.proxy.width}, {"train_images", s.proxy.train_images},
                        {"validation_images", s.proxy.validation_images}, {"validation", s.proxy.validation},
                        {"batch", s.proxy.batch}, {"data", data_name}}}};
+    // only when set, so journals written before the option existed still resume
+    if (s.distill) c["supernet_training"] = "largest path + in-place distillation";
+    return c;
 }
 
 namespace detail {
@@ -695,6 +705,7 @@ inline void validate(const settings& s) {
     require(s.rerank <= s.choice_candidates, "--rerank ", s.rerank, " is more than --choice-candidates ", s.choice_candidates,
             ": the re-ranked candidates are the best of at most --choice-candidates in-band candidates");
     require(s.rerank == 0 || s.random_floor == 0, "--rerank applies to a search, not to --random-floor");
+    require(!s.distill || s.random_floor == 0, "--distill applies to a search, not to --random-floor");
     validate(s.proxy);
 }
 
@@ -753,6 +764,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     const std::size_t last = s.stop_after ? std::min(s.stop_after, s.steps) : s.steps;
     train::batch_options augment{static_cast<std::size_t>(s.proxy.resolution), static_cast<std::size_t>(s.proxy.channels), false, 0};
     std::vector<std::int32_t> labels, vlabels, rlabels;
+    std::vector<float> soft;  // the teacher's predictions (distill)
     train::tensor x;
     for (std::size_t step = first; step < last; ++step) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -771,7 +783,22 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         const auto val_idx = draw_indices(data.validation.count, s.validation_batch, g);
         double acc = 0;
         try {
-            net.train_step(path, x, labels, detail::supernet_lr(s, step));
+            if (s.distill) {
+                auto big = a;
+                for (std::size_t k = 0; k < d.decisions.size(); ++k)
+                    if (grows_weights(d, k)) big.choices[k] = largest_choice(d, k);
+                std::optional<train::supernet::path> teacher;
+                if (big == a) {
+                    net.accumulate(path, x, labels);
+                } else {
+                    teacher = path_of(net, sp, big, s.proxy, classes);
+                    net.accumulate(*teacher, x, labels, &soft);
+                    net.accumulate(path, x, soft);
+                }
+                net.apply(detail::supernet_lr(s, step));
+            } else {
+                net.train_step(path, x, labels, detail::supernet_lr(s, step));
+            }
             // Batch norm normalises by the scored batch's own statistics: every path is judged with
             // statistics of its own (never ones accumulated along other paths), at the cost of one
             // forward pass instead of a recalibration pass and an inference pass.

@@ -820,4 +820,48 @@ inline var softmax_cross_entropy(var logits, std::span<const std::int32_t> label
     return y;
 }
 
+/// Mean softmax cross-entropy of `logits` ([n, 1, 1, k], or [n, h, w, k] flattened per image) against
+/// soft `targets` (n x k probabilities, row-major: a teacher's predictions in distillation):
+/// -1/n sum_i sum_j q_ij log softmax(x_i)_j. The targets are constants (no gradient flows to them);
+/// each row must be finite, non-negative and sum to 1 within 1e-3. Returns a 1x1x1x1 variable.
+inline var soft_cross_entropy(var logits, std::span<const float> targets) {
+    auto& t = detail::tape_of(logits);
+    const auto xs = shape_of(t.value(logits));
+    const std::size_t n = xs[0], k = xs[1] * xs[2] * xs[3];
+    require(targets.size() == n * k, "train::soft_cross_entropy: ", targets.size(), " target probabilities for a batch of ", n,
+            " images of ", k, " classes (expected ", n * k, ")");
+    auto y = detail::make_output(t, {1, 1, 1, 1}, {logits});
+    auto& nd = t.at(y);
+    nd.aux.resize(n * k);  // probabilities minus targets, scaled by 1/n: the gradient
+    const float* xp = t.value(logits).data();
+    double loss = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float* q = targets.data() + i * k;
+        double sum = 0;
+        for (std::size_t j = 0; j < k; ++j) {
+            require(std::isfinite(q[j]) && q[j] >= 0.0f, "train::soft_cross_entropy: target ", q[j], " of image ", i,
+                    ", class ", j, " is not a probability");
+            sum += q[j];
+        }
+        require(std::abs(sum - 1.0) <= 1e-3, "train::soft_cross_entropy: the targets of image ", i, " sum to ", sum, ", not 1");
+        const float* r = xp + i * k;
+        const float m = *std::max_element(r, r + k);
+        double s = 0;
+        for (std::size_t j = 0; j < k; ++j) s += std::exp(double(r[j] - m));
+        const double lse = std::log(s) + m;
+        for (std::size_t j = 0; j < k; ++j) {
+            loss -= double(q[j]) * (double(r[j]) - lse);
+            nd.aux[i * k + j] = float((std::exp(double(r[j]) - lse) - double(q[j])) / double(n));
+        }
+    }
+    t.value(y)(0, 0, 0, 0) = float(loss / double(n));
+    if (nd.requires_grad)
+        nd.backward = [xi = logits.id](tape& tp, node& self) {
+            const float d = self.grad()(0, 0, 0, 0);
+            float* dx = tp.grad_of(xi).data();
+            for (std::size_t i = 0; i < self.aux.size(); ++i) dx[i] += d * self.aux[i];
+        };
+    return y;
+}
+
 }  // namespace accelnas::train

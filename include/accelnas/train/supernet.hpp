@@ -199,6 +199,82 @@ public:
         return lv;
     }
 
+    /// A step over several paths (the sandwich rule's largest path with the sampled one, in-place
+    /// distillation): `accumulate` adds the gradient of one path's mean cross-entropy on its batch
+    /// into the supernet's gradient; `apply` then takes one SGD step (momentum, weight decay as in
+    /// `train_step`) with the summed gradient on every shared element some accumulated path used,
+    /// once per element however many paths used it, and refreshes those paths' weights. Elements no
+    /// path used are not touched. `accumulate(p)` then `apply(lr)` is `train_step(p, lr)` exactly.
+    /// The accumulated paths must outlive the `apply`. Returns the loss; `probabilities`, when
+    /// given, receives the path's softmax outputs (n x k, row-major: a teacher's soft targets).
+    /// Throws `train::diverged` when the loss or a gradient is not finite (nothing is accumulated
+    /// from this path then).
+    float accumulate(path& p, const tensor& x, std::span<const std::int32_t> labels, std::vector<float>* probabilities = nullptr) {
+        return accumulate_with(p, x, [&](var logits) {
+            if (probabilities) {
+                const auto& v = tape_->value(logits);
+                const std::size_t n = v.shape()[0], k = v.size() / std::max<std::size_t>(1, n);
+                probabilities->resize(n * k);
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float* r = v.data() + i * k;
+                    const float m = *std::max_element(r, r + k);
+                    double sum = 0;
+                    for (std::size_t j = 0; j < k; ++j) sum += ((*probabilities)[i * k + j] = std::exp(r[j] - m));
+                    for (std::size_t j = 0; j < k; ++j) (*probabilities)[i * k + j] = float((*probabilities)[i * k + j] / sum);
+                }
+            }
+            return softmax_cross_entropy(logits, labels);
+        });
+    }
+    /// As `accumulate`, the loss the cross-entropy against the soft `targets` (n x k probabilities,
+    /// `soft_cross_entropy`): in-place distillation from a teacher path's `probabilities`.
+    float accumulate(path& p, const tensor& x, std::span<const float> targets) {
+        return accumulate_with(p, x, [&](var logits) { return soft_cross_entropy(logits, targets); });
+    }
+    /// The SGD step of the gradients accumulated since the last `apply` (see `accumulate`); throws
+    /// `train::diverged` when an updated weight is not finite. Without accumulated paths: nothing.
+    void apply(float lr) {
+        for (path* pp : pending_) {
+            auto& ps = pp->model->parameters();
+            for (std::size_t i = 0; i < ps.size(); ++i) {
+                const std::size_t si = pp->shared[i];
+                auto& s = shared_[si];
+                auto& gs = grad_[si];
+                auto& used = used_[si];
+                const float wd = s.decay ? opt_.weight_decay : 0.0f;
+                for_each_run(shape_of(s.value), shape_of(ps[i].value), [&](std::size_t from, std::size_t, std::size_t n) {
+                    float* w = s.value.data() + from;
+                    float* b = s.velocity.data() + from;
+                    float* gr = gs.data() + from;
+                    std::uint8_t* u = used.data() + from;
+                    for (std::size_t j = 0; j < n; ++j) {
+                        if (!u[j]) continue;
+                        const float g = gr[j] + wd * w[j];
+                        b[j] = opt_.momentum * b[j] + g;
+                        w[j] -= lr * (opt_.nesterov ? g + opt_.momentum * b[j] : b[j]);
+                        gr[j] = 0.0f;
+                        u[j] = 0;
+                    }
+                });
+            }
+        }
+        auto pending = std::move(pending_);
+        pending_.clear();
+        for (path* pp : pending) {
+            auto& ps = pp->model->parameters();
+            for (std::size_t i = 0; i < ps.size(); ++i) {
+                const auto& s = shared_[pp->shared[i]];
+                auto& q = ps[i];
+                for_each_run(shape_of(s.value), shape_of(q.value), [&](std::size_t from, std::size_t to, std::size_t n) {
+                    std::memcpy(q.value.data() + to, s.value.data() + from, n * sizeof(float));
+                });
+                if (const auto bad = first_non_finite(q.value.data(), q.value.size()); bad < q.value.size())
+                    throw diverged(accelnas::detail::concat("train::supernet: weight '", q.name, "' became ", q.value.data()[bad],
+                                                            " in the update (lower the learning rate?)"));
+            }
+        }
+    }
+
     /// Sets the batch-norm running statistics of path `p` to the batch statistics of the NHWC
     /// images `x` (one forward pass in training mode, nothing recorded, weights unchanged).
     void recalibrate(path& p, const tensor& x) {
@@ -329,6 +405,45 @@ private:
                 for (std::size_t c = 0; c < sm[2]; ++c)
                     f((((a + oh) * big[1] + (b + ow)) * big[2] + c) * big[3], ((a * sm[1] + b) * sm[2] + c) * sm[3], sm[3]);
     }
+    // The forward and backward pass of `accumulate`: `loss_of(logits)` records the loss.
+    template <class LossOf>
+    float accumulate_with(path& p, const tensor& x, LossOf&& loss_of) {
+        require(initialised_, "train::supernet::accumulate: initialise the supernet first");
+        auto& m = *p.model;
+        tape_->clear();
+        const var logits = m.forward(*tape_, x, true);
+        const var loss = loss_of(logits);
+        const float lv = tape_->value(loss)(0, 0, 0, 0);
+        if (!std::isfinite(lv)) throw diverged(accelnas::detail::concat("train::supernet: loss is ", lv));
+        tape_->backward(loss);
+        auto& ps = m.parameters();
+        for (const auto& q : ps)
+            if (const auto bad = first_non_finite(q.grad.data(), q.grad.size()); bad < q.grad.size())
+                throw diverged(accelnas::detail::concat("train::supernet: gradient of '", q.name, "' is ", q.grad.data()[bad]));
+        if (grad_.size() != shared_.size()) {
+            grad_.resize(shared_.size());
+            used_.resize(shared_.size());
+        }
+        for (std::size_t i = 0; i < ps.size(); ++i) {
+            const std::size_t si = p.shared[i];
+            const auto& s = shared_[si];
+            if (grad_[si].size() != s.value.size()) {
+                grad_[si].assign(s.value.size(), 0.0f);
+                used_[si].assign(s.value.size(), 0);
+            }
+            const float* gr = ps[i].grad.data();
+            for_each_run(shape_of(s.value), shape_of(ps[i].value), [&](std::size_t from, std::size_t to, std::size_t n) {
+                float* acc = grad_[si].data() + from;
+                std::uint8_t* u = used_[si].data() + from;
+                for (std::size_t j = 0; j < n; ++j) {
+                    acc[j] += gr[to + j];
+                    u[j] = 1;
+                }
+            });
+        }
+        if (std::find(pending_.begin(), pending_.end(), &p) == pending_.end()) pending_.push_back(&p);
+        return lv;
+    }
     template <class T>
     static void put(std::ostream& f, T v) { f.write(reinterpret_cast<const char*>(&v), sizeof v); }
     template <class T>
@@ -342,6 +457,9 @@ private:
     supernet_options opt_;
     std::vector<shared_tensor> shared_;
     std::map<std::string, std::size_t> by_name_;
+    std::vector<std::vector<float>> grad_;          // per shared tensor: the accumulated gradient (allocated on first use)
+    std::vector<std::vector<std::uint8_t>> used_;   // per shared element: some accumulated path used it
+    std::vector<path*> pending_;                    // the paths accumulated since the last apply
     bool initialised_ = false;
     std::unique_ptr<tape> tape_;  // the training tape (a pointer: supernets move)
 };
