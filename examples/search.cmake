@@ -63,6 +63,8 @@ accelnas_smoke_test("search: block histogram (tiny)" example_search_block_histog
 
 # The program of docs/search.md.
 accelnas_doc_example(search_quickstart ${CMAKE_CURRENT_SOURCE_DIR}/search_quickstart.cpp)
+# The supernet in a loop of one's own (docs/search.md, "One-shot search": "The supernet in your own loop").
+accelnas_doc_example(oneshot_loop ${CMAKE_CURRENT_SOURCE_DIR}/oneshot_loop.cpp --quick)
 # One-shot search (--method oneshot): a tiny end-to-end run and its bad input.
 accelnas_smoke_test("search: oneshot tiny"
   bash -c "rm -rf ${_sd}/oneshot && $<TARGET_FILE:accelnas-search> --method oneshot --out ${_sd}/oneshot --steps 6 --train-images 256 --validation-images 128 --test-images 128 --oneshot-seeds 1 --validation-batch 32 --recalibration-images 32 && test -s ${_sd}/oneshot/oneshot.json && test -s ${_sd}/oneshot/journal")

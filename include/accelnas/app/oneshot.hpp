@@ -784,9 +784,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         double acc = 0;
         try {
             if (s.distill) {
-                auto big = a;
-                for (std::size_t k = 0; k < d.decisions.size(); ++k)
-                    if (grows_weights(d, k)) big.choices[k] = largest_choice(d, k);
+                const auto big = largest(d, a);
                 std::optional<train::supernet::path> teacher;
                 if (big == a) {
                     net.accumulate(path, x, labels);

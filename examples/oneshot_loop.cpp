@@ -1,0 +1,83 @@
+// Your own one-shot loop over the Edge TPU space: a weight-sharing supernet at proxy size trained
+// along paths you choose (a controller of yours would propose them), then one architecture scored
+// with the shared weights (batch norm normalising by the scored images). accelnas-search --method
+// oneshot is this loop with TuNAS' controller, reward and warm-up.
+//
+//   example_oneshot_loop [--quick] [--steps N] [--seed S] [--sample all|fixed|no-block|block-only] [--distill]
+//
+// --sample: which decisions each step draws at random; the others keep the choices of one fixed
+// architecture (the first one drawn): every decision (all), none (fixed), all but the block types
+// and skips (no-block), only the block types (block-only). --distill: each step the path at its
+// largest (kernels, expansions, widths, layers) learns the labels and the path learns its predictions.
+#include <accelnas/app/oneshot.hpp>
+#include <accelnas/space/registry.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) try {
+    using namespace accelnas;
+    bool quick = false, distill = false;
+    std::size_t steps = 600;
+    std::uint64_t seed = 1;
+    std::string sample = "all";
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--quick") quick = true, steps = 30;  // what ctest runs
+        else if (a == "--distill") distill = true;
+        else if (a == "--steps" && i + 1 < argc) steps = std::stoul(argv[++i]);
+        else if (a == "--seed" && i + 1 < argc) seed = std::stoull(argv[++i]);
+        else if (a == "--sample" && i + 1 < argc) sample = argv[++i];
+        else fail("unknown argument '", a, "'");
+    }
+    require(sample == "all" || sample == "fixed" || sample == "no-block" || sample == "block-only", "unknown --sample '", sample, "'");
+    require(steps >= 5, "--steps must be at least 5");
+    const auto& sp = space::find_space("edgetpu");
+    const auto& d = *sp.description;
+    app::proxy_options o;  // 32x32 inputs, width 0.25, batches of 64
+    o.train_images = quick ? 1000 : 6000;
+    o.validation_images = 500;
+    const auto data = app::load_proxy_data(std::string("fashion-mnist:") + train::default_fashion_mnist_dir, o, 1);
+    o.channels = std::int64_t(data.train.channels);
+    const auto classes = std::int64_t(data.classes);
+    rng g(seed);
+    auto net = app::oneshot::make_supernet(sp, o, classes, {}, g);
+    const auto fixed = sp.sample(g);
+    std::vector<std::int32_t> labels, vlabels;
+    const auto xv = app::oneshot::images_of(data, data.validation, app::oneshot::draw_indices(data.validation.count, 256, g), o,
+                                            vlabels);
+    std::printf("supernet of %zu shared weights; fixed architecture %s\n", net.parameter_count(), sp.to_text(fixed).c_str());
+
+    std::vector<float> soft;  // the teacher's predictions (--distill)
+    train::tensor x;
+    const train::batch_options augment{std::size_t(o.resolution), std::size_t(o.channels), false, 0};
+    double loss = 0;
+    for (std::size_t step = 0; step < steps; ++step) {
+        auto a = sp.sample(g);
+        for (std::size_t k = 0; k < d.decisions.size(); ++k) {
+            const bool block = d.decisions[k].key == space::block_slot::key, skip = d.decisions[k].key == space::skip_slot::key;
+            if (sample == "fixed" || (sample == "no-block" && (block || skip)) || (sample == "block-only" && !block))
+                a.choices[k] = fixed.choices[k];
+        }
+        auto path = app::oneshot::path_of(net, sp, a, o, classes);
+        train::make_batch(data, data.train, app::oneshot::draw_indices(data.train.count, o.batch, g), augment, g, x, labels);
+        if (distill) {  // one SGD step of both gradients; the teacher must outlive apply()
+            auto teacher = app::oneshot::path_of(net, sp, app::oneshot::largest(d, a), o, classes);
+            net.accumulate(teacher, x, labels, &soft);
+            loss += net.accumulate(path, x, soft);
+            net.apply(0.05f);
+        } else {
+            loss += net.train_step(path, x, labels, 0.05f);
+        }
+        if ((step + 1) % (steps / 5) == 0) {
+            auto p = app::oneshot::path_of(net, sp, fixed, o, classes);
+            std::printf("step %zu: mean training loss %.3f, fixed architecture's one-shot accuracy %.3f\n", step + 1,
+                        loss / double(steps / 5), net.recalibrated_accuracy(p, xv, vlabels));
+            loss = 0;
+        }
+    }
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+}
