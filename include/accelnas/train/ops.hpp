@@ -780,34 +780,27 @@ inline var softmax(var x) {
     return y;
 }
 
-/// Mean softmax cross-entropy of `logits` ([n, 1, 1, k], or [n, h, w, k] flattened per image) against
-/// integer `labels` (one per image), with label smoothing: targets are (1 - s) one-hot + s / k.
-/// Returns a 1x1x1x1 variable.
-inline var softmax_cross_entropy(var logits, std::span<const std::int32_t> labels, float smoothing = 0.0f) {
-    auto& t = detail::tape_of(logits);
-    const auto xs = shape_of(t.value(logits));
-    const std::size_t n = xs[0], k = xs[1] * xs[2] * xs[3];
-    require(labels.size() == n, "train::softmax_cross_entropy: ", labels.size(), " labels for a batch of ", n);
-    require(smoothing >= 0.0f && smoothing < 1.0f, "train::softmax_cross_entropy: label smoothing ", smoothing,
-            " must be in [0, 1)");
-    auto y = detail::make_output(t, {1, 1, 1, 1}, {logits});
+namespace detail {
+// The mean softmax cross-entropy of the n rows of k `logits` against the targets q(i, j) (checked
+// by the caller): its value, and its gradient (probabilities minus targets, over n) kept in the
+// node's aux for the backward pass.
+template <class Target>
+var cross_entropy(tape& t, var logits, std::size_t n, std::size_t k, Target&& q) {
+    auto y = make_output(t, {1, 1, 1, 1}, {logits});
     auto& nd = t.at(y);
-    nd.aux.resize(n * k);  // probabilities minus targets, scaled by 1/n: the gradient
+    nd.aux.resize(n * k);
     const float* xp = t.value(logits).data();
     double loss = 0;
-    const float off = smoothing / float(k), on = 1.0f - smoothing + off;
     for (std::size_t i = 0; i < n; ++i) {
-        require(labels[i] >= 0 && std::size_t(labels[i]) < k, "train::softmax_cross_entropy: label ", labels[i],
-                " of image ", i, " is not a class in [0, ", k, ")");
         const float* r = xp + i * k;
         const float m = *std::max_element(r, r + k);
         double s = 0;
         for (std::size_t j = 0; j < k; ++j) s += std::exp(double(r[j] - m));
         const double lse = std::log(s) + m;
         for (std::size_t j = 0; j < k; ++j) {
-            const float q = j == std::size_t(labels[i]) ? on : off;
-            loss -= double(q) * (double(r[j]) - lse);
-            nd.aux[i * k + j] = float((std::exp(double(r[j]) - lse) - q) / double(n));
+            const double qj = double(q(i, j));
+            loss -= qj * (double(r[j]) - lse);
+            nd.aux[i * k + j] = float((std::exp(double(r[j]) - lse) - qj) / double(n));
         }
     }
     t.value(y)(0, 0, 0, 0) = float(loss / double(n));
@@ -818,6 +811,24 @@ inline var softmax_cross_entropy(var logits, std::span<const std::int32_t> label
             for (std::size_t i = 0; i < self.aux.size(); ++i) dx[i] += d * self.aux[i];
         };
     return y;
+}
+}  // namespace detail
+
+/// Mean softmax cross-entropy of `logits` ([n, 1, 1, k], or [n, h, w, k] flattened per image) against
+/// integer `labels` (one per image), with label smoothing: targets are (1 - s) one-hot + s / k.
+/// Returns a 1x1x1x1 variable.
+inline var softmax_cross_entropy(var logits, std::span<const std::int32_t> labels, float smoothing = 0.0f) {
+    auto& t = detail::tape_of(logits);
+    const auto xs = shape_of(t.value(logits));
+    const std::size_t n = xs[0], k = xs[1] * xs[2] * xs[3];
+    require(labels.size() == n, "train::softmax_cross_entropy: ", labels.size(), " labels for a batch of ", n);
+    require(smoothing >= 0.0f && smoothing < 1.0f, "train::softmax_cross_entropy: label smoothing ", smoothing,
+            " must be in [0, 1)");
+    for (std::size_t i = 0; i < n; ++i)
+        require(labels[i] >= 0 && std::size_t(labels[i]) < k, "train::softmax_cross_entropy: label ", labels[i],
+                " of image ", i, " is not a class in [0, ", k, ")");
+    const float off = smoothing / float(k), on = 1.0f - smoothing + off;
+    return detail::cross_entropy(t, logits, n, k, [&](std::size_t i, std::size_t j) { return j == std::size_t(labels[i]) ? on : off; });
 }
 
 /// Mean softmax cross-entropy of `logits` ([n, 1, 1, k], or [n, h, w, k] flattened per image) against
@@ -830,11 +841,6 @@ inline var soft_cross_entropy(var logits, std::span<const float> targets) {
     const std::size_t n = xs[0], k = xs[1] * xs[2] * xs[3];
     require(targets.size() == n * k, "train::soft_cross_entropy: ", targets.size(), " target probabilities for a batch of ", n,
             " images of ", k, " classes (expected ", n * k, ")");
-    auto y = detail::make_output(t, {1, 1, 1, 1}, {logits});
-    auto& nd = t.at(y);
-    nd.aux.resize(n * k);  // probabilities minus targets, scaled by 1/n: the gradient
-    const float* xp = t.value(logits).data();
-    double loss = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const float* q = targets.data() + i * k;
         double sum = 0;
@@ -844,24 +850,8 @@ inline var soft_cross_entropy(var logits, std::span<const float> targets) {
             sum += q[j];
         }
         require(std::abs(sum - 1.0) <= 1e-3, "train::soft_cross_entropy: the targets of image ", i, " sum to ", sum, ", not 1");
-        const float* r = xp + i * k;
-        const float m = *std::max_element(r, r + k);
-        double s = 0;
-        for (std::size_t j = 0; j < k; ++j) s += std::exp(double(r[j] - m));
-        const double lse = std::log(s) + m;
-        for (std::size_t j = 0; j < k; ++j) {
-            loss -= double(q[j]) * (double(r[j]) - lse);
-            nd.aux[i * k + j] = float((std::exp(double(r[j]) - lse) - double(q[j])) / double(n));
-        }
     }
-    t.value(y)(0, 0, 0, 0) = float(loss / double(n));
-    if (nd.requires_grad)
-        nd.backward = [xi = logits.id](tape& tp, node& self) {
-            const float d = self.grad()(0, 0, 0, 0);
-            float* dx = tp.grad_of(xi).data();
-            for (std::size_t i = 0; i < self.aux.size(); ++i) dx[i] += d * self.aux[i];
-        };
-    return y;
+    return detail::cross_entropy(t, logits, n, k, [&](std::size_t i, std::size_t j) { return targets[i * k + j]; });
 }
 
 }  // namespace accelnas::train
