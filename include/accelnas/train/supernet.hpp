@@ -186,9 +186,7 @@ public:
                 const float* gr = q.grad.data() + to;
                 float* out = q.value.data() + to;
                 for (std::size_t j = 0; j < n; ++j) {
-                    const float g = gr[j] + wd * w[j];
-                    b[j] = opt_.momentum * b[j] + g;
-                    w[j] -= lr * (opt_.nesterov ? g + opt_.momentum * b[j] : b[j]);
+                    sgd(w[j], b[j], gr[j], wd, lr);
                     out[j] = w[j];
                 }
             });
@@ -249,9 +247,7 @@ public:
                     std::uint8_t* u = used.data() + from;
                     for (std::size_t j = 0; j < n; ++j) {
                         if (!u[j]) continue;
-                        const float g = gr[j] + wd * w[j];
-                        b[j] = opt_.momentum * b[j] + g;
-                        w[j] -= lr * (opt_.nesterov ? g + opt_.momentum * b[j] : b[j]);
+                        sgd(w[j], b[j], gr[j], wd, lr);
                         gr[j] = 0.0f;
                         u[j] = 0;
                     }
@@ -404,6 +400,13 @@ private:
             for (std::size_t b = 0; b < sm[1]; ++b)
                 for (std::size_t c = 0; c < sm[2]; ++c)
                     f((((a + oh) * big[1] + (b + ow)) * big[2] + c) * big[3], ((a * sm[1] + b) * sm[2] + c) * sm[3], sm[3]);
+    }
+    // One SGD step of weight `w` with momentum buffer `b` on gradient `grad` (weight decay `wd`
+    // added): the update of `train_step` and `apply`.
+    void sgd(float& w, float& b, float grad, float wd, float lr) const noexcept {
+        const float g = grad + wd * w;
+        b = opt_.momentum * b + g;
+        w -= lr * (opt_.nesterov ? g + opt_.momentum * b : b);
     }
     // The forward and backward pass of `accumulate`: `loss_of(logits)` records the loss.
     template <class LossOf>
