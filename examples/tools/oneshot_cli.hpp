@@ -22,6 +22,9 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
     cli.add_flag("--distill", o.distill, "one-shot: each step also trains the sampled architecture with its kernels, expansions, "
                  "widths and layers at their largest (on the labels) and trains the sampled path on that teacher's predictions "
                  "(the sandwich rule's largest path with in-place distillation; one SGD step of the summed gradients)");
+    cli.add_flag("--warmup-blocks", o.warmup_blocks, "one-shot: the warm-up also enables block types: in each stage every block type "
+                 "besides the sampled one with the warm-up's decaying probability, the enabled ones summed on the block's input "
+                 "(TuNAS' op warm-up; without it the block types are drawn one at a time)");
     cli.add_option("--validation-batch", o.validation_batch, "one-shot: validation images that score each step's path (batch norm normalising by their own statistics)")
         ->capture_default_str()->check(count_range(1, 100000));
     cli.add_option("--recalibration-images", o.recalibration_images,

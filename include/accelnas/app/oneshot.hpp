@@ -99,6 +99,12 @@ struct settings {
     /// predictions. The widest channels and largest kernels then train every step, not only when
     /// sampled. A step costs the teacher's forward and backward pass more.
     bool distill = false;
+    /// When set, the warm-up also enables block types: in each stage every block type besides the
+    /// sampled one is enabled with the warm-up's decaying probability, the enabled ones summed on
+    /// the block's input (`warmup_network`; TuNAS enables every op with that probability). Without
+    /// it the warm-up enables only the largest kernels, expansions, widths and layers, and the block
+    /// types are drawn one at a time. A warm-up step costs the enabled blocks' passes more.
+    bool warmup_blocks = false;
     std::size_t validation_batch = 128;     ///< validation images that score each step's path (and set its batch-norm statistics)
     std::size_t recalibration_images = 128; ///< training images that recalibrate batch norm before the result's one-shot accuracy
     std::size_t seeds = 3;             ///< stand-alone trainings of the result (mean and std)
@@ -187,7 +193,9 @@ inline space::architecture largest(const space::space_description& d, space::arc
 
 /// The supernet key of each op of architecture `a`'s network: ops of a stage's blocks
 /// ("s3_b1/expand") are prefixed with the stage's block type ("ibn:s3_b1/expand"), so IBN and fused
-/// IBN keep separate weights; the stem, head and logits are shared by every architecture.
+/// IBN keep separate weights; the stem, head and logits are shared by every architecture. The ops
+/// of another block type summed beside the stage's own in a warm-up path ("s3_b1/fused_ibn@expand",
+/// `warmup_network`) use that type's key ("fused_ibn:s3_b1/expand"), the one its own paths use.
 inline train::share_key_fn key_function(const space::space_description& d, const space::architecture& a) {
     std::vector<std::string> block_names;
     for (const auto& st : space::plan_of(d, a).stages) block_names.emplace_back(st.block->name);
@@ -195,8 +203,14 @@ inline train::share_key_fn key_function(const space::space_description& d, const
         if (op.size() > 1 && op[0] == 's') {
             std::size_t i = 1, stage = 0;
             while (i < op.size() && op[i] >= '0' && op[i] <= '9') stage = stage * 10 + std::size_t(op[i++] - '0');
-            if (i > 1 && op.substr(i, 2) == "_b" && stage >= 1 && stage <= names.size())
+            if (i > 1 && op.substr(i, 2) == "_b" && stage >= 1 && stage <= names.size()) {
+                const auto slash = op.find('/');
+                const auto at = slash == std::string_view::npos ? slash : op.find('@', slash);
+                if (at != std::string_view::npos)
+                    return std::string(op.substr(slash + 1, at - slash - 1)) + ":" + std::string(op.substr(0, slash + 1)) +
+                           std::string(op.substr(at + 1));
                 return names[stage - 1] + ":" + std::string(op);
+            }
         }
         return std::string(op);
     };
@@ -249,6 +263,43 @@ inline train::supernet make_supernet(const space::any_space& s, const proxy_opti
 inline train::supernet::path path_of(const train::supernet& net, const space::any_space& s, const space::architecture& a,
                                      const proxy_options& o, std::int64_t classes) {
     return net.make_path(proxy_network(s, a, o, classes), key_function(*s.description, a));
+}
+
+/// The proxy network of architecture `a` with, in every stage i, the block types `also[i]` summed
+/// beside the stage's own block (`space::build_stage`): TuNAS' op warm-up for the block-type
+/// choice, whose choices hold separate weights and so cannot be enabled by taking the largest.
+/// Summing block types that share an input and feed one output makes their output channels agree,
+/// which paths drawn one block type at a time do not learn (docs/search.md, "Op warm-up for block
+/// types"). With every list empty it is `proxy_network(s, a, o, classes)`.
+inline graph::network warmup_network(const space::any_space& s, const space::architecture& a, const proxy_options& o,
+                                     std::int64_t classes, const space::stage_branches& also) {
+    const auto& d = *s.description;
+    require(also.size() == d.stages.size(), "warmup_network: ", also.size(), " lists of block types for ", d.stages.size(),
+            " stages of space '", d.name, "'");
+    for (std::size_t i = 0; i < also.size(); ++i)
+        for (const auto* b : also[i])
+            require(std::find(d.stages[i].blocks.begin(), d.stages[i].blocks.end(), b) != d.stages[i].blocks.end(),
+                    "warmup_network: block type '", b ? std::string(b->name) : std::string("(null)"), "' is not a choice of stage ",
+                    i + 1, " of space '", d.name, "'");
+    const space::compound_scaling sc{.width = o.width, .depth = 1.0, .resolution = o.resolution};
+    return space::build(space::scale(space::plan_of(d, a), sc), {1, o.resolution, o.resolution, o.channels}, classes, also);
+}
+
+/// The warm-up path of `a` with the block types `also` summed beside each stage's own (`warmup_network`).
+inline train::supernet::path warmup_path_of(const train::supernet& net, const space::any_space& s, const space::architecture& a,
+                                            const proxy_options& o, std::int64_t classes, const space::stage_branches& also) {
+    return net.make_path(warmup_network(s, a, o, classes, also), key_function(*s.description, a));
+}
+
+/// The block types a warm-up step sums beside `a`'s own in each stage: each other block type of the
+/// stage independently with probability `p` (draws from `g`, one per other block type, stage by stage).
+inline space::stage_branches enabled_block_types(const space::space_description& d, const space::architecture& a, double p, rng& g) {
+    const auto plan = space::plan_of(d, a);
+    space::stage_branches also(d.stages.size());
+    for (std::size_t i = 0; i < d.stages.size(); ++i)
+        for (const auto* b : d.stages[i].blocks)
+            if (b != plan.stages[i].block && uniform01(g) < p) also[i].push_back(b);
+    return also;
 }
 
 /// The NHWC batch of images `idx` of `set` (no augmentation) and their labels.
@@ -637,6 +688,7 @@ inline nlohmann::json config_of(const settings& s, double target_s, const std::s
                        {"batch", s.proxy.batch}, {"data", data_name}}}};
     // only when set, so journals written before the option existed still resume
     if (s.distill) c["supernet_training"] = "largest path + in-place distillation";
+    if (s.warmup_blocks) c["warmup_block_types"] = "each other block type enabled with the warm-up's probability, outputs summed";
     return c;
 }
 
@@ -706,6 +758,9 @@ inline void validate(const settings& s) {
             ": the re-ranked candidates are the best of at most --choice-candidates in-band candidates");
     require(s.rerank == 0 || s.random_floor == 0, "--rerank applies to a search, not to --random-floor");
     require(!s.distill || s.random_floor == 0, "--distill applies to a search, not to --random-floor");
+    require(!s.warmup_blocks || s.random_floor == 0, "--warmup-blocks applies to a search, not to --random-floor");
+    require(!(s.warmup_blocks && s.distill), "--warmup-blocks and --distill cannot be combined (each changes how the supernet trains)");
+    require(!s.warmup_blocks || s.warmup > 0, "--warmup-blocks needs a warm-up (--warmup > 0)");
     validate(s.proxy);
 }
 
@@ -772,12 +827,14 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
         const auto sampled = ctrl.propose(g);
         auto a = sampled;
         const bool warm = step < warmup_steps;
+        space::stage_branches also;  // block types summed beside the path's own (--warmup-blocks)
         if (warm) {
             const double p = 1.0 - double(step) / double(warmup_steps);
             for (std::size_t k = 0; k < d.decisions.size(); ++k)
                 if (grows_weights(d, k) && uniform01(g) < p) a.choices[k] = largest_choice(d, k);
+            if (s.warmup_blocks) also = enabled_block_types(d, a, p, g);
         }
-        auto path = path_of(net, sp, a, s.proxy, classes);
+        auto path = also.empty() ? path_of(net, sp, a, s.proxy, classes) : warmup_path_of(net, sp, a, s.proxy, classes, also);
         const auto idx = draw_indices(data.train.count, s.proxy.batch, g);
         train::make_batch(data, data.train, idx, augment, g, x, labels);
         const auto val_idx = draw_indices(data.validation.count, s.validation_batch, g);

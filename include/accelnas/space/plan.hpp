@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,10 +45,18 @@ struct network_plan {
     friend bool operator==(const network_plan&, const network_plan&) = default;
 };
 
+/// Per stage of a plan, block types that run beside the stage's own (see `build_stage`).
+using stage_branches = std::vector<std::vector<const block_entry*>>;
+
 /// Appends stage `i` (0-based) of `plan` to `net` after `x` and returns its output; `prev_filters`
 /// is the filters of the last present stage before it (0: none), the nominal input of its first block.
+/// With block types in `also` (other than the stage's own), each block of the stage is the sum of
+/// the stage's block type and each of them on the same input and context (each without its
+/// residual; their ops named "s<i>_b<r>/<block name>@<op>", the own block's as without `also`),
+/// then the residual when the stage has one: the one-shot warm-up's paths with several block types
+/// enabled (app/oneshot.hpp). Without `also` the stage is exactly the plan's.
 inline graph::node build_stage(graph::network& net, graph::node x, const network_plan& plan, std::size_t i,
-                               std::int64_t prev_filters) {
+                               std::int64_t prev_filters, std::span<const block_entry* const> also = {}) {
     const auto& s = plan.stages[i];
     const auto tag = accelnas::detail::concat("stage ", i + 1);
     require(s.block != nullptr, "plan '", plan.name, "': ", tag, " has no block type");
@@ -67,7 +76,23 @@ inline graph::node build_stage(graph::network& net, graph::node x, const network
         c.prefix = accelnas::detail::concat("s", i + 1, "_b", r, "/");
         c.values = s.values;
         if (r == 0 && s.values.has("expand_first")) c.values.set("expand", s.values.at("expand_first"));
-        x = s.block->build(net, x, c);
+        std::vector<const block_entry*> others;
+        for (const auto* b : also)
+            if (b != s.block && std::find(others.begin(), others.end(), b) == others.end()) others.push_back(b);
+        if (others.empty()) {
+            x = s.block->build(net, x, c);
+            continue;
+        }
+        auto branch = c;
+        branch.residual = false;
+        std::vector<graph::node> outs{s.block->build(net, x, branch)};
+        for (const auto* b : others) {
+            branch.prefix = c.prefix + std::string(b->name) + "@";
+            outs.push_back(b->build(net, x, branch));
+        }
+        auto y = net.add(outs, {.name = c.prefix + "branches"});
+        if (c.wants_residual()) y = net.add(x, y, {.name = c.prefix + "add"});
+        x = y;
     }
     return x;
 }
@@ -76,7 +101,11 @@ inline graph::node build_stage(graph::network& net, graph::node x, const network
 /// Op order (shared with the zoo): input "input" -> stem conv (bn, act) -> blocks -> head 1x1 conv
 /// (bn, act) -> global_avg_pool -> fully_connected with bias. The first block of a stage never has a
 /// residual; later ones have one when the stage's skip is identity (stride 1 and in == out hold there).
-inline graph::network build(const network_plan& plan, graph::tensor_shape input, std::int64_t classes) {
+/// `also` (empty, or one list per stage): block types summed beside each stage's own (`build_stage`).
+inline graph::network build(const network_plan& plan, graph::tensor_shape input, std::int64_t classes,
+                            const stage_branches& also = {}) {
+    require(also.empty() || also.size() == plan.stages.size(), "plan '", plan.name, "': ", also.size(),
+            " lists of summed block types for ", plan.stages.size(), " stages");
     require(classes > 0, "plan '", plan.name, "': classes must be positive, got ", classes);
     require(plan.stem_filters > 0, "plan '", plan.name, "': stem filters must be positive, got ", plan.stem_filters);
     require(plan.head_filters >= 0, "plan '", plan.name, "': head filters must not be negative, got ",
@@ -87,7 +116,7 @@ inline graph::network build(const network_plan& plan, graph::tensor_shape input,
                        .act = plan.act, .name = "stem"});
     std::int64_t prev_filters = 0;  // filters of the last present stage (0: none yet)
     for (std::size_t i = 0; i < plan.stages.size(); ++i) {
-        x = build_stage(net, x, plan, i, prev_filters);
+        x = build_stage(net, x, plan, i, prev_filters, also.empty() ? std::span<const block_entry* const>{} : std::span(also[i]));
         if (plan.stages[i].repeats > 0) prev_filters = plan.stages[i].filters;
     }
     if (plan.head_filters > 0) x = net.conv2d(x, {.filters = plan.head_filters, .act = plan.act, .name = "head"});
