@@ -1,6 +1,7 @@
 // One-shot search: the supernet's weight sharing (a path is the stand-alone network with the shared
 // weights copied out), batch-norm recalibration, resume, and bad input.
 #include <accelnas/app/oneshot.hpp>
+#include <accelnas/space/blocks/tucker.hpp>
 #include <accelnas/space/spaces/edgetpu.hpp>
 
 #include <catch2/catch.hpp>
@@ -297,6 +298,89 @@ TEST_CASE("oneshot: a teacher and a distilled path take one SGD step with their 
     CHECK(bool(p0.value == os_slice(net.shared(p0.name), train::shape_of(p0.value))));
 }
 
+TEST_CASE("oneshot: a warm-up path sums the enabled block types, each with the weights its own paths use", "[app][oneshot]") {
+    const auto& sp = os_space();
+    const auto& d = *sp.description;
+    rng g(13);
+    auto net = app::oneshot::make_supernet(sp, os_proxy(), 10, {}, g, 2);
+    const auto a = os_paths()[1];  // stage 3: ibn kernel 3 expansion 4, skip identity, 1 layer fewer (3 blocks)
+    auto op_named = [](const graph::network& n, const std::string& name) -> const graph::op* {
+        for (const auto& o : n.ops())
+            if (o.name == name) return &o;
+        return nullptr;
+    };
+    // nothing enabled: the architecture's own network, op for op
+    const space::stage_branches none(d.stages.size());
+    const auto plain = app::proxy_network(sp, a, os_proxy(), 10);
+    const auto same = app::oneshot::warmup_network(sp, a, os_proxy(), 10, none);
+    REQUIRE(same.ops().size() == plain.ops().size());
+    for (std::size_t i = 0; i < plain.ops().size(); ++i) {
+        CHECK(same.ops()[i].name == plain.ops()[i].name);
+        CHECK(same.ops()[i].kind == plain.ops()[i].kind);
+        CHECK(same.ops()[i].inputs == plain.ops()[i].inputs);
+    }
+    // stage 3 also runs fused IBN and the plain conv
+    const space::block_entry *fused = nullptr, *conv = nullptr;
+    std::size_t fused_choice = 0, block_decision = d.decisions.size();
+    for (std::size_t i = 0; i < d.stages[2].blocks.size(); ++i) {
+        if (d.stages[2].blocks[i]->name == "fused_ibn") fused = d.stages[2].blocks[i], fused_choice = i;
+        if (d.stages[2].blocks[i]->name == "conv") conv = d.stages[2].blocks[i];
+    }
+    for (std::size_t k = 0; k < d.decisions.size(); ++k)
+        if (d.decisions[k].stage == 2 && d.decisions[k].key == space::block_slot::key) block_decision = k;
+    REQUIRE(fused);
+    REQUIRE(conv);
+    REQUIRE(block_decision < d.decisions.size());
+    space::stage_branches also(d.stages.size());
+    also[2] = {fused, conv};
+    const auto wn = app::oneshot::warmup_network(sp, a, os_proxy(), 10, also);
+    for (int r = 0; r < 3; ++r) {
+        const auto pre = "s3_b" + std::to_string(r) + "/";
+        const auto* sum = op_named(wn, pre + "branches");
+        REQUIRE(sum);
+        CHECK(sum->kind == graph::op_kind::add);
+        CHECK(sum->inputs.size() == 3);
+        CHECK(op_named(wn, pre + "fused_ibn@fused_expand"));
+        CHECK(op_named(wn, pre + "conv@conv"));
+        CHECK(op_named(wn, pre + "project"));  // the stage's own IBN keeps its names
+        // the residual (skip identity) is added once, after the sum, from the second block on
+        const auto* res = op_named(wn, pre + "add");
+        CHECK(bool(res) == (r > 0));
+        if (res) CHECK(res->inputs.size() == 2);
+    }
+    CHECK_FALSE(op_named(wn, "s2_b0/branches"));  // other stages are as the architecture's
+    // each branch has the weights the paths of its own block type use
+    auto b = a;
+    b.choices[block_decision] = int(fused_choice);
+    auto pw = app::oneshot::warmup_path_of(net, sp, a, os_proxy(), 10, also);
+    const auto pf = app::oneshot::path_of(net, sp, b, os_proxy(), 10);
+    const auto pa = app::oneshot::path_of(net, sp, a, os_proxy(), 10);
+    auto value_of = [](const train::supernet::path& p, const std::string& name) {
+        for (const auto& q : p.model->parameters())
+            if (q.name == name) return q.value;
+        FAIL("no parameter " << name);
+        return train::tensor{};
+    };
+    CHECK(bool(value_of(pw, "s3_b0/fused_ibn@fused_expand/weight") == value_of(pf, "s3_b0/fused_expand/weight")));
+    CHECK(bool(value_of(pw, "s3_b1/fused_ibn@project/gamma") == value_of(pf, "s3_b1/project/gamma")));
+    CHECK(bool(value_of(pw, "s3_b0/project/weight") == value_of(pa, "s3_b0/project/weight")));
+    // one step moves the weights of every enabled block type and of no other one
+    const auto ibn0 = net.shared("ibn:s3_b0/expand/weight"), fused0 = net.shared("fused_ibn:s3_b0/fused_expand/weight"),
+               conv0 = net.shared("conv:s3_b0/conv/weight"), dwsep0 = net.shared("dwsep:s3_b0/depthwise/weight");
+    const std::vector<std::int32_t> labels{3, 1, 4, 1, 5, 9, 2, 6};
+    net.train_step(pw, os_batch(8, 17), labels, 0.05f);
+    CHECK_FALSE(bool(net.shared("ibn:s3_b0/expand/weight") == ibn0));
+    CHECK_FALSE(bool(net.shared("fused_ibn:s3_b0/fused_expand/weight") == fused0));
+    CHECK_FALSE(bool(net.shared("conv:s3_b0/conv/weight") == conv0));
+    CHECK(bool(net.shared("dwsep:s3_b0/depthwise/weight") == dwsep0));
+    // bad input: a list per stage, block types of the stage
+    CHECK_THROWS_WITH(app::oneshot::warmup_network(sp, a, os_proxy(), 10, space::stage_branches(2)),
+                      Catch::Contains("2 lists of block types for 6 stages"));
+    also[2] = {space::entry_of<space::tucker_block>()};
+    CHECK_THROWS_WITH(app::oneshot::warmup_network(sp, a, os_proxy(), 10, also),
+                      Catch::Contains("block type 'tucker' is not a choice of stage 3"));
+}
+
 TEST_CASE("oneshot: a space whose blocks cannot share weights is refused, naming the block", "[app][oneshot]") {
     const auto& v2 = space::find_space("edgetpu_v2");
     rng g(1);
@@ -416,6 +500,57 @@ TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in
     f.distill = true;
     f.random_floor = 2;
     CHECK_THROWS_WITH(app::oneshot::search(f, os_data(), log), Catch::Contains("--distill applies to a search"));
+}
+
+TEST_CASE("oneshot: a search with --warmup-blocks sums block types in its warm-up, says so in its journal, and resumes exactly",
+          "[app][oneshot]") {
+    std::ostringstream log;
+    const auto plain = app::oneshot::search(os_settings(os_dir("wb_plain")), os_data(), log);
+    auto s = os_settings(os_dir("wb"));
+    s.warmup_blocks = true;
+    const auto whole = app::oneshot::search(s, os_data(), log);
+    REQUIRE(whole.finished);
+    REQUIRE(whole.steps.size() == plain.steps.size());
+    // the first path is drawn alike, then the supernet trains otherwise: some later step scores differently
+    CHECK(whole.steps[0].arch == plain.steps[0].arch);
+    bool differs = false;
+    for (std::size_t i = 0; i < whole.steps.size(); ++i) differs |= whole.steps[i].accuracy != plain.steps[i].accuracy;
+    CHECK(differs);
+    std::ifstream j(s.out + "/journal");
+    std::string head;
+    REQUIRE(std::getline(j, head));
+    CHECK(head.find("warmup_block_types") != std::string::npos);
+
+    // killed inside the warm-up (2 of the 6 steps), resumed: the same steps
+    auto k = os_settings(os_dir("wb_killed"));
+    k.warmup_blocks = true;
+    k.stop_after = 1;
+    CHECK_FALSE(app::oneshot::search(k, os_data(), log).finished);
+    k.stop_after = 0;
+    k.resume = true;
+    k.warmup_blocks = false;  // the journal's settings differ
+    CHECK_THROWS_AS(app::oneshot::search(k, os_data(), log), error);
+    k.warmup_blocks = true;
+    const auto rest = app::oneshot::search(k, os_data(), log);
+    REQUIRE(rest.finished);
+    REQUIRE(rest.steps.size() == whole.steps.size());
+    for (std::size_t i = 0; i < whole.steps.size(); ++i) {
+        CHECK(rest.steps[i].arch == whole.steps[i].arch);
+        CHECK(rest.steps[i].accuracy == whole.steps[i].accuracy);
+    }
+    CHECK(rest.arch == whole.arch);
+    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+    // bad combinations
+    auto f = os_settings(os_dir("wb_bad"));
+    f.warmup_blocks = true;
+    f.random_floor = 2;
+    CHECK_THROWS_WITH(app::oneshot::search(f, os_data(), log), Catch::Contains("--warmup-blocks applies to a search"));
+    f.random_floor = 0;
+    f.distill = true;
+    CHECK_THROWS_WITH(app::oneshot::search(f, os_data(), log), Catch::Contains("--warmup-blocks and --distill cannot be combined"));
+    f.distill = false;
+    f.warmup = 0;
+    CHECK_THROWS_WITH(app::oneshot::search(f, os_data(), log), Catch::Contains("--warmup-blocks needs a warm-up"));
 }
 
 TEST_CASE("oneshot: a diverging supernet is a clear error and leaves a resumable journal", "[app][oneshot]") {

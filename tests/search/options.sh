@@ -55,6 +55,9 @@ expect 1 "error: --rerank applies to --method oneshot only" "$exe" "${base[@]}" 
 # one-shot's --distill: a search option (not of multi-trial, not of the random floor)
 expect 1 "error: --distill applies to --method oneshot only" "$exe" "${base[@]}" --distill
 expect 1 "error: --distill applies to a search, not to --random-floor" "$exe" --estimator apm --method oneshot --distill --random-floor 2
+# one-shot's --warmup-blocks: a search option, not with --distill
+expect 1 "error: --warmup-blocks applies to --method oneshot only" "$exe" "${base[@]}" --warmup-blocks
+expect 1 "error: --warmup-blocks and --distill cannot be combined" "$exe" --estimator apm --method oneshot --warmup-blocks --distill
 # an option of the other method is an error naming it, not silently ignored (either direction)
 expect 1 "error: --steps applies to --method oneshot only" "$exe" "${base[@]}" --steps 10
 expect 1 "error: --oneshot-seeds applies to --method oneshot only" "$exe" "${base[@]}" --budget 4 --oneshot-seeds 2
