@@ -379,6 +379,11 @@ TEST_CASE("oneshot: a warm-up path sums the enabled block types, each with the w
     also[2] = {space::entry_of<space::tucker_block>()};
     CHECK_THROWS_WITH(app::oneshot::warmup_network(sp, a, os_proxy(), 10, also),
                       Catch::Contains("block type 'tucker' is not a choice of stage 3"));
+    const auto plan = space::plan_of(d, a);
+    CHECK_THROWS_WITH(space::build(plan, {1, 32, 32, 1}, 10, space::stage_branches(2)),
+                      Catch::Contains("2 lists of summed block types for 6 stages"));
+    also[2] = {nullptr};
+    CHECK_THROWS_WITH(space::build(plan, {1, 32, 32, 1}, 10, also), Catch::Contains("stage 3 has a null block type"));
 }
 
 TEST_CASE("oneshot: a space whose blocks cannot share weights is refused, naming the block", "[app][oneshot]") {

@@ -103,7 +103,8 @@ struct settings {
     /// sampled one is enabled with the warm-up's decaying probability, the enabled ones summed on
     /// the block's input (`warmup_network`; TuNAS enables every op with that probability). Without
     /// it the warm-up enables only the largest kernels, expansions, widths and layers, and the block
-    /// types are drawn one at a time. A warm-up step costs the enabled blocks' passes more.
+    /// types are drawn one at a time. A warm-up step costs the enabled blocks' passes more, and its
+    /// journaled accuracy is the summed network's (the controller does not learn from it).
     bool warmup_blocks = false;
     std::size_t validation_batch = 128;     ///< validation images that score each step's path (and set its batch-norm statistics)
     std::size_t recalibration_images = 128; ///< training images that recalibrate batch norm before the result's one-shot accuracy

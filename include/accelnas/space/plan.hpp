@@ -77,8 +77,10 @@ inline graph::node build_stage(graph::network& net, graph::node x, const network
         c.values = s.values;
         if (r == 0 && s.values.has("expand_first")) c.values.set("expand", s.values.at("expand_first"));
         std::vector<const block_entry*> others;
-        for (const auto* b : also)
+        for (const auto* b : also) {
+            require(b != nullptr, "plan '", plan.name, "': ", tag, " has a null block type among the summed ones");
             if (b != s.block && std::find(others.begin(), others.end(), b) == others.end()) others.push_back(b);
+        }
         if (others.empty()) {
             x = s.block->build(net, x, c);
             continue;
