@@ -462,6 +462,34 @@ TEST_CASE("oneshot: a resumed search ends exactly as an uninterrupted one", "[ap
     CHECK(lines == 1 + 6);
 }
 
+namespace {
+// A search with the option that `set(settings, true)` switches on, killed after `stop_after` steps:
+// resuming it with the option off is refused (the journal's settings differ); resumed with it on,
+// it ends with the steps and result of `whole`, the same search run without interruption.
+template <class Set>
+void os_check_option_resume(const std::string& name, std::size_t stop_after, Set set, const app::oneshot::result& whole,
+                            std::ostream& log) {
+    auto k = os_settings(os_dir(name));
+    set(k, true);
+    k.stop_after = stop_after;
+    CHECK_FALSE(app::oneshot::search(k, os_data(), log).finished);
+    k.stop_after = 0;
+    k.resume = true;
+    set(k, false);
+    CHECK_THROWS_AS(app::oneshot::search(k, os_data(), log), error);
+    set(k, true);
+    const auto rest = app::oneshot::search(k, os_data(), log);
+    REQUIRE(rest.finished);
+    REQUIRE(rest.steps.size() == whole.steps.size());
+    for (std::size_t i = 0; i < whole.steps.size(); ++i) {
+        CHECK(rest.steps[i].arch == whole.steps[i].arch);
+        CHECK(rest.steps[i].accuracy == whole.steps[i].accuracy);
+    }
+    CHECK(rest.arch == whole.arch);
+    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+}
+}  // namespace
+
 TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in its journal, and resumes exactly",
           "[app][oneshot]") {
     std::ostringstream log;
@@ -481,25 +509,7 @@ TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in
     REQUIRE(std::getline(j, head));
     CHECK(head.find("in-place distillation") != std::string::npos);
 
-    auto k = os_settings(os_dir("distill_killed"));
-    k.distill = true;
-    k.stop_after = 3;
-    CHECK_FALSE(app::oneshot::search(k, os_data(), log).finished);
-    // resuming without --distill is refused: the journal's settings differ
-    k.stop_after = 0;
-    k.resume = true;
-    k.distill = false;
-    CHECK_THROWS_AS(app::oneshot::search(k, os_data(), log), error);
-    k.distill = true;
-    const auto rest = app::oneshot::search(k, os_data(), log);
-    REQUIRE(rest.finished);
-    REQUIRE(rest.steps.size() == whole.steps.size());
-    for (std::size_t i = 0; i < whole.steps.size(); ++i) {
-        CHECK(rest.steps[i].arch == whole.steps[i].arch);
-        CHECK(rest.steps[i].accuracy == whole.steps[i].accuracy);
-    }
-    CHECK(rest.arch == whole.arch);
-    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+    os_check_option_resume("distill_killed", 3, [](app::oneshot::settings& x, bool on) { x.distill = on; }, whole, log);
     // --distill is of a search, not of the random floor
     auto f = os_settings(os_dir("distill_floor"));
     f.distill = true;
@@ -526,25 +536,8 @@ TEST_CASE("oneshot: a search with --warmup-blocks sums block types in its warm-u
     REQUIRE(std::getline(j, head));
     CHECK(head.find("warmup_block_types") != std::string::npos);
 
-    // killed inside the warm-up (2 of the 6 steps), resumed: the same steps
-    auto k = os_settings(os_dir("wb_killed"));
-    k.warmup_blocks = true;
-    k.stop_after = 1;
-    CHECK_FALSE(app::oneshot::search(k, os_data(), log).finished);
-    k.stop_after = 0;
-    k.resume = true;
-    k.warmup_blocks = false;  // the journal's settings differ
-    CHECK_THROWS_AS(app::oneshot::search(k, os_data(), log), error);
-    k.warmup_blocks = true;
-    const auto rest = app::oneshot::search(k, os_data(), log);
-    REQUIRE(rest.finished);
-    REQUIRE(rest.steps.size() == whole.steps.size());
-    for (std::size_t i = 0; i < whole.steps.size(); ++i) {
-        CHECK(rest.steps[i].arch == whole.steps[i].arch);
-        CHECK(rest.steps[i].accuracy == whole.steps[i].accuracy);
-    }
-    CHECK(rest.arch == whole.arch);
-    CHECK(rest.oneshot_accuracy == whole.oneshot_accuracy);
+    // killed inside the warm-up (2 of the 6 steps)
+    os_check_option_resume("wb_killed", 1, [](app::oneshot::settings& x, bool on) { x.warmup_blocks = on; }, whole, log);
     // bad combinations
     auto f = os_settings(os_dir("wb_bad"));
     f.warmup_blocks = true;
