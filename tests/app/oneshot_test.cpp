@@ -463,6 +463,27 @@ TEST_CASE("oneshot: a resumed search ends exactly as an uninterrupted one", "[ap
 }
 
 namespace {
+// The search without and with the option that `set(settings, true)` switches on: the same number of
+// steps, some step's one-shot accuracy differs, and the journal's header names `journal_key`.
+template <class Set>
+std::pair<app::oneshot::result, app::oneshot::result> os_option_search(const std::string& name, Set set,
+                                                                       const std::string& journal_key, std::ostream& log) {
+    auto plain = app::oneshot::search(os_settings(os_dir(name + "_plain")), os_data(), log);
+    auto s = os_settings(os_dir(name));
+    set(s, true);
+    auto with = app::oneshot::search(s, os_data(), log);
+    REQUIRE(with.finished);
+    REQUIRE(with.steps.size() == plain.steps.size());
+    bool differs = false;
+    for (std::size_t i = 0; i < with.steps.size(); ++i) differs |= with.steps[i].accuracy != plain.steps[i].accuracy;
+    CHECK(differs);
+    std::ifstream j(s.out + "/journal");
+    std::string head;
+    REQUIRE(std::getline(j, head));
+    CHECK(head.find(journal_key) != std::string::npos);
+    return {std::move(plain), std::move(with)};
+}
+
 // A search with the option that `set(settings, true)` switches on, killed after `stop_after` steps:
 // resuming it with the option off is refused (the journal's settings differ); resumed with it on,
 // it ends with the steps and result of `whole`, the same search run without interruption.
@@ -493,22 +514,10 @@ void os_check_option_resume(const std::string& name, std::size_t stop_after, Set
 TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in its journal, and resumes exactly",
           "[app][oneshot]") {
     std::ostringstream log;
-    const auto plain = app::oneshot::search(os_settings(os_dir("plain")), os_data(), log);
-    auto s = os_settings(os_dir("distill"));
-    s.distill = true;
-    const auto whole = app::oneshot::search(s, os_data(), log);
-    REQUIRE(whole.finished);
     // the same paths are sampled (the controller is seeded alike and frozen in the warm-up), but the
     // shared weights differ, so some step's one-shot accuracy does
-    REQUIRE(whole.steps.size() == plain.steps.size());
-    bool differs = false;
-    for (std::size_t i = 0; i < whole.steps.size(); ++i) differs |= whole.steps[i].accuracy != plain.steps[i].accuracy;
-    CHECK(differs);
-    std::ifstream j(s.out + "/journal");
-    std::string head;
-    REQUIRE(std::getline(j, head));
-    CHECK(head.find("in-place distillation") != std::string::npos);
-
+    const auto whole =
+        os_option_search("distill", [](app::oneshot::settings& x, bool on) { x.distill = on; }, "in-place distillation", log).second;
     os_check_option_resume("distill_killed", 3, [](app::oneshot::settings& x, bool on) { x.distill = on; }, whole, log);
     // --distill is of a search, not of the random floor
     auto f = os_settings(os_dir("distill_floor"));
@@ -520,21 +529,10 @@ TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in
 TEST_CASE("oneshot: a search with --warmup-blocks sums block types in its warm-up, says so in its journal, and resumes exactly",
           "[app][oneshot]") {
     std::ostringstream log;
-    const auto plain = app::oneshot::search(os_settings(os_dir("wb_plain")), os_data(), log);
-    auto s = os_settings(os_dir("wb"));
-    s.warmup_blocks = true;
-    const auto whole = app::oneshot::search(s, os_data(), log);
-    REQUIRE(whole.finished);
-    REQUIRE(whole.steps.size() == plain.steps.size());
+    const auto [plain, whole] =
+        os_option_search("wb", [](app::oneshot::settings& x, bool on) { x.warmup_blocks = on; }, "warmup_block_types", log);
     // the first path is drawn alike, then the supernet trains otherwise: some later step scores differently
     CHECK(whole.steps[0].arch == plain.steps[0].arch);
-    bool differs = false;
-    for (std::size_t i = 0; i < whole.steps.size(); ++i) differs |= whole.steps[i].accuracy != plain.steps[i].accuracy;
-    CHECK(differs);
-    std::ifstream j(s.out + "/journal");
-    std::string head;
-    REQUIRE(std::getline(j, head));
-    CHECK(head.find("warmup_block_types") != std::string::npos);
 
     // killed inside the warm-up (2 of the 6 steps)
     os_check_option_resume("wb_killed", 1, [](app::oneshot::settings& x, bool on) { x.warmup_blocks = on; }, whole, log);
