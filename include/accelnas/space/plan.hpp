@@ -65,6 +65,11 @@ inline graph::node build_stage(graph::network& net, graph::node x, const network
     for (const auto* k : {"expand", "expand_first"})
         require(!s.values.has(k) || s.values.at(k) >= 1, "plan '", plan.name, "': ", tag, " ", k,
                 " ratio must be at least 1");
+    std::vector<const block_entry*> others;  // the summed block types besides the stage's own, once each
+    for (const auto* b : also) {
+        require(b != nullptr, "plan '", plan.name, "': ", tag, " has a null block type among the summed ones");
+        if (b != s.block && std::find(others.begin(), others.end(), b) == others.end()) others.push_back(b);
+    }
     block_context c;
     c.out = s.filters;
     c.rule = plan.rule;
@@ -76,11 +81,6 @@ inline graph::node build_stage(graph::network& net, graph::node x, const network
         c.prefix = accelnas::detail::concat("s", i + 1, "_b", r, "/");
         c.values = s.values;
         if (r == 0 && s.values.has("expand_first")) c.values.set("expand", s.values.at("expand_first"));
-        std::vector<const block_entry*> others;
-        for (const auto* b : also) {
-            require(b != nullptr, "plan '", plan.name, "': ", tag, " has a null block type among the summed ones");
-            if (b != s.block && std::find(others.begin(), others.end(), b) == others.end()) others.push_back(b);
-        }
         if (others.empty()) {
             x = s.block->build(net, x, c);
             continue;
