@@ -19,9 +19,19 @@
 #include <accelnas/app/oneshot.hpp>
 #include <accelnas/space/registry.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+// A whole number >= 0 given to `option`, or an accelnas::error naming the option and the text.
+static std::uint64_t whole_number(const std::string& option, const std::string& text) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    accelnas::require(ec == std::errc() && end == text.data() + text.size() && !text.empty(), option,
+                      " needs a whole number >= 0, got '", text, "'");
+    return v;
+}
 
 int main(int argc, char** argv) try {
     using namespace accelnas;
@@ -33,18 +43,17 @@ int main(int argc, char** argv) try {
         const std::string a = argv[i];
         if (a == "--quick") quick = true, steps = 30;  // what ctest runs
         else if (a == "--distill") distill = true;
-        else if (a == "--steps" && i + 1 < argc) steps = std::stoul(argv[++i]);
-        else if (a == "--seed" && i + 1 < argc) seed = std::stoull(argv[++i]);
+        else if (a == "--steps" && i + 1 < argc) steps = whole_number(a, argv[++i]);
+        else if (a == "--seed" && i + 1 < argc) seed = whole_number(a, argv[++i]);
         else if (a == "--sample" && i + 1 < argc) sample = argv[++i];
-        else if (a == "--block-warmup" && i + 1 < argc) block_warmup = std::stoul(argv[++i]);
-        else fail("unknown argument '", a, "'");
+        else if (a == "--block-warmup" && i + 1 < argc) block_warmup = whole_number(a, argv[++i]);
+        else fail("unknown argument '", a, "'", a.starts_with("--") ? " (or its value is missing)" : "");
     }
     std::size_t pool_size = 0;
     if (sample.starts_with("pool:")) {
         const auto n = sample.substr(5);
-        require(!n.empty() && n.size() < 7 && n.find_first_not_of("0123456789") == std::string::npos && std::stoul(n) >= 1,
-                "--sample pool:N needs a whole number N >= 1, got '", n, "'");
-        pool_size = std::stoul(n);
+        pool_size = whole_number("--sample pool:N", n);
+        require(pool_size >= 1 && pool_size < 1000000, "--sample pool:N needs a whole number N in [1, 999999], got '", n, "'");
     } else {
         require(sample == "all" || sample == "fixed" || sample == "no-block" || sample == "block-only", "unknown --sample '", sample, "'");
     }

@@ -6,17 +6,27 @@
 #include <accelnas/hw/targets.hpp>
 #include <accelnas/onnx/import.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <string>
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
     if (argc < 2) {
         std::fprintf(stderr, "usage: example_onnx_speed MODEL.onnx [REPEATS]\n");
         return 2;
     }
     using clock = std::chrono::steady_clock;
-    const int repeats = argc > 2 ? std::stoi(argv[2]) : 5;
+    int repeats = 5;
+    if (argc > 2) {
+        const std::string r = argv[2];
+        const auto [end, ec] = std::from_chars(r.data(), r.data() + r.size(), repeats);
+        if (ec != std::errc() || end != r.data() + r.size() || repeats < 1) {
+            std::fprintf(stderr, "error: REPEATS needs a whole number >= 1, got '%s'\n", r.c_str());
+            return 2;
+        }
+    }
     const auto model = accelnas::hw::make_target("coral-usb", "sim");
     for (int r = 0; r < repeats; ++r) {
         const auto t0 = clock::now();
@@ -30,4 +40,7 @@ int main(int argc, char** argv) {
                     std::chrono::duration<double, std::milli>(t2 - t0).count(), ms);
     }
     return 0;
+} catch (const std::exception& e) {  // a missing or malformed model: accelnas::error naming what is wrong
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
 }
