@@ -8,8 +8,8 @@
 
 #include <charconv>
 #include <chrono>
-#include <exception>
 #include <cstdio>
+#include <exception>
 #include <string>
 
 int main(int argc, char** argv) try {
