@@ -516,9 +516,9 @@ TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in
     std::ostringstream log;
     // the same paths are sampled (the controller is seeded alike and frozen in the warm-up), but the
     // shared weights differ, so some step's one-shot accuracy does
-    const auto whole =
-        os_option_search("distill", [](app::oneshot::settings& x, bool on) { x.distill = on; }, "in-place distillation", log).second;
-    os_check_option_resume("distill_killed", 3, [](app::oneshot::settings& x, bool on) { x.distill = on; }, whole, log);
+    const auto distill = [](app::oneshot::settings& x, bool on) { x.distill = on; };
+    const auto whole = os_option_search("distill", distill, "in-place distillation", log).second;
+    os_check_option_resume("distill_killed", 3, distill, whole, log);
     // --distill is of a search, not of the random floor
     auto f = os_settings(os_dir("distill_floor"));
     f.distill = true;
@@ -529,13 +529,13 @@ TEST_CASE("oneshot: a distilled search trains the supernet otherwise, says so in
 TEST_CASE("oneshot: a search with --warmup-blocks sums block types in its warm-up, says so in its journal, and resumes exactly",
           "[app][oneshot]") {
     std::ostringstream log;
-    const auto [plain, whole] =
-        os_option_search("wb", [](app::oneshot::settings& x, bool on) { x.warmup_blocks = on; }, "warmup_block_types", log);
+    const auto warmup_blocks = [](app::oneshot::settings& x, bool on) { x.warmup_blocks = on; };
+    const auto [plain, whole] = os_option_search("wb", warmup_blocks, "warmup_block_types", log);
     // the first path is drawn alike, then the supernet trains otherwise: some later step scores differently
     CHECK(whole.steps[0].arch == plain.steps[0].arch);
 
     // killed inside the warm-up (2 of the 6 steps)
-    os_check_option_resume("wb_killed", 1, [](app::oneshot::settings& x, bool on) { x.warmup_blocks = on; }, whole, log);
+    os_check_option_resume("wb_killed", 1, warmup_blocks, whole, log);
     // bad combinations
     auto f = os_settings(os_dir("wb_bad"));
     f.warmup_blocks = true;
