@@ -35,6 +35,10 @@ inline void add_oneshot_options(CLI::App& cli, app::oneshot::settings& o) {
     cli.add_option("--random-floor", o.random_floor, "one-shot: no search; train this many random architectures within "
                    "--latency-tolerance of the target with --oneshot-seeds seeds each (the floor a search must beat)")
         ->capture_default_str()->check(count_range(0, 10000));
+    cli.add_option("--rank-check", o.rank_check, "one-shot: no search; with --resume and the options of a finished search, "
+                   "score this many random architectures within --latency-tolerance of the target on its supernet, train each "
+                   "--oneshot-seeds times from scratch, and print the rank correlations (DIR/rank_check.json)")
+        ->capture_default_str()->check(count_range(0, 10000));
     cli.add_option("--choice-candidates", o.choice_candidates, "one-shot: when the policy's most likely architecture misses "
                    "--latency-tolerance, score at most this many in-band candidates (paths sampled in the last --choice-window "
                    "of the steps, and the most likely in band) by one-shot accuracy and take the best; 0: the most likely in band")

@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
             return app::oneshot::run(o, std::cout, std::cerr) ? app::exit_success : app::exit_failure;
         }
         only({"--steps", "--warmup", "--supernet-lr", "--validation-batch", "--recalibration-images", "--oneshot-seeds",
-              "--random-floor", "--choice-candidates", "--choice-window", "--rerank", "--distill", "--warmup-blocks", "--checkpoint-every"},
+              "--random-floor", "--rank-check", "--choice-candidates", "--choice-window", "--rerank", "--distill", "--warmup-blocks", "--checkpoint-every"},
              "oneshot");
 #ifdef ACCELNAS_WITH_MPI
         const bool ok = dist::run_search(mpi, s, std::cout, std::cerr, search::is_terminal(2));

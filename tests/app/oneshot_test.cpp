@@ -1162,3 +1162,89 @@ TEST_CASE("oneshot: architectures whose differences the proxy network does not s
     CHECK(key(a) == key(with(2, "width=1,", "width=1.25,")));
     CHECK(key(a) != key(with(0, "kernel=3", "kernel=5")));
 }
+
+TEST_CASE("oneshot: --rank-check scores random in-band architectures on a finished supernet and trains them", "[app][oneshot]") {
+    std::ostringstream out, log;
+    auto s = os_settings(os_dir("rank"));
+    s.latency_ms = 4.0;
+    REQUIRE(app::oneshot::search(s, os_data(), log).finished);
+    auto q = s;
+    q.resume = true;
+    q.rank_check = 2;
+    q.seeds = 2;
+    const auto r = app::oneshot::run_rank_check(q, os_data(), out, log);
+    REQUIRE(r.architectures.size() == 2);
+    CHECK(r.reused == 0);
+    // the architectures and trainings of --random-floor with the same seed: the floor's code path
+    auto f = os_settings(os_dir("rank_floor"));
+    f.latency_ms = 4.0;
+    f.random_floor = 2;
+    f.seeds = 2;
+    app::oneshot::run_random_floor(f, os_data(), out, log);
+    std::ifstream ff(f.out + "/random_floor.json");
+    const auto floor = nlohmann::json::parse(ff).at("architectures");
+    const auto& sp = os_space();
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& a = r.architectures[i];
+        CHECK(sp.to_text(a.arch) == floor[i].at("arch").get<std::string>());
+        CHECK(a.validation == floor[i].at("standalone_validation").get<std::vector<double>>());
+        CHECK(a.test == floor[i].at("standalone_test").get<std::vector<double>>());
+        CHECK((a.oneshot_accuracy >= 0.0 && a.oneshot_accuracy <= 1.0));
+    }
+    // two architectures: the rank correlation is the sign of their agreement
+    auto mean2 = [](const std::vector<double>& v) { return (v[0] + v[1]) / 2; };
+    const double dos = r.architectures[0].oneshot_accuracy - r.architectures[1].oneshot_accuracy;
+    const double dval = mean2(r.architectures[0].validation) - mean2(r.architectures[1].validation);
+    const double sign = dos == 0 || dval == 0 ? 0.0 : (dos > 0) == (dval > 0) ? 1.0 : -1.0;
+    CHECK(r.spearman == Approx(sign));
+    CHECK(r.kendall == Approx(sign));
+    REQUIRE(r.seed_spearman.has_value());
+    CHECK(r.oneshot_best_rank >= 1);
+    CHECK(r.oneshot_best_rank <= 2);
+    {
+        std::ifstream jf(s.out + "/rank_check.json");
+        const auto j = nlohmann::json::parse(jf);
+        CHECK(j.at("architectures").size() == 2);
+        CHECK(j.at("spearman").get<double>() == Approx(r.spearman));
+    }
+    CHECK(out.str().find("Spearman") != std::string::npos);
+
+    // an interrupted or extended check reuses what is done: the first architectures are the same
+    q.rank_check = 3;
+    std::ostringstream log3;
+    const auto r3 = app::oneshot::run_rank_check(q, os_data(), out, log3);
+    REQUIRE(r3.architectures.size() == 3);
+    CHECK(r3.reused == 2);
+    CHECK(log3.str().find("2 done before") != std::string::npos);
+    CHECK(r3.architectures[1].validation == r.architectures[1].validation);
+    CHECK(r3.architectures[1].oneshot_accuracy == r.architectures[1].oneshot_accuracy);
+
+    // bad input: each a clear error naming what is wrong
+    auto bad = q;
+    bad.seeds = 1;  // rank_check.json was written with 2 seeds: not overwritten
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(bad, os_data(), out, log), Catch::Contains("other options"));
+    bad = q;
+    bad.resume = false;
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(bad, os_data(), out, log), Catch::Contains("--rank-check") && Catch::Contains("--resume"));
+    bad = q;
+    bad.rank_check = 1;
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(bad, os_data(), out, log), Catch::Contains("at least 2"));
+    bad = q;
+    bad.rerank = 2;
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(bad, os_data(), out, log), Catch::Contains("runs alone"));
+    bad = q;
+    bad.supernet_lr = 0.01f;  // not the search's options
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(bad, os_data(), out, log), Catch::Contains("supernet_lr"));
+    bad = q;
+    bad.out = os_dir("rank_none");
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(bad, os_data(), out, log), Catch::Contains("no search journal"));
+    // a search stopped early has no final supernet yet
+    auto k = os_settings(os_dir("rank_killed"));
+    k.latency_ms = 4.0;
+    k.stop_after = 4;
+    REQUIRE_FALSE(app::oneshot::search(k, os_data(), log).finished);
+    k.resume = true;
+    k.stop_after = 0;
+    k.rank_check = 2;
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(k, os_data(), out, log), Catch::Contains("stopped at step 4 of 6"));
+}

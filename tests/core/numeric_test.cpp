@@ -33,6 +33,17 @@ TEST_CASE("split_csv_line: malformed quoting is an error naming the field", "[co
     CHECK_THROWS_WITH(split_csv_line("\"a\"b,c"), Catch::Contains("field 1") && Catch::Contains("after the closing quote"));
 }
 
+TEST_CASE("kendall_tau: tau-b, hand-counted pairs", "[core]") {
+    // 10 pairs: concordant (1,2) (1,5) (2,5) (3,4) (3,5) (4,5), discordant (1,3) (1,4) (2,3) (2,4)
+    CHECK(kendall_tau({1, 2, 3, 4, 5}, {3, 4, 1, 2, 5}) == Approx(0.2).epsilon(1e-12));
+    // a tie in a: pair (1,2) counts for neither; 2 concordant of 2 untied in a, 3 untied in b
+    CHECK(kendall_tau({1, 1, 2}, {1, 2, 3}) == Approx(2.0 / std::sqrt(6.0)).epsilon(1e-12));
+    CHECK(kendall_tau({1, 2, 3}, {30, 20, 10}) == Approx(-1.0));
+    CHECK(kendall_tau({1, 1, 1}, {1, 2, 3}) == 0.0);
+    CHECK_THROWS_WITH(kendall_tau({1}, {1}), Catch::Contains("kendall_tau"));
+    CHECK_THROWS_WITH(kendall_tau({1, 2}, {1, 2, 3}), Catch::Contains("kendall_tau"));
+}
+
 TEST_CASE("average_ranks and spearman with ties", "[core]") {
     CHECK(average_ranks({10, 20, 20, 5}) == std::vector<double>{1, 2.5, 2.5, 0});
     CHECK(average_ranks({3, 3, 3}) == std::vector<double>{1, 1, 1});

@@ -65,6 +65,13 @@ expect 1 "error: --budget applies to --method multi-trial only" "$exe" --estimat
 expect 1 "error: --quality applies to --method multi-trial only" "$exe" "${base[@]}" --method oneshot
 expect 1 "error: --final-seeds applies to --method multi-trial only" "$exe" --estimator apm --method oneshot --final-seeds 3
 for i in 9 10 11 12 13 14 18 19 22 23 26 27 28 29 30 31 32 33; do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
+# one-shot's --rank-check: of one-shot only, reads a finished search (--resume), ranks at least 2, runs alone
+first=$((n + 1))
+expect 1 "error: --rank-check applies to --method oneshot only" "$exe" "${base[@]}" --rank-check 4
+expect 1 "error: --rank-check scores architectures on the supernet of a finished search" "$exe" --estimator apm --method oneshot --rank-check 4
+expect 1 "error: --rank-check needs at least 2 architectures" "$exe" --estimator apm --method oneshot --resume --rank-check 1
+expect 1 "error: --rank-check runs alone: not with --rerank or --random-floor" "$exe" --estimator apm --method oneshot --resume --rank-check 3 --rerank 2
+for ((i = first; i <= n; i++)); do [[ ! -e "$work/run$i" ]] || { echo "FAIL: $work/run$i written despite the bad option"; fails=$((fails + 1)); }; done
 # a journal of the old default evolution (population 50, sample 10) resumes with those explicit options
 "$exe" "${base[@]}" --controller evolution --budget 60 --population 50 --sample-size 10 --out "$work/old" > /dev/null 2>&1
 head -1 "$work/old/journal" | grep -q '"evolution":{'  && { echo "FAIL: population 50 / sample 10 should write the journal header of before the options"; fails=$((fails + 1)); }

@@ -37,6 +37,7 @@
 #include <accelnas/core/atomic_file.hpp>
 #include <accelnas/core/error.hpp>
 #include <accelnas/core/rng.hpp>
+#include <accelnas/core/statistics.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/hw/any_accelerator.hpp>
 #include <accelnas/search/journal.hpp>
@@ -120,6 +121,10 @@ struct settings {
     /// `choose_result` chooses it.
     std::size_t rerank = 0;
     std::size_t random_floor = 0;      ///< when set: no search, train this many random architectures at the target instead
+    /// When set (with `resume`, on a finished search): no search; this many random architectures at
+    /// the target are scored on the search's supernet and trained from scratch, and the two
+    /// rankings are compared (`run_rank_check`).
+    std::size_t rank_check = 0;
     /// Steps between checkpoints. Each one writes the whole supernet (weights and momentum: tens of
     /// MB at proxy size), which costs as much as a few steps; a resumed search repeats at most this
     /// many steps.
@@ -758,6 +763,11 @@ inline void validate(const settings& s) {
     require(s.rerank <= s.choice_candidates, "--rerank ", s.rerank, " is more than --choice-candidates ", s.choice_candidates,
             ": the re-ranked candidates are the best of at most --choice-candidates in-band candidates");
     require(s.rerank == 0 || s.random_floor == 0, "--rerank applies to a search, not to --random-floor");
+    require(s.rank_check == 0 || s.resume, "--rank-check scores architectures on the supernet of a finished search: give "
+            "that search's options and --out directory with --resume");
+    require(s.rank_check == 0 || (s.rerank == 0 && s.random_floor == 0), "--rank-check runs alone: not with --rerank or --random-floor");
+    require(s.rank_check != 1, "--rank-check needs at least 2 architectures to compare two rankings, got 1");
+    require(s.rank_check == 0 || s.seeds >= 1, "--rank-check trains each architecture --oneshot-seeds times: needs at least 1, got 0");
     require(!s.distill || s.random_floor == 0, "--distill applies to a search, not to --random-floor");
     require(!s.warmup_blocks || s.random_floor == 0, "--warmup-blocks applies to a search, not to --random-floor");
     require(!(s.warmup_blocks && s.distill), "--warmup-blocks and --distill cannot be combined (each changes how the supernet trains)");
@@ -1071,6 +1081,162 @@ inline void run_random_floor(const settings& s, const train::dataset& data, std:
     write_file_atomically((std::filesystem::path(s.out) / "random_floor.json").string(), j.dump(2) + "\n");
 }
 
+/// One architecture of a ranking check (`run_rank_check`).
+struct ranked_architecture {
+    space::architecture arch;
+    double latency_s = 0;                    ///< its latency on the target
+    double oneshot_accuracy = 0;             ///< on the validation images with the supernet's weights (batch norm recalibrated)
+    std::vector<double> validation, test;    ///< stand-alone, per seed (`standalone`'s seeds)
+};
+
+/// What a ranking check found.
+struct rank_check_result {
+    std::vector<ranked_architecture> architectures;  ///< in draw order
+    std::size_t reused = 0;                 ///< architectures taken from an earlier, interrupted check
+    double spearman = 0;                    ///< of one-shot accuracy with the mean stand-alone validation accuracy
+    double kendall = 0;                     ///< Kendall's tau-b of the same
+    double spearman_test = 0;               ///< of one-shot accuracy with the mean stand-alone test accuracy (reported only)
+    /// With 2 or more seeds: Spearman of the first seed's stand-alone validation accuracies with the
+    /// second seed's, over the architectures. How far training noise lets a score of one training
+    /// rank these architectures at all.
+    std::optional<double> seed_spearman;
+    std::size_t oneshot_best_rank = 0;      ///< the stand-alone rank (1: best) of the one of best one-shot accuracy
+};
+
+/// Whether the supernet of the finished search in `s.out` ranks architectures as training them
+/// from scratch does. `s.rank_check` random architectures within `s.latency_tolerance` of the
+/// target (`random_at_latency` seeded by `s.seed`: the architectures `--random-floor` trains with
+/// the same seed, in the same order) are each scored on the supernet (one-shot accuracy as the
+/// search's result is scored: batch norm recalibrated, the whole validation part) and trained from
+/// scratch `s.seeds` times (`standalone`: the seeds of the search's final trainings). The
+/// comparison: Spearman and Kendall's tau-b of one-shot accuracy with the mean stand-alone
+/// validation accuracy, and, with 2 or more seeds, the Spearman of two trainings of the same
+/// architectures with each other (the most any score can be expected to reach against one training).
+/// `s` must repeat the search's options (the journal's config is checked, as by `resume`), and the
+/// search must have run to its end. Writes DIR/rank_check.json after each architecture: a check
+/// started again with the same options reuses the architectures already done (a larger
+/// `rank_check` extends the list, whose first architectures are the same); one written with other
+/// options is an error, not overwritten.
+inline rank_check_result run_rank_check(const settings& s, const train::dataset& data, std::ostream& out, std::ostream& log) {
+    validate(s);
+    require(s.rank_check >= 2, "--rank-check needs at least 2 architectures, got ", s.rank_check);
+    require(data.validation.count > 0, "--rank-check: the data set has no validation part");
+    settings q = s;
+    q.proxy.channels = std::int64_t(data.train.channels);
+    const auto& sp = space::find_space(q.space);
+    const auto& d = *sp.description;
+    check_weight_sharing(d);
+    const auto prices = search_run::price_on({q.target}, q.estimator, q.make_model);
+    const double target_s = q.latency_ms > 0 ? q.latency_ms * 1e-3 : search_run::default_latency_targets(sp, prices).first[0];
+    const auto classes = std::int64_t(data.classes);
+    const auto config = config_of(q, target_s, q.data.empty() ? "fashion-mnist:" + q.fmnist : q.data);
+    const std::filesystem::path dir(q.out);
+    require(std::filesystem::exists(dir / "journal"), "--rank-check: no search journal in '", q.out,
+            "' (give the --out directory of a finished one-shot search)");
+    const search::decision_layout layout{sp.cardinalities};
+    (void)search::journal::open((dir / "journal").string(), {q.space, layout, config});  // the same search's options
+    const std::string ckpt = (dir / "oneshot.ckpt").string();
+    require(std::filesystem::exists(ckpt), "--rank-check: no checkpoint '", ckpt, "' (the search wrote none yet)");
+    rng g0(derive_seed(q.seed, 0x0E5407ull));
+    auto net = make_supernet(sp, q.proxy, classes, {.threads = q.threads}, g0);
+    search::reinforce<> ctrl(layout, {.adam = {.learning_rate = q.controller_lr, .beta1 = 0.0}, .baseline_momentum = 0.95});
+    const auto at = detail::load_checkpoint(ckpt, ctrl, net);
+    require(at == q.steps, "--rank-check: the search in '", q.out, "' stopped at step ", at, " of ", q.steps,
+            "; run it to its end first (--resume without --rank-check)");
+
+    auto latency_of = [&](const space::architecture& a) { return prices.models[0].seconds(search_run::deployed(sp, a)); };
+    const auto archs = random_at_latency(sp, q.rank_check, target_s, q.latency_tolerance, q.seed, latency_of);
+    std::vector<std::size_t> recal_idx(std::min(data.train.count, q.recalibration_images));
+    std::iota(recal_idx.begin(), recal_idx.end(), 0);
+    std::vector<std::int32_t> rlabels;
+    const auto recal = images_of(data, data.train, recal_idx, q.proxy, rlabels);
+
+    const auto file = (dir / "rank_check.json").string();
+    const nlohmann::json check_config{{"seeds", q.seeds}, {"latency_tolerance", q.latency_tolerance}};
+    rank_check_result r;
+    if (std::filesystem::exists(file)) {  // an earlier check: reuse what it finished
+        nlohmann::json old;
+        try {
+            std::ifstream f(file);
+            old = nlohmann::json::parse(f);
+        } catch (const nlohmann::json::exception& e) {
+            fail("--rank-check: '", file, "' is not readable JSON (", e.what(), "); move it away to start the check again");
+        }
+        require(old.value("check", nlohmann::json()) == check_config, "--rank-check: '", file, "' was written with other options (",
+                old.value("check", nlohmann::json()).dump(), ", now ", check_config.dump(), "); move it away to start another check");
+        for (const auto& e : old.at("architectures")) {
+            const auto i = r.architectures.size();
+            if (i >= archs.size() || e.at("arch").get<std::string>() != sp.to_text(archs[i])) break;
+            r.architectures.push_back({archs[i], latency_of(archs[i]), e.at("oneshot_accuracy").get<double>(),
+                                       e.at("standalone_validation").get<std::vector<double>>(),
+                                       e.at("standalone_test").get<std::vector<double>>()});
+        }
+        r.reused = r.architectures.size();
+    }
+    log << "accelnas-search (one-shot): ranking check of the supernet in " << q.out << " (step " << at << "): " << archs.size()
+        << " random architectures within +-" << q.latency_tolerance * 100 << "% of " << search_run::ms(target_s) << " ms on "
+        << q.target << ", " << q.seeds << " training(s) each" << (r.reused ? ", " + std::to_string(r.reused) + " done before" : "")
+        << "\n";
+    auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); };
+    auto save = [&] {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& a : r.architectures)
+            list.push_back({{"arch", sp.to_text(a.arch)}, {"choices", a.arch.choices}, {"latency_ms", a.latency_s * 1e3},
+                            {"oneshot_accuracy", a.oneshot_accuracy}, {"standalone_validation", a.validation},
+                            {"standalone_test", a.test}});
+        nlohmann::json j{{"config", config}, {"check", check_config}, {"asked", archs.size()}, {"architectures", list}};
+        if (r.architectures.size() == archs.size()) {
+            j["spearman"] = r.spearman;
+            j["kendall_tau"] = r.kendall;
+            j["spearman_test"] = r.spearman_test;
+            j["seed_spearman"] = r.seed_spearman ? nlohmann::json(*r.seed_spearman) : nlohmann::json();
+            j["oneshot_best_standalone_rank"] = r.oneshot_best_rank;
+        }
+        write_file_atomically(file, j.dump(2) + "\n");
+    };
+    for (std::size_t i = r.architectures.size(); i < archs.size(); ++i) {
+        ranked_architecture a{archs[i], latency_of(archs[i]), 0, {}, {}};
+        auto p = path_of(net, sp, a.arch, q.proxy, classes);
+        a.oneshot_accuracy = oneshot_accuracy(net, p, recal, data, data.validation, q.proxy);
+        std::tie(a.validation, a.test) = standalone(sp, a.arch, data, q);
+        r.architectures.push_back(std::move(a));
+        if (r.architectures.size() < archs.size()) save();
+        log << "  " << i + 1 << "/" << archs.size() << ": one-shot " << std::setprecision(4) << r.architectures.back().oneshot_accuracy
+            << ", stand-alone validation " << mean(r.architectures.back().validation) << std::setprecision(6) << "\n";
+    }
+    std::vector<double> os, val, test, first, second;
+    for (const auto& a : r.architectures) {
+        os.push_back(a.oneshot_accuracy);
+        val.push_back(mean(a.validation));
+        test.push_back(mean(a.test));
+        if (q.seeds >= 2) {
+            first.push_back(a.validation[0]);
+            second.push_back(a.validation[1]);
+        }
+    }
+    r.spearman = spearman(os, val);
+    r.kendall = kendall_tau(os, val);
+    r.spearman_test = spearman(os, test);
+    if (q.seeds >= 2) r.seed_spearman = spearman(first, second);
+    const auto best = std::size_t(std::max_element(os.begin(), os.end()) - os.begin());
+    r.oneshot_best_rank = 1 + std::size_t(std::count_if(val.begin(), val.end(), [&](double v) { return v > val[best]; }));
+    save();
+    out << "ranking check: " << r.architectures.size() << " random architectures within +-" << q.latency_tolerance * 100 << "% of "
+        << search_run::ms(target_s) << " ms on " << q.target << ", scored on the supernet of " << q.out << " and trained "
+        << q.seeds << " time(s) each from scratch\n" << std::fixed << std::setprecision(4);
+    for (std::size_t i = 0; i < r.architectures.size(); ++i)
+        out << "  " << i + 1 << ": " << search_run::ms(r.architectures[i].latency_s) << " ms, one-shot " << os[i]
+            << ", stand-alone validation " << mean_std(r.architectures[i].validation) << "\n";
+    out << std::setprecision(3) << "one-shot accuracy against stand-alone validation: Spearman " << r.spearman << ", Kendall tau-b "
+        << r.kendall << " (against test, reported only: Spearman " << r.spearman_test << ")\n";
+    if (r.seed_spearman)
+        out << "stand-alone seed 1 against seed 2 (training noise; the most a score of one training can reach): Spearman "
+            << *r.seed_spearman << "\n";
+    out << "the best by one-shot accuracy is " << r.oneshot_best_rank << " of " << r.architectures.size()
+        << " by stand-alone validation\n" << std::defaultfloat;
+    return r;
+}
+
 /// `accelnas-search --method oneshot`: loads the data set, searches, prints the result to `out`
 /// (with `s.random_floor` set: trains random architectures at the target instead, `run_random_floor`).
 /// Returns true when the search ran to its end (false: stopped early by `stop_after`).
@@ -1083,6 +1249,10 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
     const auto data = load_proxy_data(data_name, s.proxy, s.seed);
     if (s.random_floor > 0) {
         run_random_floor(s, data, out, log);
+        return true;
+    }
+    if (s.rank_check > 0) {
+        run_rank_check(s, data, out, log);
         return true;
     }
     const auto r = search(s, data, log);

@@ -59,6 +59,22 @@ inline double spearman(const std::vector<double>& a, const std::vector<double>& 
     return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 
+/// Kendall's tau-b of `a` and `b` (equal sizes, at least 2): (concordant - discordant pairs) over
+/// the geometric mean of the pairs untied in `a` and untied in `b`; 0 when either series is
+/// constant. O(n^2): meant for the tens of points of a ranking check.
+inline double kendall_tau(const std::vector<double>& a, const std::vector<double>& b) {
+    require(a.size() == b.size() && a.size() >= 2, "kendall_tau: need two equal-length series of at least 2 values");
+    double s = 0, untied_a = 0, untied_b = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        for (std::size_t j = i + 1; j < a.size(); ++j) {
+            const double da = a[i] - a[j], db = b[i] - b[j];
+            untied_a += da != 0;
+            untied_b += db != 0;
+            if (da != 0 && db != 0) s += (da > 0) == (db > 0) ? 1.0 : -1.0;
+        }
+    return untied_a > 0 && untied_b > 0 ? s / std::sqrt(untied_a * untied_b) : 0.0;
+}
+
 /// Accuracy of predictions against measurements.
 struct error_summary {
     std::size_t n = 0;               ///< rows
