@@ -1248,3 +1248,19 @@ TEST_CASE("oneshot: --rank-check scores random in-band architectures on a finish
     k.rank_check = 2;
     CHECK_THROWS_WITH(app::oneshot::run_rank_check(k, os_data(), out, log), Catch::Contains("stopped at step 4 of 6"));
 }
+
+TEST_CASE("oneshot: --rank-check refuses a rank_check.json it did not write", "[app][oneshot]") {
+    std::ostringstream out, log;
+    auto s = os_settings(os_dir("rank_file"));
+    s.latency_ms = 4.0;
+    REQUIRE(app::oneshot::search(s, os_data(), log).finished);
+    s.resume = true;
+    s.rank_check = 2;
+    const auto file = s.out + "/rank_check.json";
+    std::ofstream(file) << "{\"check\": ";
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(s, os_data(), out, log), Catch::Contains("not readable JSON"));
+    std::ofstream(file) << "[1, 2]";
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(s, os_data(), out, log), Catch::Contains("other options"));
+    std::ofstream(file) << R"({"check": {"seeds": 1, "latency_tolerance": 0.05}, "architectures": [{"arch": 3}]})";
+    CHECK_THROWS_WITH(app::oneshot::run_rank_check(s, os_data(), out, log), Catch::Contains("not a ranking check's file"));
+}

@@ -1162,14 +1162,22 @@ inline rank_check_result run_rank_check(const settings& s, const train::dataset&
         } catch (const nlohmann::json::exception& e) {
             fail("--rank-check: '", file, "' is not readable JSON (", e.what(), "); move it away to start the check again");
         }
-        require(old.value("check", nlohmann::json()) == check_config, "--rank-check: '", file, "' was written with other options (",
-                old.value("check", nlohmann::json()).dump(), ", now ", check_config.dump(), "); move it away to start another check");
-        for (const auto& e : old.at("architectures")) {
-            const auto i = r.architectures.size();
-            if (i >= archs.size() || e.at("arch").get<std::string>() != sp.to_text(archs[i])) break;
-            r.architectures.push_back({archs[i], latency_of(archs[i]), e.at("oneshot_accuracy").get<double>(),
-                                       e.at("standalone_validation").get<std::vector<double>>(),
-                                       e.at("standalone_test").get<std::vector<double>>()});
+        require(old.is_object() && old.value("check", nlohmann::json()) == check_config, "--rank-check: '", file,
+                "' was written with other options (", old.is_object() ? old.value("check", nlohmann::json()).dump() : old.dump(),
+                ", now ", check_config.dump(), "); move it away to start another check");
+        try {
+            for (const auto& e : old.at("architectures")) {
+                const auto i = r.architectures.size();
+                if (i >= archs.size() || e.at("arch").get<std::string>() != sp.to_text(archs[i])) break;
+                ranked_architecture a{archs[i], latency_of(archs[i]), e.at("oneshot_accuracy").get<double>(),
+                                      e.at("standalone_validation").get<std::vector<double>>(),
+                                      e.at("standalone_test").get<std::vector<double>>()};
+                require(a.validation.size() == q.seeds && a.test.size() == q.seeds, "--rank-check: '", file, "': architecture ",
+                        i + 1, " holds ", a.validation.size(), " trainings, not ", q.seeds);
+                r.architectures.push_back(std::move(a));
+            }
+        } catch (const nlohmann::json::exception& e) {
+            fail("--rank-check: '", file, "' is not a ranking check's file (", e.what(), "); move it away to start the check again");
         }
         r.reused = r.architectures.size();
     }
