@@ -740,6 +740,21 @@ inline std::size_t load_checkpoint(const std::string& path, search::reinforce<>&
     return std::size_t(step);
 }
 
+// The latency target of `s` in seconds: --latency-ms, else the space's published model's latency.
+inline double target_seconds(const settings& s, const space::any_space& sp, const search_run::pricing& prices) {
+    return s.latency_ms > 0 ? s.latency_ms * 1e-3 : search_run::default_latency_targets(sp, prices).first[0];
+}
+
+// The supernet and the controller of a search as its first step finds them (a checkpoint then
+// overwrites both when there is one).
+inline train::supernet initial_supernet(const settings& s, const space::any_space& sp, std::int64_t classes) {
+    rng g0(derive_seed(s.seed, 0x0E5407ull));
+    return make_supernet(sp, s.proxy, classes, {.threads = s.threads}, g0);
+}
+inline search::reinforce<> initial_controller(const settings& s, const search::decision_layout& layout) {
+    return search::reinforce<>(layout, {.adam = {.learning_rate = s.controller_lr, .beta1 = 0.0}, .baseline_momentum = 0.95});
+}
+
 // Cosine decay of the shared weights' learning rate over the search.
 inline float supernet_lr(const settings& s, std::size_t step) {
     const double t = double(step) / double(std::max<std::size_t>(1, s.steps));
@@ -788,7 +803,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     const auto& d = *sp.description;
     check_weight_sharing(d);
     const auto prices = search_run::price_on({s.target}, s.estimator, s.make_model);
-    const double target_s = s.latency_ms > 0 ? s.latency_ms * 1e-3 : search_run::default_latency_targets(sp, prices).first[0];
+    const double target_s = detail::target_seconds(s, sp, prices);
     const search::tunas_absolute reward{{target_s}, s.tunas_beta};
     const auto classes = std::int64_t(data.classes);
     const auto config = config_of(s, target_s, s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data);
@@ -804,9 +819,8 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
                        : search::journal::create((dir / "journal").string(), header);
     const std::string ckpt = (dir / "oneshot.ckpt").string();
 
-    rng g0(derive_seed(s.seed, 0x0E5407ull));
-    auto net = make_supernet(sp, s.proxy, classes, {.threads = s.threads}, g0);
-    search::reinforce<> ctrl(layout, {.adam = {.learning_rate = s.controller_lr, .beta1 = 0.0}, .baseline_momentum = 0.95});
+    auto net = detail::initial_supernet(s, sp, classes);
+    auto ctrl = detail::initial_controller(s, layout);
     std::size_t first = 0;
     if (s.resume && std::filesystem::exists(ckpt)) first = detail::load_checkpoint(ckpt, ctrl, net);
     result r;
@@ -1053,7 +1067,7 @@ inline void run_random_floor(const settings& s, const train::dataset& data, std:
     std::filesystem::create_directories(s.out);
     const auto& sp = space::find_space(s.space);
     const auto prices = search_run::price_on({s.target}, s.estimator, s.make_model);
-    const double target_s = s.latency_ms > 0 ? s.latency_ms * 1e-3 : search_run::default_latency_targets(sp, prices).first[0];
+    const double target_s = detail::target_seconds(s, sp, prices);
     auto latency_of = [&](const space::architecture& a) { return prices.models[0].seconds(search_run::deployed(sp, a)); };
     const auto archs = random_at_latency(sp, s.random_floor, target_s, s.latency_tolerance, s.seed, latency_of);
     log << "accelnas-search (one-shot): " << archs.size() << " random architectures within +-" << s.latency_tolerance * 100
@@ -1127,7 +1141,7 @@ inline rank_check_result run_rank_check(const settings& s, const train::dataset&
     const auto& d = *sp.description;
     check_weight_sharing(d);
     const auto prices = search_run::price_on({q.target}, q.estimator, q.make_model);
-    const double target_s = q.latency_ms > 0 ? q.latency_ms * 1e-3 : search_run::default_latency_targets(sp, prices).first[0];
+    const double target_s = detail::target_seconds(q, sp, prices);
     const auto classes = std::int64_t(data.classes);
     const auto config = config_of(q, target_s, q.data.empty() ? "fashion-mnist:" + q.fmnist : q.data);
     const std::filesystem::path dir(q.out);
@@ -1137,9 +1151,8 @@ inline rank_check_result run_rank_check(const settings& s, const train::dataset&
     (void)search::journal::open((dir / "journal").string(), {q.space, layout, config});  // the same search's options
     const std::string ckpt = (dir / "oneshot.ckpt").string();
     require(std::filesystem::exists(ckpt), "--rank-check: no checkpoint '", ckpt, "' (the search wrote none yet)");
-    rng g0(derive_seed(q.seed, 0x0E5407ull));
-    auto net = make_supernet(sp, q.proxy, classes, {.threads = q.threads}, g0);
-    search::reinforce<> ctrl(layout, {.adam = {.learning_rate = q.controller_lr, .beta1 = 0.0}, .baseline_momentum = 0.95});
+    auto net = detail::initial_supernet(q, sp, classes);
+    auto ctrl = detail::initial_controller(q, layout);
     const auto at = detail::load_checkpoint(ckpt, ctrl, net);
     require(at == q.steps, "--rank-check: the search in '", q.out, "' stopped at step ", at, " of ", q.steps,
             "; run it to its end first (--resume without --rank-check)");
