@@ -21,3 +21,6 @@ accelnas_smoke_test("train: CIFAR and image-folder data" bash ${PROJECT_SOURCE_D
   $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json ${CMAKE_CURRENT_BINARY_DIR}/data-tool)
 accelnas_smoke_test("train: resume to the same weights, eval-only" bash ${PROJECT_SOURCE_DIR}/tests/train/resume_tool.sh
   $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json)
+# --gemm-cache-sizes: Eigen's blocking pinned, the same weights from the same sizes (train/blocking.hpp).
+accelnas_smoke_test("train: --gemm-cache-sizes fixes the summation order" bash ${PROJECT_SOURCE_DIR}/tests/train/blocking_tool.sh
+  $<TARGET_FILE:accelnas-train> ${CMAKE_CURRENT_SOURCE_DIR}/specs/peer_mbconv.json ${CMAKE_CURRENT_BINARY_DIR}/blocking-tool)

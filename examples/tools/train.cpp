@@ -17,12 +17,16 @@
 // (what bench/vs_pytorch.sh compares against PyTorch). --checkpoint PATH writes a training checkpoint
 // after every epoch; --resume PATH continues that run to the same final weights as an uninterrupted
 // one (same settings and threads); --load CKPT --eval-only evaluates saved weights.
+// --gemm-cache-sizes L1,L2,L3 makes Eigen block its matrix products by these cache sizes instead of
+// the CPU's, so that the same seed and threads train the same weights on CPUs with other caches
+// (train/blocking.hpp); the sizes used are reported (gemm_cache_sizes).
 #include "cli.hpp"
 
 #include <accelnas/app/data.hpp>
 #include <accelnas/app/training.hpp>
 #include <accelnas/graph/json.hpp>
 #include <accelnas/search/progress.hpp>
+#include <accelnas/train/blocking.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -41,7 +45,7 @@ int main(int argc, char** argv) {
     std::size_t channels = 1, train_limit = 0, test_limit = 0, throughput_steps = 0;
     bool json = false, int8 = false, no_flip = false;
     double momentum = 0.9, weight_decay = 4e-5, bn_eps = 1e-3;
-    std::string init = "variance_scaling";
+    std::string init = "variance_scaling", gemm_caches;
     using tools::count_range;
     cli.add_option("--model", spec, "network spec (JSON, schema accelnas.network)")->required();
     cli.add_option("--epochs", o.epochs, "training epochs")->default_val(1)->check(count_range(1, 100000));
@@ -97,7 +101,18 @@ int main(int argc, char** argv) {
     cli.add_flag("--json", json, "print the final figures as one JSON object (and nothing else) on stdout");
     cli.add_option("--throughput", throughput_steps, "time N training steps on random data instead (no data set)")
         ->default_val(0)->check(count_range(0, 1000000));
+    cli.add_option("--gemm-cache-sizes", gemm_caches, "block matrix products by these cache sizes (bytes) instead of "
+                   "the CPU's, for the same weights on other CPUs")->type_name("L1,L2,L3");
     return tools::run("accelnas-train", cli, argc, argv, [&] {
+        if (!gemm_caches.empty()) {
+            try {
+                train::set_gemm_cache_sizes(train::parse_gemm_cache_sizes(gemm_caches));
+            } catch (const error& e) {
+                app::usage_require(false, "--gemm-cache-sizes: ", e.what());
+            }
+        }
+        const auto caches = train::current_gemm_cache_sizes();
+        const nlohmann::json caches_json = {caches.l1, caches.l2, caches.l3};
         if (!save.empty()) require_folder_of(save);
         if (!o.checkpoint.empty()) require_folder_of(o.checkpoint);
         require(!eval_only || !load.empty(), "--eval-only needs --load CKPT");
@@ -136,7 +151,7 @@ int main(int argc, char** argv) {
             if (json)
                 std::cout << nlohmann::json{{"img_per_s", ips}, {"peak_rss_mb", training::peak_rss_mb()},
                                             {"threads", o.threads}, {"batch", o.batch},
-                                            {"params", m.parameter_count()}}.dump() << "\n";
+                                            {"params", m.parameter_count()}, {"gemm_cache_sizes", caches_json}}.dump() << "\n";
             else
                 std::printf("threads=%zu batch=%zu params=%zu train img/s %.0f peak_rss_mb %.0f\n", o.threads, o.batch,
                             m.parameter_count(), ips, training::peak_rss_mb());
@@ -148,6 +163,8 @@ int main(int argc, char** argv) {
             std::printf("model %s: %zu params | %zu train / %zu test images | batch %zu threads %zu lr %g %s %s\n",
                         net.name().c_str(), m.parameter_count(), data.train.count, data.test.count, o.batch, o.threads,
                         double(o.lr), optimizer.c_str(), schedule.c_str());
+            std::printf("matrix products blocked by cache sizes L1 %td, L2 %td, L3 %td bytes (%s)\n", caches.l1,
+                        caches.l2, caches.l3, gemm_caches.empty() ? "the CPU's" : "--gemm-cache-sizes");
             if (data.validation.count)
                 std::printf("validation: %zu images held out of the training images (seed %llu)\n", data.validation.count,
                             static_cast<unsigned long long>(o.seed));
@@ -190,6 +207,7 @@ int main(int argc, char** argv) {
                             q.int8_accuracy, q.float_accuracy, q.agreement);
         }
         out["peak_rss_mb"] = training::peak_rss_mb();
+        out["gemm_cache_sizes"] = caches_json;
         if (json) std::cout << out.dump() << "\n";
         else std::printf("FINAL test_acc=%.4f img_per_s=%.0f peak_rss_mb=%.0f\n", res.test_acc, res.img_per_s,
                          training::peak_rss_mb());
