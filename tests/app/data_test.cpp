@@ -24,7 +24,7 @@ TEST_CASE("data set names: kinds, folders, the bare-folder form, errors", "[app]
     CHECK_THROWS_AS(app::load_data(app::parse_data_spec("cifar10:/nonexistent")), accelnas::error);
 }
 
-TEST_CASE("proxy task: scored on the validation part; the test part only when asked", "[app]") {
+TEST_CASE("proxy task: scored on the validation part, the test part only when asked", "[app]") {
     app::proxy_options o;
     o.train_images = 300;
     o.validation_images = 200;

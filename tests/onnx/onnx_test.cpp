@@ -231,7 +231,7 @@ TEST_CASE("import with the host policy: an op whose output size shape inference 
                       Contains("NonMaxSuppression node 'nms'") && Contains("cannot be imported as a host op"));
 }
 
-TEST_CASE("int8 QDQ export: ONNX's checker passes; the QDQ form; networks the int8 engine refuses", "[onnx][int8]") {
+TEST_CASE("int8 QDQ export: ONNX's checker passes, the QDQ form, networks the int8 engine refuses", "[onnx][int8]") {
     auto net = zoo::build("mobilenet_v2", {.resolution = 32});
     rng g(0);
     train::model m(net, g);

@@ -498,7 +498,7 @@ TEST_CASE("each int8 conv / dense / pool kernel is within one output step of flo
     CHECK(checked >= 17);
 }
 
-TEST_CASE("near-dead filters keep their folded bias; accumulators that could overflow int32 are refused", "[quant]") {
+TEST_CASE("near-dead filters keep their folded bias, accumulators that could overflow int32 are refused", "[quant]") {
     g::network net("dead");
     auto x = net.input({1, 6, 6, 3});
     auto c = net.conv2d(x, {.filters = 4, .kernel = 3, .name = "c"});

@@ -107,7 +107,7 @@ TEST_CASE("The shipped blocks model block_policy and declare their slots and wei
     CHECK(e->slots[2].values == std::vector<double>{16});
 }
 
-TEST_CASE("GC-IBN groups its expansion conv; Tucker compresses and expands", "[space]") {
+TEST_CASE("GC-IBN groups its expansion conv, Tucker compresses and expands", "[space]") {
     // groups = in / group size, lowered to divide gcd(in, expanded): hand counts.
     CHECK(space::gc_ibn_block::groups(32, 128, 16) == 2);
     CHECK(space::gc_ibn_block::groups(32, 128, 1) == 32);   // one channel per group: the depthwise end
@@ -145,7 +145,7 @@ TEST_CASE("GC-IBN groups its expansion conv; Tucker compresses and expands", "[s
     CHECK(t.contains("s2_b1/add"));          // second block: stride 1, 32 -> 32, residual
 }
 
-TEST_CASE("Dead decisions never change the network; canonical forms identify networks", "[space]") {
+TEST_CASE("Dead decisions never change the network, canonical forms identify networks", "[space]") {
     check_dead_and_canonical<small>(20, 3);
     check_dead_and_canonical<space::edgetpu>(4, 5);
     check_dead_and_canonical<space::mnasnet>(3, 7);

@@ -133,7 +133,7 @@ TEST_CASE("batch_split: gradients, loss and BN statistics of the whole batch, de
     });
 }
 
-TEST_CASE("batch_split: an error of one thread reaches the caller; the driver is usable after it", "[train]") {
+TEST_CASE("batch_split: an error of one thread reaches the caller, the driver is usable after it", "[train]") {
     const auto net = small_network();
     rng g(1);
     model m(net, g);

@@ -114,7 +114,7 @@ TEST_CASE("CIFAR-10: records of 1 + 3072 bytes become interleaved RGB images wit
     fs::remove_all(dir);
 }
 
-TEST_CASE("CIFAR-100: fine and coarse labels; more than 10 classes", "[train][data]") {
+TEST_CASE("CIFAR-100: fine and coarse labels, more than 10 classes", "[train][data]") {
     const auto dir = fresh_dir("c100");
     write_cifar(dir / "train.bin", 1, 30, 2, [](std::size_t i) {
         return std::vector<std::uint8_t>{std::uint8_t(i % 20), std::uint8_t(70 + i)};
@@ -279,7 +279,7 @@ TEST_CASE("labels are checked against the set's class count", "[train][data]") {
     CHECK_THROWS_WITH(finish_loading(d, o, "twelve"), Catch::Contains("twelve") && Catch::Contains("label 12 of image 2 is not in 0..11"));
 }
 
-TEST_CASE("a tiny network learns colour classes of 3-channel images; the test part is read only when asked", "[train][data]") {
+TEST_CASE("a tiny network learns colour classes of 3-channel images, the test part is read only when asked", "[train][data]") {
     const auto d = colour_data(6, 40, 3);
     CHECK(d.train.count == 192);
     CHECK(d.validation.count == 48);

@@ -119,7 +119,7 @@ TEST_CASE("every op kind trains: loss decreases on a fixed batch", "[train]") {
     CHECK(m.predict(x).shape()[1] == 10);  // the trailing softmax is left out
 }
 
-TEST_CASE("checkpoints round-trip exactly; truncated, foreign and mismatched files are errors", "[train]") {
+TEST_CASE("checkpoints round-trip exactly, truncated, foreign and mismatched files are errors", "[train]") {
     rng g(1);
     model a(peer_network(), g);
     // Move the running statistics away from their initial values.
@@ -160,7 +160,7 @@ TEST_CASE("checkpoints round-trip exactly; truncated, foreign and mismatched fil
     std::remove(cut.c_str());
 }
 
-TEST_CASE("optimizers follow their update rules; weight decay skips BN and biases", "[train]") {
+TEST_CASE("optimizers follow their update rules, weight decay skips BN and biases", "[train]") {
     auto params = [] {
         std::vector<parameter> ps(2);
         ps[0] = {"w", xt::ones<float>(shape4{1, 1, 1, 2}), xt::zeros<float>(shape4{1, 1, 1, 2}), true};
@@ -331,7 +331,7 @@ TEST_CASE("adapt_network fits any spec to 32x32xC inputs and 10 classes", "[trai
     CHECK_THROWS_AS(adapt_network(r, 32, 1, 10), accelnas::error);
 }
 
-TEST_CASE("fit adapts a network with a flatten and dense BN; a last batch of one image is dropped", "[train]") {
+TEST_CASE("fit adapts a network with a flatten and dense BN, a last batch of one image is dropped", "[train]") {
     dataset d = load_fashion_mnist(ACCELNAS_FMNIST_DIR, 65, 50);
     fit_options o;
     o.augment.channels = 3;

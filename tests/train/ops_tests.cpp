@@ -231,7 +231,7 @@ TEST_CASE("batch norm normalises and tracks running statistics", "[train]") {
     CHECK(rv(0, 0, 0, 1) == Approx(0.9));
 }
 
-TEST_CASE("dropout and softmax pass the gradient check; softmax cross-entropy is right", "[train][gradcheck]") {
+TEST_CASE("dropout and softmax pass the gradient check, softmax cross-entropy is right", "[train][gradcheck]") {
     rng g(17);
     auto x = random_tensor(g, {2, 2, 3, 4});
     require_gradients([](tape&, std::vector<var>& v) {
