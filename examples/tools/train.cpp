@@ -18,8 +18,8 @@
 // after every epoch; --resume PATH continues that run to the same final weights as an uninterrupted
 // one (same settings and threads); --load CKPT --eval-only evaluates saved weights.
 // --gemm-cache-sizes L1,L2,L3 makes Eigen block its matrix products by these cache sizes instead of
-// the CPU's, so that the same seed and threads train the same weights on CPUs with other caches
-// (train/blocking.hpp); the sizes used are reported (gemm_cache_sizes).
+// the CPU's, so that CPUs with other caches do not change the summation order (train/blocking.hpp);
+// the sizes used are reported (gemm_cache_sizes).
 #include "cli.hpp"
 
 #include <accelnas/app/data.hpp>
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     cli.add_option("--throughput", throughput_steps, "time N training steps on random data instead (no data set)")
         ->default_val(0)->check(count_range(0, 1000000));
     cli.add_option("--gemm-cache-sizes", gemm_caches, "block matrix products by these cache sizes (bytes) instead of "
-                   "the CPU's, for the same weights on other CPUs")->type_name("L1,L2,L3");
+                   "the CPU's, so that other CPUs' caches do not change the summation order")->type_name("L1,L2,L3");
     return tools::run("accelnas-train", cli, argc, argv, [&] {
         if (!gemm_caches.empty()) {
             try {
