@@ -143,7 +143,7 @@ def main():
         scale, zp = open(prefix + '.int8.txt').read().split()
         scale, zp = float(scale), int(zp)
         ref_codes = np.clip(np.rint(ref.astype(np.float64) / scale) + zp, -128, 127).astype(np.int64)
-        out, _, _ = run_qdq(model, x)
+        out, own, _ = run_qdq(model, x)
         out = out.reshape(-1)
         out_codes = np.clip(np.rint(out / scale) + zp, -128, 127).astype(np.int64)
         diff = np.abs(out_codes - ref_codes)
@@ -163,7 +163,6 @@ def main():
             ops.append((op, kind, engine[off:off + size], (int(hh), int(ww), int(cc))))
             off += size
         assert off == engine.size, f"{name}: {engine.size} engine codes, {off} listed in .codes.txt"
-        _, own, _ = run_qdq(model, x)
         fed = {}
         for op, kind, e, (hh, ww, cc) in ops:
             q = own.get(op + '/q')
