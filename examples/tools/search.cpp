@@ -113,10 +113,23 @@ int main(int argc, char** argv) {
     cli.add_option("--estimator-server", server,
                    "HOST:PORT of an accelnas-serve that prices the candidates (token file: $ACCELNAS_SERVICE_TOKEN_FILE)");
 #endif
+    std::string gemm_caches;
+    cli.add_option("--gemm-cache-sizes", gemm_caches, "block every training's matrix products by these cache sizes (bytes) "
+                   "instead of the CPU's, so that the same seed trains the same weights on CPUs with other caches; kept in "
+                   "the journal (a resume must give the same)")->type_name("L1,L2,L3");
     bool no_baselines = false;
     cli.add_flag("--no-baselines", no_baselines, "do not train the published models for comparison");
     return tools::run("accelnas-search", cli, argc, argv, [&] {
         s.baselines = !no_baselines;
+        if (!gemm_caches.empty()) {
+            try {
+                s.proxy.gemm_caches = train::parse_gemm_cache_sizes(gemm_caches);
+                train::check_gemm_cache_sizes(s.proxy.gemm_caches);
+            } catch (const error& e) {
+                app::usage_require(false, "--gemm-cache-sizes: ", e.what());
+            }
+            require(s.quality == "proxy" || app::oneshot::is_oneshot(method), "--gemm-cache-sizes applies to training: not to --quality none");
+        }
 #ifdef ACCELNAS_WITH_SERVICE
         if (!server.empty())
             s.make_model = [&](const std::string& t, const std::string& e) {

@@ -695,6 +695,7 @@ inline nlohmann::json config_of(const settings& s, double target_s, const std::s
     // only when set, so journals written before the option existed still resume
     if (s.distill) c["supernet_training"] = "largest path + in-place distillation";
     if (s.warmup_blocks) c["warmup_block_types"] = "each other block type enabled with the warm-up's probability, outputs summed";
+    if (train::is_set(s.proxy.gemm_caches)) c["proxy"]["gemm_cache_sizes"] = search_run::blocking_json(s.proxy.gemm_caches);
     return c;
 }
 
@@ -993,6 +994,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     nlohmann::json j{{"space", s.space},
                      {"method", "oneshot"},
                      {"config", config},
+                     {"gemm_cache_sizes", search_run::blocking_report(s.proxy)},
                      {"arch", sp.to_text(r.arch)},
                      {"choices", r.arch.choices},
                      {"latency_ms", r.latency_s * 1e3},
@@ -1090,7 +1092,7 @@ inline void run_random_floor(const settings& s, const train::dataset& data, std:
         << mean_std(val_means, "architecture") << ", test " << mean_std(test_means, "architecture") << "\n";
     const nlohmann::json j{{"space", s.space}, {"target", s.target}, {"estimator", s.estimator}, {"seed", s.seed},
                            {"latency_target_ms", target_s * 1e3}, {"latency_tolerance", s.latency_tolerance},
-                           {"seeds", s.seeds}, {"architectures", list},
+                           {"seeds", s.seeds}, {"gemm_cache_sizes", search_run::blocking_report(s.proxy)}, {"architectures", list},
                            {"validation_means", val_means}, {"test_means", test_means}};
     write_file_atomically((std::filesystem::path(s.out) / "random_floor.json").string(), j.dump(2) + "\n");
 }
@@ -1268,6 +1270,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
     check_weight_sharing(*sp.description);  // before the data set is read
     const std::string data_name = s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data;
     const auto data = load_proxy_data(data_name, s.proxy, s.seed);
+    apply_blocking(s.proxy);  // the supernet's, the re-ranking's and the final trainings' products
     if (s.random_floor > 0) {
         run_random_floor(s, data, out, log);
         return true;

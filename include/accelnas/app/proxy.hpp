@@ -27,6 +27,7 @@
 #include <accelnas/graph/network.hpp>
 #include <accelnas/space/registry.hpp>
 #include <accelnas/space/scaling.hpp>
+#include <accelnas/train/blocking.hpp>
 #include <accelnas/train/trainer.hpp>
 
 #include <cstdint>
@@ -47,6 +48,10 @@ struct proxy_options {
     std::size_t batch = 64;           ///< mini-batch size
     float lr = 0.1f;                  ///< peak learning rate
     double warmup_epochs = 0.1;       ///< linear warm-up length in epochs
+    /// Cache sizes Eigen blocks every matrix product of the run by (`train/blocking.hpp`), set by
+    /// `apply_blocking` for the whole process; all zero (the default): the CPU's own, read at run
+    /// time, so that the same seed trains other weights on CPUs with other caches.
+    train::gemm_cache_sizes gemm_caches{};
 };
 
 /// Throws unless the proxy options are usable.
@@ -59,7 +64,16 @@ inline void validate(const proxy_options& o) {
     require(o.validation > 0 && o.validation < 1, "proxy: the validation fraction must be in (0, 1), got ", o.validation);
     require(o.epochs >= 1 && o.batch >= 1, "proxy: epochs and batch must be at least 1");
     require(o.lr > 0, "proxy: lr must be positive");
+    if (train::is_set(o.gemm_caches)) train::check_gemm_cache_sizes(o.gemm_caches);
 }
+
+/// Makes Eigen block by `o.gemm_caches` when they are set (for the whole process); otherwise
+/// leaves the blocking as it is. Returns the sizes Eigen blocks by afterwards.
+inline train::gemm_cache_sizes apply_blocking(const proxy_options& o) {
+    if (train::is_set(o.gemm_caches)) train::set_gemm_cache_sizes(o.gemm_caches);
+    return train::current_gemm_cache_sizes();
+}
+
 
 /// The proxy network of architecture `a` of space `s` (see the file comment).
 inline graph::network proxy_network(const space::any_space& s, const space::architecture& a, const proxy_options& o,

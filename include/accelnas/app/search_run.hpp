@@ -181,6 +181,17 @@ inline std::string controller_note(const settings& s) {
     return os.str();
 }
 
+/// The journal's record of pinned GEMM cache sizes (`proxy_options::gemm_caches`): [L1, L2, L3] in
+/// bytes, added to a search's config only when they are set, so that journals of searches on the
+/// CPU's own sizes (and those written before the option) resume as before.
+inline nlohmann::json blocking_json(const train::gemm_cache_sizes& c) { return nlohmann::json::array({c.l1, c.l2, c.l3}); }
+
+/// What the outputs (best.json, oneshot.json) say of the blocking the run trained with: the sizes
+/// Eigen blocked by ([L1, L2, L3] bytes) and whether they were pinned or the CPU's own.
+inline nlohmann::json blocking_report(const proxy_options& o) {
+    return {{"bytes", blocking_json(train::current_gemm_cache_sizes())}, {"from", train::is_set(o.gemm_caches) ? "pinned" : "cpu"}};
+}
+
 /// Everything a resumed search must agree with (written into the journal header). Options added
 /// after the first journals appear only when they differ from the behaviour of those journals, so
 /// a journal written before them resumes with the same explicit settings.
@@ -196,6 +207,7 @@ inline nlohmann::json config_of(const settings& s, const std::vector<double>& ta
                       {"validation_images", s.proxy.validation_images}, {"validation", s.proxy.validation},
                       {"test_images", s.proxy.test_images}, {"epochs", s.proxy.epochs}, {"batch", s.proxy.batch},
                       {"lr", s.proxy.lr}, {"data", data_of(s)}};
+    if (s.quality == "proxy" && train::is_set(s.proxy.gemm_caches)) c["proxy"]["gemm_cache_sizes"] = blocking_json(s.proxy.gemm_caches);
     if (s.controller == "evolution" && (s.population != 50 || s.sample_size != 10))
         c["evolution"] = {{"population", s.population}, {"sample_size", s.sample_size}};
     if (s.controller == "rnn" && s.rnn_hidden != 0 && s.rnn_hidden != default_rnn_hidden) c["rnn_hidden"] = s.rnn_hidden;
@@ -546,6 +558,7 @@ inline void write_outputs(const settings& s, const space::any_space& space, cons
     b["latency_target_reached"] = o.chosen.reachable;
     b["latency_tolerance"] = s.latency_tolerance;
     b["latency_band"] = s.latency_band;
+    if (s.quality == "proxy") b["gemm_cache_sizes"] = blocking_report(s.proxy);
     b["best"] = best ? describe(*best) : nlohmann::json(nullptr);
     if (best && !o.final.empty()) b["best"]["test_accuracy"] = search::mean_of(o.final[0].test);  // reported only: chosen on validation
     b["pareto"] = nlohmann::json::array();
@@ -663,6 +676,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     if (s.quality == "proxy") {
         validate(s.proxy);
         parse_data_spec(data_of(s));  // a bad --data fails before DIR is created
+        apply_blocking(s.proxy);      // every rank under mpirun runs this: they all train with the same blocking
     }
     require(is_reward_name(s.reward.name), "unknown --reward '", s.reward.name, "' (expected ", reward_list(), ")");
 

@@ -34,15 +34,25 @@ inline gemm_cache_sizes current_gemm_cache_sizes() {
     return {Eigen::l1CacheSize(), Eigen::l2CacheSize(), Eigen::l3CacheSize()};
 }
 
-/// Makes Eigen block its matrix products by `s` from now on, in the whole process. Each size must
-/// lie in [1 KiB, 1 TiB] and l1 <= l2 <= l3; otherwise an `accelnas::error` naming the size.
-inline void set_gemm_cache_sizes(const gemm_cache_sizes& s) {
+/// True when `s` names sizes; all zero (the default) stands for "the CPU's own" in settings that
+/// carry an optional blocking (`app::proxy_options::gemm_caches`).
+inline bool is_set(const gemm_cache_sizes& s) { return s.l1 != 0 || s.l2 != 0 || s.l3 != 0; }
+
+/// Throws an `accelnas::error` naming the size unless each size lies in [1 KiB, 1 TiB] and
+/// l1 <= l2 <= l3.
+inline void check_gemm_cache_sizes(const gemm_cache_sizes& s) {
     constexpr std::ptrdiff_t lo = std::ptrdiff_t{1} << 10, hi = std::ptrdiff_t{1} << 40;
     const std::ptrdiff_t v[3] = {s.l1, s.l2, s.l3};
     for (int i = 0; i < 3; ++i)
         require(v[i] >= lo && v[i] <= hi, "gemm cache sizes: L", i + 1, " = ", v[i], " bytes, must be in [1024, 2^40]");
     require(s.l1 <= s.l2 && s.l2 <= s.l3, "gemm cache sizes: L1 ", s.l1, " <= L2 ", s.l2, " <= L3 ", s.l3,
             " does not hold");
+}
+
+/// Makes Eigen block its matrix products by `s` from now on, in the whole process
+/// (`check_gemm_cache_sizes` first: a bad size is an `accelnas::error` and changes nothing).
+inline void set_gemm_cache_sizes(const gemm_cache_sizes& s) {
+    check_gemm_cache_sizes(s);
     Eigen::setCpuCacheSizes(s.l1, s.l2, s.l3);
 }
 
