@@ -28,6 +28,9 @@ accelnas_smoke_test("search: latency targets reached" bash ${PROJECT_SOURCE_DIR}
 # k seeds per candidate: every seed's accuracy and mean/std in the journal; the final k-seed report.
 accelnas_smoke_test("search: k-seed evaluation and final report" bash ${PROJECT_SOURCE_DIR}/tests/search/seeds.sh
   $<TARGET_FILE:accelnas-search> ${_sd}/seeds)
+# --gemm-cache-sizes: pinned blocking in the journal and the outputs; a resume with other sizes refused.
+accelnas_smoke_test("search: pinned GEMM cache sizes" bash ${PROJECT_SOURCE_DIR}/tests/search/blocking.sh
+  $<TARGET_FILE:accelnas-search> ${_sd}/blocking)
 # Bad input: each a clear error.
 accelnas_smoke_test("search: unknown target" $<TARGET_FILE:accelnas-search> --target nosuch --out ${_sd}/bad1)
 accelnas_smoke_test("search: unknown space" $<TARGET_FILE:accelnas-search> --space nosuch --out ${_sd}/bad2)

@@ -186,6 +186,24 @@ TEST_CASE("proxy task: the proxy network and the step seeds", "[app]") {
     CHECK_THROWS_WITH(app::validate(o), Catch::StartsWith("proxy: resolution must be at least 28"));
 }
 
+TEST_CASE("proxy task: pinned GEMM cache sizes are checked and kept in the journal config only when set", "[app]") {
+    namespace run = app::search_run;
+    run::settings s;
+    s.reward.name = "tunas";
+    // the CPU's own sizes (the default): no key, so journals written before the option still resume
+    CHECK_FALSE(run::config_of(s, {0.004})["proxy"].contains("gemm_cache_sizes"));
+    s.proxy.gemm_caches = {32768, 1048576, 33554432};
+    CHECK(run::config_of(s, {0.004})["proxy"]["gemm_cache_sizes"] == nlohmann::json::array({32768, 1048576, 33554432}));
+    CHECK_NOTHROW(app::validate(s.proxy));
+    s.quality = "none";  // nothing is trained: no proxy config at all
+    CHECK_FALSE(run::config_of(s, {0.004}).contains("proxy"));
+    // bad sizes fail the proxy options' check (before any output), naming the size
+    s.proxy.gemm_caches = {512, 1048576, 33554432};
+    CHECK_THROWS_WITH(app::validate(s.proxy), "gemm cache sizes: L1 = 512 bytes, must be in [1024, 2^40]");
+    s.proxy.gemm_caches = {32768, 16384, 33554432};
+    CHECK_THROWS_WITH(app::validate(s.proxy), Catch::StartsWith("gemm cache sizes: L1 32768 <= L2 16384"));
+}
+
 TEST_CASE("training: names, result object, checkpoints written whole", "[app]") {
     namespace tr = app::training;
     CHECK(std::holds_alternative<train::sgd>(tr::optimizer_by_name("sgd", 0.9, 0)));

@@ -54,6 +54,13 @@ TEST_CASE("gemm cache sizes: parsed from L1,L2,L3, range-checked, set and read b
     CHECK_THROWS_WITH(set_gemm_cache_sizes({512, 1048576, 33554432}), Catch::Contains("L1 = 512 bytes"));
     CHECK_THROWS_WITH(set_gemm_cache_sizes({32768, 1048576, std::ptrdiff_t{1} << 41}), Catch::Contains("L3 = "));
     CHECK_THROWS_WITH(set_gemm_cache_sizes({1048576, 32768, 33554432}), Catch::Contains("does not hold"));
+    // check_gemm_cache_sizes is set_gemm_cache_sizes' check alone: it changes nothing
+    const auto before = current_gemm_cache_sizes();
+    CHECK_THROWS_WITH(check_gemm_cache_sizes({1048576, 32768, 33554432}), Catch::Contains("does not hold"));
+    CHECK_NOTHROW(check_gemm_cache_sizes({4096, 8192, 16384}));
+    CHECK(current_gemm_cache_sizes() == before);
+    CHECK_FALSE(is_set(gemm_cache_sizes{}));
+    CHECK(is_set(gemm_cache_sizes{0, 0, 1}));
     set_gemm_cache_sizes({32768, 1048576, 33554432});
     CHECK(current_gemm_cache_sizes() == gemm_cache_sizes{32768, 1048576, 33554432});
     CHECK(Eigen::l2CacheSize() == 1048576);
@@ -78,4 +85,16 @@ TEST_CASE("the cache sizes set the training's summation order, and fixed sizes g
             norm += double(a[i][j]) * double(a[i][j]);
         }
     CHECK(diff < 1e-6 * norm);
+}
+
+TEST_CASE("on one thread only L1 sets the summation order: other L2 and L3 give the same weights", "[train][blocking]") {
+    const restore_gemm_cache_sizes restore;
+    // Eigen's depth blocking (the summation order) is computed from L1 alone; L2 and L3 size the
+    // row and column blocks, which partition the outputs without reordering any sum. So a machine's
+    // trainings are reproduced elsewhere by pinning its L1 (docs/train.md, "Determinism").
+    const auto a = weights_after_steps({32768, 65536, 1 << 20});
+    const auto b = weights_after_steps({32768, 1 << 24, 1 << 30});
+    const auto c = weights_after_steps({49152, 65536, 1 << 20});
+    CHECK(a == b);
+    CHECK(a != c);
 }
