@@ -761,6 +761,26 @@ inline float supernet_lr(const settings& s, std::size_t step) {
     const double t = double(step) / double(std::max<std::size_t>(1, s.steps));
     return float(0.5 * double(s.supernet_lr) * (1.0 + std::cos(3.14159265358979323846 * t)));
 }
+
+// What a search and a check of its supernet derive alike from the settings and the loaded data
+// set (`s.proxy.channels` is set from the data set first).
+struct setup {
+    const space::any_space& sp;
+    search_run::pricing prices;
+    double target_s = 0;
+    std::int64_t classes = 0;
+    nlohmann::json config;  // the journal's config (`config_of`)
+    search::decision_layout layout;
+};
+inline setup setup_of(settings& s, const train::dataset& data) {
+    s.proxy.channels = std::int64_t(data.train.channels);
+    const auto& sp = space::find_space(s.space);
+    check_weight_sharing(*sp.description);
+    auto prices = search_run::price_on({s.target}, s.estimator, s.make_model);
+    const double target_s = target_seconds(s, sp, prices);
+    auto config = config_of(s, target_s, s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data);
+    return {sp, std::move(prices), target_s, std::int64_t(data.classes), std::move(config), search::decision_layout{sp.cardinalities}};
+}
 }  // namespace detail
 
 /// Checks the settings that need no files (bad input fails before anything is written).
@@ -799,22 +819,16 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     validate(s);
     require(data.validation.count > 0, "one-shot search: the data set has no validation part");
     require(data.train.count >= 2, "one-shot search: the data set has fewer than 2 training images");
-    s.proxy.channels = std::int64_t(data.train.channels);
-    const auto& sp = space::find_space(s.space);
+    const auto su = detail::setup_of(s, data);
+    const auto& [sp, prices, target_s, classes, config, layout] = su;
     const auto& d = *sp.description;
-    check_weight_sharing(d);
-    const auto prices = search_run::price_on({s.target}, s.estimator, s.make_model);
-    const double target_s = detail::target_seconds(s, sp, prices);
     const search::tunas_absolute reward{{target_s}, s.tunas_beta};
-    const auto classes = std::int64_t(data.classes);
-    const auto config = config_of(s, target_s, s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data);
 
     search_run::settings dir_check;
     dir_check.out = s.out;
     dir_check.resume = s.resume;
     search_run::check_out_dir(dir_check);
     const std::filesystem::path dir(s.out);
-    const search::decision_layout layout{sp.cardinalities};
     const search::journal_header header{s.space, layout, config};
     auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
                        : search::journal::create((dir / "journal").string(), header);
@@ -1138,18 +1152,11 @@ inline rank_check_result run_rank_check(const settings& s, const train::dataset&
     require(s.rank_check >= 2, "--rank-check needs at least 2 architectures, got ", s.rank_check);
     require(data.validation.count > 0, "--rank-check: the data set has no validation part");
     settings q = s;
-    q.proxy.channels = std::int64_t(data.train.channels);
-    const auto& sp = space::find_space(q.space);
-    const auto& d = *sp.description;
-    check_weight_sharing(d);
-    const auto prices = search_run::price_on({q.target}, q.estimator, q.make_model);
-    const double target_s = detail::target_seconds(q, sp, prices);
-    const auto classes = std::int64_t(data.classes);
-    const auto config = config_of(q, target_s, q.data.empty() ? "fashion-mnist:" + q.fmnist : q.data);
+    const auto su = detail::setup_of(q, data);
+    const auto& [sp, prices, target_s, classes, config, layout] = su;
     const std::filesystem::path dir(q.out);
     require(std::filesystem::exists(dir / "journal"), "--rank-check: no search journal in '", q.out,
             "' (give the --out directory of a finished one-shot search)");
-    const search::decision_layout layout{sp.cardinalities};
     (void)search::journal::open((dir / "journal").string(), {q.space, layout, config});  // the same search's options
     const std::string ckpt = (dir / "oneshot.ckpt").string();
     require(std::filesystem::exists(ckpt), "--rank-check: no checkpoint '", ckpt, "' (the search wrote none yet)");
