@@ -51,6 +51,21 @@ expect 1 "was written with proxy = .*gemm_cache_sizes" "$exe" "${mt[@]}" --out "
 expect 1 "this search has proxy = .*gemm_cache_sizes" "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-cpu" --resume
 expect 0 "resuming: 2 candidate" "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-pinned" --resume
 expect 1 "gemm_cache_sizes" "$exe" "${os[@]}" "${other[@]}" --out "$work/os-pinned" --resume
+# the journal records the blocking each search ran with; a resume on a CPU with another L1 (faked
+# here by editing the recorded one) warns, a pinned search never does
+/usr/bin/python3 - "$work/mt-cpu/journal" <<'PY' || fails=$((fails + 1))
+import json, sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+h = json.loads(lines[0])
+assert len(h["context"]["gemm_cache_sizes"]) == 3, h
+h["context"]["gemm_cache_sizes"][0] = 12288
+lines[0] = json.dumps(h)
+open(p, "w").write("\n".join(lines))
+PY
+expect 0 "warning: the journal was written on a CPU whose L1 of 12288 bytes blocked its trainings" "$exe" "${mt[@]}" --out "$work/mt-cpu" --resume
+expect 0 "resuming: 2 candidate" "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-pinned" --resume
+grep -q "warning" "$work/err" && fail "a pinned resume warned about the blocking"
 # bad values: usage errors naming the option, nothing written
 expect 2 "--gemm-cache-sizes: gemm cache sizes: L1 = 100 bytes, must be in" "$exe" "${mt[@]}" --gemm-cache-sizes 100,262144,4194304 --out "$work/bad1"
 expect 2 "--gemm-cache-sizes: gemm cache sizes: L1 65536 <= L2 32768" "$exe" "${mt[@]}" --gemm-cache-sizes 65536,32768,4194304 --out "$work/bad2"

@@ -130,6 +130,29 @@ TEST_CASE("journal: create, append, reopen", "[search]") {
     CHECK(j.records()[1].arch.choices[2] == 3);
 }
 
+TEST_CASE("journal: the header's context is kept for the record and not compared on opening", "[search]") {
+    const auto dir = fresh_dir("journal-context");
+    const auto path = (dir / "journal").string();
+    auto h = toy_header();
+    h.context = {{"gemm_cache_sizes", {32768, 1048576, 33554432}}};
+    {
+        auto j = journal::create(path, h);
+        CHECK(j.written_context() == h.context);
+    }
+    CHECK(nlohmann::json::parse(read_lines(path)[0])["context"] == h.context);
+    // opened by a search on another machine: its own context differs, the journal still opens
+    auto other = toy_header();
+    other.context = {{"gemm_cache_sizes", {49152, 2097152, 503316480}}};
+    const auto j = journal::open(path, other);
+    CHECK(j.written_context() == h.context);
+    CHECK(j.header().context == other.context);
+    // a journal written without a context (before it existed) opens with an empty one
+    const auto old_path = (dir / "old").string();
+    { (void)journal::create(old_path, toy_header()); }
+    CHECK_FALSE(nlohmann::json::parse(read_lines(old_path)[0]).contains("context"));
+    CHECK(journal::open(old_path, other).written_context().empty());
+}
+
 TEST_CASE("journal: a corrupt last line is recovered, earlier corruption and foreign journals are errors", "[search]") {
     const auto dir = fresh_dir("journal-corrupt");
     const auto path = (dir / "journal").string();

@@ -773,6 +773,7 @@ struct setup {
     search::decision_layout layout;
 };
 inline setup setup_of(settings& s, const train::dataset& data) {
+    apply_blocking(s.proxy);  // pinned sizes, when set, before anything trains
     s.proxy.channels = std::int64_t(data.train.channels);
     const auto& sp = space::find_space(s.space);
     check_weight_sharing(*sp.description);
@@ -829,9 +830,10 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     dir_check.resume = s.resume;
     search_run::check_out_dir(dir_check);
     const std::filesystem::path dir(s.out);
-    const search::journal_header header{s.space, layout, config};
+    const search::journal_header header{s.space, layout, config, search_run::blocking_context()};
     auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
                        : search::journal::create((dir / "journal").string(), header);
+    search_run::warn_if_other_blocking(jr, s.proxy, log);
     const std::string ckpt = (dir / "oneshot.ckpt").string();
 
     auto net = detail::initial_supernet(s, sp, classes);
@@ -1077,6 +1079,8 @@ std::vector<space::architecture> random_at_latency(const space::any_space& sp, s
 /// trained from scratch as the search's result is (`standalone`: the same seeds). Prints each one
 /// and the mean over them to `out`, writes DIR/random_floor.json (DIR: `s.out`, missing or empty).
 inline void run_random_floor(const settings& s, const train::dataset& data, std::ostream& out, std::ostream& log) {
+    validate(s);
+    apply_blocking(s.proxy);
     search_run::settings dir_check;
     dir_check.out = s.out;
     search_run::check_out_dir(dir_check);
@@ -1277,7 +1281,6 @@ inline bool run(settings s, std::ostream& out, std::ostream& log) {
     check_weight_sharing(*sp.description);  // before the data set is read
     const std::string data_name = s.data.empty() ? "fashion-mnist:" + s.fmnist : s.data;
     const auto data = load_proxy_data(data_name, s.proxy, s.seed);
-    apply_blocking(s.proxy);  // the supernet's, the re-ranking's and the final trainings' products
     if (s.random_floor > 0) {
         run_random_floor(s, data, out, log);
         return true;

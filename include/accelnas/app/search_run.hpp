@@ -192,6 +192,25 @@ inline nlohmann::json blocking_report(const proxy_options& o) {
     return {{"bytes", blocking_json(train::current_gemm_cache_sizes())}, {"from", train::is_set(o.gemm_caches) ? "pinned" : "cpu"}};
 }
 
+/// The journal header's context of a run that trains: the cache sizes its products block by.
+inline nlohmann::json blocking_context() { return {{"gemm_cache_sizes", blocking_json(train::current_gemm_cache_sizes())}}; }
+
+/// On the resume of a search whose trainings follow the CPU's own blocking (`o.gemm_caches` not
+/// set): a warning to `log` when the journal was written on a CPU with another L1 (on one thread
+/// only L1 orders the sums), since the resumed trainings then differ from the first CPU's. Nothing
+/// for pinned sizes (the journal's config made sure they are the same) or an older journal.
+inline void warn_if_other_blocking(const search::journal& jr, const proxy_options& o, std::ostream& log) {
+    if (train::is_set(o.gemm_caches)) return;
+    const auto& c = jr.written_context();
+    if (!c.contains("gemm_cache_sizes")) return;
+    const auto& was = c.at("gemm_cache_sizes");
+    const auto now = train::current_gemm_cache_sizes();
+    if (!was.is_array() || was.size() != 3 || !was[0].is_number_integer() || was[0].get<std::ptrdiff_t>() == now.l1) return;
+    log << "accelnas-search: warning: the journal was written on a CPU whose L1 of " << was[0].get<std::ptrdiff_t>()
+        << " bytes blocked its trainings; this CPU's is " << now.l1 << " bytes, so the resumed trainings sum in another order "
+        << "and the search will not end as it would have there (searches started with --gemm-cache-sizes resume alike on any CPU)\n";
+}
+
 /// Everything a resumed search must agree with (written into the journal header). Options added
 /// after the first journals appear only when they differ from the behaviour of those journals, so
 /// a journal written before them resumes with the same explicit settings.
@@ -755,10 +774,12 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
 
     check_out_dir(s);
     const std::filesystem::path dir(s.out);
-    const search::journal_header header{s.space, layout, config};
+    const search::journal_header header{s.space, layout, config,
+                                        s.quality == "proxy" ? blocking_context() : nlohmann::json::object()};
     auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
                        : search::journal::create((dir / "journal").string(), header);
     if (jr.recovered_tail()) log << "accelnas-search: recovered the journal: dropped a corrupt last line (a killed run)\n";
+    if (s.quality == "proxy") warn_if_other_blocking(jr, s.proxy, log);
 
     log << "accelnas-search: space " << s.space << " (" << layout.size() << " decisions, 10^" << std::setprecision(3)
         << space.log10_size << " architectures), controller " << s.controller << controller_note(s) << ", budget " << s.budget << ", "

@@ -31,6 +31,9 @@ struct journal_header {
     std::string space;                 ///< search space name
     decision_layout layout;            ///< its decision layout
     nlohmann::json config = nlohmann::json::object();  ///< every option that changes the search (seed, controller, targets, ...)
+    /// What the search ran on, for the record (e.g. the cache sizes its trainings blocked by): written
+    /// when the journal is created, not compared when it is opened (`journal::written_context`).
+    nlohmann::json context = nlohmann::json::object();
 };
 
 /// The schema tag of a journal header.
@@ -81,7 +84,9 @@ public:
         journal j(path, h);
         nlohmann::json head{{"schema", journal_schema}, {"version", 1}, {"space", h.space},
                             {"cardinalities", h.layout.cardinalities}, {"config", h.config}};
+        if (!h.context.empty()) head["context"] = h.context;
         j.write_line(head.dump());
+        j.written_context_ = h.context;
         return j;
     }
 
@@ -126,6 +131,7 @@ public:
                     it.value().dump(), " that this search does not set");
 
         journal j(path, expected);
+        if (head.contains("context") && head.at("context").is_object()) j.written_context_ = head.at("context");
         std::map<std::size_t, std::size_t> seen;
         std::size_t keep_end = lines[0].end + 1;
         for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -156,8 +162,8 @@ public:
         return j;
     }
 
-    journal(journal&& o) noexcept : path_(std::move(o.path_)), header_(std::move(o.header_)), fd_(o.fd_), records_(std::move(o.records_)),
-                                    recovered_(o.recovered_) {
+    journal(journal&& o) noexcept : path_(std::move(o.path_)), header_(std::move(o.header_)), written_context_(std::move(o.written_context_)),
+                                    fd_(o.fd_), records_(std::move(o.records_)), recovered_(o.recovered_) {
         o.fd_ = -1;
     }
     journal& operator=(journal&&) = delete;
@@ -180,6 +186,9 @@ public:
     const std::string& path() const noexcept { return path_; }
     /// The header this journal was created or opened with.
     const journal_header& header() const noexcept { return header_; }
+    /// The context written when the journal was created (the header's `context` then; an empty
+    /// object for journals written without one). On a resumed search it may differ from `header().context`.
+    const nlohmann::json& written_context() const noexcept { return written_context_; }
 
 private:
     journal(std::string path, journal_header h) : path_(std::move(path)), header_(std::move(h)) {
@@ -200,6 +209,7 @@ private:
 
     std::string path_;
     journal_header header_;
+    nlohmann::json written_context_ = nlohmann::json::object();
     int fd_ = -1;
     std::vector<evaluation> records_;
     bool recovered_ = false;
