@@ -121,14 +121,14 @@ int main(int argc, char** argv) {
     cli.add_flag("--no-baselines", no_baselines, "do not train the published models for comparison");
     return tools::run("accelnas-search", cli, argc, argv, [&] {
         s.baselines = !no_baselines;
-        if (!gemm_caches.empty()) {
+        if (cli.count("--gemm-cache-sizes") > 0) {
             try {
                 s.proxy.gemm_caches = train::parse_gemm_cache_sizes(gemm_caches);
                 train::check_gemm_cache_sizes(s.proxy.gemm_caches);
             } catch (const error& e) {
                 app::usage_require(false, "--gemm-cache-sizes: ", e.what());
             }
-            require(s.quality == "proxy" || app::oneshot::is_oneshot(method), "--gemm-cache-sizes applies to training: not to --quality none");
+            require(s.quality != "none", "--gemm-cache-sizes applies to training: not to --quality none");
         }
 #ifdef ACCELNAS_WITH_SERVICE
         if (!server.empty())

@@ -619,6 +619,30 @@ TEST_CASE("oneshot: the random floor trains random architectures at the target l
                       Catch::Contains("only 0 of 50 draws") && Catch::Contains("edgetpu"));
 }
 
+TEST_CASE("oneshot: pinned GEMM cache sizes hold while the floor trains, are reported, and are put back after", "[app][oneshot]") {
+    const auto before = train::current_gemm_cache_sizes();
+    auto s = os_settings(os_dir("floor-pinned"));
+    s.latency_ms = 4.0;
+    s.random_floor = 1;
+    s.seeds = 1;
+    s.proxy.gemm_caches = {16384, 262144, 4194304};
+    std::ostringstream out, log;
+    app::oneshot::run_random_floor(s, os_data(), out, log);
+    CHECK(train::current_gemm_cache_sizes() == before);  // the process is left as it was found
+    std::ifstream f(s.out + "/random_floor.json");
+    const auto j = nlohmann::json::parse(f);
+    CHECK(j.at("gemm_cache_sizes") == nlohmann::json{{"bytes", {16384, 262144, 4194304}}, {"from", "pinned"}});
+    // unpinned: the sizes the process blocks by, reported as its own
+    auto u = os_settings(os_dir("floor-cpu"));
+    u.latency_ms = 4.0;
+    u.random_floor = 1;
+    u.seeds = 1;
+    app::oneshot::run_random_floor(u, os_data(), out, log);
+    std::ifstream g(u.out + "/random_floor.json");
+    CHECK(nlohmann::json::parse(g).at("gemm_cache_sizes") ==
+          nlohmann::json{{"bytes", {before.l1, before.l2, before.l3}}, {"from", "cpu"}});
+}
+
 TEST_CASE("oneshot: scoring a path with its batch's own statistics is recalibrating on that batch and scoring it",
           "[app][oneshot]") {
     const auto& sp = os_space();

@@ -46,14 +46,35 @@ assert o["gemm_cache_sizes"] == {"bytes": pinned, "from": "pinned"}, o["gemm_cac
 assert o["config"]["proxy"]["gemm_cache_sizes"] == pinned
 PY
 # a resume must train with the journal's blocking: other sizes, or the CPU's, are refused; the same resumes
-expect 1 "was written with proxy = .*gemm_cache_sizes.*16384" "$exe" "${mt[@]}" "${other[@]}" --out "$work/mt-pinned" --resume
-expect 1 "was written with proxy = .*gemm_cache_sizes" "$exe" "${mt[@]}" --out "$work/mt-pinned" --resume
-expect 1 "this search has proxy = .*gemm_cache_sizes" "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-cpu" --resume
+expect 1 "was written with proxy.gemm_cache_sizes = \[16384,262144,4194304\], this search has proxy.gemm_cache_sizes = \[32768,262144,4194304\]" \
+  "$exe" "${mt[@]}" "${other[@]}" --out "$work/mt-pinned" --resume
+expect 1 "was written with proxy.gemm_cache_sizes = \[16384,262144,4194304\], this search has proxy.gemm_cache_sizes = \(absent\)" \
+  "$exe" "${mt[@]}" --out "$work/mt-pinned" --resume
+expect 1 "was written with proxy.gemm_cache_sizes = \(absent\), this search has proxy.gemm_cache_sizes = \[16384" \
+  "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-cpu" --resume
 expect 0 "resuming: 2 candidate" "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-pinned" --resume
-expect 1 "gemm_cache_sizes" "$exe" "${os[@]}" "${other[@]}" --out "$work/os-pinned" --resume
+expect 1 "was written with proxy.gemm_cache_sizes = \[16384,262144,4194304\]" "$exe" "${os[@]}" "${other[@]}" --out "$work/os-pinned" --resume
+# --rank-check on the pinned one-shot search: its options, the pin included, must be the search's
+expect 1 "was written with proxy.gemm_cache_sizes = \[16384,262144,4194304\], this search has proxy.gemm_cache_sizes = \(absent\)" \
+  "$exe" "${os[@]}" --out "$work/os-pinned" --resume --rank-check 2
+expect 0 "" "$exe" "${os[@]}" "${pin[@]}" --out "$work/os-pinned" --resume --rank-check 2
+/usr/bin/python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))['gemm_cache_sizes']
+assert r == {'bytes': [16384, 262144, 4194304], 'from': 'pinned'}, r" "$work/os-pinned/rank_check.json" || fail "rank_check.json: gemm_cache_sizes"
+# the random floor reports its blocking too
+expect 0 "" "$exe" --method oneshot --estimator apm --latency-ms 4 --random-floor 1 --oneshot-seeds 1 --train-images 256 \
+  --validation-images 128 --test-images 128 "${pin[@]}" --out "$work/floor"
+/usr/bin/python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))['gemm_cache_sizes']
+assert r == {'bytes': [16384, 262144, 4194304], 'from': 'pinned'}, r" "$work/floor/random_floor.json" || fail "random_floor.json: gemm_cache_sizes"
+
 # the journal records the blocking each search ran with; a resume on a CPU with another L1 (faked
 # here by editing the recorded one) warns, a pinned search never does
-/usr/bin/python3 - "$work/mt-cpu/journal" <<'PY' || fails=$((fails + 1))
+# fake_l1 JOURNAL: the journal's recorded L1 set to 12288 bytes, as if written on another CPU
+fake_l1() {
+  /usr/bin/python3 - "$1" <<'PY' || fails=$((fails + 1))
 import json, sys
 p = sys.argv[1]
 lines = open(p).read().split("\n")
@@ -63,9 +84,16 @@ h["context"]["gemm_cache_sizes"][0] = 12288
 lines[0] = json.dumps(h)
 open(p, "w").write("\n".join(lines))
 PY
+}
+fake_l1 "$work/mt-cpu/journal"
 expect 0 "warning: the journal was written on a CPU whose L1 of 12288 bytes blocked its trainings" "$exe" "${mt[@]}" --out "$work/mt-cpu" --resume
+fake_l1 "$work/mt-pinned/journal"
 expect 0 "resuming: 2 candidate" "$exe" "${mt[@]}" "${pin[@]}" --out "$work/mt-pinned" --resume
 grep -q "warning" "$work/err" && fail "a pinned resume warned about the blocking"
+# the same for a one-shot search on the CPU's own blocking
+expect 0 "" "$exe" "${os[@]}" --out "$work/os-cpu"
+fake_l1 "$work/os-cpu/journal"
+expect 0 "warning: the journal was written on a CPU whose L1 of 12288 bytes" "$exe" "${os[@]}" --out "$work/os-cpu" --resume
 # bad values: usage errors naming the option, nothing written
 expect 2 "--gemm-cache-sizes: gemm cache sizes: L1 = 100 bytes, must be in" "$exe" "${mt[@]}" --gemm-cache-sizes 100,262144,4194304 --out "$work/bad1"
 expect 2 "--gemm-cache-sizes: gemm cache sizes: L1 65536 <= L2 32768" "$exe" "${mt[@]}" --gemm-cache-sizes 65536,32768,4194304 --out "$work/bad2"

@@ -153,6 +153,28 @@ TEST_CASE("journal: the header's context is kept for the record and not compared
     CHECK(journal::open(old_path, other).written_context().empty());
 }
 
+TEST_CASE("journal: a differing object option is named by its member", "[search]") {
+    const auto dir = fresh_dir("journal-object-config");
+    const auto path = (dir / "journal").string();
+    auto h = toy_header();
+    h.config["proxy"] = {{"epochs", 1}, {"gemm_cache_sizes", {16384, 262144, 4194304}}};
+    { (void)journal::create(path, h); }
+    auto other = h;
+    other.config["proxy"]["gemm_cache_sizes"] = {32768, 262144, 4194304};
+    CHECK_THROWS_WITH(journal::open(path, other), Contains("was written with proxy.gemm_cache_sizes = [16384,262144,4194304], "
+                                                           "this search has proxy.gemm_cache_sizes = [32768,262144,4194304]"));
+    other.config["proxy"].erase("gemm_cache_sizes");
+    CHECK_THROWS_WITH(journal::open(path, other), Contains("was written with proxy.gemm_cache_sizes = [16384,262144,4194304], "
+                                                           "this search has proxy.gemm_cache_sizes = (absent)"));
+    other.config["proxy"]["gemm_cache_sizes"] = h.config["proxy"]["gemm_cache_sizes"];
+    other.config["proxy"]["epochs"] = 2;
+    CHECK_THROWS_WITH(journal::open(path, other), Contains("was written with proxy.epochs = 1, this search has proxy.epochs = 2"));
+    other.config["proxy"]["epochs"] = 1;
+    other.config["proxy"]["batch"] = 64;
+    CHECK_THROWS_WITH(journal::open(path, other), Contains("was written with proxy.batch = (absent), this search has proxy.batch = 64"));
+    CHECK(journal::open(path, h).records().empty());
+}
+
 TEST_CASE("journal: a corrupt last line is recovered, earlier corruption and foreign journals are errors", "[search]") {
     const auto dir = fresh_dir("journal-corrupt");
     const auto path = (dir / "journal").string();

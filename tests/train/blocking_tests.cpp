@@ -66,6 +66,24 @@ TEST_CASE("gemm cache sizes: parsed from L1,L2,L3, range-checked, set and read b
     CHECK(Eigen::l2CacheSize() == 1048576);
 }
 
+TEST_CASE("gemm cache sizes: a scope pins them and puts the earlier ones back", "[train][blocking]") {
+    const restore_gemm_cache_sizes restore;
+    set_gemm_cache_sizes({16384, 262144, 4194304});
+    {
+        const scoped_gemm_cache_sizes pin({32768, 1048576, 33554432});
+        CHECK(current_gemm_cache_sizes() == gemm_cache_sizes{32768, 1048576, 33554432});
+    }
+    CHECK(current_gemm_cache_sizes() == gemm_cache_sizes{16384, 262144, 4194304});
+    {
+        const scoped_gemm_cache_sizes unset(gemm_cache_sizes{});  // all zero: nothing changes
+        CHECK(current_gemm_cache_sizes() == gemm_cache_sizes{16384, 262144, 4194304});
+    }
+    CHECK(current_gemm_cache_sizes() == gemm_cache_sizes{16384, 262144, 4194304});
+    // a bad size throws before anything changes, and no scope is left to restore
+    CHECK_THROWS_WITH(scoped_gemm_cache_sizes({512, 1048576, 33554432}), Catch::Contains("L1 = 512 bytes"));
+    CHECK(current_gemm_cache_sizes() == gemm_cache_sizes{16384, 262144, 4194304});
+}
+
 TEST_CASE("the cache sizes set the training's summation order, and fixed sizes give the same weights", "[train][blocking]") {
     const restore_gemm_cache_sizes restore;
     // 1 KiB of L1 makes Eigen split every product's depth into short blocks; 1 MiB leaves the

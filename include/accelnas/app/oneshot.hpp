@@ -773,7 +773,6 @@ struct setup {
     search::decision_layout layout;
 };
 inline setup setup_of(settings& s, const train::dataset& data) {
-    apply_blocking(s.proxy);  // pinned sizes, when set, before anything trains
     s.proxy.channels = std::int64_t(data.train.channels);
     const auto& sp = space::find_space(s.space);
     check_weight_sharing(*sp.description);
@@ -820,6 +819,7 @@ inline result search(settings s, const train::dataset& data, std::ostream& log) 
     validate(s);
     require(data.validation.count > 0, "one-shot search: the data set has no validation part");
     require(data.train.count >= 2, "one-shot search: the data set has fewer than 2 training images");
+    const auto blocking = apply_blocking(s.proxy);  // pinned sizes, when set, for the whole search
     const auto su = detail::setup_of(s, data);
     const auto& [sp, prices, target_s, classes, config, layout] = su;
     const auto& d = *sp.description;
@@ -1080,7 +1080,7 @@ std::vector<space::architecture> random_at_latency(const space::any_space& sp, s
 /// and the mean over them to `out`, writes DIR/random_floor.json (DIR: `s.out`, missing or empty).
 inline void run_random_floor(const settings& s, const train::dataset& data, std::ostream& out, std::ostream& log) {
     validate(s);
-    apply_blocking(s.proxy);
+    const auto blocking = apply_blocking(s.proxy);
     search_run::settings dir_check;
     dir_check.out = s.out;
     search_run::check_out_dir(dir_check);
@@ -1156,12 +1156,14 @@ inline rank_check_result run_rank_check(const settings& s, const train::dataset&
     require(s.rank_check >= 2, "--rank-check needs at least 2 architectures, got ", s.rank_check);
     require(data.validation.count > 0, "--rank-check: the data set has no validation part");
     settings q = s;
+    const auto blocking = apply_blocking(q.proxy);  // the search's pinned sizes, when set (the journal's config checks them)
     const auto su = detail::setup_of(q, data);
     const auto& [sp, prices, target_s, classes, config, layout] = su;
     const std::filesystem::path dir(q.out);
     require(std::filesystem::exists(dir / "journal"), "--rank-check: no search journal in '", q.out,
             "' (give the --out directory of a finished one-shot search)");
-    (void)search::journal::open((dir / "journal").string(), {q.space, layout, config});  // the same search's options
+    // the same search's options; its trainings from scratch follow this CPU's blocking unless pinned
+    search_run::warn_if_other_blocking(search::journal::open((dir / "journal").string(), {q.space, layout, config}), q.proxy, log);
     const std::string ckpt = (dir / "oneshot.ckpt").string();
     require(std::filesystem::exists(ckpt), "--rank-check: no checkpoint '", ckpt, "' (the search wrote none yet)");
     auto net = detail::initial_supernet(q, sp, classes);
@@ -1218,7 +1220,8 @@ inline rank_check_result run_rank_check(const settings& s, const train::dataset&
             list.push_back({{"arch", sp.to_text(a.arch)}, {"choices", a.arch.choices}, {"latency_ms", a.latency_s * 1e3},
                             {"oneshot_accuracy", a.oneshot_accuracy}, {"standalone_validation", a.validation},
                             {"standalone_test", a.test}});
-        nlohmann::json j{{"config", config}, {"check", check_config}, {"asked", archs.size()}, {"architectures", list}};
+        nlohmann::json j{{"config", config}, {"check", check_config}, {"gemm_cache_sizes", search_run::blocking_report(q.proxy)},
+                         {"asked", archs.size()}, {"architectures", list}};
         if (r.architectures.size() == archs.size()) {
             j["spearman"] = r.spearman;
             j["kendall_tau"] = r.kendall;

@@ -49,8 +49,9 @@ struct proxy_options {
     float lr = 0.1f;                  ///< peak learning rate
     double warmup_epochs = 0.1;       ///< linear warm-up length in epochs
     /// Cache sizes Eigen blocks every matrix product of the run by (`train/blocking.hpp`), set by
-    /// `apply_blocking` for the whole process; all zero (the default): the CPU's own, read at run
-    /// time, so that the same seed trains other weights on CPUs with other caches.
+    /// `apply_blocking` for the whole process while the run lasts; all zero (the default): the sizes
+    /// the process blocks by already (the CPU's own unless the caller set others), so that the same
+    /// seed trains other weights on CPUs with other caches.
     train::gemm_cache_sizes gemm_caches{};
 };
 
@@ -67,11 +68,11 @@ inline void validate(const proxy_options& o) {
     if (train::is_set(o.gemm_caches)) train::check_gemm_cache_sizes(o.gemm_caches);
 }
 
-/// Makes Eigen block by `o.gemm_caches` when they are set (for the whole process); otherwise
-/// leaves the blocking as it is. Returns the sizes Eigen blocks by afterwards.
-inline train::gemm_cache_sizes apply_blocking(const proxy_options& o) {
-    if (train::is_set(o.gemm_caches)) train::set_gemm_cache_sizes(o.gemm_caches);
-    return train::current_gemm_cache_sizes();
+/// Makes Eigen block by `o.gemm_caches` when they are set (for the whole process) until the
+/// returned scope ends, which puts the earlier sizes back; otherwise changes nothing. Every run of
+/// app/ that trains holds one for its duration.
+[[nodiscard]] inline train::scoped_gemm_cache_sizes apply_blocking(const proxy_options& o) {
+    return train::scoped_gemm_cache_sizes(o.gemm_caches);
 }
 
 

@@ -186,8 +186,9 @@ inline std::string controller_note(const settings& s) {
 /// CPU's own sizes (and those written before the option) resume as before.
 inline nlohmann::json blocking_json(const train::gemm_cache_sizes& c) { return nlohmann::json::array({c.l1, c.l2, c.l3}); }
 
-/// What the outputs (best.json, oneshot.json) say of the blocking the run trained with: the sizes
-/// Eigen blocked by ([L1, L2, L3] bytes) and whether they were pinned or the CPU's own.
+/// What the outputs (best.json, oneshot.json, random_floor.json, rank_check.json) say of the blocking
+/// the run trained with: the sizes Eigen blocked by ([L1, L2, L3] bytes) and whether they were
+/// pinned (`o.gemm_caches`) or the process's own ("cpu": the CPU's unless the caller set others).
 inline nlohmann::json blocking_report(const proxy_options& o) {
     return {{"bytes", blocking_json(train::current_gemm_cache_sizes())}, {"from", train::is_set(o.gemm_caches) ? "pinned" : "cpu"}};
 }
@@ -695,8 +696,9 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     if (s.quality == "proxy") {
         validate(s.proxy);
         parse_data_spec(data_of(s));  // a bad --data fails before DIR is created
-        apply_blocking(s.proxy);      // every rank under mpirun runs this: they all train with the same blocking
     }
+    // pinned sizes for the whole run (every rank under mpirun runs this: they all train with them)
+    const auto blocking = apply_blocking(s.proxy);
     require(is_reward_name(s.reward.name), "unknown --reward '", s.reward.name, "' (expected ", reward_list(), ")");
 
     std::vector<double> targets_s;

@@ -123,8 +123,19 @@ public:
         const auto& cfg = head.contains("config") ? head.at("config") : nlohmann::json::object();
         for (auto it = expected.config.begin(); it != expected.config.end(); ++it) {
             const auto got = cfg.contains(it.key()) ? cfg.at(it.key()).dump() : std::string("(absent)");
-            require(got == it.value().dump(), "journal ", path, ": was written with ", it.key(), " = ", got, ", this search has ",
-                    it.key(), " = ", it.value().dump());
+            if (got == it.value().dump()) continue;
+            if (cfg.contains(it.key()) && cfg.at(it.key()).is_object() && it.value().is_object()) {
+                // an object (e.g. the proxy task's options): name the first member that differs
+                const auto& was = cfg.at(it.key());
+                for (const auto& [k, v] : it.value().items())
+                    require(was.contains(k) && was.at(k) == v, "journal ", path, ": was written with ", it.key(), ".", k, " = ",
+                            was.contains(k) ? was.at(k).dump() : std::string("(absent)"), ", this search has ", it.key(), ".", k,
+                            " = ", v.dump());
+                for (const auto& [k, v] : was.items())
+                    require(it.value().contains(k), "journal ", path, ": was written with ", it.key(), ".", k, " = ", v.dump(),
+                            ", this search has ", it.key(), ".", k, " = (absent)");
+            }
+            fail("journal ", path, ": was written with ", it.key(), " = ", got, ", this search has ", it.key(), " = ", it.value().dump());
         }
         for (auto it = cfg.begin(); it != cfg.end(); ++it)
             require(expected.config.contains(it.key()), "journal ", path, ": was written with option ", it.key(), " = ",

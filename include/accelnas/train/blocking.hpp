@@ -56,8 +56,24 @@ inline void set_gemm_cache_sizes(const gemm_cache_sizes& s) {
     Eigen::setCpuCacheSizes(s.l1, s.l2, s.l3);
 }
 
+/// Sets `s` (when `is_set(s)`; otherwise changes nothing) for as long as it lives, then puts back
+/// the sizes Eigen blocked by before: a run that pins its blocking leaves the process as it found
+/// it. Not copyable or movable; construct it in the scope of the run.
+class scoped_gemm_cache_sizes {
+public:
+    explicit scoped_gemm_cache_sizes(const gemm_cache_sizes& s) : saved_(current_gemm_cache_sizes()) {
+        if (is_set(s)) set_gemm_cache_sizes(s);
+    }
+    ~scoped_gemm_cache_sizes() { Eigen::setCpuCacheSizes(saved_.l1, saved_.l2, saved_.l3); }  // unchecked: the CPU's own
+    scoped_gemm_cache_sizes(const scoped_gemm_cache_sizes&) = delete;
+    scoped_gemm_cache_sizes& operator=(const scoped_gemm_cache_sizes&) = delete;
+
+private:
+    gemm_cache_sizes saved_;
+};
+
 /// Parses "L1,L2,L3" (bytes, e.g. "32768,1048576,33554432"); a malformed text is an
-/// `accelnas::error` quoting it. The ranges are checked by `set_gemm_cache_sizes`.
+/// `accelnas::error` quoting it. The ranges are checked by `check_gemm_cache_sizes`.
 inline gemm_cache_sizes parse_gemm_cache_sizes(std::string_view text) {
     std::ptrdiff_t v[3] = {0, 0, 0};
     std::size_t at = 0;
