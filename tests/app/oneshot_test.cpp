@@ -426,6 +426,19 @@ std::string os_dir(const std::string& name) {
     std::filesystem::remove_all(d);
     return d;
 }
+// random_floor.json of a random floor run in `leaf` at 4 ms: `n` architectures, `seeds` trainings
+// each, products blocked by `gemm` (all zero: the process's own sizes).
+nlohmann::json os_floor(const std::string& leaf, std::size_t n, std::size_t seeds, const train::gemm_cache_sizes& gemm = {}) {
+    auto s = os_settings(os_dir(leaf));
+    s.latency_ms = 4.0;
+    s.random_floor = n;
+    s.seeds = seeds;
+    s.proxy.gemm_caches = gemm;
+    std::ostringstream out, log;
+    app::oneshot::run_random_floor(s, os_data(), out, log);
+    std::ifstream f(s.out + "/random_floor.json");
+    return nlohmann::json::parse(f);
+}
 }  // namespace
 
 TEST_CASE("oneshot: a resumed search ends exactly as an uninterrupted one", "[app][oneshot]") {
@@ -621,25 +634,11 @@ TEST_CASE("oneshot: the random floor trains random architectures at the target l
 
 TEST_CASE("oneshot: pinned GEMM cache sizes hold while the floor trains, are reported, and are put back after", "[app][oneshot]") {
     const auto before = train::current_gemm_cache_sizes();
-    auto s = os_settings(os_dir("floor-pinned"));
-    s.latency_ms = 4.0;
-    s.random_floor = 1;
-    s.seeds = 1;
-    s.proxy.gemm_caches = {16384, 262144, 4194304};
-    std::ostringstream out, log;
-    app::oneshot::run_random_floor(s, os_data(), out, log);
+    const auto j = os_floor("floor-pinned", 1, 1, {16384, 262144, 4194304});
     CHECK(train::current_gemm_cache_sizes() == before);  // the process is left as it was found
-    std::ifstream f(s.out + "/random_floor.json");
-    const auto j = nlohmann::json::parse(f);
     CHECK(j.at("gemm_cache_sizes") == nlohmann::json{{"bytes", {16384, 262144, 4194304}}, {"from", "pinned"}});
     // unpinned: the sizes the process blocks by, reported as its own
-    auto u = os_settings(os_dir("floor-cpu"));
-    u.latency_ms = 4.0;
-    u.random_floor = 1;
-    u.seeds = 1;
-    app::oneshot::run_random_floor(u, os_data(), out, log);
-    std::ifstream g(u.out + "/random_floor.json");
-    CHECK(nlohmann::json::parse(g).at("gemm_cache_sizes") ==
+    CHECK(os_floor("floor-cpu", 1, 1).at("gemm_cache_sizes") ==
           nlohmann::json{{"bytes", {before.l1, before.l2, before.l3}}, {"from", "cpu"}});
 }
 
@@ -1200,13 +1199,7 @@ TEST_CASE("oneshot: --rank-check scores random in-band architectures on a finish
     REQUIRE(r.architectures.size() == 2);
     CHECK(r.reused == 0);
     // the architectures and trainings of --random-floor with the same seed: the floor's code path
-    auto f = os_settings(os_dir("rank_floor"));
-    f.latency_ms = 4.0;
-    f.random_floor = 2;
-    f.seeds = 2;
-    app::oneshot::run_random_floor(f, os_data(), out, log);
-    std::ifstream ff(f.out + "/random_floor.json");
-    const auto floor = nlohmann::json::parse(ff).at("architectures");
+    const auto floor = os_floor("rank_floor", 2, 2).at("architectures");
     const auto& sp = os_space();
     for (std::size_t i = 0; i < 2; ++i) {
         const auto& a = r.architectures[i];
