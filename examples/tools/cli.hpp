@@ -4,6 +4,7 @@
 #pragma once
 
 #include <accelnas/app/tool.hpp>
+#include <accelnas/train/blocking.hpp>
 
 #include <CLI/CLI.hpp>
 #ifdef ACCELNAS_WITH_ONNX
@@ -87,6 +88,19 @@ int run(std::string_view tool, CLI::App& cli, int argc, char** argv, Body&& body
         return app::exit_usage;
     }
     return app::run_guarded(tool, std::forward<Body>(body));
+}
+
+/// The value of --gemm-cache-sizes ("L1,L2,L3", bytes), parsed and range-checked; a bad one is a
+/// usage error naming the option (exit 2).
+inline train::gemm_cache_sizes gemm_cache_sizes_option(const std::string& text) {
+    try {
+        const auto c = train::parse_gemm_cache_sizes(text);
+        train::check_gemm_cache_sizes(c);
+        return c;
+    } catch (const error& e) {
+        app::usage_require(false, "--gemm-cache-sizes: ", e.what());
+    }
+    return {};
 }
 
 /// A count option in [lo, hi]: checked on the text before conversion, so "-5" is a usage error

@@ -122,12 +122,7 @@ int main(int argc, char** argv) {
     return tools::run("accelnas-search", cli, argc, argv, [&] {
         s.baselines = !no_baselines;
         if (cli.count("--gemm-cache-sizes") > 0) {
-            try {
-                s.proxy.gemm_caches = train::parse_gemm_cache_sizes(gemm_caches);
-                train::check_gemm_cache_sizes(s.proxy.gemm_caches);
-            } catch (const error& e) {
-                app::usage_require(false, "--gemm-cache-sizes: ", e.what());
-            }
+            s.proxy.gemm_caches = tools::gemm_cache_sizes_option(gemm_caches);
             require(s.quality != "none", "--gemm-cache-sizes applies to training: not to --quality none");
         }
 #ifdef ACCELNAS_WITH_SERVICE

@@ -104,13 +104,7 @@ int main(int argc, char** argv) {
     cli.add_option("--gemm-cache-sizes", gemm_caches, "block matrix products by these cache sizes (bytes) instead of "
                    "the CPU's, so that other CPUs' caches do not change the summation order")->type_name("L1,L2,L3");
     return tools::run("accelnas-train", cli, argc, argv, [&] {
-        if (!gemm_caches.empty()) {
-            try {
-                train::set_gemm_cache_sizes(train::parse_gemm_cache_sizes(gemm_caches));
-            } catch (const error& e) {
-                app::usage_require(false, "--gemm-cache-sizes: ", e.what());
-            }
-        }
+        if (!gemm_caches.empty()) train::set_gemm_cache_sizes(tools::gemm_cache_sizes_option(gemm_caches));
         const auto caches = train::current_gemm_cache_sizes();
         const nlohmann::json caches_json = {caches.l1, caches.l2, caches.l3};
         if (!save.empty()) require_folder_of(save);
