@@ -32,6 +32,12 @@ if(TARGET accelnas-search)
     ${PROJECT_SOURCE_DIR}/tests/dist/kill_resume.sh $<TARGET_FILE:accelnas-search> ${_mpirun} ${_md}/kill-resume-0 0)
   list(APPEND _mpi_tests "mpi: search on 3 processes writes the single-process journal" "mpi: kill -9 of a worker, then --resume"
        "mpi: kill -9 of rank 0, then --resume")
+  # ranks whose CPUs would block the trainings differently: warned about and recorded (the app layer in-process)
+  add_executable(test_dist_ranks_blocking ${PROJECT_SOURCE_DIR}/tests/dist/ranks_blocking.cpp)
+  target_link_libraries(test_dist_ranks_blocking PRIVATE accelnas::mpi accelnas_dev_flags accelnas_fast_flags)
+  add_test(NAME "mpi: ranks with different L1 sizes are warned about and recorded" COMMAND bash ${_mpirun} -np 3
+    $<TARGET_FILE:test_dist_ranks_blocking> ${_md}/ranks-blocking)
+  list(APPEND _mpi_tests "mpi: ranks with different L1 sizes are warned about and recorded")
   foreach(c IN ITEMS np-over-budget worker-data options binary)
     add_test(NAME "mpi: bad input: ${c}" COMMAND bash ${PROJECT_SOURCE_DIR}/tests/dist/bad_input.sh
       $<TARGET_FILE:accelnas-search> ${_mpirun} ${_md}/bad-${c} ${c})

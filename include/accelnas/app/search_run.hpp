@@ -46,14 +46,23 @@ namespace accelnas::app::search_run {
 /// A candidate evaluator of the search, type-erased for the hooks of `distribution`.
 using evaluator_fn = std::function<search::evaluation(const space::architecture&, std::size_t)>;
 
+/// One process's answer to the start-up check of a distributed search.
+struct process_context {
+    std::string host;     ///< its host name
+    std::string context;  ///< the context text it passed (`blocking_context()` as JSON for a proxy search)
+};
+
 /// Hooks of a search spread over several processes (dist/search_run.hpp fills them under mpirun);
 /// all empty: the whole search runs in this process.
 struct distribution {
     std::size_t slots = 0;  ///< candidates evaluated at once over all workers (the default --batch)
     bool root = true;       ///< this process owns the controller, the journal and the outputs
-    /// Start-up check of every process with the text of the options the evaluation depends on;
-    /// throws when any process failed to start or differs.
-    std::function<void(const std::string& options)> agree;
+    /// Start-up check of every process with the text of the options the evaluation depends on and
+    /// this process's context (facts of its machine that may differ between processes: the cache
+    /// sizes its trainings block by); throws when any process failed to start or its options
+    /// differ. Returns on the root every process's host and context (the root's first), on a
+    /// worker nothing.
+    std::function<std::vector<process_context>(const std::string& options, const std::string& context)> agree;
     /// On the root: an evaluator that runs each call on a worker.
     std::function<evaluator_fn()> remote;
     /// On a worker: evaluates with `evaluate` what the root sends until the root is done.
@@ -210,6 +219,37 @@ inline void warn_if_other_blocking(const search::journal& jr, const proxy_option
     log << "accelnas-search: warning: the journal was written on a CPU whose L1 of " << was[0].get<std::ptrdiff_t>()
         << " bytes blocked its trainings; this CPU's is " << now.l1 << " bytes, so the resumed trainings sum in another order "
         << "and the search will not end as it would have there (searches started with --gemm-cache-sizes resume alike on any CPU)\n";
+}
+
+/// Under mpirun, after the start-up check: the ranks' L1 sizes when they differ (on one thread only
+/// L1 orders the sums), with a warning to `log`. A candidate's training then depends on the rank
+/// that happens to train it, so the search does not repeat, not even on the same machines. Returns
+/// the record for the journal's context (`gemm_cache_sizes_by_rank`: per rank its host and sizes),
+/// or null when every rank blocks alike (always so when the sizes are pinned: the options agree).
+inline nlohmann::json check_ranks_blocking(const std::vector<process_context>& ranks, std::ostream& log) {
+    nlohmann::json by_rank = nlohmann::json::array();
+    std::optional<std::ptrdiff_t> first;
+    bool differ = false;
+    for (const auto& r : ranks) {
+        const auto c = nlohmann::json::parse(r.context, nullptr, false);
+        if (c.is_discarded() || !c.is_object() || !c.contains("gemm_cache_sizes")) return nullptr;
+        const auto& sizes = c.at("gemm_cache_sizes");
+        if (!sizes.is_array() || sizes.size() != 3 || !sizes[0].is_number_integer()) return nullptr;
+        const auto l1 = sizes[0].get<std::ptrdiff_t>();
+        if (!first) first = l1;
+        differ = differ || l1 != *first;
+        by_rank.push_back({{"host", r.host}, {"gemm_cache_sizes", sizes}});
+    }
+    if (!differ) return nullptr;
+    log << "accelnas-search: warning: the ranks block their trainings by different L1 sizes (";
+    for (std::size_t i = 0; i < by_rank.size(); ++i)
+        log << (i ? "; " : "") << "rank " << i << " on " << by_rank[i]["host"].get<std::string>() << ": "
+            << by_rank[i]["gemm_cache_sizes"][0] << " bytes";
+    const auto& root = by_rank[0]["gemm_cache_sizes"];
+    log << "): a candidate's accuracy depends on the rank that trains it, so this search will not repeat; give every rank "
+        << "the same sizes with --gemm-cache-sizes (rank 0's: --gemm-cache-sizes " << root[0] << "," << root[1] << "," << root[2]
+        << "); the journal records each rank's\n";
+    return by_rank;
 }
 
 /// Everything a resumed search must agree with (written into the journal header). Options added
@@ -752,15 +792,19 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     };
 
     evaluator_fn remote;
+    nlohmann::json ranks_blocking;  // the ranks' cache sizes when they differ (under mpirun)
     if (s.dist.agree) {
         // every process checks in (with its data set: workers train, the root scores the best on the
         // test images) before the root writes anything
         if (s.quality == "proxy") load_data();
-        s.dist.agree(nlohmann::json{{"config", config}, {"space", s.space}, {"budget", s.budget}, {"threads", s.threads}}.dump());
+        const auto ranks = s.dist.agree(
+            nlohmann::json{{"config", config}, {"space", s.space}, {"budget", s.budget}, {"threads", s.threads}}.dump(),
+            s.quality == "proxy" ? blocking_context().dump() : std::string{});
         if (!s.dist.root) {
             s.dist.serve(evaluate);
             return true;
         }
+        if (s.quality == "proxy") ranks_blocking = check_ranks_blocking(ranks, log);
         remote = s.dist.remote();
     }
     auto evaluate_anywhere = [&](const space::architecture& a, std::size_t step) {
@@ -776,8 +820,9 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
 
     check_out_dir(s);
     const std::filesystem::path dir(s.out);
-    const search::journal_header header{s.space, layout, config,
-                                        s.quality == "proxy" ? blocking_context() : nlohmann::json::object()};
+    auto context = s.quality == "proxy" ? blocking_context() : nlohmann::json::object();
+    if (!ranks_blocking.is_null()) context["gemm_cache_sizes_by_rank"] = ranks_blocking;
+    const search::journal_header header{s.space, layout, config, context};
     auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
                        : search::journal::create((dir / "journal").string(), header);
     if (jr.recovered_tail()) log << "accelnas-search: recovered the journal: dropped a corrupt last line (a killed run)\n";

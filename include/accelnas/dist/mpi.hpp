@@ -263,16 +263,27 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// What one rank told the start-up check besides its options (`agree`'s result on rank 0).
+struct rank_context {
+    std::string host;     ///< the rank's host name
+    std::string context;  ///< the text the rank passed as its context
+};
+
 /// Start-up check of every process (collective: every rank must call it once, before any
 /// candidate is sent). Each rank passes the text of the options its evaluation depends on (JSON
-/// text: a difference is then named by its path) and its own start-up error (empty when ready, e.g.
-/// the data set loaded). Rank 0 compares the options and a hash of each rank's executable with its own; on any error or difference every rank throws:
-/// rank 0 an `accelnas::error` naming the first rank at fault and its host, the workers a
-/// `peer_failure` (rank 0 reports it, so a failing worker's message is printed once, by rank 0).
-inline void agree(const mpi_session& mpi, const std::string& options, const std::string& local_error = {}) {
+/// text: a difference is then named by its path), its own start-up error (empty when ready, e.g.
+/// the data set loaded) and a context: facts of its machine that may differ between ranks without
+/// being an error (e.g. the cache sizes its products block by), gathered and not compared. Rank 0
+/// compares the options and a hash of each rank's executable with its own; on any error or
+/// difference every rank throws: rank 0 an `accelnas::error` naming the first rank at fault and its
+/// host, the workers a `peer_failure` (rank 0 reports it, so a failing worker's message is printed
+/// once, by rank 0). Returns on rank 0 every rank's host and context, indexed by rank (rank 0's
+/// own first); on a worker, nothing.
+inline std::vector<rank_context> agree(const mpi_session& mpi, const std::string& options, const std::string& local_error = {},
+                                       const std::string& context = {}) {
     if (mpi.size() == 1) {
         if (!local_error.empty()) throw error(local_error);
-        return;
+        return {{mpi.host(), context}};
     }
     static const std::string binary = [] {
         std::ifstream f("/proc/self/exe", std::ios::binary);
@@ -285,17 +296,20 @@ inline void agree(const mpi_session& mpi, const std::string& options, const std:
         p.put_string(binary);
         p.put_string(options);
         p.put_string(local_error);
+        p.put_string(context);
         detail::send(p.bytes, 0, detail::tag_hello);
         const auto verdict = detail::receive(detail::wait_for(0, detail::tag_verdict));
-        if (verdict.empty()) return;
+        if (verdict.empty()) return {};
         throw peer_failure(std::string(verdict.begin(), verdict.end()));
     }
     std::string verdict = local_error;
     std::size_t others = 0;
+    std::vector<rank_context> contexts{{mpi.host(), context}};
     for (int r = 1; r < mpi.size(); ++r) {
         const auto b = detail::receive(detail::wait_for(r, detail::tag_hello));
         detail::unpacker u{b, "start-up"};
-        const auto host = u.get_string(), bin = u.get_string(), op = u.get_string(), err = u.get_string();
+        const auto host = u.get_string(), bin = u.get_string(), op = u.get_string(), err = u.get_string(), ctx = u.get_string();
+        contexts.push_back({host, ctx});
         std::string problem;
         if (!err.empty()) problem = err;
         else if (bin != binary)
@@ -311,6 +325,7 @@ inline void agree(const mpi_session& mpi, const std::string& options, const std:
     const std::vector<char> v(verdict.begin(), verdict.end());
     for (int r = 1; r < mpi.size(); ++r) detail::send(v, r, detail::tag_verdict);
     if (!verdict.empty()) throw error(verdict);
+    return contexts;
 }
 
 /// What rank 0 sent and received: bytes per candidate for the scaling model.

@@ -45,11 +45,13 @@ inline bool run_search(const mpi_session& mpi, app::search_run::settings s, std:
     auto& d = s.dist;
     d.slots = mpi.workers() * s.threads;
     d.root = mpi.root();
-    d.agree = [&](const std::string& options) {
+    d.agree = [&](const std::string& options, const std::string& context) {
         require(mpi.workers() <= s.budget, "mpirun -np ", mpi.size(), " starts ", mpi.workers(), " workers for a --budget of ",
                 s.budget, " candidates: use at most -np ", s.budget + 1);
         agreed = true;
-        agree(mpi, options);
+        std::vector<app::search_run::process_context> ranks;
+        for (auto& r : agree(mpi, options, {}, context)) ranks.push_back({std::move(r.host), std::move(r.context)});
+        return ranks;
     };
     d.remote = [&]() -> app::search_run::evaluator_fn {
         remote = std::make_unique<remote_evaluator>(mpi, s.threads);
