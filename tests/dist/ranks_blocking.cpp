@@ -2,15 +2,17 @@
 // only L1 orders a product's sums, so which rank trains a candidate would change its accuracy): rank 0
 // warns once, naming every rank's L1 and the option that pins them, and the journal's context records
 // each rank's sizes. Pinned with --gemm-cache-sizes (proxy_options::gemm_caches), the same ranks give no
-// warning and no record. The last rank's L1 is made to differ in-process (Eigen's setting, as another
-// CPU would report), which a command line cannot do. Run with mpirun -np 3; prints PASS on rank 0.
+// warning and no record. A resume warns too, but cannot pin (its journal fixes the sizes) and keeps the
+// record of its creation; a rank 0 that alone differs is told apart from workers that differ. One
+// rank's L1 is made to differ in-process (Eigen's setting, as another CPU would report it), which a
+// command line cannot do. Run with mpirun -np 3; prints PASS on rank 0.
 // usage: test_dist_ranks_blocking <scratch dir>
 #include <accelnas/dist/search_run.hpp>
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 using namespace accelnas;
@@ -36,8 +38,8 @@ nlohmann::json journal_context(const std::string& dir) {
     std::ifstream f(dir + "/journal");
     std::string head;
     std::getline(f, head);
-    const auto h = nlohmann::json::parse(head);
-    return h.contains("context") ? h.at("context") : nlohmann::json::object();
+    const auto h = nlohmann::json::parse(head, nullptr, false);
+    return h.is_object() && h.contains("context") ? h.at("context") : nlohmann::json::object();
 }
 
 }  // namespace
@@ -50,10 +52,11 @@ int main(int argc, char** argv) {
     }
     const std::string work = argv[1];
     const auto own = train::current_gemm_cache_sizes();
-    // the last rank "runs on another CPU": an L1 of 16 KiB (32 KiB if this CPU's is 16 KiB)
+    // the odd rank "runs on another CPU": an L1 of 16 KiB (32 KiB if this CPU's is 16 KiB)
     const train::gemm_cache_sizes other{own.l1 == 16384 ? 32768 : 16384, own.l2, own.l3};
-    std::optional<train::scoped_gemm_cache_sizes> as_other;
-    if (mpi.rank() == 2) as_other.emplace(other);
+    const auto sizes_text = [](const train::gemm_cache_sizes& c) {
+        return std::to_string(c.l1) + "," + std::to_string(c.l2) + "," + std::to_string(c.l3);
+    };
 
     int failures = 0;
     auto check = [&](bool ok, const std::string& what) {
@@ -63,42 +66,61 @@ int main(int argc, char** argv) {
         }
     };
     const std::string warning = "warning: the ranks block their trainings by different L1 sizes";
-    for (const bool pinned : {false, true}) {
-        const std::string dir = work + (pinned ? "/pinned" : "/unpinned");
-        if (mpi.root()) std::filesystem::remove_all(dir);
+    struct phase {
+        const char* name;
+        int odd_rank;  // the rank on "another CPU"
+        bool pinned, resume;
+        const char* dir;
+    };
+    for (const phase p : {phase{"a worker differs", 2, false, false, "worker"}, phase{"its resume", 2, false, true, "worker"},
+                          phase{"rank 0 differs", 0, false, false, "root"}, phase{"pinned", 2, true, false, "pinned"}}) {
+        const std::string dir = work + "/" + p.dir;
+        if (mpi.root() && !p.resume) std::filesystem::remove_all(dir);
+        std::optional<train::scoped_gemm_cache_sizes> as_other;
+        if (mpi.rank() == p.odd_rank) as_other.emplace(other);
         auto s = tiny_search(dir);
-        if (pinned) s.proxy.gemm_caches = {32768, 1048576, 33554432};
+        s.resume = p.resume;
+        if (p.pinned) s.proxy.gemm_caches = {32768, 1048576, 33554432};
         std::ostringstream out, log;
         const bool ok = dist::run_search(mpi, s, out, log, false);
-        if (!mpi.root()) continue;
-        check(ok, std::string(pinned ? "pinned" : "unpinned") + " search failed:\n" + log.str());
+        check(ok, std::string(p.name) + ": rank " + std::to_string(mpi.rank()) + "'s search failed:\n" + log.str());
+        if (!mpi.root() || !ok) continue;
         const auto text = log.str();
+        const auto at = text.find(warning);
         const auto ctx = journal_context(dir);
-        if (!pinned) {
-            const auto at = text.find(warning);
-            check(at != std::string::npos, "no warning about the ranks' L1 sizes in:\n" + text);
-            check(at == std::string::npos || text.find(warning, at + 1) == std::string::npos, "the warning is printed more than once");
-            const std::string rank2 = "rank 2 on " + mpi.host() + ": " + std::to_string(other.l1) + " bytes";
-            const std::string rank0 = "rank 0 on " + mpi.host() + ": " + std::to_string(own.l1) + " bytes";
-            check(text.find(rank2) != std::string::npos && text.find(rank0) != std::string::npos,
-                  "the warning does not name rank 0's and rank 2's L1 (" + rank0 + "; " + rank2 + "):\n" + text);
-            check(text.find("--gemm-cache-sizes " + std::to_string(own.l1) + "," + std::to_string(own.l2) + "," +
-                            std::to_string(own.l3)) != std::string::npos,
-                  "the warning does not give rank 0's sizes as the option to pin:\n" + text);
-            check(ctx.contains("gemm_cache_sizes_by_rank") && ctx["gemm_cache_sizes_by_rank"].size() == 3 &&
-                      ctx["gemm_cache_sizes_by_rank"][2]["gemm_cache_sizes"][0] == other.l1 &&
-                      ctx["gemm_cache_sizes_by_rank"][1]["gemm_cache_sizes"][0] == own.l1 &&
-                      ctx["gemm_cache_sizes_by_rank"][0]["host"] == mpi.host(),
-                  "the journal's context does not record each rank's sizes: " + ctx.dump());
-        } else {
-            check(text.find(warning) == std::string::npos, "a warning although the sizes are pinned:\n" + text);
-            check(!ctx.contains("gemm_cache_sizes_by_rank"), "a per-rank record although the sizes are pinned: " + ctx.dump());
+        const auto what = std::string(p.name) + ": ";
+        if (p.pinned) {
+            check(at == std::string::npos, what + "a warning although the sizes are pinned:\n" + text);
+            check(!ctx.contains("gemm_cache_sizes_by_rank"), what + "a per-rank record although the sizes are pinned: " + ctx.dump());
             check(ctx.contains("gemm_cache_sizes") && ctx["gemm_cache_sizes"][0] == 32768,
-                  "the journal's context does not hold the pinned sizes: " + ctx.dump());
+                  what + "the journal's context does not hold the pinned sizes: " + ctx.dump());
+            continue;
         }
+        check(at != std::string::npos, what + "no warning about the ranks' L1 sizes in:\n" + text);
+        check(at == std::string::npos || text.find(warning, at + 1) == std::string::npos, what + "the warning is printed more than once");
+        for (int r = 0; r < 3; ++r) {
+            const std::string named = "rank " + std::to_string(r) + " on " + mpi.host() + ": " +
+                                      std::to_string(r == p.odd_rank ? other.l1 : own.l1) + " bytes";
+            check(text.find(named) != std::string::npos, what + "the warning does not say '" + named + "':\n" + text);
+        }
+        // the first worker's sizes, as the option that pins them
+        check(text.find("--gemm-cache-sizes " + sizes_text(p.odd_rank == 1 ? other : own)) != std::string::npos,
+              what + "the warning does not give rank 1's sizes as the option to pin:\n" + text);
+        const bool workers = p.odd_rank != 0;
+        check(text.find(workers ? "depends on the worker that trains it" : "rank 0 retrains the chosen architectures") != std::string::npos,
+              what + "the warning does not say what differs:\n" + text);
+        check(text.find(p.resume ? "when you start a new search" : "the journal's context records each rank's") != std::string::npos,
+              what + "the warning does not say what the journal keeps:\n" + text);
+        // recorded when the journal was created (a resume keeps that record)
+        const auto& rec = ctx.contains("gemm_cache_sizes_by_rank") ? ctx["gemm_cache_sizes_by_rank"] : nlohmann::json::array();
+        check(rec.size() == 3 && rec[0]["host"] == mpi.host() && rec[std::size_t(p.odd_rank)]["gemm_cache_sizes"][0] == other.l1 &&
+                  rec[std::size_t(p.odd_rank == 1 ? 2 : 1)]["gemm_cache_sizes"][0] == own.l1,
+              what + "the journal's context does not record each rank's sizes: " + ctx.dump());
     }
-    // the pins were scopes: the last rank is back at its own "other" L1, every other rank at the CPU's
-    check(train::current_gemm_cache_sizes().l1 == (mpi.rank() == 2 ? other.l1 : own.l1), "a pin outlived its search");
-    if (mpi.root() && failures == 0) std::cout << "PASS: the ranks' different L1 sizes are warned about and recorded; pinned, neither\n";
+    // the pins were scopes: every rank is back at the CPU's own sizes
+    check(train::current_gemm_cache_sizes().l1 == own.l1, "a pin outlived its search");
+    if (mpi.root() && failures == 0)
+        std::cout << "PASS: the ranks' different L1 sizes are warned about and recorded (new search, resume, rank 0 alone); "
+                     "pinned, neither\n";
     return failures == 0 ? 0 : 1;
 }

@@ -222,33 +222,44 @@ inline void warn_if_other_blocking(const search::journal& jr, const proxy_option
 }
 
 /// Under mpirun, after the start-up check: the ranks' L1 sizes when they differ (on one thread only
-/// L1 orders the sums), with a warning to `log`. A candidate's training then depends on the rank
-/// that happens to train it, so the search does not repeat, not even on the same machines. Returns
-/// the record for the journal's context (`gemm_cache_sizes_by_rank`: per rank its host and sizes),
-/// or null when every rank blocks alike (always so when the sizes are pinned: the options agree).
-inline nlohmann::json check_ranks_blocking(const std::vector<process_context>& ranks, std::ostream& log) {
+/// L1 orders the sums), with a warning to `log`. Workers that differ among themselves make a
+/// candidate's training depend on the rank that happens to train it, so the search does not repeat,
+/// not even on the same machines; a rank 0 that differs from workers that agree leaves the search
+/// repeatable but retrains the chosen architectures and the baselines (rank 0's own trainings) in
+/// another order than the workers trained them. The warning gives the option that pins the first
+/// worker's sizes; a resumed search cannot take it (its journal fixes its sizes) and keeps the
+/// context its journal was created with. Returns the record for a new journal's context
+/// (`gemm_cache_sizes_by_rank`: per rank its host and sizes), or null when every rank blocks alike
+/// (always so when the sizes are pinned: the options agree) or a context is not the sizes.
+inline nlohmann::json check_ranks_blocking(const std::vector<process_context>& ranks, bool resumed, std::ostream& log) {
+    if (ranks.size() < 2) return nullptr;
     nlohmann::json by_rank = nlohmann::json::array();
-    std::optional<std::ptrdiff_t> first;
-    bool differ = false;
+    std::vector<std::ptrdiff_t> l1;
     for (const auto& r : ranks) {
         const auto c = nlohmann::json::parse(r.context, nullptr, false);
+        // not a proxy search's context (blocking_context): nothing to compare
         if (c.is_discarded() || !c.is_object() || !c.contains("gemm_cache_sizes")) return nullptr;
         const auto& sizes = c.at("gemm_cache_sizes");
         if (!sizes.is_array() || sizes.size() != 3 || !sizes[0].is_number_integer()) return nullptr;
-        const auto l1 = sizes[0].get<std::ptrdiff_t>();
-        if (!first) first = l1;
-        differ = differ || l1 != *first;
+        l1.push_back(sizes[0].get<std::ptrdiff_t>());
         by_rank.push_back({{"host", r.host}, {"gemm_cache_sizes", sizes}});
     }
-    if (!differ) return nullptr;
+    const bool workers_differ = std::any_of(l1.begin() + 2, l1.end(), [&](std::ptrdiff_t v) { return v != l1[1]; });
+    if (!workers_differ && l1[0] == l1[1]) return nullptr;
     log << "accelnas-search: warning: the ranks block their trainings by different L1 sizes (";
     for (std::size_t i = 0; i < by_rank.size(); ++i)
-        log << (i ? "; " : "") << "rank " << i << " on " << by_rank[i]["host"].get<std::string>() << ": "
-            << by_rank[i]["gemm_cache_sizes"][0] << " bytes";
-    const auto& root = by_rank[0]["gemm_cache_sizes"];
-    log << "): a candidate's accuracy depends on the rank that trains it, so this search will not repeat; give every rank "
-        << "the same sizes with --gemm-cache-sizes (rank 0's: --gemm-cache-sizes " << root[0] << "," << root[1] << "," << root[2]
-        << "); the journal records each rank's\n";
+        log << (i ? "; " : "") << "rank " << i << " on " << by_rank[i]["host"].get<std::string>() << ": " << l1[i] << " bytes";
+    log << "): "
+        << (workers_differ ? "a candidate's accuracy depends on the worker that trains it, so this search will not repeat"
+                           : "the workers' trainings repeat, but rank 0 retrains the chosen architectures and the baselines "
+                             "summing in another order than the workers trained them");
+    const auto& pin = by_rank[1]["gemm_cache_sizes"];
+    log << "; give every rank the same sizes with --gemm-cache-sizes (rank 1's: --gemm-cache-sizes " << pin[0] << "," << pin[1]
+        << "," << pin[2] << ")"
+        << (resumed ? " when you start a new search (a resume keeps the sizes its journal was started with, and the journal's "
+                      "context is the one written then)"
+                    : "; the journal's context records each rank's")
+        << "\n";
     return by_rank;
 }
 
@@ -804,8 +815,8 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
             s.dist.serve(evaluate);
             return true;
         }
-        if (s.quality == "proxy") ranks_blocking = check_ranks_blocking(ranks, log);
-        remote = s.dist.remote();
+        remote = s.dist.remote();  // first: it releases the workers when this run ends, however it ends
+        if (s.quality == "proxy") ranks_blocking = check_ranks_blocking(ranks, s.resume, log);
     }
     auto evaluate_anywhere = [&](const space::architecture& a, std::size_t step) {
         if (remote) {
@@ -821,7 +832,7 @@ inline bool run(settings s, std::ostream& out, std::ostream& log, bool log_is_te
     check_out_dir(s);
     const std::filesystem::path dir(s.out);
     auto context = s.quality == "proxy" ? blocking_context() : nlohmann::json::object();
-    if (!ranks_blocking.is_null()) context["gemm_cache_sizes_by_rank"] = ranks_blocking;
+    if (!ranks_blocking.is_null()) context["gemm_cache_sizes_by_rank"] = ranks_blocking;  // kept only by a new journal
     const search::journal_header header{s.space, layout, config, context};
     auto jr = s.resume ? search::journal::open((dir / "journal").string(), header)
                        : search::journal::create((dir / "journal").string(), header);

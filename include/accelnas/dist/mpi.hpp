@@ -274,7 +274,8 @@ struct rank_context {
 /// text: a difference is then named by its path), its own start-up error (empty when ready, e.g.
 /// the data set loaded) and a context: facts of its machine that may differ between ranks without
 /// being an error (e.g. the cache sizes its products block by), gathered and not compared. Rank 0
-/// compares the options and a hash of each rank's executable with its own; on any error or
+/// compares a hash of each rank's executable with its own first (read before the rest of the rank's
+/// message, so another build whose message differs is reported as such), then the options; on any error or
 /// difference every rank throws: rank 0 an `accelnas::error` naming the first rank at fault and its
 /// host, the workers a `peer_failure` (rank 0 reports it, so a failing worker's message is printed
 /// once, by rank 0). Returns on rank 0 every rank's host and context, indexed by rank (rank 0's
@@ -308,13 +309,19 @@ inline std::vector<rank_context> agree(const mpi_session& mpi, const std::string
     for (int r = 1; r < mpi.size(); ++r) {
         const auto b = detail::receive(detail::wait_for(r, detail::tag_hello));
         detail::unpacker u{b, "start-up"};
-        const auto host = u.get_string(), bin = u.get_string(), op = u.get_string(), err = u.get_string(), ctx = u.get_string();
+        // host and hash first: another build may lay out the rest of its message otherwise
+        const auto host = u.get_string(), bin = u.get_string();
+        std::string op, err, ctx, problem;
+        if (bin == binary) {
+            op = u.get_string();
+            err = u.get_string();
+            ctx = u.get_string();
+        }
         contexts.push_back({host, ctx});
-        std::string problem;
-        if (!err.empty()) problem = err;
-        else if (bin != binary)
+        if (bin != binary)
             problem = "runs another executable than rank 0 (hash " + bin + ", rank 0 " + binary +
                       "): give every rank the same build";
+        else if (!err.empty()) problem = err;
         else if (op != options)
             problem = "was given other options than rank 0 (" + detail::differences(op, options) + "): give every rank the same options";
         if (problem.empty() || problem == local_error) continue;  // the same failure as rank 0's is said once
